@@ -1,0 +1,183 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+
+	"kassa/db"
+	"kassa/fault"
+)
+
+// SessionCookie is the name of the browser session cookie.
+const SessionCookie = "kassa_session"
+
+// Session is a logged-in browser.
+type Session struct {
+	MerchantID uuid.UUID
+	ID         uuid.UUID
+	UserID     uuid.UUID
+	ExpiresAt  time.Time
+}
+
+// ErrInvalidCredentials is the one answer to a wrong email or password, so
+// a login never tells which was wrong.
+var ErrInvalidCredentials = fault.New("INVALID_CREDENTIALS", "wrong email or password")
+
+// Login checks email and password and starts a session for the person's
+// first active membership. It returns the session and its secret token
+// (for the cookie).
+//
+// Errors: ErrInvalidCredentials; code ACCOUNT_LOCKED after too many failed
+// attempts in a row.
+func (s *Service) Login(ctx context.Context, email, password, ip, userAgent string) (Session, string, error) {
+	email = strings.TrimSpace(email)
+	if len(email) > 254 || len(password) > maxPasswordLen {
+		return Session{}, "", ErrInvalidCredentials
+	}
+	now := s.now().UTC()
+	var row struct {
+		ID           uuid.UUID  `db:"id"`
+		PasswordHash *string    `db:"password_hash"`
+		LockedUntil  *time.Time `db:"locked_until"`
+	}
+	err := s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &row, `SELECT id, password_hash, locked_until FROM users WHERE lower(email) = lower($1)`, email)
+	})
+	if db.IsNoRows(err) || (err == nil && row.PasswordHash == nil) {
+		_, _ = CheckPassword(dummyHash, password)
+		return Session{}, "", ErrInvalidCredentials
+	}
+	if err != nil {
+		return Session{}, "", err
+	}
+	if row.LockedUntil != nil && row.LockedUntil.After(now) {
+		mins := int(row.LockedUntil.Sub(now).Minutes()) + 1
+		return Session{}, "", fault.New("ACCOUNT_LOCKED", "too many failed attempts: try again in %d minutes", mins)
+	}
+	ok, err := CheckPassword(*row.PasswordHash, password)
+	if err != nil {
+		return Session{}, "", err
+	}
+	if !ok {
+		err := s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
+			_, err := tx.ExecContext(ctx, `
+				UPDATE users SET
+				  failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
+				  locked_until  = CASE WHEN failed_logins + 1 >= $2 THEN $3::timestamptz ELSE locked_until END
+				WHERE id = $1`, row.ID, s.cfg.MaxFailedLogins, now.Add(s.cfg.LockoutDuration))
+			return err
+		})
+		if err != nil {
+			return Session{}, "", err
+		}
+		return Session{}, "", ErrInvalidCredentials
+	}
+	var merchantID uuid.UUID
+	err = s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1`, row.ID, now); err != nil {
+			return err
+		}
+		return tx.GetContext(ctx, &merchantID, `
+			SELECT merchant_id FROM memberships WHERE user_id = $1 AND status = 'ACTIVE' ORDER BY created_at LIMIT 1`, row.ID)
+	})
+	if db.IsNoRows(err) {
+		return Session{}, "", ErrInvalidCredentials
+	}
+	if err != nil {
+		return Session{}, "", err
+	}
+	return s.createSession(ctx, merchantID, row.ID, ip, userAgent)
+}
+
+func (s *Service) createSession(ctx context.Context, merchantID, userID uuid.UUID, ip, userAgent string) (Session, string, error) {
+	now := s.now().UTC()
+	token, hash := newToken()
+	sess := Session{MerchantID: merchantID, ID: uuid.Must(uuid.NewV7()), UserID: userID, ExpiresAt: now.Add(s.cfg.SessionTTL)}
+	if len(userAgent) > 300 {
+		userAgent = userAgent[:300]
+	}
+	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO sessions (merchant_id, id, user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
+			VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)`,
+			merchantID, sess.ID, userID, hash, now, sess.ExpiresAt, ip, userAgent)
+		return err
+	})
+	if err != nil {
+		return Session{}, "", fmt.Errorf("auth: create session: %w", err)
+	}
+	return sess, token, nil
+}
+
+// AuthenticateSession returns the principal for a session token.
+//
+// Errors: fault.ErrUnauthorized when unknown, expired, idle too long, or
+// the membership is no longer active.
+func (s *Service) AuthenticateSession(ctx context.Context, token string) (*Principal, error) {
+	if token == "" || len(token) > 100 {
+		return nil, fault.ErrUnauthorized
+	}
+	now := s.now().UTC()
+	var row struct {
+		MerchantID uuid.UUID `db:"merchant_id"`
+		ID         uuid.UUID `db:"id"`
+		UserID     uuid.UUID `db:"user_id"`
+		Role       Role      `db:"role"`
+		Email      string    `db:"email"`
+		LastSeenAt time.Time `db:"last_seen_at"`
+	}
+	err := s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &row, `
+			SELECT s.merchant_id, s.id, s.user_id, m.role, u.email, s.last_seen_at
+			FROM sessions s
+			JOIN memberships m ON m.merchant_id = s.merchant_id AND m.user_id = s.user_id AND m.status = 'ACTIVE'
+			JOIN users u ON u.id = s.user_id
+			WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3`,
+			hashToken(token), now, now.Add(-s.cfg.SessionIdle))
+	})
+	if db.IsNoRows(err) {
+		return nil, fault.ErrUnauthorized
+	}
+	if err != nil {
+		return nil, err
+	}
+	if now.Sub(row.LastSeenAt) > time.Minute {
+		_ = s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $3 WHERE merchant_id = $1 AND id = $2`, row.MerchantID, row.ID, now)
+			return err
+		})
+	}
+	return &Principal{
+		MerchantID: row.MerchantID, Kind: CredentialSession, CredentialID: row.UserID,
+		UserID: row.UserID, Role: row.Role, SessionID: row.ID, UserEmail: row.Email,
+	}, nil
+}
+
+// Logout ends the session with token. An unknown token is not an error.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	return s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hashToken(token))
+		return err
+	})
+}
+
+// PurgeExpiredSessions deletes sessions past their expiry and returns how
+// many.
+func (s *Service) PurgeExpiredSessions(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < $1 OR last_seen_at < $2`,
+			s.now().UTC(), s.now().UTC().Add(-s.cfg.SessionIdle))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}

@@ -1,0 +1,232 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"embed"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/pressly/goose/v3"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Roles the pools switch to on every new connection.
+const (
+	RoleApp    = "kassa_app"
+	RoleSystem = "kassa_system"
+)
+
+// DB holds the two pools kassa uses. Both connect with the same URL; they
+// differ in the role each connection assumes.
+type DB struct {
+	// App is subject to row-level security: use it through InTenant.
+	App *sqlx.DB
+	// System sees every merchant's rows: use it through InSystem, only on
+	// the paths that must cross tenants.
+	System *sqlx.DB
+}
+
+// Options tune the pools.
+type Options struct {
+	MaxOpenConns int // per pool; default 20
+}
+
+// Open connects to url and returns both pools. It does not migrate.
+func Open(ctx context.Context, url string, opts Options) (*DB, error) {
+	if opts.MaxOpenConns == 0 {
+		opts.MaxOpenConns = 20
+	}
+	app, err := openAs(url, RoleApp, opts)
+	if err != nil {
+		return nil, err
+	}
+	sys, err := openAs(url, RoleSystem, opts)
+	if err != nil {
+		app.Close()
+		return nil, err
+	}
+	d := &DB{App: app, System: sys}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := d.Ping(pingCtx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func openAs(url, role string, opts Options) (*sqlx.DB, error) {
+	base, err := pq.NewConnector(url)
+	if err != nil {
+		return nil, fmt.Errorf("db: parse database URL: %w", err)
+	}
+	sqldb := sql.OpenDB(roleConnector{base: base, role: role})
+	sqldb.SetMaxOpenConns(opts.MaxOpenConns)
+	sqldb.SetMaxIdleConns(opts.MaxOpenConns)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	return sqlx.NewDb(sqldb, "postgres"), nil
+}
+
+// roleConnector assumes a role as soon as a connection is made, before the
+// pool hands it to anyone, so no query ever runs as the owner.
+type roleConnector struct {
+	base driver.Connector
+	role string
+}
+
+func (c roleConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.base.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ex, ok := conn.(driver.ExecerContext)
+	if !ok {
+		conn.Close()
+		return nil, errors.New("db: driver connection cannot execute statements")
+	}
+	if _, err := ex.ExecContext(ctx, "SET ROLE "+pq.QuoteIdentifier(c.role), nil); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("db: assume role %s (run migrations first): %w", c.role, err)
+	}
+	return conn, nil
+}
+
+func (c roleConnector) Driver() driver.Driver { return c.base.Driver() }
+
+// Ping checks that both pools reach the database.
+func (d *DB) Ping(ctx context.Context) error {
+	if err := d.App.PingContext(ctx); err != nil {
+		return fmt.Errorf("db: ping: %w", err)
+	}
+	if err := d.System.PingContext(ctx); err != nil {
+		return fmt.Errorf("db: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes both pools.
+func (d *DB) Close() error {
+	return errors.Join(d.App.Close(), d.System.Close())
+}
+
+// InTenant runs fn in a transaction that can see and change only
+// merchantID's rows. The transaction commits when fn returns nil.
+func (d *DB) InTenant(ctx context.Context, merchantID uuid.UUID, fn func(tx *sqlx.Tx) error) error {
+	if merchantID == uuid.Nil {
+		return errors.New("db: InTenant without a merchant")
+	}
+	return inTx(ctx, d.App, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT set_config('kassa.merchant_id', $1, true)`, merchantID.String()); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// InSystem runs fn in a transaction that sees every merchant's rows.
+func (d *DB) InSystem(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	return inTx(ctx, d.System, fn)
+}
+
+func inTx(ctx context.Context, pool *sqlx.DB, fn func(tx *sqlx.Tx) error) (err error) {
+	tx, err := pool.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("db: begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("db: commit: %w", err)
+	}
+	return nil
+}
+
+// Migrate applies every pending migration. url must name a role that may
+// create tables and roles (the owner).
+func Migrate(ctx context.Context, url string) error {
+	sqldb, err := sql.Open("postgres", url)
+	if err != nil {
+		return fmt.Errorf("db: open for migrations: %w", err)
+	}
+	defer sqldb.Close()
+	// Several processes may start at once on one database: serialize them.
+	conn, err := sqldb.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("db: connect for migrations: %w", err)
+	}
+	defer conn.Close()
+	const lockID = 0x6b61737361 // "kassa"
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, lockID); err != nil {
+		return fmt.Errorf("db: migration lock: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockID)
+
+	provider, err := goose.NewProvider(goose.DialectPostgres, sqldb, mustSub(migrations, "migrations"))
+	if err != nil {
+		return fmt.Errorf("db: migrations: %w", err)
+	}
+	if _, err := provider.Up(ctx); err != nil {
+		return fmt.Errorf("db: migrate: %w", err)
+	}
+	return nil
+}
+
+// ConstraintName returns the name of the constraint a PostgreSQL error
+// violated, or "" when err is no constraint violation.
+func ConstraintName(err error) string {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		switch pqErr.Code.Class() {
+		case "23":
+			return pqErr.Constraint
+		}
+	}
+	return ""
+}
+
+// IsNoRows reports whether err means a query found no row.
+func IsNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// EnsureDatabase creates database name through adminURL (a role allowed to
+// create databases) unless it exists.
+func EnsureDatabase(ctx context.Context, adminURL, name string) error {
+	sqldb, err := sql.Open("postgres", adminURL)
+	if err != nil {
+		return err
+	}
+	defer sqldb.Close()
+	var exists bool
+	if err := sqldb.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return fmt.Errorf("db: look for database %s: %w", name, err)
+	}
+	if exists {
+		return nil
+	}
+	_, err = sqldb.ExecContext(ctx, `CREATE DATABASE `+pq.QuoteIdentifier(name))
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "42P04" { // created meanwhile by another process
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("db: create database %s: %w", name, err)
+	}
+	return nil
+}

@@ -1,0 +1,122 @@
+package merchants
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+
+	"kassa/auth"
+	"kassa/db"
+	"kassa/fault"
+)
+
+// Merchant is a tenant.
+type Merchant struct {
+	ID              uuid.UUID `db:"id"`
+	Name            string    `db:"name"`
+	DefaultCurrency string    `db:"default_currency"`
+	TimeZone        string    `db:"time_zone"`
+	Locale          string    `db:"locale"`
+	CreatedAt       time.Time `db:"created_at"`
+}
+
+const columns = `id, name, default_currency, time_zone, locale, created_at`
+
+// Service is the merchants domain.
+type Service struct {
+	db   *db.DB
+	auth *auth.Service
+}
+
+// NewService returns a service on d.
+func NewService(d *db.DB, a *auth.Service) *Service { return &Service{db: d, auth: a} }
+
+// NewMerchant is what Create takes.
+type NewMerchant struct {
+	Name          string
+	OwnerEmail    string
+	OwnerName     string
+	OwnerPassword string
+}
+
+// Created is a new merchant with its owner and first API key.
+type Created struct {
+	Merchant Merchant
+	Owner    auth.User
+	APIKey   auth.APIKey
+	Secret   string // the API key's secret, shown once
+}
+
+// Create makes a merchant, its owner and a first API key, all or nothing.
+//
+// Errors: codes INVALID_NAME, and those of auth.Service.CreateUser.
+func (s *Service) Create(ctx context.Context, in NewMerchant) (Created, error) {
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" || utf8.RuneCountInString(in.Name) > 200 || strings.ContainsAny(in.Name, "\r\n") {
+		return Created{}, fault.Invalid("name", "INVALID_NAME", "name must be 1 to 200 characters on one line")
+	}
+	owner := auth.NewUser{Email: in.OwnerEmail, Name: in.OwnerName, Role: auth.RoleOwner, Password: in.OwnerPassword}
+	if err := auth.ValidateEmail(strings.TrimSpace(owner.Email)); err != nil {
+		return Created{}, err
+	}
+	if n := utf8.RuneCountInString(owner.Password); n < 10 || len(owner.Password) > 200 {
+		return Created{}, fault.Invalid("ownerPassword", "WEAK_PASSWORD", "password must be 10 to 200 characters")
+	}
+	hash, err := auth.HashPassword(owner.Password)
+	if err != nil {
+		return Created{}, err
+	}
+	owner.Email = strings.TrimSpace(owner.Email)
+	var c Created
+	c.Merchant = Merchant{ID: uuid.Must(uuid.NewV7()), Name: in.Name, DefaultCurrency: "SEK", TimeZone: "Europe/Stockholm", Locale: "sv"}
+	err = s.db.InTenant(ctx, c.Merchant.ID, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &c.Merchant, `
+			INSERT INTO merchants (id, name, default_currency, time_zone, locale) VALUES ($1, $2, $3, $4, $5)
+			RETURNING `+columns, c.Merchant.ID, c.Merchant.Name, c.Merchant.DefaultCurrency, c.Merchant.TimeZone, c.Merchant.Locale); err != nil {
+			return err
+		}
+		var err error
+		if c.Owner, err = s.auth.CreateUserTx(ctx, tx, c.Merchant.ID, owner, hash, nil); err != nil {
+			return err
+		}
+		c.APIKey, c.Secret, err = s.auth.CreateAPIKeyTx(ctx, tx, c.Merchant.ID, "Default key", &c.Owner.ID)
+		return err
+	})
+	if err != nil {
+		return Created{}, err
+	}
+	return c, nil
+}
+
+// Get returns the merchant.
+//
+// Errors: fault.ErrNotFound.
+func (s *Service) Get(ctx context.Context, id uuid.UUID) (Merchant, error) {
+	var m Merchant
+	err := s.db.InTenant(ctx, id, func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &m, `SELECT `+columns+` FROM merchants WHERE id = $1`, id)
+	})
+	if db.IsNoRows(err) {
+		return m, fault.NotFound("merchant")
+	}
+	return m, err
+}
+
+// FindByName returns the first merchant with name, across tenants (for the
+// operator's CLI, e.g. the demo merchant).
+//
+// Errors: fault.ErrNotFound.
+func (s *Service) FindByName(ctx context.Context, name string) (Merchant, error) {
+	var m Merchant
+	err := s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &m, `SELECT `+columns+` FROM merchants WHERE name = $1 ORDER BY id LIMIT 1`, name)
+	})
+	if db.IsNoRows(err) {
+		return m, fault.NotFound("merchant")
+	}
+	return m, err
+}

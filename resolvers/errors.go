@@ -1,0 +1,32 @@
+package resolvers
+
+import (
+	"errors"
+
+	"kassa/fault"
+	"kassa/graph/model"
+)
+
+// userErrors splits err into what goes in a payload's userErrors (returned
+// first) and what must be a top-level error: a missing permission or
+// anything internal.
+func userErrors(err error) ([]model.UserError, error) {
+	if err == nil {
+		return nil, nil
+	}
+	f, ok := fault.As(err)
+	if !ok || errors.Is(err, fault.ErrForbidden) || errors.Is(err, fault.ErrUnauthorized) {
+		return nil, err
+	}
+	return []model.UserError{{Field: f.Field, Message: f.Message, Code: f.Code}}, nil
+}
+
+// payload returns the payload built by mk from err's user errors, or err
+// itself when the caller cannot fix it.
+func payload[P any](err error, mk func([]model.UserError) *P) (*P, error) {
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return mk(ue), nil
+}

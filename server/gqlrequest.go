@@ -1,0 +1,162 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+)
+
+// gqlRequest is what the HTTP layer must know of a GraphQL request before
+// executing it: whether it is a mutation, how many root fields it asks for
+// (rate limits count aliased mutations one by one; an idempotency key
+// covers exactly one), and a canonical hash of what it asks.
+type gqlRequest struct {
+	Operation  ast.Operation // "" when it cannot be told (gqlgen reports the error)
+	RootFields int
+	Hash       []byte
+}
+
+type gqlRequestKey struct{}
+
+func gqlRequestFrom(ctx context.Context) *gqlRequest {
+	r, _ := ctx.Value(gqlRequestKey{}).(*gqlRequest)
+	return r
+}
+
+type rawParams struct {
+	Query         string          `json:"query"`
+	OperationName string          `json:"operationName"`
+	Variables     json.RawMessage `json:"variables"`
+	Extensions    struct {
+		PersistedQuery *struct {
+			Sha256Hash string `json:"sha256Hash"`
+		} `json:"persistedQuery"`
+	} `json:"extensions"`
+}
+
+// summaries caches the parse of a query document: parsing once per distinct
+// document, not per request.
+type summaries struct {
+	cache graphql.Cache[*ast.QueryDocument]
+	apq   graphql.Cache[string]
+}
+
+// inspect reads the request (restoring the body for the next handler) and
+// attaches a gqlRequest to the context. Malformed requests pass through
+// untouched: the GraphQL transport answers them with its own 4xx.
+func (s *summaries) inspect(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p rawParams
+		switch r.Method {
+		case http.MethodGet:
+			q := r.URL.Query()
+			p.Query = q.Get("query")
+			p.OperationName = q.Get("operationName")
+			p.Variables = json.RawMessage(q.Get("variables"))
+		case http.MethodPost:
+			mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+			if mt != "application/json" && mt != "application/graphql-response+json" {
+				break
+			}
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				var tooBig *http.MaxBytesError
+				if errors.As(err, &tooBig) {
+					writeError(w, r, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE", "the request body is too large")
+					return
+				}
+				writeError(w, r, http.StatusBadRequest, "BAD_REQUEST", "the request body could not be read")
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			_ = json.Unmarshal(body, &p)
+		}
+		if p.Query == "" && p.Extensions.PersistedQuery != nil {
+			if q, ok := s.apq.Get(r.Context(), p.Extensions.PersistedQuery.Sha256Hash); ok {
+				p.Query = q
+			}
+		}
+		req := &gqlRequest{Hash: hashParams(p)}
+		if p.Query != "" {
+			req.Operation, req.RootFields = s.summarize(r.Context(), p.Query, p.OperationName)
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), gqlRequestKey{}, req)))
+	})
+}
+
+func (s *summaries) summarize(ctx context.Context, query, opName string) (ast.Operation, int) {
+	doc, ok := s.cache.Get(ctx, query)
+	if !ok {
+		var err error
+		doc, err = parser.ParseQuery(&ast.Source{Input: query})
+		if err != nil {
+			return "", 0
+		}
+		// The executor's cache holds validated documents; this one only
+		// parsed ones, so keep them apart.
+		s.cache.Add(ctx, query, doc)
+	}
+	var op *ast.OperationDefinition
+	if opName == "" {
+		if len(doc.Operations) != 1 {
+			return "", 0
+		}
+		op = doc.Operations[0]
+	} else if op = doc.Operations.ForName(opName); op == nil {
+		return "", 0
+	}
+	return op.Operation, countFields(doc, op.SelectionSet, 0)
+}
+
+// countFields counts the fields a selection set selects at its own level,
+// looking through fragments.
+func countFields(doc *ast.QueryDocument, set ast.SelectionSet, depth int) int {
+	if depth > 10 {
+		return 0
+	}
+	n := 0
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if !strings.HasPrefix(sel.Name, "__") {
+				n++
+			}
+		case *ast.InlineFragment:
+			n += countFields(doc, sel.SelectionSet, depth+1)
+		case *ast.FragmentSpread:
+			if f := doc.Fragments.ForName(sel.Name); f != nil {
+				n += countFields(doc, f.SelectionSet, depth+1)
+			}
+		}
+	}
+	return n
+}
+
+// hashParams hashes the query, operation name and variables canonically
+// (variables re-encoded with sorted keys), so that a client retrying with
+// the same variables in another key order is the same request.
+func hashParams(p rawParams) []byte {
+	var vars any
+	if len(p.Variables) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(p.Variables))
+		dec.UseNumber()
+		_ = dec.Decode(&vars)
+	}
+	canon, _ := json.Marshal(struct {
+		Q string `json:"q"`
+		O string `json:"o"`
+		V any    `json:"v"`
+	}{p.Query, p.OperationName, vars})
+	h := sha256.Sum256(canon)
+	return h[:]
+}

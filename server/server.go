@@ -1,0 +1,178 @@
+// Package server is kassa's composition root for HTTP: it builds the domain
+// services on one database, the GraphQL executor and the web pages, and
+// wraps them in the middleware every request passes (request id, access log
+// and metrics, body limit, authentication, CSRF rule, rate limit,
+// idempotency).
+package server
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"kassa/auth"
+	"kassa/db"
+	"kassa/idempotency"
+	"kassa/merchants"
+	"kassa/resolvers"
+	"kassa/web"
+)
+
+// Server is a configured kassa HTTP server.
+type Server struct {
+	cfg       Config
+	log       *slog.Logger
+	db        *db.DB
+	auth      *auth.Service
+	merchants *merchants.Service
+	idem      *idempotency.Store
+	limiter   *limiter
+	metrics   *metrics
+	handler   http.Handler
+}
+
+// New builds the server on d.
+func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
+	s := &Server{cfg: cfg, log: log, db: d}
+	s.auth = auth.NewService(d, auth.Config{Mode: cfg.APIKeyMode, SessionTTL: cfg.SessionTTL})
+	s.merchants = merchants.NewService(d, s.auth)
+	s.idem = idempotency.NewStore(d)
+	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst)
+	s.metrics = newMetrics(map[string]*sql.DB{"kassa_app": d.App.DB, "kassa_system": d.System.DB})
+
+	res := &resolvers.Resolver{Auth: s.auth, Merchants: s.merchants, PublicURL: cfg.PublicURL}
+	apq := lru.New[string](1000)
+	sums := &summaries{cache: lru.New[*ast.QueryDocument](1000), apq: apq}
+	gql := s.newGraphQL(res, apq)
+
+	api := withBodyLimit(cfg.MaxBody, sums.inspect(s.authenticate(s.rateLimit(s.idempotent(withFlags(res.WithLoaders(gql)))))))
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", api)
+	mux.Handle("GET /graphiql", playground.Handler("kassa GraphiQL", "/graphql"))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", s.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+	pages := web.New(s.auth, log, cfg.PublicURL)
+	pages.Register(mux)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, http.StatusNotFound, "NOT_FOUND", "no such page")
+	})
+
+	// GraphiQL loads its scripts from a CDN; every other page is same-origin.
+	csp := func(next http.Handler) http.Handler {
+		strict := securityHeaders(web.CSP, next)
+		loose := securityHeaders("", next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/graphiql" {
+				loose.ServeHTTP(w, r)
+				return
+			}
+			strict.ServeHTTP(w, r)
+		})
+	}
+	s.handler = withRequestID(s.withAccessLog(csp(mux)))
+	return s
+}
+
+func withFlags(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestFlagsKey{}, &requestFlags{})))
+	})
+}
+
+// Handler is the server's root handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Auth is the server's auth service (for the CLI and tests).
+func (s *Server) Auth() *auth.Service { return s.auth }
+
+// Merchants is the server's merchants service.
+func (s *Server) Merchants() *merchants.Service { return s.merchants }
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain")
+	if err := s.db.Ping(ctx); err != nil {
+		s.log.WarnContext(r.Context(), "not ready", "error", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("database unreachable\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+// Listen opens the listening socket, so the caller can report the address
+// before serving (useful with port 0).
+func (s *Server) Listen() (net.Listener, error) {
+	return net.Listen("tcp", s.cfg.Addr)
+}
+
+// Serve serves on ln until ctx ends, then shuts down gracefully.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	go s.housekeeping(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err := srv.Shutdown(shutdownCtx)
+	if e := <-errc; e != nil && !errors.Is(e, http.ErrServerClosed) {
+		err = errors.Join(err, e)
+	}
+	return err
+}
+
+// housekeeping purges expired idempotency keys and sessions every hour.
+func (s *Server) housekeeping(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := s.idem.Purge(ctx); err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "purge idempotency keys", "error", err)
+		} else if n > 0 {
+			s.log.InfoContext(ctx, "purged idempotency keys", "count", n)
+		}
+		if n, err := s.auth.PurgeExpiredSessions(ctx); err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "purge sessions", "error", err)
+		} else if n > 0 {
+			s.log.InfoContext(ctx, "purged sessions", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// URLFor returns the public URL of path.
+func (s *Server) URLFor(path string) string {
+	return s.cfg.PublicURL + "/" + strings.TrimLeft(path, "/")
+}

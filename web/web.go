@@ -1,0 +1,258 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"kassa/auth"
+	"kassa/fault"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// CSP is the Content-Security-Policy of every page: same-origin only.
+const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+// Pages serves the HTML pages.
+type Pages struct {
+	auth      *auth.Service
+	log       *slog.Logger
+	tmpl      *template.Template
+	secure    bool // cookies get the Secure flag
+	sessionTT time.Duration
+}
+
+// New returns the pages. publicURL decides whether cookies are Secure.
+func New(a *auth.Service, log *slog.Logger, publicURL string) *Pages {
+	tmpl := template.Must(template.New("").Funcs(template.FuncMap{"dict": dict}).ParseFS(templateFS, "templates/*.html"))
+	return &Pages{auth: a, log: log, tmpl: tmpl, secure: strings.HasPrefix(publicURL, "https://"), sessionTT: a.SessionTTL()}
+}
+
+// Register adds the pages to mux.
+func (p *Pages) Register(mux *http.ServeMux) {
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheFor(time.Hour, http.FileServerFS(static))))
+	mux.HandleFunc("GET /login", p.loginForm)
+	mux.HandleFunc("POST /login", p.login)
+	mux.HandleFunc("POST /logout", p.logout)
+	mux.HandleFunc("GET /invite/{token}", p.inviteForm)
+	mux.HandleFunc("POST /invite/{token}", p.acceptInvite)
+	mux.HandleFunc("GET /{$}", p.home)
+}
+
+func cacheFor(d time.Duration, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(int(d.Seconds())))
+		h.ServeHTTP(w, r)
+	})
+}
+
+const csrfCookie = "kassa_csrf"
+
+// csrfToken returns the request's CSRF token, setting the cookie when the
+// browser has none yet.
+func (p *Pages) csrfToken(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
+		return c.Value
+	}
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	tok := base64.RawURLEncoding.EncodeToString(b)
+	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: tok, Path: "/", HttpOnly: true, Secure: p.secure, SameSite: http.SameSiteLaxMode})
+	return tok
+}
+
+// checkCSRF reports whether a form post carries the token of its cookie
+// and, when the browser says where it comes from, comes from this origin.
+func checkCSRF(r *http.Request) bool {
+	if origin := r.Header.Get("Origin"); origin != "" && origin != "null" {
+		u, err := url.Parse(origin)
+		if err != nil || u.Host != r.Host {
+			return false
+		}
+	}
+	c, err := r.Cookie(csrfCookie)
+	if err != nil || len(c.Value) < 32 {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf_token"))) == 1
+}
+
+func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, name string, data map[string]any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if err := p.tmpl.ExecuteTemplate(w, name, data); err != nil {
+		p.log.ErrorContext(r.Context(), "render page", "template", name, "error", err)
+	}
+}
+
+func (p *Pages) forbidden(w http.ResponseWriter, r *http.Request) {
+	p.render(w, r, http.StatusForbidden, "message.html", map[string]any{
+		"Title":   "Form expired",
+		"Message": "This form has expired or did not come from kassa. Go back, reload the page and try again.",
+	})
+}
+
+func (p *Pages) setSession(w http.ResponseWriter, token string) {
+	http.SetCookie(w, &http.Cookie{
+		Name: auth.SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: p.secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(p.sessionTT.Seconds()),
+	})
+}
+
+func (p *Pages) clearSession(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: auth.SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: p.secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+// safeNext keeps a post-login redirect on this site: only a local path.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.ContainsAny(next, "\r\n") {
+		return "/"
+	}
+	return next
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (p *Pages) loginForm(w http.ResponseWriter, r *http.Request) {
+	p.render(w, r, http.StatusOK, "login.html", map[string]any{
+		"CSRF": p.csrfToken(w, r), "Next": safeNext(r.URL.Query().Get("next")),
+	})
+}
+
+func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
+	if !checkCSRF(r) {
+		p.forbidden(w, r)
+		return
+	}
+	email, next := r.PostFormValue("email"), safeNext(r.PostFormValue("next"))
+	_, token, err := p.auth.Login(r.Context(), email, r.PostFormValue("password"), clientIP(r), r.UserAgent())
+	if err != nil {
+		status, msg := http.StatusUnauthorized, "Wrong email or password."
+		if f, ok := fault.As(err); ok && f.Code == "ACCOUNT_LOCKED" {
+			status, msg = http.StatusTooManyRequests, "Too many failed attempts. "+f.Message+"."
+		} else if !ok {
+			p.log.ErrorContext(r.Context(), "login", "error", err)
+			status, msg = http.StatusServiceUnavailable, "Logging in is not possible right now. Try again in a moment."
+		}
+		p.render(w, r, status, "login.html", map[string]any{"CSRF": p.csrfToken(w, r), "Next": next, "Email": email, "Error": msg})
+		return
+	}
+	p.setSession(w, token)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (p *Pages) logout(w http.ResponseWriter, r *http.Request) {
+	if !checkCSRF(r) {
+		p.forbidden(w, r)
+		return
+	}
+	if c, err := r.Cookie(auth.SessionCookie); err == nil {
+		if err := p.auth.Logout(r.Context(), c.Value); err != nil {
+			p.log.ErrorContext(r.Context(), "logout", "error", err)
+		}
+	}
+	p.clearSession(w)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// Principal returns who the browser is logged in as, or nil.
+func (p *Pages) Principal(r *http.Request) *auth.Principal {
+	c, err := r.Cookie(auth.SessionCookie)
+	if err != nil {
+		return nil
+	}
+	pr, err := p.auth.AuthenticateSession(r.Context(), c.Value)
+	if err != nil {
+		return nil
+	}
+	return pr
+}
+
+func (p *Pages) home(w http.ResponseWriter, r *http.Request) {
+	pr := p.Principal(r)
+	if pr == nil {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	p.render(w, r, http.StatusOK, "home.html", map[string]any{"CSRF": p.csrfToken(w, r), "Email": pr.UserEmail, "Role": string(pr.Role)})
+}
+
+func (p *Pages) inviteForm(w http.ResponseWriter, r *http.Request) {
+	info, err := p.auth.LookupInvitation(r.Context(), r.PathValue("token"))
+	if err != nil {
+		p.inviteGone(w, r, err)
+		return
+	}
+	p.render(w, r, http.StatusOK, "invite.html", map[string]any{"CSRF": p.csrfToken(w, r), "Invite": info})
+}
+
+func (p *Pages) inviteGone(w http.ResponseWriter, r *http.Request, err error) {
+	if _, ok := fault.As(err); !ok {
+		p.log.ErrorContext(r.Context(), "invitation", "error", err)
+	}
+	p.render(w, r, http.StatusGone, "message.html", map[string]any{
+		"Title": "Invitation not valid", "Message": "This invitation has expired, was already used or was withdrawn. Ask for a new one.",
+	})
+}
+
+func (p *Pages) acceptInvite(w http.ResponseWriter, r *http.Request) {
+	if !checkCSRF(r) {
+		p.forbidden(w, r)
+		return
+	}
+	token := r.PathValue("token")
+	info, err := p.auth.LookupInvitation(r.Context(), token)
+	if err != nil {
+		p.inviteGone(w, r, err)
+		return
+	}
+	_, session, err := p.auth.AcceptInvitation(r.Context(), token, r.PostFormValue("name"), r.PostFormValue("password"), clientIP(r), r.UserAgent())
+	if err != nil {
+		f, ok := fault.As(err)
+		if !ok || f.Code == fault.ErrNotFound.Code {
+			p.inviteGone(w, r, err)
+			return
+		}
+		p.render(w, r, http.StatusUnprocessableEntity, "invite.html", map[string]any{"CSRF": p.csrfToken(w, r), "Invite": info, "Error": f.Message})
+		return
+	}
+	p.setSession(w, session)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// dict builds a map for passing named values to a sub-template.
+func dict(kv ...any) map[string]any {
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		if k, ok := kv[i].(string); ok {
+			m[k] = kv[i+1]
+		}
+	}
+	return m
+}
