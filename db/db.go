@@ -7,6 +7,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"time"
 
 	"github.com/google/uuid"
@@ -44,11 +45,11 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	if opts.MaxOpenConns == 0 {
 		opts.MaxOpenConns = 20
 	}
-	app, err := openAs(url, RoleApp, opts)
+	app, err := openAs(ctx, url, RoleApp, opts)
 	if err != nil {
 		return nil, err
 	}
-	sys, err := openAs(url, RoleSystem, opts)
+	sys, err := openAs(ctx, url, RoleSystem, opts)
 	if err != nil {
 		app.Close()
 		return nil, err
@@ -63,20 +64,53 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	return d, nil
 }
 
-func openAs(url, role string, opts Options) (*sqlx.DB, error) {
-	base, err := pq.NewConnector(url)
-	if err != nil {
-		return nil, fmt.Errorf("db: parse database URL: %w", err)
+// openAs opens a pool whose connections act as role. It logs in as the
+// role itself when the server lets it (the embedded cluster always does),
+// so nothing in a session can return to a more privileged user. Otherwise
+// (an external database where only the URL's user has a password) each
+// connection switches with SET ROLE right after connecting.
+func openAs(ctx context.Context, url, role string, opts Options) (*sqlx.DB, error) {
+	var connector driver.Connector
+	if direct, ok := withUser(url, role); ok {
+		c, err := pq.NewConnector(direct)
+		if err != nil {
+			return nil, fmt.Errorf("db: parse database URL: %w", err)
+		}
+		probe := sql.OpenDB(c)
+		err = probe.PingContext(ctx)
+		probe.Close()
+		if err == nil {
+			connector = c
+		}
 	}
-	sqldb := sql.OpenDB(roleConnector{base: base, role: role})
+	if connector == nil {
+		base, err := pq.NewConnector(url)
+		if err != nil {
+			return nil, fmt.Errorf("db: parse database URL: %w", err)
+		}
+		connector = roleConnector{base: base, role: role}
+	}
+	sqldb := sql.OpenDB(connector)
 	sqldb.SetMaxOpenConns(opts.MaxOpenConns)
 	sqldb.SetMaxIdleConns(opts.MaxOpenConns)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	return sqlx.NewDb(sqldb, "postgres"), nil
 }
 
+// withUser returns url with its user replaced by user and no password
+// (URL form only).
+func withUser(raw, user string) (string, bool) {
+	u, err := neturl.Parse(raw)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", false
+	}
+	u.User = neturl.User(user)
+	return u.String(), true
+}
+
 // roleConnector assumes a role as soon as a connection is made, before the
-// pool hands it to anyone, so no query ever runs as the owner.
+// pool hands it to anyone, so no query of the application runs as the
+// owner.
 type roleConnector struct {
 	base driver.Connector
 	role string

@@ -9,3 +9,6 @@ func mustSub(fsys fs.FS, dir string) fs.FS {
 	}
 	return sub
 }
+
+// MigrationsFS is the embedded migrations (for tests that fingerprint them).
+func MigrationsFS() fs.FS { return mustSub(migrations, "migrations") }

@@ -10,16 +10,18 @@
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'kassa_app') THEN
-    CREATE ROLE kassa_app NOLOGIN;
+    CREATE ROLE kassa_app LOGIN;
   END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'kassa_system') THEN
-    CREATE ROLE kassa_system NOLOGIN;
+    CREATE ROLE kassa_system LOGIN;
   END IF;
 END
 $$;
 -- +goose StatementEnd
 
--- The migrating user switches to these roles on each pooled connection.
+-- The application logs in as these roles where the server allows it (the
+-- embedded cluster does; an external one needs passwords set by its DBA);
+-- otherwise the migrating user switches to them on each pooled connection.
 -- +goose StatementBegin
 DO $$
 BEGIN

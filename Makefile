@@ -1,0 +1,48 @@
+# kassa: `make run` starts kassa with a demo merchant; `make test` runs every test.
+# Both install what is missing (PostgreSQL server, Chromium) on Debian first.
+
+GO        ?= go
+BIN       := bin/kassa
+# Fuzz targets run briefly in `make test`; run longer by hand: make fuzz FUZZTIME=5m
+FUZZTIME  ?= 5s
+TESTFLAGS ?=
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## Show the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: deps
+deps: ## Install missing system dependencies (PostgreSQL server)
+	@scripts/ensure-deps.sh postgres
+
+.PHONY: build
+build: ## Build bin/kassa
+	$(GO) build -o $(BIN) ./cmd/kassa
+
+.PHONY: run
+run: deps build ## Start kassa on the embedded PostgreSQL in ./var with a demo merchant
+	$(BIN) serve --demo
+
+.PHONY: test
+test: deps build ## Run the whole test suite (one ephemeral PostgreSQL for the run)
+	$(BIN) testenv -- $(GO) test -count=1 $(TESTFLAGS) ./...
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
+
+.PHONY: fuzz
+fuzz: ## Run each fuzz target for FUZZTIME (default 5s)
+	@scripts/fuzz.sh $(FUZZTIME)
+
+.PHONY: generate
+generate: ## Regenerate gqlgen code from schema.graphqls
+	$(GO) tool gqlgen generate
+
+.PHONY: lint
+lint: ## gofmt and go vet
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1)
+	$(GO) vet ./...
+
+.PHONY: clean
+clean: ## Remove build output (keeps ./var, the local database)
+	rm -rf bin
