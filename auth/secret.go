@@ -61,7 +61,8 @@ func CheckPassword(encoded, password string) (bool, error) {
 	}
 	var mem, t uint32
 	var p uint8
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &t, &p); err != nil {
+	// argon2 panics on zero passes or threads.
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &t, &p); err != nil || t < 1 || p < 1 {
 		return false, errors.New("auth: bad argon2 parameters")
 	}
 	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
@@ -69,7 +70,9 @@ func CheckPassword(encoded, password string) (bool, error) {
 		return false, errors.New("auth: bad argon2 salt")
 	}
 	want, err := base64.RawStdEncoding.DecodeString(parts[5])
-	if err != nil {
+	// An empty key would panic in argon2, and would match every password
+	// if it did not.
+	if err != nil || len(want) == 0 {
 		return false, errors.New("auth: bad argon2 key")
 	}
 	got := argon2.IDKey([]byte(password), salt, t, mem, p, uint32(len(want)))

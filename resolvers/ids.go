@@ -16,6 +16,7 @@ const (
 	prefixMerchant = "mer"
 	prefixUser     = "usr"
 	prefixAPIKey   = "key"
+	prefixOrder    = "ord"
 )
 
 func globalID(prefix string, id uuid.UUID) string {

@@ -2,40 +2,120 @@ package resolvers
 
 import (
 	"context"
-	"net/http"
+	"errors"
+	"sync"
 
 	"github.com/google/uuid"
 	"github.com/vikstrous/dataloadgen"
 
 	"kassa/auth"
+	"kassa/merchants"
+	"kassa/orders"
+	"kassa/payments"
 )
 
 // loaders batch belongs-to lookups for one request, so a list of N objects
 // costs a fixed number of queries whatever N is.
 type loaders struct {
-	users *dataloadgen.Loader[uuid.UUID, auth.User]
+	users              *dataloadgen.Loader[uuid.UUID, auth.User]
+	apiKeys            *dataloadgen.Loader[uuid.UUID, auth.APIKey]
+	paymentEvents      *dataloadgen.Loader[uuid.UUID, []payments.EventRecord]
+	orders             *dataloadgen.Loader[uuid.UUID, orders.Order]
+	orderPayments      *dataloadgen.Loader[uuid.UUID, []payments.Payment]
+	orderConfirmations *dataloadgen.Loader[uuid.UUID, []orders.Confirmation]
+	orderLinks         *dataloadgen.Loader[uuid.UUID, []orders.Link]
+
+	merchantOnce sync.Once
+	merchant     merchants.Merchant
+	merchantErr  error
 }
 
 type loadersKey struct{}
 
-// WithLoaders returns middleware that gives each request fresh loaders
-// (caches never outlive a request, so no one sees stale or foreign data).
-func (r *Resolver) WithLoaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		ctx := req.Context()
-		l := &loaders{
-			users: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]auth.User, error) {
-				p, err := principal(ctx)
-				if err != nil {
-					return nil, err
-				}
-				return r.Auth.UsersByID(ctx, p.MerchantID, ids)
-			}),
+// merchantScoped adapts a batch function of one merchant's rows to a
+// loader's fetch.
+func merchantScoped[V any](fetch func(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]V, error)) *dataloadgen.Loader[uuid.UUID, V] {
+	return dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]V, error) {
+		p, err := principal(ctx)
+		if err != nil {
+			return nil, err
 		}
-		next.ServeHTTP(w, req.WithContext(context.WithValue(ctx, loadersKey{}, l)))
+		return fetch(ctx, p.MerchantID, ids)
 	})
+}
+
+// WithLoaders gives a GraphQL response fresh loaders. The server calls it
+// for each response (a query, a mutation, each event of a subscription),
+// so caches never outlive a response: no one sees stale or foreign data.
+func (r *Resolver) WithLoaders(ctx context.Context) context.Context {
+	l := &loaders{
+		users:              merchantScoped(r.Auth.UsersByID),
+		apiKeys:            merchantScoped(r.Auth.APIKeysByID),
+		paymentEvents:      merchantScoped(r.PaymentService.EventsByPayments),
+		orders:             merchantScoped(r.OrderService.ByIDs),
+		orderPayments:      merchantScoped(r.PaymentService.ByOrders),
+		orderConfirmations: merchantScoped(r.OrderService.ConfirmationsByOrders),
+		orderLinks:         merchantScoped(r.OrderService.LinksByOrders),
+	}
+	return context.WithValue(ctx, loadersKey{}, l)
 }
 
 func loadersFrom(ctx context.Context) *loaders {
 	return ctx.Value(loadersKey{}).(*loaders)
+}
+
+// merchant is the requesting merchant, loaded once per request.
+func (r *Resolver) merchant(ctx context.Context) (merchants.Merchant, error) {
+	l := loadersFrom(ctx)
+	l.merchantOnce.Do(func() {
+		p, err := principal(ctx)
+		if err != nil {
+			l.merchantErr = err
+			return
+		}
+		l.merchant, l.merchantErr = r.Merchants.Get(ctx, p.MerchantID)
+	})
+	return l.merchant, l.merchantErr
+}
+
+// emptyIfNotFound turns a loader's "no rows for this key" into an empty
+// list: a has-many with nothing in it.
+func emptyIfNotFound[T any](v []T, err error) ([]T, error) {
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return []T{}, nil
+	}
+	return v, err
+}
+
+func loadOrder(ctx context.Context, id uuid.UUID) (*orders.Order, error) {
+	o, err := loadersFrom(ctx).orders.Load(ctx, id)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+func loadAPIKey(ctx context.Context, id *uuid.UUID) (*auth.APIKey, error) {
+	if id == nil {
+		return nil, nil
+	}
+	k, err := loadersFrom(ctx).apiKeys.Load(ctx, *id)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
+
+// primeOrders seeds the orders loader with a page already loaded.
+func primeOrders(ctx context.Context, os []orders.Order) {
+	l := loadersFrom(ctx).orders
+	for _, o := range os {
+		l.Prime(o.ID, o)
+	}
 }

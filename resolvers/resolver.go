@@ -5,14 +5,20 @@ import (
 
 	"kassa/auth"
 	"kassa/fault"
+	"kassa/live"
 	"kassa/merchants"
+	"kassa/orders"
+	"kassa/payments"
 )
 
 // Resolver holds the domain services the GraphQL layer calls. It holds no
 // state of its own.
 type Resolver struct {
-	Auth      *auth.Service
-	Merchants *merchants.Service
+	Auth           *auth.Service
+	Merchants      *merchants.Service
+	PaymentService *payments.Service
+	OrderService   *orders.Service
+	Live           *live.Broker
 	// PublicURL is where kassa is reached from outside, for links.
 	PublicURL string
 }

@@ -13,6 +13,10 @@ import (
 	"kassa/graph"
 	"kassa/graph/model"
 	"kassa/merchants"
+	"kassa/money"
+	"kassa/orders"
+	"kassa/payments"
+	"time"
 
 	"github.com/vikstrous/dataloadgen"
 )
@@ -35,8 +39,20 @@ func (r *apiKeyResolver) CreatedBy(ctx context.Context, obj *auth.APIKey) (*auth
 	return &u, nil
 }
 
+func (r *customerResolver) Locale(ctx context.Context, obj *orders.Customer) (model.Locale, error) {
+	return model.Locale(obj.Locale), nil
+}
+
 func (r *merchantResolver) ID(ctx context.Context, obj *merchants.Merchant) (string, error) {
 	return globalID(prefixMerchant, obj.ID), nil
+}
+
+func (r *moneyResolver) Formatted(ctx context.Context, obj *money.Money) (string, error) {
+	m, err := r.merchant(ctx)
+	if err != nil {
+		return "", err
+	}
+	return money.Format(*obj, m.Locale), nil
 }
 
 func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error) {
@@ -142,6 +158,414 @@ func (r *mutationResolver) DeactivateUser(ctx context.Context, input model.Deact
 	})
 }
 
+func (r *mutationResolver) CapturePayment(ctx context.Context, input model.CapturePaymentInput) (*model.CapturePaymentPayload, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var pay payments.Payment
+	id, err := idOf(prefixPayment, "paymentId", input.PaymentID)
+	if err == nil {
+		pay, err = r.PaymentService.Capture(ctx, actorOf(p), p.MerchantID, id, input.Amount)
+	}
+	return payload(err, func(ue []model.UserError) *model.CapturePaymentPayload {
+		return &model.CapturePaymentPayload{Payment: paymentOrNil(pay), UserErrors: orEmpty(ue)}
+	})
+}
+
+func (r *mutationResolver) VoidPayment(ctx context.Context, input model.VoidPaymentInput) (*model.VoidPaymentPayload, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Require(auth.RoleOwner, auth.RoleAdmin); err != nil {
+		return nil, err
+	}
+	var pay payments.Payment
+	id, err := idOf(prefixPayment, "paymentId", input.PaymentID)
+	if err == nil {
+		pay, err = r.PaymentService.Void(ctx, actorOf(p), p.MerchantID, id)
+	}
+	return payload(err, func(ue []model.UserError) *model.VoidPaymentPayload {
+		return &model.VoidPaymentPayload{Payment: paymentOrNil(pay), UserErrors: orEmpty(ue)}
+	})
+}
+
+func (r *mutationResolver) RefundPayment(ctx context.Context, input model.RefundPaymentInput) (*model.RefundPaymentPayload, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Require(auth.RoleOwner, auth.RoleAdmin); err != nil {
+		return nil, err
+	}
+	var pay payments.Payment
+	id, err := idOf(prefixPayment, "paymentId", input.PaymentID)
+	if err == nil {
+		pay, err = r.PaymentService.Refund(ctx, actorOf(p), p.MerchantID, id, input.Amount, deref(input.Reason))
+	}
+	return payload(err, func(ue []model.UserError) *model.RefundPaymentPayload {
+		return &model.RefundPaymentPayload{Payment: paymentOrNil(pay), UserErrors: orEmpty(ue)}
+	})
+}
+
+func (r *mutationResolver) CreateOrder(ctx context.Context, input model.CreateOrderInput) (*model.CreateOrderPayload, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n := orders.NewOrder{Customer: customerOf(input.Customer), Lines: linesOf(input.Lines), Currency: deref(input.Currency), Reference: deref(input.Reference)}
+	if input.CaptureMode != nil {
+		n.CaptureMode = *input.CaptureMode
+	}
+	o, err := r.OrderService.Create(ctx, p.MerchantID, actorOf(p), salespersonEmail(p), n)
+	return payload(err, func(ue []model.UserError) *model.CreateOrderPayload {
+		return &model.CreateOrderPayload{Order: orderOrNil(o), UserErrors: orEmpty(ue)}
+	})
+}
+
+func (r *mutationResolver) UpdateOrder(ctx context.Context, input model.UpdateOrderInput) (*model.UpdateOrderPayload, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var o orders.Order
+	id, err := idOf(prefixOrder, "orderId", input.OrderID)
+	if err == nil {
+		o, err = r.OrderService.Update(ctx, p.MerchantID, id, orders.Update{Customer: customerPatchOf(input.Customer), Lines: linesOf(input.Lines),
+			Reference: input.Reference, CaptureMode: input.CaptureMode})
+	}
+	return payload(err, func(ue []model.UserError) *model.UpdateOrderPayload {
+		return &model.UpdateOrderPayload{Order: orderOrNil(o), UserErrors: orEmpty(ue)}
+	})
+}
+
+func (r *mutationResolver) CancelOrder(ctx context.Context, input model.CancelOrderInput) (*model.CancelOrderPayload, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var o orders.Order
+	id, err := idOf(prefixOrder, "orderId", input.OrderID)
+	if err == nil {
+		o, err = r.OrderService.Cancel(ctx, p.MerchantID, actorOf(p), id)
+	}
+	return payload(err, func(ue []model.UserError) *model.CancelOrderPayload {
+		return &model.CancelOrderPayload{Order: orderOrNil(o), UserErrors: orEmpty(ue)}
+	})
+}
+
+func (r *mutationResolver) MarkOrderDelivered(ctx context.Context, input model.MarkOrderDeliveredInput) (*model.MarkOrderDeliveredPayload, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var o orders.Order
+	id, err := idOf(prefixOrder, "orderId", input.OrderID)
+	if err == nil {
+		o, err = r.OrderService.MarkDelivered(ctx, p.MerchantID, actorOf(p), id, input.Amount)
+	}
+	return payload(err, func(ue []model.UserError) *model.MarkOrderDeliveredPayload {
+		return &model.MarkOrderDeliveredPayload{Order: orderOrNil(o), UserErrors: orEmpty(ue)}
+	})
+}
+
+func (r *mutationResolver) SendOrderConfirmation(ctx context.Context, input model.SendOrderConfirmationInput) (*model.SendOrderConfirmationPayload, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var c orders.Confirmation
+	var l orders.Link
+	id, err := idOf(prefixOrder, "orderId", input.OrderID)
+	if err == nil {
+		c, l, err = r.OrderService.SendConfirmation(ctx, p.MerchantID, actorOf(p), orders.SendConfirmation{
+			OrderID: id, Message: deref(input.Message), ExpiresAt: input.ExpiresAt,
+			CcSalesperson: input.CcSalesperson != nil && *input.CcSalesperson, SalespersonEmail: salespersonEmail(p)})
+	}
+	return payload(err, func(ue []model.UserError) *model.SendOrderConfirmationPayload {
+		return &model.SendOrderConfirmationPayload{Confirmation: confirmationOrNil(c), PaymentLink: linkOrNil(l), UserErrors: orEmpty(ue)}
+	})
+}
+
+func (r *mutationResolver) ResendOrderConfirmation(ctx context.Context, input model.ResendOrderConfirmationInput) (*model.ResendOrderConfirmationPayload, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var c orders.Confirmation
+	var l orders.Link
+	id, err := idOf(prefixConfirmation, "confirmationId", input.ConfirmationID)
+	if err == nil {
+		c, l, err = r.OrderService.ResendConfirmation(ctx, p.MerchantID, id, salespersonEmail(p))
+	}
+	return payload(err, func(ue []model.UserError) *model.ResendOrderConfirmationPayload {
+		return &model.ResendOrderConfirmationPayload{Confirmation: confirmationOrNil(c), PaymentLink: linkOrNil(l), UserErrors: orEmpty(ue)}
+	})
+}
+
+func (r *mutationResolver) CreatePaymentLink(ctx context.Context, input model.CreatePaymentLinkInput) (*model.CreatePaymentLinkPayload, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n := orders.NewLink{Amount: input.Amount, Currency: deref(input.Currency), Description: input.Description, VATRate: input.VatRate,
+		CustomerEmail: deref(input.CustomerEmail), ExpiresAt: input.ExpiresAt, Reusable: input.Reusable != nil && *input.Reusable}
+	if input.CaptureMode != nil {
+		n.CaptureMode = *input.CaptureMode
+	}
+	l, err := r.OrderService.CreateLink(ctx, p.MerchantID, actorOf(p), salespersonEmail(p), n)
+	return payload(err, func(ue []model.UserError) *model.CreatePaymentLinkPayload {
+		return &model.CreatePaymentLinkPayload{PaymentLink: linkOrNil(l), UserErrors: orEmpty(ue)}
+	})
+}
+
+func (r *mutationResolver) DeactivatePaymentLink(ctx context.Context, input model.DeactivatePaymentLinkInput) (*model.DeactivatePaymentLinkPayload, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var l orders.Link
+	id, err := idOf(prefixPaymentLink, "paymentLinkId", input.PaymentLinkID)
+	if err == nil {
+		l, err = r.OrderService.DeactivateLink(ctx, p.MerchantID, id)
+	}
+	return payload(err, func(ue []model.UserError) *model.DeactivatePaymentLinkPayload {
+		return &model.DeactivatePaymentLinkPayload{PaymentLink: linkOrNil(l), UserErrors: orEmpty(ue)}
+	})
+}
+
+func (r *orderResolver) ID(ctx context.Context, obj *orders.Order) (string, error) {
+	return globalID(prefixOrder, obj.ID), nil
+}
+
+func (r *orderResolver) Number(ctx context.Context, obj *orders.Order) (int, error) {
+	return int(obj.Number), nil
+}
+
+func (r *orderResolver) Customer(ctx context.Context, obj *orders.Order) (*orders.Customer, error) {
+	c := obj.Customer()
+	return &c, nil
+}
+
+func (r *orderResolver) Totals(ctx context.Context, obj *orders.Order) (*model.OrderTotals, error) {
+	return totalsModel(obj.Totals(), obj.Currency), nil
+}
+
+func (r *orderResolver) Paid(ctx context.Context, obj *orders.Order) (*money.Money, error) {
+	return &money.Money{Amount: obj.AmountPaid, Currency: obj.Currency}, nil
+}
+
+func (r *orderResolver) Refunded(ctx context.Context, obj *orders.Order) (*money.Money, error) {
+	return &money.Money{Amount: obj.AmountRefunded, Currency: obj.Currency}, nil
+}
+
+func (r *orderResolver) CreatedBy(ctx context.Context, obj *orders.Order) (*auth.User, error) {
+	return loadUser(ctx, obj.CreatedByUser)
+}
+
+func (r *orderResolver) CreatedByAPIKey(ctx context.Context, obj *orders.Order) (*auth.APIKey, error) {
+	return loadAPIKey(ctx, obj.CreatedByAPIKey)
+}
+
+func (r *orderResolver) Payments(ctx context.Context, obj *orders.Order) ([]payments.Payment, error) {
+	ps, err := loadersFrom(ctx).orderPayments.Load(ctx, obj.ID)
+	return emptyIfNotFound(ps, err)
+}
+
+func (r *orderResolver) Confirmations(ctx context.Context, obj *orders.Order) ([]orders.Confirmation, error) {
+	cs, err := loadersFrom(ctx).orderConfirmations.Load(ctx, obj.ID)
+	return emptyIfNotFound(cs, err)
+}
+
+func (r *orderResolver) PaymentLinks(ctx context.Context, obj *orders.Order) ([]orders.Link, error) {
+	ls, err := loadersFrom(ctx).orderLinks.Load(ctx, obj.ID)
+	return emptyIfNotFound(ls, err)
+}
+
+func (r *orderConfirmationResolver) ID(ctx context.Context, obj *orders.Confirmation) (string, error) {
+	return globalID(prefixConfirmation, obj.ID), nil
+}
+
+func (r *orderConfirmationResolver) Order(ctx context.Context, obj *orders.Confirmation) (*orders.Order, error) {
+	return loadOrder(ctx, obj.OrderID)
+}
+
+func (r *orderConfirmationResolver) Lines(ctx context.Context, obj *orders.Confirmation) ([]orders.Line, error) {
+	f, err := obj.Frozen()
+	return f.Lines, err
+}
+
+func (r *orderConfirmationResolver) Totals(ctx context.Context, obj *orders.Confirmation) (*model.OrderTotals, error) {
+	f, err := obj.Frozen()
+	if err != nil {
+		return nil, err
+	}
+	return totalsModel(f.Totals, f.Currency), nil
+}
+
+func (r *orderConfirmationResolver) Customer(ctx context.Context, obj *orders.Confirmation) (*orders.Customer, error) {
+	f, err := obj.Frozen()
+	return &f.Customer, err
+}
+
+func (r *orderConfirmationResolver) AcceptedIP(ctx context.Context, obj *orders.Confirmation) (*string, error) {
+	return obj.AcceptedIP, nil
+}
+
+func (r *orderConfirmationResolver) PaymentLink(ctx context.Context, obj *orders.Confirmation) (*orders.Link, error) {
+	ls, err := loadersFrom(ctx).orderLinks.Load(ctx, obj.OrderID)
+	if err != nil {
+		_, err = emptyIfNotFound(ls, err)
+		return nil, err
+	}
+	for i := range ls {
+		if ls[i].ConfirmationID != nil && *ls[i].ConfirmationID == obj.ID {
+			return &ls[i], nil
+		}
+	}
+	return nil, nil
+}
+
+func (r *orderLineResolver) Quantity(ctx context.Context, obj *orders.Line) (int, error) {
+	return int(obj.Quantity), nil
+}
+
+func (r *orderLineResolver) UnitPrice(ctx context.Context, obj *orders.Line) (*money.Money, error) {
+	return &money.Money{Amount: obj.UnitPrice, Currency: currencyFromPath(ctx)}, nil
+}
+
+func (r *orderLineResolver) Net(ctx context.Context, obj *orders.Line) (*money.Money, error) {
+	return &money.Money{Amount: obj.Net, Currency: currencyFromPath(ctx)}, nil
+}
+
+func (r *orderLineResolver) Vat(ctx context.Context, obj *orders.Line) (*money.Money, error) {
+	return &money.Money{Amount: obj.VAT, Currency: currencyFromPath(ctx)}, nil
+}
+
+func (r *orderLineResolver) Gross(ctx context.Context, obj *orders.Line) (*money.Money, error) {
+	return &money.Money{Amount: obj.Gross, Currency: currencyFromPath(ctx)}, nil
+}
+
+func (r *paymentResolver) ID(ctx context.Context, obj *payments.Payment) (string, error) {
+	return globalID(prefixPayment, obj.ID), nil
+}
+
+func (r *paymentResolver) Amount(ctx context.Context, obj *payments.Payment) (*money.Money, error) {
+	return &money.Money{Amount: obj.Amount, Currency: obj.Currency}, nil
+}
+
+func (r *paymentResolver) Authorized(ctx context.Context, obj *payments.Payment) (*money.Money, error) {
+	return &money.Money{Amount: obj.AmountAuthorized, Currency: obj.Currency}, nil
+}
+
+func (r *paymentResolver) Captured(ctx context.Context, obj *payments.Payment) (*money.Money, error) {
+	return &money.Money{Amount: obj.AmountCaptured, Currency: obj.Currency}, nil
+}
+
+func (r *paymentResolver) Refunded(ctx context.Context, obj *payments.Payment) (*money.Money, error) {
+	return &money.Money{Amount: obj.AmountRefunded, Currency: obj.Currency}, nil
+}
+
+func (r *paymentResolver) Capturable(ctx context.Context, obj *payments.Payment) (*money.Money, error) {
+	var n int64
+	if (obj.Status == payments.StatusAuthorized || obj.Status == payments.StatusPartiallyCaptured) && !obj.Expired && !obj.Voided {
+		n = obj.Remaining()
+	}
+	return &money.Money{Amount: n, Currency: obj.Currency}, nil
+}
+
+func (r *paymentResolver) Refundable(ctx context.Context, obj *payments.Payment) (*money.Money, error) {
+	return &money.Money{Amount: obj.Refundable(), Currency: obj.Currency}, nil
+}
+
+func (r *paymentResolver) ProcessorReference(ctx context.Context, obj *payments.Payment) (*string, error) {
+	return obj.ProcessorRef, nil
+}
+
+func (r *paymentResolver) Card(ctx context.Context, obj *payments.Payment) (*model.Card, error) {
+	if obj.CardLast4 == nil {
+		return nil, nil
+	}
+	c := &model.Card{Brand: deref(obj.CardBrand), Last4: *obj.CardLast4}
+	if obj.CardExpMonth != nil && obj.CardExpYear != nil {
+		c.ExpMonth, c.ExpYear = *obj.CardExpMonth, *obj.CardExpYear
+	}
+	return c, nil
+}
+
+func (r *paymentResolver) ThreeDSecure(ctx context.Context, obj *payments.Payment) (model.ThreeDSecureOutcome, error) {
+	return model.ThreeDSecureOutcome(obj.ThreeDS), nil
+}
+
+func (r *paymentResolver) CreatedBy(ctx context.Context, obj *payments.Payment) (*auth.User, error) {
+	return loadUser(ctx, obj.CreatedByUser)
+}
+
+func (r *paymentResolver) CreatedByAPIKey(ctx context.Context, obj *payments.Payment) (*auth.APIKey, error) {
+	if obj.CreatedByAPIKey == nil {
+		return nil, nil
+	}
+	k, err := loadersFrom(ctx).apiKeys.Load(ctx, *obj.CreatedByAPIKey)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
+
+func (r *paymentResolver) Events(ctx context.Context, obj *payments.Payment) ([]payments.EventRecord, error) {
+	evs, err := loadersFrom(ctx).paymentEvents.Load(ctx, obj.ID)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return []payments.EventRecord{}, nil
+	}
+	return evs, err
+}
+
+func (r *paymentEventResolver) Amount(ctx context.Context, obj *payments.EventRecord) (*money.Money, error) {
+	if obj.Amount == nil {
+		return nil, nil
+	}
+	pay, ok := paymentFromPath(ctx)
+	if !ok {
+		return nil, nil
+	}
+	return &money.Money{Amount: *obj.Amount, Currency: pay.Currency}, nil
+}
+
+func (r *paymentEventResolver) Actor(ctx context.Context, obj *payments.EventRecord) (*auth.User, error) {
+	return loadUser(ctx, obj.ActorUser)
+}
+
+func (r *paymentLinkResolver) ID(ctx context.Context, obj *orders.Link) (string, error) {
+	return globalID(prefixPaymentLink, obj.ID), nil
+}
+
+func (r *paymentLinkResolver) URL(ctx context.Context, obj *orders.Link) (string, error) {
+	return r.OrderService.URL(*obj), nil
+}
+
+func (r *paymentLinkResolver) Status(ctx context.Context, obj *orders.Link) (orders.LinkStatus, error) {
+	return obj.EffectiveStatus(time.Now()), nil
+}
+
+func (r *paymentLinkResolver) Reusable(ctx context.Context, obj *orders.Link) (bool, error) {
+	return obj.Kind == orders.LinkReusable, nil
+}
+
+func (r *paymentLinkResolver) Amount(ctx context.Context, obj *orders.Link) (*money.Money, error) {
+	return &money.Money{Amount: obj.Amount, Currency: obj.Currency}, nil
+}
+
+func (r *paymentLinkResolver) Order(ctx context.Context, obj *orders.Link) (*orders.Order, error) {
+	if obj.OrderID == nil {
+		return nil, nil
+	}
+	return loadOrder(ctx, *obj.OrderID)
+}
+
 func (r *queryResolver) Node(ctx context.Context, id string) (graph.Node, error) {
 	p, err := principal(ctx)
 	if err != nil {
@@ -151,38 +575,7 @@ func (r *queryResolver) Node(ctx context.Context, id string) (graph.Node, error)
 	if !ok {
 		return nil, nil
 	}
-	var node graph.Node
-	switch prefix {
-	case prefixMerchant:
-		if uid != p.MerchantID {
-			return nil, nil
-		}
-		var m merchants.Merchant
-		m, err = r.Merchants.Get(ctx, uid)
-		node = &m
-	case prefixUser:
-		var u auth.User
-		u, err = loadersFrom(ctx).users.Load(ctx, uid)
-		node = &u
-	case prefixAPIKey:
-		found, ferr := r.Auth.APIKeysByID(ctx, p.MerchantID, []uuidT{uid})
-		if k, ok := found[uid]; ok && ferr == nil {
-			node = &k
-		}
-		err = ferr
-		if node == nil && err == nil {
-			return nil, nil
-		}
-	default:
-		return nil, nil
-	}
-	if errors.Is(err, fault.ErrNotFound) || errors.Is(err, dataloadgen.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return node, nil
+	return r.node(ctx, p, prefix, uid)
 }
 
 func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
@@ -252,6 +645,129 @@ func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*
 	return &model.UserConnection{Edges: edges, PageInfo: info}, nil
 }
 
+func (r *queryResolver) Payments(ctx context.Context, first *int, after *string, filter *model.PaymentFilter) (*model.PaymentConnection, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page, err := pageOf(first, after)
+	if err != nil {
+		return nil, err
+	}
+	f, err := paymentFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	ps, more, err := r.PaymentService.List(ctx, p.MerchantID, f, page)
+	if err != nil {
+		return nil, err
+	}
+	return paymentConnection(ps, more), nil
+}
+
+func (r *queryResolver) Reservations(ctx context.Context, first *int, after *string) (*model.PaymentConnection, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page, err := pageOf(first, after)
+	if err != nil {
+		return nil, err
+	}
+	var prev *payments.Payment
+	if page.After != (uuidT{}) {
+		pp, err := r.PaymentService.Get(ctx, p.MerchantID, page.After)
+		if err != nil {
+			return nil, fault.ErrInvalidCursor
+		}
+		prev = &pp
+	}
+	ps, more, err := r.PaymentService.Reservations(ctx, p.MerchantID, prev, page.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return paymentConnection(ps, more), nil
+}
+
+func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, filter *model.OrderFilter) (*model.OrderConnection, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page, err := pageOf(first, after)
+	if err != nil {
+		return nil, err
+	}
+	var f orders.Filter
+	if filter != nil {
+		f = orders.Filter{Statuses: filter.Status, CustomerEmail: deref(filter.CustomerEmail), CreatedFrom: filter.CreatedFrom,
+			CreatedTo: filter.CreatedTo, Search: deref(filter.Search)}
+	}
+	os, more, err := r.OrderService.List(ctx, p.MerchantID, f, page)
+	if err != nil {
+		return nil, err
+	}
+	primeOrders(ctx, os)
+	edges, info := connection(os, more, func(o orders.Order) uuidT { return o.ID },
+		func(c string, o orders.Order) model.OrderEdge { return model.OrderEdge{Cursor: c, Node: &o} })
+	return &model.OrderConnection{Edges: edges, PageInfo: info}, nil
+}
+
+func (r *queryResolver) PaymentLinks(ctx context.Context, first *int, after *string, status []orders.LinkStatus) (*model.PaymentLinkConnection, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page, err := pageOf(first, after)
+	if err != nil {
+		return nil, err
+	}
+	ls, more, err := r.OrderService.Links(ctx, p.MerchantID, status, page)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := connection(ls, more, func(l orders.Link) uuidT { return l.ID },
+		func(c string, l orders.Link) model.PaymentLinkEdge { return model.PaymentLinkEdge{Cursor: c, Node: &l} })
+	return &model.PaymentLinkConnection{Edges: edges, PageInfo: info}, nil
+}
+
+func (r *subscriptionResolver) OrderUpdated(ctx context.Context, orderID *string) (<-chan *orders.Order, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var only *uuidT
+	if orderID != nil {
+		id, err := idOf(prefixOrder, "orderId", *orderID)
+		if err != nil {
+			return nil, err
+		}
+		only = &id
+	}
+	events := r.Live.Subscribe(ctx, p.MerchantID)
+	out := make(chan *orders.Order, 16)
+	go func() {
+		defer close(out)
+		for e := range events {
+			if e.Kind != "order" || (only != nil && e.ID != *only) {
+				continue
+			}
+			// Reload under the merchant's policy: the notification is only
+			// a hint, the row is the truth.
+			o, err := r.OrderService.Get(ctx, p.MerchantID, e.ID)
+			if err != nil {
+				continue
+			}
+			select {
+			case out <- &o:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
 func (r *userResolver) ID(ctx context.Context, obj *auth.User) (string, error) {
 	return globalID(prefixUser, obj.ID), nil
 }
@@ -262,18 +778,47 @@ func (r *userResolver) Status(ctx context.Context, obj *auth.User) (model.UserSt
 
 func (r *Resolver) ApiKey() graph.ApiKeyResolver { return &apiKeyResolver{r} }
 
+func (r *Resolver) Customer() graph.CustomerResolver { return &customerResolver{r} }
+
 func (r *Resolver) Merchant() graph.MerchantResolver { return &merchantResolver{r} }
+
+func (r *Resolver) Money() graph.MoneyResolver { return &moneyResolver{r} }
 
 func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
 
+func (r *Resolver) Order() graph.OrderResolver { return &orderResolver{r} }
+
+func (r *Resolver) OrderConfirmation() graph.OrderConfirmationResolver {
+	return &orderConfirmationResolver{r}
+}
+
+func (r *Resolver) OrderLine() graph.OrderLineResolver { return &orderLineResolver{r} }
+
+func (r *Resolver) Payment() graph.PaymentResolver { return &paymentResolver{r} }
+
+func (r *Resolver) PaymentEvent() graph.PaymentEventResolver { return &paymentEventResolver{r} }
+
+func (r *Resolver) PaymentLink() graph.PaymentLinkResolver { return &paymentLinkResolver{r} }
+
 func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
+
+func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
 
 func (r *Resolver) User() graph.UserResolver { return &userResolver{r} }
 
 type (
-	apiKeyResolver   struct{ *Resolver }
-	merchantResolver struct{ *Resolver }
-	mutationResolver struct{ *Resolver }
-	queryResolver    struct{ *Resolver }
-	userResolver     struct{ *Resolver }
+	apiKeyResolver            struct{ *Resolver }
+	customerResolver          struct{ *Resolver }
+	merchantResolver          struct{ *Resolver }
+	moneyResolver             struct{ *Resolver }
+	mutationResolver          struct{ *Resolver }
+	orderResolver             struct{ *Resolver }
+	orderConfirmationResolver struct{ *Resolver }
+	orderLineResolver         struct{ *Resolver }
+	paymentResolver           struct{ *Resolver }
+	paymentEventResolver      struct{ *Resolver }
+	paymentLinkResolver       struct{ *Resolver }
+	queryResolver             struct{ *Resolver }
+	subscriptionResolver      struct{ *Resolver }
+	userResolver              struct{ *Resolver }
 )

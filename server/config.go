@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"kassa/payments/simulator"
 )
 
 // Config is all of kassa's configuration. Every field comes from an
@@ -26,6 +28,20 @@ type Config struct {
 	MaxDepth    int           // KASSA_MAX_DEPTH, default 12
 	SessionTTL  time.Duration // KASSA_SESSION_TTL, default 12h
 	DBMaxConns  int           // KASSA_DB_MAX_CONNS per pool, default 20
+
+	Processor            string   // KASSA_PROCESSOR: simulator (default) or stripe
+	SimulatorSecret      string   // KASSA_SIMULATOR_SECRET: signs the simulator's callbacks
+	StripeSecretKey      string   // KASSA_STRIPE_SECRET_KEY
+	StripeWebhookSecrets []string // KASSA_STRIPE_WEBHOOK_SECRETS: comma-separated whsec_… (several while rotating)
+	StripeAPIURL         string   // KASSA_STRIPE_API_URL: another API base (stripe-mock in tests)
+
+	SMTPURL  string // KASSA_SMTP_URL: smtp://user:pass@host:587; empty writes .eml files to DataDir/mail
+	SMTPTLS  string // KASSA_SMTP_TLS: opportunistic (default), mandatory, none
+	MailFrom string // KASSA_MAIL_FROM: the sender address; the merchant's name is the sender name
+
+	// SimulatorClock is the simulator's business clock (tests move it);
+	// nil is real time. Not settable from the environment.
+	SimulatorClock simulator.Clock
 }
 
 // Production reports whether kassa runs in production mode.
@@ -40,6 +56,20 @@ func FromEnv() (Config, error) {
 		Env:         env("KASSA_ENV", "development"),
 		LogLevel:    env("KASSA_LOG_LEVEL", "info"),
 		APIKeyMode:  env("KASSA_API_KEY_MODE", "test"),
+		Processor:   env("KASSA_PROCESSOR", "simulator"),
+		// The simulator is a development tool; its default secret is
+		// public knowledge, which is fine for money that does not exist.
+		SimulatorSecret: env("KASSA_SIMULATOR_SECRET", "kassa-simulator-development-secret"),
+		StripeSecretKey: os.Getenv("KASSA_STRIPE_SECRET_KEY"),
+		StripeAPIURL:    os.Getenv("KASSA_STRIPE_API_URL"),
+		SMTPURL:         os.Getenv("KASSA_SMTP_URL"),
+		SMTPTLS:         env("KASSA_SMTP_TLS", "opportunistic"),
+		MailFrom:        env("KASSA_MAIL_FROM", "kassa@localhost"),
+	}
+	for _, sec := range strings.Split(os.Getenv("KASSA_STRIPE_WEBHOOK_SECRETS"), ",") {
+		if sec = strings.TrimSpace(sec); sec != "" {
+			c.StripeWebhookSecrets = append(c.StripeWebhookSecrets, sec)
+		}
 	}
 	var errs []string
 	num := func(name string, def int64) int64 {
@@ -76,6 +106,12 @@ func FromEnv() (Config, error) {
 	c.PublicURL = strings.TrimRight(env("KASSA_PUBLIC_URL", "http://"+c.Addr), "/")
 	if c.Env != "development" && c.Env != "production" {
 		errs = append(errs, "KASSA_ENV must be development or production")
+	}
+	if c.Processor != "simulator" && c.Processor != "stripe" {
+		errs = append(errs, "KASSA_PROCESSOR must be simulator or stripe")
+	}
+	if c.Production() && c.Processor == "simulator" {
+		errs = append(errs, "KASSA_PROCESSOR=simulator is for development: set stripe in production")
 	}
 	if c.APIKeyMode != "test" && c.APIKeyMode != "live" {
 		errs = append(errs, "KASSA_API_KEY_MODE must be test or live")

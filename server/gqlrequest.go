@@ -115,31 +115,45 @@ func (s *summaries) summarize(ctx context.Context, query, opName string) (ast.Op
 	} else if op = doc.Operations.ForName(opName); op == nil {
 		return "", 0
 	}
-	return op.Operation, countFields(doc, op.SelectionSet, 0)
+	return op.Operation, countFields(doc, op.SelectionSet)
 }
 
 // countFields counts the fields a selection set selects at its own level,
-// looking through fragments.
-func countFields(doc *ast.QueryDocument, set ast.SelectionSet, depth int) int {
-	if depth > 10 {
-		return 0
-	}
-	n := 0
-	for _, sel := range set {
-		switch sel := sel.(type) {
-		case *ast.Field:
-			if !strings.HasPrefix(sel.Name, "__") {
-				n++
-			}
-		case *ast.InlineFragment:
-			n += countFields(doc, sel.SelectionSet, depth+1)
-		case *ast.FragmentSpread:
-			if f := doc.Fragments.ForName(sel.Name); f != nil {
-				n += countFields(doc, f.SelectionSet, depth+1)
+// looking through fragments: the distinct response keys (alias or name),
+// since GraphQL merges fields with the same key into one execution. Each
+// named fragment is walked once, so the work is linear in the document
+// (this runs before authentication) and no nesting hides a field.
+func countFields(doc *ast.QueryDocument, set ast.SelectionSet) int {
+	keys := map[string]struct{}{}
+	seen := map[string]bool{}
+	var walk func(ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch sel := sel.(type) {
+			case *ast.Field:
+				if strings.HasPrefix(sel.Name, "__") {
+					continue
+				}
+				key := sel.Alias
+				if key == "" {
+					key = sel.Name
+				}
+				keys[key] = struct{}{}
+			case *ast.InlineFragment:
+				walk(sel.SelectionSet)
+			case *ast.FragmentSpread:
+				if seen[sel.Name] {
+					continue
+				}
+				seen[sel.Name] = true
+				if f := doc.Fragments.ForName(sel.Name); f != nil {
+					walk(f.SelectionSet)
+				}
 			}
 		}
 	}
-	return n
+	walk(set)
+	return len(keys)
 }
 
 // hashParams hashes the query, operation name and variables canonically

@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -36,7 +38,7 @@ func flagsFrom(ctx context.Context) *requestFlags {
 }
 
 func (s *Server) newGraphQL(res *resolvers.Resolver, apq graphql.Cache[string]) *handler.Server {
-	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: res}))
+	srv := handler.New(pagedComplexity{graph.NewExecutableSchema(graph.Config{Resolvers: res})})
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 15 * time.Second,
 		InitFunc: func(ctx context.Context, init transport.InitPayload) (context.Context, *transport.InitPayload, error) {
@@ -70,6 +72,11 @@ func (s *Server) newGraphQL(res *resolvers.Resolver, apq graphql.Cache[string]) 
 			f.internal.Store(true)
 		}
 		return &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": "INTERNAL"}}
+	})
+	// Fresh dataloaders for every response, including each event of a
+	// subscription, so nothing is served from a stale cache.
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		return next(res.WithLoaders(ctx))
 	})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		oc := graphql.GetOperationContext(ctx)
@@ -125,6 +132,12 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 		}
 		return gqlErr
 	}
+	if gqlErr.Err != nil && gqlErr.Err.Error() == "introspection disabled" {
+		// gqlgen's answer to __schema or __type when introspection is off
+		// (production): the caller's doing, not ours.
+		return &gqlerror.Error{Message: "introspection is disabled", Path: gqlErr.Path, Locations: gqlErr.Locations,
+			Extensions: map[string]any{"code": "INTROSPECTION_DISABLED"}}
+	}
 	if f := flagsFrom(ctx); f != nil {
 		f.internal.Store(true)
 	}
@@ -134,6 +147,39 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 	s.log.ErrorContext(ctx, "graphql internal error", "error", err.Error(), "path", gqlErr.Path.String(),
 		slog.String("request_id", logging.Attr(ctx, "request_id")))
 	return &gqlerror.Error{Message: "internal error", Path: gqlErr.Path, Extensions: map[string]any{"code": "INTERNAL"}}
+}
+
+// pagedComplexity makes every connection (a field with a `first`
+// argument) cost its page size times the cost of one item; otherwise a
+// page of 100 would cost what a page of 1 does.
+type pagedComplexity struct{ graphql.ExecutableSchema }
+
+func (p pagedComplexity) Complexity(ctx context.Context, typeName, field string, childComplexity int, args map[string]any) (int, bool) {
+	if c, ok := p.ExecutableSchema.Complexity(ctx, typeName, field, childComplexity, args); ok {
+		return c, true
+	}
+	first, ok := args["first"]
+	if !ok {
+		return 0, false
+	}
+	n := int64(20) // the schema's default page size
+	switch v := first.(type) {
+	case int64:
+		n = v
+	case int:
+		n = int64(v)
+	case json.Number:
+		if i, err := v.Int64(); err == nil {
+			n = i
+		}
+	case float64:
+		n = int64(v)
+	}
+	n = min(max(n, 1), resolvers.MaxPageSize)
+	if childComplexity > (math.MaxInt-1)/int(n) {
+		return math.MaxInt, true
+	}
+	return 1 + int(n)*childComplexity, true
 }
 
 // depthLimit refuses documents nested deeper than max, before execution.
@@ -150,7 +196,7 @@ func (d depthLimit) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 	if oc.Operation == nil {
 		return nil
 	}
-	if depth := selectionDepth(oc.Operation.SelectionSet, 0, d.max+1); depth > d.max {
+	if depth := selectionDepth(oc.Operation.SelectionSet); depth > d.max {
 		return &gqlerror.Error{
 			Message:    fmt.Sprintf("operation is nested %d levels deep, more than the limit of %d", depth, d.max),
 			Extensions: map[string]any{"code": "DEPTH_LIMIT_EXCEEDED"},
@@ -159,25 +205,34 @@ func (d depthLimit) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 	return nil
 }
 
-func selectionDepth(set ast.SelectionSet, depth, stop int) int {
-	if depth >= stop {
-		return depth
-	}
-	deepest := depth
+// selectionDepth returns how many levels of fields set nests. Each named
+// fragment is measured once (its depth does not depend on where it is
+// spread), so fan-out through fragments costs nothing. Introspection's
+// ofType levels are not counted: a chain of them ends at the schema's
+// few wrapping types whatever the document asks, and GraphiQL's
+// introspection query nests eight.
+func selectionDepth(set ast.SelectionSet) int {
+	return relativeDepth(set, map[string]int{})
+}
+
+func relativeDepth(set ast.SelectionSet, fragments map[string]int) int {
+	deepest := 0
 	for _, sel := range set {
 		var d int
 		switch sel := sel.(type) {
 		case *ast.Field:
-			if len(sel.SelectionSet) == 0 {
-				d = depth + 1
-			} else {
-				d = selectionDepth(sel.SelectionSet, depth+1, stop)
+			d = relativeDepth(sel.SelectionSet, fragments)
+			if sel.Name != "ofType" || sel.ObjectDefinition == nil || sel.ObjectDefinition.Name != "__Type" {
+				d++
 			}
 		case *ast.InlineFragment:
-			d = selectionDepth(sel.SelectionSet, depth, stop)
+			d = relativeDepth(sel.SelectionSet, fragments)
 		case *ast.FragmentSpread:
-			if sel.Definition != nil {
-				d = selectionDepth(sel.Definition.SelectionSet, depth, stop)
+			var ok bool
+			if d, ok = fragments[sel.Name]; !ok && sel.Definition != nil {
+				fragments[sel.Name] = 0 // validation refuses cycles; this only ends one
+				d = relativeDepth(sel.Definition.SelectionSet, fragments)
+				fragments[sel.Name] = d
 			}
 		}
 		deepest = max(deepest, d)

@@ -69,12 +69,20 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// requestInfo is filled in by the handlers inside the access log, so its
+// line can name whom the request acted for.
+type requestInfo struct{ merchantID string }
+
+type requestInfoKey struct{}
+
 // withAccessLog logs each request and observes its latency. route is the
 // mux pattern, so metrics have bounded labels.
 func (s *Server) withAccessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
+		info := &requestInfo{}
+		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -94,8 +102,17 @@ func (s *Server) withAccessLog(next http.Handler) http.Handler {
 			if r.URL.Path == "/healthz" || r.URL.Path == "/metrics" {
 				return
 			}
-			s.log.InfoContext(r.Context(), "http request", "method", r.Method, "path", r.URL.Path, "route", route,
-				"status", sw.status, "bytes", sw.bytes, "duration_ms", float64(elapsed.Microseconds())/1000)
+			path := r.URL.Path
+			if strings.Contains(route, "{") {
+				// Wildcards carry secrets (/invite/{token}): log the pattern.
+				path = route[strings.IndexByte(route, '/'):]
+			}
+			attrs := []any{"method", r.Method, "path", path, "route", route,
+				"status", sw.status, "bytes", sw.bytes, "duration_ms", float64(elapsed.Microseconds()) / 1000}
+			if info.merchantID != "" {
+				attrs = append(attrs, "merchant_id", info.merchantID)
+			}
+			s.log.InfoContext(r.Context(), "http request", attrs...)
 		}()
 		next.ServeHTTP(sw, r)
 	})
@@ -144,6 +161,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 }
 
 func (s *Server) withPrincipal(ctx context.Context, p *auth.Principal) context.Context {
+	if info, _ := ctx.Value(requestInfoKey{}).(*requestInfo); info != nil {
+		info.merchantID = p.MerchantID.String()
+	}
 	ctx = auth.WithPrincipal(ctx, p)
 	attrs := []slog.Attr{slog.String("merchant_id", p.MerchantID.String())}
 	if p.UserID.String() != "00000000-0000-0000-0000-000000000000" {
@@ -366,9 +386,9 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 		if buf.status == 0 {
 			buf.status = http.StatusOK
 		}
-		// A 5xx is not an answer to remember: the client should be able to
-		// retry with the same key.
-		if buf.status < 500 {
+		// A 5xx, or a 200 carrying an internal error, is not an answer to
+		// remember: the client should be able to retry with the same key.
+		if f := flagsFrom(r.Context()); buf.status < 500 && (f == nil || !f.internal.Load()) {
 			resp := idempotency.Response{Status: buf.status, ContentType: w.Header().Get("Content-Type"), Body: buf.body.Bytes()}
 			if err := s.idem.Complete(context.WithoutCancel(r.Context()), sc, resp); err != nil {
 				s.log.ErrorContext(r.Context(), "idempotency complete", "error", err)

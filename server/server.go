@@ -9,21 +9,30 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"kassa/auth"
 	"kassa/db"
 	"kassa/idempotency"
+	"kassa/jobs"
+	"kassa/live"
+	"kassa/mailer"
 	"kassa/merchants"
+	"kassa/orders"
+	"kassa/payments"
+	"kassa/payments/simulator"
 	"kassa/resolvers"
 	"kassa/web"
 )
@@ -35,6 +44,12 @@ type Server struct {
 	db        *db.DB
 	auth      *auth.Service
 	merchants *merchants.Service
+	payments  *payments.Service
+	simulator *simulator.Server // nil unless the simulator is the processor
+	orders    *orders.Service
+	jobs      *jobs.Queue
+	mailer    *mailer.Mailer
+	live      *live.Broker
 	idem      *idempotency.Store
 	limiter   *limiter
 	metrics   *metrics
@@ -42,20 +57,39 @@ type Server struct {
 }
 
 // New builds the server on d.
-func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
+func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, db: d}
 	s.auth = auth.NewService(d, auth.Config{Mode: cfg.APIKeyMode, SessionTTL: cfg.SessionTTL})
 	s.merchants = merchants.NewService(d, s.auth)
 	s.idem = idempotency.NewStore(d)
+	procs, sim, err := s.processors()
+	if err != nil {
+		return nil, err
+	}
+	s.simulator = sim
+	s.payments = payments.NewService(payments.Config{DB: d, Processors: procs, Log: log})
+	if s.jobs, err = jobs.New(d.System.DB, jobs.Config{Log: log}); err != nil {
+		return nil, err
+	}
+	if s.mailer, err = mailer.New(mailer.Config{SMTPURL: cfg.SMTPURL, TLSPolicy: cfg.SMTPTLS, From: cfg.MailFrom,
+		FileDir: filepath.Join(cfg.DataDir, "mail"), Log: log}, s.jobs); err != nil {
+		return nil, err
+	}
+	s.live = live.NewBroker(d.ListenerURL(), log)
+	s.orders = orders.NewService(orders.Config{DB: d, Payments: s.payments, Mailer: s.mailer, Jobs: s.jobs, PublicURL: cfg.PublicURL, Log: log,
+		Notify: func(ctx context.Context, tx *sqlx.Tx, o orders.Order) error {
+			return live.Publish(ctx, tx, live.Event{MerchantID: o.MerchantID, Kind: "order", ID: o.ID})
+		}})
 	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst)
 	s.metrics = newMetrics(map[string]*sql.DB{"kassa_app": d.App.DB, "kassa_system": d.System.DB})
 
-	res := &resolvers.Resolver{Auth: s.auth, Merchants: s.merchants, PublicURL: cfg.PublicURL}
+	res := &resolvers.Resolver{Auth: s.auth, Merchants: s.merchants, PaymentService: s.payments, OrderService: s.orders,
+		Live: s.live, PublicURL: cfg.PublicURL}
 	apq := lru.New[string](1000)
 	sums := &summaries{cache: lru.New[*ast.QueryDocument](1000), apq: apq}
 	gql := s.newGraphQL(res, apq)
 
-	api := withBodyLimit(cfg.MaxBody, sums.inspect(s.authenticate(s.rateLimit(s.idempotent(withFlags(res.WithLoaders(gql)))))))
+	api := withBodyLimit(cfg.MaxBody, sums.inspect(s.authenticate(s.rateLimit(withFlags(s.idempotent(gql))))))
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", api)
@@ -65,8 +99,12 @@ func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", s.ready)
+	mux.HandleFunc("POST /callbacks/{processor}", s.callback)
+	if sim != nil {
+		mux.Handle("/simulator/", http.StripPrefix("/simulator", sim.Handler()))
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
-	pages := web.New(s.auth, log, cfg.PublicURL)
+	pages := web.New(web.Deps{Auth: s.auth, Orders: s.orders, Payments: s.payments, Log: log, PublicURL: cfg.PublicURL})
 	pages.Register(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, "NOT_FOUND", "no such page")
@@ -85,7 +123,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 		})
 	}
 	s.handler = withRequestID(s.withAccessLog(csp(mux)))
-	return s
+	return s, nil
 }
 
 func withFlags(next http.Handler) http.Handler {
@@ -99,6 +137,19 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Auth is the server's auth service (for the CLI and tests).
 func (s *Server) Auth() *auth.Service { return s.auth }
+
+// Payments is the server's payments service.
+func (s *Server) Payments() *payments.Service { return s.payments }
+
+// Simulator is the built-in processor simulator, or nil when another
+// processor is configured.
+func (s *Server) Simulator() *simulator.Server { return s.simulator }
+
+// Orders is the server's orders service.
+func (s *Server) Orders() *orders.Service { return s.orders }
+
+// Jobs is the server's background job queue.
+func (s *Server) Jobs() *jobs.Queue { return s.jobs }
 
 // Merchants is the server's merchants service.
 func (s *Server) Merchants() *merchants.Service { return s.merchants }
@@ -133,6 +184,19 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	go s.housekeeping(ctx)
+	go s.payments.Run(ctx, 30*time.Second)
+	go s.live.Run(ctx)
+	if err := s.jobs.Start(ctx); err != nil {
+		return fmt.Errorf("start background jobs: %w", err)
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = s.jobs.Stop(stopCtx)
+	}()
+	if s.simulator != nil {
+		go s.simulator.Run(ctx)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -17,6 +17,8 @@ import (
 
 	"kassa/auth"
 	"kassa/fault"
+	"kassa/orders"
+	"kassa/payments"
 )
 
 //go:embed templates/*.html
@@ -29,19 +31,32 @@ var staticFS embed.FS
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 
+// Deps are the services the pages call.
+type Deps struct {
+	Auth      *auth.Service
+	Orders    *orders.Service
+	Payments  *payments.Service
+	Log       *slog.Logger
+	PublicURL string
+}
+
 // Pages serves the HTML pages.
 type Pages struct {
 	auth      *auth.Service
+	orders    *orders.Service
+	payments  *payments.Service
+	publicURL string
 	log       *slog.Logger
 	tmpl      *template.Template
 	secure    bool // cookies get the Secure flag
 	sessionTT time.Duration
 }
 
-// New returns the pages. publicURL decides whether cookies are Secure.
-func New(a *auth.Service, log *slog.Logger, publicURL string) *Pages {
+// New returns the pages. The public URL decides whether cookies are Secure.
+func New(d Deps) *Pages {
 	tmpl := template.Must(template.New("").Funcs(template.FuncMap{"dict": dict}).ParseFS(templateFS, "templates/*.html"))
-	return &Pages{auth: a, log: log, tmpl: tmpl, secure: strings.HasPrefix(publicURL, "https://"), sessionTT: a.SessionTTL()}
+	return &Pages{auth: d.Auth, orders: d.Orders, payments: d.Payments, publicURL: d.PublicURL, log: d.Log, tmpl: tmpl,
+		secure: strings.HasPrefix(d.PublicURL, "https://"), sessionTT: d.Auth.SessionTTL()}
 }
 
 // Register adds the pages to mux.
@@ -54,6 +69,9 @@ func (p *Pages) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /invite/{token}", p.inviteForm)
 	mux.HandleFunc("POST /invite/{token}", p.acceptInvite)
 	mux.HandleFunc("GET /{$}", p.home)
+	mux.HandleFunc("GET /pay/{token}", p.payForm)
+	mux.HandleFunc("POST /pay/{token}", p.pay)
+	mux.HandleFunc("GET /pay/{token}/status", p.status)
 }
 
 func cacheFor(d time.Duration, h http.Handler) http.Handler {

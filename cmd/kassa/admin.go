@@ -37,7 +37,10 @@ func cmdMerchantsCreate(ctx context.Context, args []string) error {
 		return err
 	}
 	defer d.Close(ctx)
-	srv := server.New(cfg, d.DB, log)
+	srv, err := server.New(cfg, d.DB, log)
+	if err != nil {
+		return err
+	}
 	c, err := srv.Merchants().Create(ctx, merchants.NewMerchant{Name: *name, OwnerEmail: *email, OwnerName: *ownerName, OwnerPassword: *password})
 	if f, ok := fault.As(err); ok {
 		return fmt.Errorf("%s (%s)", f.Message, f.Code)
@@ -64,7 +67,10 @@ func cmdResetPassword(ctx context.Context, args []string) error {
 		return err
 	}
 	defer d.Close(ctx)
-	srv := server.New(cfg, d.DB, log)
+	srv, err := server.New(cfg, d.DB, log)
+	if err != nil {
+		return err
+	}
 	if err := srv.Auth().ResetPassword(ctx, *email, *password); err != nil {
 		if f, ok := fault.As(err); ok {
 			return fmt.Errorf("%s (%s)", f.Message, f.Code)

@@ -38,7 +38,10 @@ func cmdServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer d.Close(ctx)
-	srv := server.New(cfg, d.DB, log)
+	srv, err := server.New(cfg, d.DB, log)
+	if err != nil {
+		return err
+	}
 	ln, err := srv.Listen()
 	if err != nil {
 		return fmt.Errorf("listen on %s (set KASSA_ADDR to change it): %w", cfg.Addr, err)

@@ -8,7 +8,11 @@ import (
 	"io"
 	"kassa/auth"
 	"kassa/merchants"
+	"kassa/money"
+	"kassa/orders"
+	"kassa/payments"
 	"strconv"
+	"time"
 )
 
 type APIKeyConnection struct {
@@ -19,6 +23,34 @@ type APIKeyConnection struct {
 type APIKeyEdge struct {
 	Cursor string       `json:"cursor"`
 	Node   *auth.APIKey `json:"node"`
+}
+
+type CancelOrderInput struct {
+	OrderID string `json:"orderId"`
+}
+
+type CancelOrderPayload struct {
+	Order      *orders.Order `json:"order,omitempty"`
+	UserErrors []UserError   `json:"userErrors"`
+}
+
+type CapturePaymentInput struct {
+	PaymentID string `json:"paymentId"`
+	// Minor units; omit to capture all that remains.
+	Amount *int64 `json:"amount,omitempty"`
+}
+
+type CapturePaymentPayload struct {
+	Payment    *payments.Payment `json:"payment,omitempty"`
+	UserErrors []UserError       `json:"userErrors"`
+}
+
+// What kassa keeps of a card: never the number.
+type Card struct {
+	Brand    string `json:"brand"`
+	Last4    string `json:"last4"`
+	ExpMonth int    `json:"expMonth"`
+	ExpYear  int    `json:"expYear"`
 }
 
 type CreateAPIKeyInput struct {
@@ -32,6 +64,41 @@ type CreateAPIKeyPayload struct {
 	UserErrors []UserError `json:"userErrors"`
 }
 
+type CreateOrderInput struct {
+	Customer *CustomerInput   `json:"customer"`
+	Lines    []OrderLineInput `json:"lines"`
+	// ISO 4217; default SEK.
+	Currency  *string `json:"currency,omitempty"`
+	Reference *string `json:"reference,omitempty"`
+	// Default IMMEDIATE.
+	CaptureMode *payments.CaptureMode `json:"captureMode,omitempty"`
+}
+
+type CreateOrderPayload struct {
+	Order      *orders.Order `json:"order,omitempty"`
+	UserErrors []UserError   `json:"userErrors"`
+}
+
+type CreatePaymentLinkInput struct {
+	// Minor units, including VAT.
+	Amount int64 `json:"amount"`
+	// Default SEK.
+	Currency    *string `json:"currency,omitempty"`
+	Description string  `json:"description"`
+	// VAT included in amount, basis points; default 2500.
+	VatRate       *int       `json:"vatRate,omitempty"`
+	ExpiresAt     *time.Time `json:"expiresAt,omitempty"`
+	CustomerEmail *string    `json:"customerEmail,omitempty"`
+	// Reusable: a fixed product or amount anyone with the link can pay, each payment making its own order.
+	Reusable    *bool                 `json:"reusable,omitempty"`
+	CaptureMode *payments.CaptureMode `json:"captureMode,omitempty"`
+}
+
+type CreatePaymentLinkPayload struct {
+	PaymentLink *orders.Link `json:"paymentLink,omitempty"`
+	UserErrors  []UserError  `json:"userErrors"`
+}
+
 type CreateUserInput struct {
 	Email    string    `json:"email"`
 	Name     *string   `json:"name,omitempty"`
@@ -42,6 +109,23 @@ type CreateUserInput struct {
 type CreateUserPayload struct {
 	User       *auth.User  `json:"user,omitempty"`
 	UserErrors []UserError `json:"userErrors"`
+}
+
+type CustomerInput struct {
+	Name  *string `json:"name,omitempty"`
+	Email *string `json:"email,omitempty"`
+	Phone *string `json:"phone,omitempty"`
+	// sv (default) or en: the language of emails and the payment page.
+	Locale *Locale `json:"locale,omitempty"`
+}
+
+type DeactivatePaymentLinkInput struct {
+	PaymentLinkID string `json:"paymentLinkId"`
+}
+
+type DeactivatePaymentLinkPayload struct {
+	PaymentLink *orders.Link `json:"paymentLink,omitempty"`
+	UserErrors  []UserError  `json:"userErrors"`
 }
 
 type DeactivateUserInput struct {
@@ -66,17 +150,54 @@ type InviteUserPayload struct {
 	UserErrors []UserError `json:"userErrors"`
 }
 
-// An exact amount of money.
-type Money struct {
-	// Amount in minor units of the currency (öre for SEK).
-	Amount int64 `json:"amount"`
-	// ISO 4217 code, e.g. SEK.
-	Currency string `json:"currency"`
-	// Formatted for the merchant's locale, e.g. "1 234,50 kr".
-	Formatted string `json:"formatted"`
+type MarkOrderDeliveredInput struct {
+	OrderID string `json:"orderId"`
+	// Minor units for the part delivered; omit to capture all that remains.
+	Amount *int64 `json:"amount,omitempty"`
+}
+
+type MarkOrderDeliveredPayload struct {
+	Order      *orders.Order `json:"order,omitempty"`
+	UserErrors []UserError   `json:"userErrors"`
 }
 
 type Mutation struct {
+}
+
+type OrderConnection struct {
+	Edges    []OrderEdge `json:"edges"`
+	PageInfo *PageInfo   `json:"pageInfo"`
+}
+
+type OrderEdge struct {
+	Cursor string        `json:"cursor"`
+	Node   *orders.Order `json:"node"`
+}
+
+type OrderFilter struct {
+	Status []orders.Status `json:"status,omitempty"`
+	// The customer's email, exactly (case-insensitive).
+	CustomerEmail *string    `json:"customerEmail,omitempty"`
+	CreatedFrom   *time.Time `json:"createdFrom,omitempty"`
+	CreatedTo     *time.Time `json:"createdTo,omitempty"`
+	// Words of the order number, customer, reference or lines.
+	Search *string `json:"search,omitempty"`
+}
+
+type OrderLineInput struct {
+	Description string `json:"description"`
+	Quantity    int    `json:"quantity"`
+	// Minor units, including VAT.
+	UnitPrice int64 `json:"unitPrice"`
+	// Basis points: 2500, 1200, 600 or 0.
+	VatRate int `json:"vatRate"`
+}
+
+type OrderTotals struct {
+	Net    *money.Money `json:"net"`
+	Vat    *money.Money `json:"vat"`
+	Gross  *money.Money `json:"gross"`
+	ByRate []VatTotal   `json:"byRate"`
 }
 
 type PageInfo struct {
@@ -84,7 +205,58 @@ type PageInfo struct {
 	EndCursor   *string `json:"endCursor,omitempty"`
 }
 
+type PaymentConnection struct {
+	Edges    []PaymentEdge `json:"edges"`
+	PageInfo *PageInfo     `json:"pageInfo"`
+}
+
+type PaymentEdge struct {
+	Cursor string            `json:"cursor"`
+	Node   *payments.Payment `json:"node"`
+}
+
+type PaymentFilter struct {
+	Status []payments.Status `json:"status,omitempty"`
+	// Only payments whose captureBefore is at or after this time.
+	CaptureBeforeFrom *time.Time `json:"captureBeforeFrom,omitempty"`
+	// Only payments whose captureBefore is before this time.
+	CaptureBeforeTo *time.Time `json:"captureBeforeTo,omitempty"`
+	OrderID         *string    `json:"orderId,omitempty"`
+}
+
+type PaymentLinkConnection struct {
+	Edges    []PaymentLinkEdge `json:"edges"`
+	PageInfo *PageInfo         `json:"pageInfo"`
+}
+
+type PaymentLinkEdge struct {
+	Cursor string       `json:"cursor"`
+	Node   *orders.Link `json:"node"`
+}
+
 type Query struct {
+}
+
+type RefundPaymentInput struct {
+	PaymentID string `json:"paymentId"`
+	// Minor units; omit to refund all that is refundable.
+	Amount *int64  `json:"amount,omitempty"`
+	Reason *string `json:"reason,omitempty"`
+}
+
+type RefundPaymentPayload struct {
+	Payment    *payments.Payment `json:"payment,omitempty"`
+	UserErrors []UserError       `json:"userErrors"`
+}
+
+type ResendOrderConfirmationInput struct {
+	ConfirmationID string `json:"confirmationId"`
+}
+
+type ResendOrderConfirmationPayload struct {
+	Confirmation *orders.Confirmation `json:"confirmation,omitempty"`
+	PaymentLink  *orders.Link         `json:"paymentLink,omitempty"`
+	UserErrors   []UserError          `json:"userErrors"`
 }
 
 type RevokeAPIKeyInput struct {
@@ -94,6 +266,39 @@ type RevokeAPIKeyInput struct {
 type RevokeAPIKeyPayload struct {
 	APIKey     *auth.APIKey `json:"apiKey,omitempty"`
 	UserErrors []UserError  `json:"userErrors"`
+}
+
+type SendOrderConfirmationInput struct {
+	OrderID string `json:"orderId"`
+	// A personal note shown above the order.
+	Message *string `json:"message,omitempty"`
+	// When the payment link stops working; default 14 days.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// Send a copy to the salesperson (the logged-in user).
+	CcSalesperson *bool `json:"ccSalesperson,omitempty"`
+}
+
+type SendOrderConfirmationPayload struct {
+	Confirmation *orders.Confirmation `json:"confirmation,omitempty"`
+	PaymentLink  *orders.Link         `json:"paymentLink,omitempty"`
+	UserErrors   []UserError          `json:"userErrors"`
+}
+
+type Subscription struct {
+}
+
+type UpdateOrderInput struct {
+	OrderID  string         `json:"orderId"`
+	Customer *CustomerInput `json:"customer,omitempty"`
+	// Replaces all lines.
+	Lines       []OrderLineInput      `json:"lines,omitempty"`
+	Reference   *string               `json:"reference,omitempty"`
+	CaptureMode *payments.CaptureMode `json:"captureMode,omitempty"`
+}
+
+type UpdateOrderPayload struct {
+	Order      *orders.Order `json:"order,omitempty"`
+	UserErrors []UserError   `json:"userErrors"`
 }
 
 type UpdateUserRoleInput struct {
@@ -125,12 +330,147 @@ type UserError struct {
 	Code string `json:"code"`
 }
 
+type VatTotal struct {
+	// Basis points.
+	Rate  int          `json:"rate"`
+	Net   *money.Money `json:"net"`
+	Vat   *money.Money `json:"vat"`
+	Gross *money.Money `json:"gross"`
+}
+
 type Viewer struct {
 	Merchant *merchants.Merchant `json:"merchant"`
 	// The logged-in person, when the request uses a session.
 	User *auth.User `json:"user,omitempty"`
 	// The API key, when the request uses one.
 	APIKey *auth.APIKey `json:"apiKey,omitempty"`
+}
+
+type VoidPaymentInput struct {
+	PaymentID string `json:"paymentId"`
+}
+
+type VoidPaymentPayload struct {
+	Payment    *payments.Payment `json:"payment,omitempty"`
+	UserErrors []UserError       `json:"userErrors"`
+}
+
+type Locale string
+
+const (
+	LocaleSv Locale = "sv"
+	LocaleEn Locale = "en"
+)
+
+var AllLocale = []Locale{
+	LocaleSv,
+	LocaleEn,
+}
+
+func (e Locale) IsValid() bool {
+	switch e {
+	case LocaleSv, LocaleEn:
+		return true
+	}
+	return false
+}
+
+func (e Locale) String() string {
+	return string(e)
+}
+
+func (e *Locale) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Locale(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Locale", str)
+	}
+	return nil
+}
+
+func (e Locale) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Locale) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Locale) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ThreeDSecureOutcome string
+
+const (
+	ThreeDSecureOutcomeUnknown     ThreeDSecureOutcome = "UNKNOWN"
+	ThreeDSecureOutcomeNotRequired ThreeDSecureOutcome = "NOT_REQUIRED"
+	ThreeDSecureOutcomePending     ThreeDSecureOutcome = "PENDING"
+	ThreeDSecureOutcomePassed      ThreeDSecureOutcome = "PASSED"
+	ThreeDSecureOutcomeFailed      ThreeDSecureOutcome = "FAILED"
+	ThreeDSecureOutcomeCancelled   ThreeDSecureOutcome = "CANCELLED"
+)
+
+var AllThreeDSecureOutcome = []ThreeDSecureOutcome{
+	ThreeDSecureOutcomeUnknown,
+	ThreeDSecureOutcomeNotRequired,
+	ThreeDSecureOutcomePending,
+	ThreeDSecureOutcomePassed,
+	ThreeDSecureOutcomeFailed,
+	ThreeDSecureOutcomeCancelled,
+}
+
+func (e ThreeDSecureOutcome) IsValid() bool {
+	switch e {
+	case ThreeDSecureOutcomeUnknown, ThreeDSecureOutcomeNotRequired, ThreeDSecureOutcomePending, ThreeDSecureOutcomePassed, ThreeDSecureOutcomeFailed, ThreeDSecureOutcomeCancelled:
+		return true
+	}
+	return false
+}
+
+func (e ThreeDSecureOutcome) String() string {
+	return string(e)
+}
+
+func (e *ThreeDSecureOutcome) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ThreeDSecureOutcome(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ThreeDSecureOutcome", str)
+	}
+	return nil
+}
+
+func (e ThreeDSecureOutcome) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ThreeDSecureOutcome) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ThreeDSecureOutcome) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type UserStatus string

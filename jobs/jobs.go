@@ -1,0 +1,103 @@
+// Package jobs is kassa's durable background work: a River client on the
+// application's own database. A side effect of a change (an email, a
+// webhook) is a job inserted in the same transaction as the change, so it
+// happens if and only if the change commits: the transactional outbox.
+// Jobs are retried with backoff until they succeed, across restarts.
+//
+// Domain packages register their workers on Workers before Start and
+// insert with InsertTx inside their own transactions.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// Queue inserts and works jobs.
+type Queue struct {
+	client  *river.Client[*sql.Tx]
+	Workers *river.Workers
+}
+
+// Config tunes the queue.
+type Config struct {
+	Log *slog.Logger
+	// MaxWorkers per process; default 20.
+	MaxWorkers int
+	// PollInterval is how often idle workers look for new jobs (the
+	// database/sql driver has no LISTEN); default 200 ms.
+	PollInterval time.Duration
+	// MaxRetryDelay caps the backoff between attempts; default 10 minutes.
+	MaxRetryDelay time.Duration
+	// PeriodicJobs run on a schedule in the process that leads.
+	PeriodicJobs []*river.PeriodicJob
+}
+
+// New returns a queue on pool (kassa's system pool: workers act across
+// merchants). Workers register on q.Workers before Start.
+func New(pool *sql.DB, cfg Config) (*Queue, error) {
+	if cfg.MaxWorkers == 0 {
+		cfg.MaxWorkers = 20
+	}
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = 200 * time.Millisecond
+	}
+	if cfg.MaxRetryDelay == 0 {
+		cfg.MaxRetryDelay = 10 * time.Minute
+	}
+	workers := river.NewWorkers()
+	client, err := river.NewClient(riverdatabasesql.New(pool), &river.Config{
+		Logger:            cfg.Log,
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}},
+		Workers:           workers,
+		FetchPollInterval: cfg.PollInterval,
+		FetchCooldown:     cfg.PollInterval / 4,
+		RetryPolicy:       &backoff{max: cfg.MaxRetryDelay},
+		PeriodicJobs:      cfg.PeriodicJobs,
+		JobTimeout:        2 * time.Minute,
+		MaxAttempts:       30,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Queue{client: client, Workers: workers}, nil
+}
+
+// InsertTx enqueues a job inside tx: it is worked only if tx commits.
+func (q *Queue) InsertTx(ctx context.Context, tx *sqlx.Tx, args river.JobArgs, opts *river.InsertOpts) error {
+	_, err := q.client.InsertTx(ctx, tx.Tx, args, opts)
+	return err
+}
+
+// Insert enqueues a job on its own.
+func (q *Queue) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+	_, err := q.client.Insert(ctx, args, opts)
+	return err
+}
+
+// Start works jobs until Stop.
+func (q *Queue) Start(ctx context.Context) error { return q.client.Start(ctx) }
+
+// Stop finishes the jobs being worked and stops.
+func (q *Queue) Stop(ctx context.Context) error { return q.client.Stop(ctx) }
+
+// Client is the underlying River client (for tests that wait on events).
+func (q *Queue) Client() *river.Client[*sql.Tx] { return q.client }
+
+// backoff retries quickly at first, then ever more slowly up to max:
+// 1 s, 2 s, 4 s, … so a short SMTP outage costs seconds, a long one
+// minutes, and nothing is given up before MaxAttempts.
+type backoff struct{ max time.Duration }
+
+func (b *backoff) NextRetry(job *rivertype.JobRow) time.Time {
+	d := time.Duration(math.Pow(2, float64(min(job.Attempt-1, 20)))) * time.Second
+	return time.Now().Add(min(d, b.max))
+}

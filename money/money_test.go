@@ -1,0 +1,88 @@
+package money_test
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"kassa/money"
+)
+
+func ExampleFormat() {
+	fmt.Println(money.Format(money.Money{Amount: 123450, Currency: "SEK"}, "sv"))
+	fmt.Println(money.Format(money.Money{Amount: 123450, Currency: "SEK"}, "en"))
+	fmt.Println(money.Format(money.Money{Amount: 500, Currency: "JPY"}, "sv"))
+	// Output:
+	// 1 234,50 kr
+	// SEK 1,234.50
+	// 500 ¥
+}
+
+func ExampleVATIncluded() {
+	net, vat := money.VATIncluded(12500, 2500) // 125,00 kr including 25 % VAT
+	fmt.Println(net, vat)
+	net, vat = money.VATIncluded(1000, 1200) // 10,00 kr including 12 % VAT
+	fmt.Println(net, vat)
+	// Output:
+	// 10000 2500
+	// 893 107
+}
+
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		m        money.Money
+		wantCode string
+	}{
+		{"Valid", money.Money{Amount: 100, Currency: "SEK"}, ""},
+		{"Zero", money.Money{Amount: 0, Currency: "SEK"}, "INVALID_AMOUNT"},
+		{"Negative", money.Money{Amount: -1, Currency: "SEK"}, "INVALID_AMOUNT"},
+		{"Huge", money.Money{Amount: math.MaxInt64, Currency: "SEK"}, "AMOUNT_TOO_LARGE"},
+		{"UnknownCurrency", money.Money{Amount: 100, Currency: "XYZ"}, "INVALID_CURRENCY"},
+		{"LowerCaseCurrency", money.Money{Amount: 100, Currency: "sek"}, "INVALID_CURRENCY"},
+		{"EmptyCurrency", money.Money{Amount: 100, Currency: ""}, "INVALID_CURRENCY"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := money.Check("amount", "currency", tc.m)
+			if tc.wantCode == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorContains(t, err, "")
+			require.Contains(t, fmt.Sprintf("%#v", err), tc.wantCode)
+		})
+	}
+}
+
+func TestOverflow(t *testing.T) {
+	t.Parallel()
+	_, ok := money.Mul(math.MaxInt64/2+1, 2)
+	require.False(t, ok)
+	_, ok = money.Add(math.MaxInt64, 1)
+	require.False(t, ok)
+	v, ok := money.Mul(12345, 100)
+	require.True(t, ok)
+	require.Equal(t, int64(1234500), v)
+}
+
+func TestVATRoundsHalfUp(t *testing.T) {
+	t.Parallel()
+	// 6 % of 106 öre gross: vat = 106*600/10600 = 6 exactly.
+	_, vat := money.VATIncluded(106, 600)
+	require.Equal(t, int64(6), vat)
+	// 25 % on 1 öre: 0.2 → 0.
+	_, vat = money.VATIncluded(1, 2500)
+	require.Equal(t, int64(0), vat)
+	// 25 % on 3 öre: 0.6 → 1.
+	_, vat = money.VATIncluded(3, 2500)
+	require.Equal(t, int64(1), vat)
+	// 12 % on 56 öre: 6.0 → 6.
+	_, vat = money.VATIncluded(56, 1200)
+	require.Equal(t, int64(6), vat)
+	// exactly half: 25 % of 5 öre gross = 1.0; use 12 % of 14 öre: 1.5 → 2.
+	_, vat = money.VATIncluded(14, 1200)
+	require.Equal(t, int64(2), vat)
+}

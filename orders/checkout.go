@@ -1,0 +1,187 @@
+package orders
+
+import (
+	"context"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+
+	"kassa/auth"
+	"kassa/db"
+	"kassa/fault"
+	"kassa/payments"
+)
+
+// PayTarget is what a payment link asks the customer to pay, as the
+// payment page shows it.
+type PayTarget struct {
+	Link         Link
+	MerchantName string
+	// Order is nil for a reusable link until the customer starts paying.
+	Order *Order
+	// Confirmation is the frozen confirmation of an ORDER link.
+	Confirmation *Confirmation
+	Frozen       *ConfirmationContent
+}
+
+// Amount is what the customer pays.
+func (t *PayTarget) Amount() int64 {
+	if t.Frozen != nil {
+		return t.Frozen.Totals.Gross
+	}
+	if t.Order != nil {
+		return t.Order.GrossTotal
+	}
+	return t.Link.Amount
+}
+
+// Locale is the customer's language, when known.
+func (t *PayTarget) Locale() string {
+	if t.Frozen != nil {
+		return t.Frozen.Customer.Locale
+	}
+	if t.Order != nil && t.Link.Kind != LinkReusable {
+		return t.Order.CustomerLocale
+	}
+	return ""
+}
+
+// PayTargetByToken loads what a link pays for.
+//
+// Errors: fault.ErrNotFound.
+func (s *Service) PayTargetByToken(ctx context.Context, token string) (PayTarget, error) {
+	l, err := s.LinkByToken(ctx, token)
+	if err != nil {
+		return PayTarget{}, err
+	}
+	t := PayTarget{Link: l}
+	err = s.db.InTenant(ctx, l.MerchantID, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &t.MerchantName, `SELECT name FROM merchants WHERE id = $1`, l.MerchantID); err != nil {
+			return err
+		}
+		if l.OrderID != nil {
+			var o Order
+			if err := tx.GetContext(ctx, &o, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, *l.OrderID); err != nil {
+				return err
+			}
+			os := []Order{o}
+			if err := attachLines(ctx, tx, os); err != nil {
+				return err
+			}
+			t.Order = &os[0]
+		}
+		if l.ConfirmationID != nil {
+			var c Confirmation
+			if err := tx.GetContext(ctx, &c, `SELECT `+confirmationColumns+` FROM order_confirmations WHERE id = $1`, *l.ConfirmationID); err != nil {
+				return err
+			}
+			f, err := c.Frozen()
+			if err != nil {
+				return err
+			}
+			t.Confirmation, t.Frozen = &c, &f
+		}
+		return nil
+	})
+	return t, err
+}
+
+// Checkout is a customer's attempt to pay through a link.
+type Checkout struct {
+	// CheckoutID identifies one customer's visit to a reusable link (kept
+	// across a declined card), so retries pay the same order.
+	CheckoutID    uuid.UUID
+	Accepted      bool
+	CustomerEmail string
+	IP, UserAgent string
+}
+
+// StartCheckout prepares the order a link's payment pays for: it records
+// the customer's acceptance of the confirmation (evidence: time, IP, user
+// agent), counts the attempt, and for a reusable link makes the order for
+// this checkout.
+//
+// Errors: fault.ErrNotFound; codes LINK_NOT_ACTIVE, ORDER_NOT_PAYABLE,
+// NOT_ACCEPTED, INVALID_EMAIL.
+func (s *Service) StartCheckout(ctx context.Context, t PayTarget, c Checkout) (Order, error) {
+	c.CustomerEmail = strings.TrimSpace(c.CustomerEmail)
+	if c.CustomerEmail != "" {
+		if err := auth.ValidateEmail(c.CustomerEmail); err != nil {
+			return Order{}, fault.Invalid("email", "INVALID_EMAIL", "the email address is not valid")
+		}
+	}
+	if t.Link.Kind == LinkOrder && !c.Accepted {
+		return Order{}, fault.Invalid("accept", "NOT_ACCEPTED", "confirm that you have checked the order")
+	}
+	var o Order
+	err := s.db.InTenant(ctx, t.Link.MerchantID, func(tx *sqlx.Tx) error {
+		var l Link
+		if err := tx.GetContext(ctx, &l, `SELECT `+linkColumns+` FROM payment_links WHERE id = $1 FOR UPDATE`, t.Link.ID); err != nil {
+			return err
+		}
+		if l.EffectiveStatus(s.now()) != LinkActive {
+			return fault.New("LINK_NOT_ACTIVE", "this payment link is %s", strings.ToLower(string(l.EffectiveStatus(s.now()))))
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE payment_links SET attempts = attempts + 1 WHERE id = $1`, l.ID); err != nil {
+			return err
+		}
+		orderID := l.OrderID
+		if l.Kind == LinkReusable {
+			id := uuid.NewSHA1(l.ID, []byte("checkout:"+c.CheckoutID.String()))
+			orderID = &id
+			var exists bool
+			if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM orders WHERE id = $1)`, id); err != nil {
+				return err
+			}
+			if !exists {
+				n := NewOrder{ID: id, Customer: Customer{Email: c.CustomerEmail, Locale: "sv"}, Currency: l.Currency, CaptureMode: l.CaptureMode,
+					Lines: []LineInput{{Description: l.Description, Quantity: 1, UnitPrice: l.Amount, VATRate: l.VATRate}}}
+				lines, tot, err := n.normalize()
+				if err != nil {
+					return err
+				}
+				created, err := s.CreateTx(ctx, tx, l.MerchantID, payments.Actor{UserID: l.CreatedByUser, APIKeyID: l.CreatedByAPIKey}, "", n, lines, tot)
+				if err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, `UPDATE orders SET status = 'CONFIRMATION_SENT' WHERE id = $1`, created.ID); err != nil {
+					return err
+				}
+			}
+		}
+		if orderID == nil {
+			return fault.NotFound("order")
+		}
+		var err error
+		if o, err = s.lock(ctx, tx, *orderID); err != nil {
+			return err
+		}
+		if !o.Status.Payable() {
+			return fault.New("ORDER_NOT_PAYABLE", "this order is %s", strings.ToLower(string(o.Status)))
+		}
+		if c.CustomerEmail != "" && o.CustomerEmail == nil {
+			o.CustomerEmail = &c.CustomerEmail
+			if _, err := tx.ExecContext(ctx, `UPDATE orders SET customer_email = $2 WHERE id = $1`, o.ID, c.CustomerEmail); err != nil {
+				return err
+			}
+		}
+		if l.ConfirmationID != nil && c.Accepted {
+			ua := c.UserAgent
+			if len(ua) > 300 {
+				ua = ua[:300]
+			}
+			if _, err := tx.ExecContext(ctx, `
+				UPDATE order_confirmations SET accepted_at = coalesce(accepted_at, $2), accepted_ip = coalesce(accepted_ip, $3),
+				  accepted_user_agent = coalesce(accepted_user_agent, $4)
+				WHERE id = $1`, *l.ConfirmationID, s.now().UTC(), c.IP, ua); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if db.IsNoRows(err) {
+		return o, fault.NotFound("payment link")
+	}
+	return o, err
+}

@@ -1,0 +1,133 @@
+package orders
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"kassa/mailer"
+	"kassa/money"
+	"kassa/payments"
+)
+
+// emailLine is an order line formatted for an email.
+type emailLine struct {
+	Description string
+	Quantity    int64
+	UnitPrice   string
+	VATPercent  string
+	Gross       string
+}
+
+type emailVAT struct {
+	Percent string
+	Net     string
+	VAT     string
+}
+
+// emailData is what the order emails show. Amounts are formatted for the
+// customer's locale here, so templates never do arithmetic.
+type emailData struct {
+	Lang, Title, Accent        string
+	MerchantName, SupportEmail string
+	CustomerName, Reference    string
+	OrderNumber                string
+	Lines                      []emailLine
+	VAT                        []emailVAT
+	Net, VATTotal, Total, Paid string
+	Message, PayURL, ExpiresAt string
+	Card, PaidAt               string
+	Reserved                   bool
+}
+
+// merchantInfo is what emails show of the merchant.
+type merchantInfo struct {
+	Name     string `db:"name"`
+	TimeZone string `db:"time_zone"`
+}
+
+func (s *Service) merchantInfo(ctx context.Context, tx *sqlx.Tx) (merchantInfo, error) {
+	var m merchantInfo
+	err := tx.GetContext(ctx, &m, `SELECT name, time_zone FROM merchants WHERE id = kassa_current_merchant()`)
+	return m, err
+}
+
+func percent(bp int) string {
+	if bp%100 == 0 {
+		return fmt.Sprint(bp / 100)
+	}
+	return strings.Replace(fmt.Sprintf("%.2f", float64(bp)/100), ".", ",", 1)
+}
+
+func formatTime(t time.Time, tz, locale string) string {
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		loc = time.UTC
+	}
+	if locale == "en" {
+		return t.In(loc).Format("2 January 2006 15:04 MST")
+	}
+	return t.In(loc).Format("2006-01-02 15:04 MST")
+}
+
+func (s *Service) emailData(m merchantInfo, o Order, locale string) emailData {
+	f := func(a int64) string { return money.Format(money.Money{Amount: a, Currency: o.Currency}, locale) }
+	d := emailData{
+		Lang: locale, Accent: "#0b5fff", MerchantName: m.Name, CustomerName: o.CustomerName, Reference: o.Reference,
+		OrderNumber: fmt.Sprint(o.Number), Net: f(o.NetTotal), VATTotal: f(o.VATTotal), Total: f(o.GrossTotal),
+	}
+	for _, l := range o.Lines {
+		d.Lines = append(d.Lines, emailLine{Description: l.Description, Quantity: l.Quantity, UnitPrice: f(l.UnitPrice), VATPercent: percent(l.VATRate), Gross: f(l.Gross)})
+	}
+	for _, g := range o.Totals().ByRate {
+		if g.Rate > 0 {
+			d.VAT = append(d.VAT, emailVAT{Percent: percent(g.Rate), Net: f(g.Net), VAT: f(g.VAT)})
+		}
+	}
+	return d
+}
+
+// enqueue renders template name for the order and queues it in tx.
+func (s *Service) enqueue(ctx context.Context, tx *sqlx.Tx, name, to, toName string, cc []string, d emailData) (string, error) {
+	r, err := mailer.Render(name, d.Lang, d)
+	if err != nil {
+		return "", err
+	}
+	return s.cfg.Mailer.EnqueueTx(ctx, tx, mailer.Message{
+		FromName: d.MerchantName, To: to, ToName: toName, Cc: cc, Subject: r.Subject, Text: r.Text, HTML: r.HTML, Kind: name,
+	})
+}
+
+// sendPaidEmails queues the customer's receipt and the salesperson's
+// notice for an order its payment just settled.
+func (s *Service) sendPaidEmails(ctx context.Context, tx *sqlx.Tx, o Order, p payments.Payment) error {
+	m, err := s.merchantInfo(ctx, tx)
+	if err != nil {
+		return err
+	}
+	card := ""
+	if p.CardBrand != nil && p.CardLast4 != nil {
+		card = strings.ToUpper((*p.CardBrand)[:1]) + (*p.CardBrand)[1:] + " •••• " + *p.CardLast4
+	}
+	reserved := p.Status == payments.StatusAuthorized
+	if o.CustomerEmail != nil {
+		d := s.emailData(m, o, o.CustomerLocale)
+		d.Card, d.PaidAt, d.Reserved = card, formatTime(s.now(), m.TimeZone, o.CustomerLocale), reserved
+		d.Paid = money.Format(money.Money{Amount: p.AmountCaptured, Currency: p.Currency}, o.CustomerLocale)
+		d.Title = "Receipt"
+		if _, err := s.enqueue(ctx, tx, "receipt", *o.CustomerEmail, o.CustomerName, nil, d); err != nil {
+			return err
+		}
+	}
+	if o.SalespersonEmail != nil {
+		d := s.emailData(m, o, "sv")
+		d.Card, d.PaidAt, d.Reserved, d.Title = card, formatTime(s.now(), m.TimeZone, "sv"), reserved, "Betalning mottagen"
+		if _, err := s.enqueue(ctx, tx, "payment_received", *o.SalespersonEmail, "", nil, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,99 @@
+package payments
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+
+	"kassa/db"
+)
+
+// ErrUnknownProcessor is returned for a callback to a processor kassa does
+// not use.
+var ErrUnknownProcessor = errors.New("payments: unknown processor")
+
+// knownEvents are the event types that change a payment.
+var knownEvents = map[string]bool{
+	"payment.requires_action": true, "payment.authorized": true, "payment.captured": true,
+	"payment.failed": true, "payment.voided": true, "payment.refunded": true, "payment.expired": true,
+}
+
+// HandleCallback verifies and applies a processor callback.
+//
+// Errors: ErrUnknownProcessor; ErrBadSignature (nothing changed). Any
+// other error is kassa's own failure: answer 5xx so the processor retries.
+func (s *Service) HandleCallback(ctx context.Context, processor string, header http.Header, body []byte) error {
+	proc := s.processors[processor]
+	if proc == nil {
+		return ErrUnknownProcessor
+	}
+	events, err := proc.ParseCallback(header, body)
+	if err != nil {
+		return err
+	}
+	for _, ev := range events {
+		if err := s.applyEvent(ctx, proc.Name(), ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) applyEvent(ctx context.Context, processor string, ev Event) error {
+	if !knownEvents[ev.Type] {
+		s.log.InfoContext(ctx, "callback event ignored", "processor", processor, "event_id", ev.ID, "type", ev.Type)
+		return nil
+	}
+	// Which merchant's payment is it? The one cross-tenant read of a
+	// callback; everything else happens under that merchant's policy.
+	var ref struct {
+		MerchantID uuid.UUID `db:"merchant_id"`
+		ID         uuid.UUID `db:"id"`
+	}
+	err := s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &ref, `
+			SELECT merchant_id, id FROM payments
+			WHERE processor = $1 AND (processor_ref = $2 OR id = $3)
+			ORDER BY (processor_ref = $2) DESC NULLS LAST LIMIT 1`, processor, ev.ProcessorRef, ev.PaymentID)
+	})
+	if db.IsNoRows(err) {
+		s.log.WarnContext(ctx, "callback for an unknown payment", "processor", processor, "event_id", ev.ID, "type", ev.Type, "processor_ref", ev.ProcessorRef)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	err = s.db.InTenant(ctx, ref.MerchantID, func(tx *sqlx.Tx) error {
+		var before Payment
+		if err := tx.GetContext(ctx, &before, `SELECT `+paymentColumns+` FROM payments WHERE id = $1 FOR UPDATE`, ref.ID); err != nil {
+			return err
+		}
+		var seen bool
+		if err := tx.GetContext(ctx, &seen, `SELECT EXISTS (SELECT 1 FROM payment_events WHERE processor = $1 AND processor_event_id = $2)`, processor, ev.ID); err != nil {
+			return err
+		}
+		if seen {
+			return nil
+		}
+		after := before
+		if ev.ProcessorRef != "" && after.ProcessorRef == nil {
+			after.ProcessorRef = strPtr(ev.ProcessorRef)
+		}
+		if ev.Snapshot.Amount != before.Amount || !strings.EqualFold(ev.Snapshot.Currency, before.Currency) {
+			// Authentic but not what was asked for: never mark paid on it.
+			s.log.ErrorContext(ctx, "callback amount does not match the payment", "payment_id", before.ID, "event_id", ev.ID,
+				"expected_amount", before.Amount, "expected_currency", before.Currency, "amount", ev.Snapshot.Amount, "currency", ev.Snapshot.Currency)
+			return s.store(ctx, tx, before, &after, "callback.amount_mismatch", "", &ev.Snapshot.Amount, &ev, Actor{})
+		}
+		merge(&after, ev.Snapshot)
+		return s.store(ctx, tx, before, &after, ev.Type, "", nil, &ev, Actor{})
+	})
+	if db.ConstraintName(err) == "payment_events_processor_event_key" {
+		return nil // a concurrent delivery of the same event won
+	}
+	return err
+}

@@ -1,0 +1,196 @@
+package simulator
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// The 3-D Secure challenge: a page as the card issuer's bank would show
+// it. It needs no JavaScript and loads nothing from elsewhere. The code
+// 1234 passes; any other code fails; Cancel abandons the payment. Each
+// ends in a 303 to the return URL given with the authorization, with
+// ?ref=<ref> (or &ref=) appended.
+
+var challengePage = template.Must(template.New("3ds").Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Verify your purchase</title>
+<style>
+body{margin:0;background:#eef1f5;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1c2430}
+main{max-width:26rem;margin:3rem auto;background:#fff;border-radius:10px;box-shadow:0 2px 12px rgba(0,0,0,.12);padding:2rem}
+.bank{font-weight:700;letter-spacing:.04em;color:#0b4f8a;margin:0 0 1.5rem}
+h1{font-size:1.4rem;margin:0 0 1rem}
+dl{display:grid;grid-template-columns:auto 1fr;gap:.35rem 1rem;margin:0 0 1.5rem}
+dt{color:#5b6675}dd{margin:0;font-weight:600;overflow-wrap:anywhere}
+label{display:block;margin-bottom:.4rem}
+input{font-size:1.3rem;padding:.5rem;width:100%;box-sizing:border-box;letter-spacing:.2em;border:1px solid #9aa5b4;border-radius:6px}
+.actions{display:flex;gap:.75rem;margin-top:1.25rem}
+button{font-size:1rem;padding:.6rem 1.2rem;border-radius:6px;border:0;cursor:pointer}
+.verify{background:#0b4f8a;color:#fff}
+.cancel{background:transparent;color:#0b4f8a;text-decoration:underline}
+.note{color:#5b6675;font-size:.85rem;margin-top:1.5rem}
+</style>
+</head>
+<body>
+<main>
+<p class="bank">Simulator Bank · 3-D Secure</p>
+<h1>Verify your purchase</h1>
+<dl>
+<dt>Merchant</dt><dd id="merchant">{{.Account}}</dd>
+<dt>Amount</dt><dd id="amount">{{.Amount}}</dd>
+<dt>Card</dt><dd id="card">{{.Brand}} •••• {{.Last4}}</dd>
+{{- if .Description}}
+<dt>For</dt><dd id="description">{{.Description}}</dd>
+{{- end}}
+</dl>
+<form method="post" action="{{.Action}}">
+<label for="code">Enter the code 1234</label>
+<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="8" autofocus>
+<div class="actions">
+<button class="verify" type="submit" name="action" value="verify">Verify</button>
+<button class="cancel" type="submit" name="action" value="cancel">Cancel</button>
+</div>
+</form>
+<p class="note">This is kassa's card processor simulator. No real bank is involved.</p>
+</main>
+</body>
+</html>
+`))
+
+var donePage = template.Must(template.New("done").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Verification finished</title></head>
+<body style="font-family:system-ui,sans-serif;max-width:26rem;margin:3rem auto">
+<h1>Verification finished</h1><p>Payment {{.Ref}}: {{.Status}}. You can close this window.</p>
+</body></html>
+`))
+
+func (s *Server) handleChallengePage(w http.ResponseWriter, r *http.Request) {
+	p, err := s.payment(r.Context(), r.PathValue("ref"))
+	if errors.Is(err, ErrNotFound) {
+		http.Error(w, "No such payment.", http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "simulator: 3-D Secure page", "error", err)
+		http.Error(w, "Something went wrong.", http.StatusInternalServerError)
+		return
+	}
+	if p.Status != StatusRequiresAction {
+		s.finishChallenge(w, r, p)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	_ = challengePage.Execute(w, map[string]string{
+		"Account":     p.Account,
+		"Amount":      formatAmount(p.Amount, p.Currency),
+		"Brand":       brandName(p.Brand),
+		"Last4":       p.Last4,
+		"Description": p.Description,
+		"Action":      s.publicURL + "/3ds/" + p.Ref,
+	})
+}
+
+func (s *Server) handleChallengeForm(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "Bad form.", http.StatusBadRequest)
+		return
+	}
+	outcome := challengeFailed
+	switch {
+	case r.PostForm.Get("action") == "cancel":
+		outcome = challengeCancelled
+	case strings.TrimSpace(r.PostForm.Get("code")) == "1234":
+		outcome = challengePassed
+	}
+	p, err := s.completeChallenge(r.Context(), r.PathValue("ref"), outcome)
+	if errors.Is(err, ErrNotFound) {
+		http.Error(w, "No such payment.", http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "simulator: 3-D Secure form", "error", err)
+		http.Error(w, "Something went wrong.", http.StatusInternalServerError)
+		return
+	}
+	s.finishChallenge(w, r, p)
+}
+
+// finishChallenge sends the cardholder back to the merchant.
+func (s *Server) finishChallenge(w http.ResponseWriter, r *http.Request, p *paymentRow) {
+	if p.ReturnURL == "" {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = donePage.Execute(w, map[string]string{"Ref": p.Ref, "Status": string(p.Status)})
+		return
+	}
+	http.Redirect(w, r, returnURL(p.ReturnURL, p.Ref), http.StatusSeeOther)
+}
+
+// returnURL appends ref to the merchant's return URL, keeping its query
+// and fragment as they were.
+func returnURL(base, ref string) string {
+	frag := ""
+	if i := strings.IndexByte(base, '#'); i >= 0 {
+		base, frag = base[:i], base[i:]
+	}
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+		if strings.HasSuffix(base, "?") || strings.HasSuffix(base, "&") {
+			sep = ""
+		}
+	}
+	return base + sep + "ref=" + url.QueryEscape(ref) + frag
+}
+
+func brandName(b string) string {
+	switch b {
+	case "visa":
+		return "Visa"
+	case "mastercard":
+		return "Mastercard"
+	case "amex":
+		return "American Express"
+	default:
+		return "Card"
+	}
+}
+
+// minorDigits are the ISO 4217 exponents that are not 2.
+var minorDigits = map[string]int{
+	"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
+	"RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+	"BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+}
+
+// formatAmount shows minor units as the major unit, e.g. "1234.50 SEK".
+func formatAmount(minor int64, currency string) string {
+	digits, ok := minorDigits[currency]
+	if !ok {
+		digits = 2
+	}
+	neg := minor < 0
+	u := uint64(minor)
+	if neg {
+		u = uint64(-minor)
+	}
+	s := strconv.FormatUint(u, 10)
+	if digits > 0 {
+		for len(s) <= digits {
+			s = "0" + s
+		}
+		s = s[:len(s)-digits] + "." + s[len(s)-digits:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s + " " + currency
+}

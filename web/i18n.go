@@ -1,0 +1,132 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+)
+
+// texts are the payment page's words, in Swedish and English.
+var texts = map[string]map[string]string{
+	"sv": {
+		"pay.title":                        "Betalning",
+		"pay.heading":                      "Betala till %s",
+		"pay.order":                        "Order %s",
+		"pay.check":                        "Kontrollera att orderbekräftelsen stämmer med det ni kommit överens om.",
+		"pay.description":                  "Beskrivning",
+		"pay.qty":                          "Antal",
+		"pay.unitprice":                    "À-pris",
+		"pay.vat":                          "Moms",
+		"pay.amount":                       "Summa",
+		"pay.vatline":                      "Moms %s %% på %s",
+		"pay.net":                          "Summa exkl. moms",
+		"pay.total":                        "Att betala",
+		"pay.reserve":                      "Beloppet reserveras nu på ditt kort och dras när ordern levereras.",
+		"pay.accept":                       "Jag har kontrollerat orderbekräftelsen och godkänner den.",
+		"pay.email":                        "E-post för kvittot",
+		"pay.card":                         "Kortnummer",
+		"pay.expiry":                       "Giltig till (MM/ÅÅ)",
+		"pay.cvc":                          "CVC",
+		"pay.holder":                       "Kortinnehavarens namn",
+		"pay.submit":                       "Betala %s",
+		"pay.secure":                       "Dina kortuppgifter skickas direkt till kortinlösaren och lämnas aldrig ut till %s. Betalningen skyddas med 3-D Secure.",
+		"pay.declined":                     "Betalningen gick inte igenom: %s. Försök med ett annat kort.",
+		"pay.processing":                   "Betalningen behandlas…",
+		"pay.processing2":                  "Vänta ett ögonblick; sidan uppdateras av sig själv.",
+		"pay.done":                         "Tack! Betalningen är klar.",
+		"pay.done.reserve":                 "Tack! Beloppet är reserverat på ditt kort och dras vid leverans.",
+		"pay.receipt":                      "Ett kvitto skickas till %s.",
+		"pay.gone.paid":                    "Den här ordern är redan betald.",
+		"pay.gone.expired":                 "Den här betallänken har gått ut.",
+		"pay.gone.off":                     "Den här betallänken är inte längre aktiv.",
+		"pay.gone.other":                   "Den här ordern kan inte betalas.",
+		"pay.gone.hint":                    "Kontakta %s om du har frågor.",
+		"pay.notfound":                     "Betallänken finns inte. Kontrollera att du har kopierat hela länken.",
+		"pay.lang":                         "In English",
+		"pay.card.brand":                   "Kort",
+		"decline.card_declined":            "kortet nekades",
+		"decline.insufficient_funds":       "det finns inte tillräckligt med pengar på kontot",
+		"decline.expired_card":             "kortet har gått ut",
+		"decline.processing_error":         "ett fel uppstod hos kortinlösaren",
+		"decline.authentication_failed":    "verifieringen med 3-D Secure misslyckades",
+		"decline.authentication_cancelled": "verifieringen med 3-D Secure avbröts",
+		"decline.invalid_card":             "kortuppgifterna är inte giltiga",
+		"decline.other":                    "betalningen nekades",
+	},
+	"en": {
+		"pay.title":                        "Payment",
+		"pay.heading":                      "Pay %s",
+		"pay.order":                        "Order %s",
+		"pay.check":                        "Please check that the order confirmation matches what you agreed.",
+		"pay.description":                  "Description",
+		"pay.qty":                          "Qty",
+		"pay.unitprice":                    "Unit price",
+		"pay.vat":                          "VAT",
+		"pay.amount":                       "Amount",
+		"pay.vatline":                      "VAT %s %% on %s",
+		"pay.net":                          "Total excluding VAT",
+		"pay.total":                        "To pay",
+		"pay.reserve":                      "The amount is reserved on your card now and charged when the order is delivered.",
+		"pay.accept":                       "I have checked the order confirmation and accept it.",
+		"pay.email":                        "Email for the receipt",
+		"pay.card":                         "Card number",
+		"pay.expiry":                       "Expiry (MM/YY)",
+		"pay.cvc":                          "CVC",
+		"pay.holder":                       "Name on card",
+		"pay.submit":                       "Pay %s",
+		"pay.secure":                       "Your card details go straight to the card processor and are never shared with %s. The payment is protected by 3-D Secure.",
+		"pay.declined":                     "The payment did not go through: %s. Try another card.",
+		"pay.processing":                   "Processing your payment…",
+		"pay.processing2":                  "Please wait a moment; this page refreshes by itself.",
+		"pay.done":                         "Thank you! Your payment is complete.",
+		"pay.done.reserve":                 "Thank you! The amount is reserved on your card and charged at delivery.",
+		"pay.receipt":                      "A receipt is on its way to %s.",
+		"pay.gone.paid":                    "This order has already been paid.",
+		"pay.gone.expired":                 "This payment link has expired.",
+		"pay.gone.off":                     "This payment link is no longer active.",
+		"pay.gone.other":                   "This order cannot be paid.",
+		"pay.gone.hint":                    "Contact %s if you have questions.",
+		"pay.notfound":                     "This payment link does not exist. Check that you copied the whole link.",
+		"pay.lang":                         "På svenska",
+		"pay.card.brand":                   "Card",
+		"decline.card_declined":            "the card was declined",
+		"decline.insufficient_funds":       "there are insufficient funds",
+		"decline.expired_card":             "the card has expired",
+		"decline.processing_error":         "the card processor had an error",
+		"decline.authentication_failed":    "3-D Secure verification failed",
+		"decline.authentication_cancelled": "3-D Secure verification was cancelled",
+		"decline.invalid_card":             "the card details are not valid",
+		"decline.other":                    "the payment was declined",
+	},
+}
+
+// tr returns the text for key in lang.
+func tr(lang, key string) string {
+	if s, ok := texts[lang][key]; ok {
+		return s
+	}
+	return texts["sv"][key]
+}
+
+// pickLang chooses the page's language: an explicit choice (?lang=), then
+// the customer's locale, then the browser's Accept-Language, then Swedish.
+func pickLang(r *http.Request, customer string) string {
+	if l := r.URL.Query().Get("lang"); l == "sv" || l == "en" {
+		return l
+	}
+	if l := r.PostFormValue("lang"); l == "sv" || l == "en" {
+		return l
+	}
+	if customer == "sv" || customer == "en" {
+		return customer
+	}
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
+		switch {
+		case strings.HasPrefix(tag, "sv"):
+			return "sv"
+		case strings.HasPrefix(tag, "en"):
+			return "en"
+		}
+	}
+	return "sv"
+}
