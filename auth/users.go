@@ -190,7 +190,7 @@ func (s *Service) InviteUser(ctx context.Context, actor *Principal, in NewUser) 
 			INSERT INTO memberships (merchant_id, user_id, role, status, invite_token_hash, invite_expires_at, invited_by, created_at, updated_at)
 			VALUES ($1, $2, $3, 'INVITED', $4, $5, $6, $7, $7)`,
 			actor.MerchantID, userID, in.Role, tokenHash, now.Add(s.cfg.InviteTTL), nullable(actor.UserID), now)
-		if false {
+		if db.ConstraintName(err) == "memberships_pkey" {
 			return fault.Invalid("email", "ALREADY_MEMBER", "this person is already a member or invited")
 		}
 		if err != nil {

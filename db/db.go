@@ -206,7 +206,11 @@ func inTx(ctx context.Context, pool *sqlx.DB, fn func(tx *sqlx.Tx) error) (err e
 
 // Migrate applies every pending migration. url must name a role that may
 // create tables and roles (the owner).
-func Migrate(ctx context.Context, url string) error {
+func Migrate(ctx context.Context, url string) error { return MigrateTo(ctx, url, 0) }
+
+// MigrateTo applies kassa's migrations up to version (0: all, and River's
+// too). Tests use it to apply a migration on a database holding data.
+func MigrateTo(ctx context.Context, url string, version int64) error {
 	sqldb, err := sql.Open("postgres", url)
 	if err != nil {
 		return fmt.Errorf("db: open for migrations: %w", err)
@@ -227,6 +231,12 @@ func Migrate(ctx context.Context, url string) error {
 	provider, err := goose.NewProvider(goose.DialectPostgres, sqldb, mustSub(migrations, "migrations"))
 	if err != nil {
 		return fmt.Errorf("db: migrations: %w", err)
+	}
+	if version > 0 {
+		if _, err := provider.UpTo(ctx, version); err != nil {
+			return fmt.Errorf("db: migrate to %d: %w", version, err)
+		}
+		return nil
 	}
 	if _, err := provider.Up(ctx); err != nil {
 		return fmt.Errorf("db: migrate: %w", err)

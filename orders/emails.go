@@ -131,3 +131,39 @@ func (s *Service) sendPaidEmails(ctx context.Context, tx *sqlx.Tx, o Order, p pa
 	}
 	return nil
 }
+
+// reservationExpiring warns the merchant's owners and admins that a
+// reservation lapses soon: capture it (deliver the order) or lose it.
+func (s *Service) reservationExpiring(ctx context.Context, tx *sqlx.Tx, p payments.Payment) error {
+	m, err := s.merchantInfo(ctx, tx)
+	if err != nil {
+		return err
+	}
+	var to []string
+	if err := tx.SelectContext(ctx, &to, `
+		SELECT u.email FROM memberships ms JOIN users u ON u.id = ms.user_id
+		WHERE ms.status = 'ACTIVE' AND ms.role IN ('OWNER', 'ADMIN') ORDER BY ms.created_at`); err != nil {
+		return err
+	}
+	if len(to) == 0 {
+		return nil
+	}
+	d := emailData{Lang: "sv", Title: "Reservation", Accent: "#0b5fff", MerchantName: m.Name,
+		Total:  money.Format(money.Money{Amount: p.Remaining(), Currency: p.Currency}, "sv"),
+		PayURL: s.cfg.PublicURL + "/graphiql"}
+	if p.CaptureBefore != nil {
+		d.ExpiresAt = formatTime(*p.CaptureBefore, m.TimeZone, "sv")
+	}
+	if p.OrderID != nil {
+		var number int64
+		if err := tx.GetContext(ctx, &number, `SELECT number FROM orders WHERE id = $1`, *p.OrderID); err == nil {
+			d.OrderNumber = fmt.Sprint(number)
+		}
+	}
+	for _, addr := range to {
+		if _, err := s.enqueue(ctx, tx, "reservation_expiring", addr, "", nil, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -125,6 +125,7 @@ func NewService(cfg Config) *Service {
 	}
 	s := &Service{cfg: cfg, db: cfg.DB, pay: cfg.Payments, log: cfg.Log, now: cfg.Now}
 	cfg.Payments.OnChange(s.paymentChanged)
+	cfg.Payments.OnExpiring(s.reservationExpiring)
 	return s
 }
 

@@ -10,10 +10,14 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/google/uuid"
+
 	"kassa/auth"
 	"kassa/fault"
 	"kassa/logging"
 	"kassa/merchants"
+	"kassa/orders"
+	"kassa/payments"
 	"kassa/server"
 )
 
@@ -65,6 +69,7 @@ type demoCredentials struct {
 	APIKey        string `json:"apiKey"`
 	OwnerEmail    string `json:"ownerEmail"`
 	OwnerPassword string `json:"ownerPassword"`
+	PaymentLink   string `json:"paymentLink"`
 }
 
 const demoName, demoEmail = "Demo Shop AB", "owner@demo.kassa.test"
@@ -85,7 +90,10 @@ func ensureDemo(ctx context.Context, cfg server.Config, srv *server.Server) (dem
 		return creds, err
 	default:
 		if b, err := os.ReadFile(path); err == nil && json.Unmarshal(b, &creds) == nil && creds.MerchantID == m.ID.String() {
-			return creds, nil
+			if creds.PaymentLink != "" {
+				return creds, nil
+			}
+			break
 		}
 		// The demo merchant exists but its secrets were lost: issue new ones.
 		creds = demoCredentials{MerchantID: m.ID.String(), OwnerEmail: demoEmail, OwnerPassword: randomPassword()}
@@ -97,6 +105,16 @@ func ensureDemo(ctx context.Context, cfg server.Config, srv *server.Server) (dem
 			return creds, err
 		}
 		creds.APIKey = secret
+	}
+	if creds.PaymentLink == "" {
+		// A reusable link the newcomer can open and pay, as often as they like.
+		id, _ := uuid.Parse(creds.MerchantID)
+		l, err := srv.Orders().CreateLink(ctx, id, payments.Actor{}, "", orders.NewLink{
+			Amount: 12500, Currency: "SEK", Description: "Demo: kaffe och bulle", Reusable: true})
+		if err != nil {
+			return creds, err
+		}
+		creds.PaymentLink = srv.Orders().URL(l)
 	}
 	b, _ := json.MarshalIndent(creds, "", "  ")
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
@@ -118,10 +136,13 @@ func printDemo(cfg server.Config, c demoCredentials) {
     GraphiQL  %s/graphiql   (log in first at %s/login, or send the API key)
     API key   %s
     Login     %s / %s
+    Pay       %s
+              (a demo payment link: pay with card 4242 4242 4242 4242, any future expiry, any CVC;
+               4000 0000 0000 3220 asks for 3-D Secure: the code is 1234)
 
   Try it:
     curl -s %s/graphql -H 'Authorization: Bearer %s' \
       -H 'Content-Type: application/json' -d '{"query":"{ viewer { merchant { id name } } }"}'
 
-`, demoName, cfg.PublicURL, cfg.PublicURL, cfg.PublicURL, c.APIKey, c.OwnerEmail, c.OwnerPassword, cfg.PublicURL, c.APIKey)
+`, demoName, cfg.PublicURL, cfg.PublicURL, cfg.PublicURL, c.APIKey, c.OwnerEmail, c.OwnerPassword, c.PaymentLink, cfg.PublicURL, c.APIKey)
 }

@@ -193,6 +193,32 @@ func NewDatabase(t testing.TB) string {
 	return name
 }
 
+// NewEmptyDatabase creates a database without any migration applied (for
+// migration tests); it is dropped when the test ends.
+func NewEmptyDatabase(t testing.TB) string {
+	t.Helper()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "kassa_empty_" + hex.EncodeToString(b)
+	admin, err := sql.Open("postgres", adminURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec(`CREATE DATABASE ` + pq.QuoteIdentifier(name)); err != nil {
+		t.Fatalf("dbtest: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		admin, err := sql.Open("postgres", adminURL(t))
+		if err != nil {
+			return
+		}
+		defer admin.Close()
+		_, _ = admin.Exec(`DROP DATABASE IF EXISTS ` + pq.QuoteIdentifier(name) + ` WITH (FORCE)`)
+	})
+	return name
+}
+
 // New returns the application's pools on a fresh database for this test,
 // closed when the test ends.
 func New(t testing.TB) *db.DB {

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
@@ -215,4 +216,49 @@ func FuzzParseSignatureHeader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSeveralRunners runs three Run loops on one database, as several
+// kassa processes would: every callback is delivered once, and every
+// lapsed hold expires once.
+func TestSeveralRunners(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for range 2 {
+		other := NewServer(Config{DB: b.db, PublicURL: b.srv.publicURL, CallbackURL: b.srv.callbackURL, Secret: testSecret,
+			Clock: b.clock, Logger: b.srv.log, Backoff: b.srv.backoff})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			other.Run(ctx)
+		}()
+		t.Cleanup(func() {
+			cancel()
+			<-done
+		})
+	}
+
+	var refs []string
+	for range 20 {
+		_, resp := b.authorize(t, "4242424242424242", withMOTO)
+		refs = append(refs, resp.ProcessorRef)
+	}
+	b.drain(t)
+	b.clock.Advance(6 * 24 * time.Hour)
+	for _, ref := range refs {
+		b.waitType(t, ref, EventExpired)
+	}
+	b.drain(t)
+
+	b.recv.mu.Lock()
+	defer b.recv.mu.Unlock()
+	seen := map[string]int{}
+	for _, a := range b.recv.attempts {
+		seen[a.EventID]++
+	}
+	require.Len(t, seen, 40)
+	for id, n := range seen {
+		require.Equal(t, 1, n, "event %s delivered %d times", id, n)
+	}
 }
