@@ -25,12 +25,16 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	// The fuzz targets need no database: do not start a cluster for them.
+	// The fuzz targets need no database: when only fuzzing (-run='^$'
+	// -fuzz=…, as `make fuzz` does), start no cluster.
 	flag.Parse()
-	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" {
-		os.Exit(m.Run())
+	value := func(name string) string {
+		if f := flag.Lookup(name); f != nil {
+			return f.Value.String()
+		}
+		return ""
 	}
-	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
+	if value("test.fuzzworker") == "true" || (value("test.fuzz") != "" && value("test.run") == "^$") {
 		os.Exit(m.Run())
 	}
 	dbtest.Main(m)
