@@ -35,7 +35,7 @@ fuzz: ## Run each fuzz target for FUZZTIME (default 5s)
 	@scripts/fuzz.sh $(FUZZTIME)
 
 .PHONY: generate
-generate: ## Regenerate gqlgen code from schema.graphqls
+generate: ## Regenerate gqlgen code from schema/*.graphqls
 	$(GO) tool gqlgen generate
 
 .PHONY: lint

@@ -441,9 +441,6 @@ type MutationResolver interface {
 	InviteUser(ctx context.Context, input model.InviteUserInput) (*model.InviteUserPayload, error)
 	UpdateUserRole(ctx context.Context, input model.UpdateUserRoleInput) (*model.UpdateUserRolePayload, error)
 	DeactivateUser(ctx context.Context, input model.DeactivateUserInput) (*model.DeactivateUserPayload, error)
-	CapturePayment(ctx context.Context, input model.CapturePaymentInput) (*model.CapturePaymentPayload, error)
-	VoidPayment(ctx context.Context, input model.VoidPaymentInput) (*model.VoidPaymentPayload, error)
-	RefundPayment(ctx context.Context, input model.RefundPaymentInput) (*model.RefundPaymentPayload, error)
 	CreateOrder(ctx context.Context, input model.CreateOrderInput) (*model.CreateOrderPayload, error)
 	UpdateOrder(ctx context.Context, input model.UpdateOrderInput) (*model.UpdateOrderPayload, error)
 	CancelOrder(ctx context.Context, input model.CancelOrderInput) (*model.CancelOrderPayload, error)
@@ -452,6 +449,9 @@ type MutationResolver interface {
 	ResendOrderConfirmation(ctx context.Context, input model.ResendOrderConfirmationInput) (*model.ResendOrderConfirmationPayload, error)
 	CreatePaymentLink(ctx context.Context, input model.CreatePaymentLinkInput) (*model.CreatePaymentLinkPayload, error)
 	DeactivatePaymentLink(ctx context.Context, input model.DeactivatePaymentLinkInput) (*model.DeactivatePaymentLinkPayload, error)
+	CapturePayment(ctx context.Context, input model.CapturePaymentInput) (*model.CapturePaymentPayload, error)
+	VoidPayment(ctx context.Context, input model.VoidPaymentInput) (*model.VoidPaymentPayload, error)
+	RefundPayment(ctx context.Context, input model.RefundPaymentInput) (*model.RefundPaymentPayload, error)
 }
 type OrderResolver interface {
 	ID(ctx context.Context, obj *orders.Order) (string, error)
@@ -527,10 +527,10 @@ type QueryResolver interface {
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	APIKeys(ctx context.Context, first *int, after *string) (*model.APIKeyConnection, error)
 	Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error)
-	Payments(ctx context.Context, first *int, after *string, filter *model.PaymentFilter) (*model.PaymentConnection, error)
-	Reservations(ctx context.Context, first *int, after *string) (*model.PaymentConnection, error)
 	Orders(ctx context.Context, first *int, after *string, filter *model.OrderFilter) (*model.OrderConnection, error)
 	PaymentLinks(ctx context.Context, first *int, after *string, status []orders.LinkStatus) (*model.PaymentLinkConnection, error)
+	Payments(ctx context.Context, first *int, after *string, filter *model.PaymentFilter) (*model.PaymentConnection, error)
+	Reservations(ctx context.Context, first *int, after *string) (*model.PaymentConnection, error)
 }
 type SubscriptionResolver interface {
 	OrderUpdated(ctx context.Context, orderID *string) (<-chan *orders.Order, error)
@@ -2175,399 +2175,16 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../schema.graphqls", Input: `# kassa's public GraphQL contract. Conventions every part follows:
-# - Relay: objects implement Node with a global ID (e.g. "mer_0190..."),
-#   lists are cursor connections (first/after, edges, pageInfo).
-# - Mutations take one ` + "`" + `input` + "`" + ` argument and return a payload whose
-#   ` + "`" + `userErrors` + "`" + ` says what the caller can fix (with a stable ` + "`" + `code` + "`" + `);
-#   top-level ` + "`" + `errors` + "`" + ` are only for what the caller cannot fix.
-# - Money is an exact amount in minor units (öre for SEK) plus an ISO 4217
-#   currency code.
-# - Mutations honour an ` + "`" + `Idempotency-Key` + "`" + ` HTTP header (Stripe's semantics).
+	{Name: "../schema/live.graphqls", Input: `# ---------------------------------------------------------------------------
+# Live updates (GraphQL subscriptions over the websocket transport). The
+# root type is Subscription; recurring billing's type is BillingSubscription.
 
-schema {
-  query: Query
-  mutation: Mutation
-  subscription: Subscription
+type Subscription {
+  "An order changed: the one given, or any of the merchant's orders when orderId is omitted."
+  orderUpdated(orderId: ID): Order!
 }
-
-"A point in time, RFC 3339 with time zone (e.g. 2026-11-26T10:00:00Z)."
-scalar Time
-
-"""
-A signed 64-bit integer. GraphQL's Int is 32-bit; amounts in minor units
-outgrow it. Accepts an integer or a string of digits; returned as a JSON
-number.
-"""
-scalar Int64
-
-"An object with a global ID."
-interface Node {
-  "Global ID: a type prefix and the object's id, stable forever."
-  id: ID!
-}
-
-type PageInfo {
-  hasNextPage: Boolean!
-  endCursor: String
-}
-
-"An exact amount of money."
-type Money {
-  "Amount in minor units of the currency (öre for SEK)."
-  amount: Int64!
-  "ISO 4217 code, e.g. SEK."
-  currency: String!
-  "Formatted for the merchant's locale, e.g. \"1 234,50 kr\"."
-  formatted: String!
-}
-
-"Something the caller can fix."
-type UserError {
-  "Path to the input field at fault, e.g. [\"input\", \"email\"]."
-  field: [String!]
-  message: String!
-  "Stable machine-readable code, e.g. INVALID_EMAIL."
-  code: String!
-}
-
-type Query {
-  "Fetch any object by its global ID. Objects of other merchants are never found."
-  node(id: ID!): Node
-  "Who is asking: the merchant and the credential in use."
-  viewer: Viewer!
-  "The merchant's API keys, newest first."
-  apiKeys(first: Int = 20, after: String): ApiKeyConnection!
-  "The merchant's members, newest first."
-  users(first: Int = 20, after: String): UserConnection!
-}
-
-type Viewer {
-  merchant: Merchant!
-  "The logged-in person, when the request uses a session."
-  user: User
-  "The API key, when the request uses one."
-  apiKey: ApiKey
-}
-
-type Merchant implements Node {
-  id: ID!
-  name: String!
-  defaultCurrency: String!
-  timeZone: String!
-  locale: String!
-  createdAt: Time!
-}
-
-enum Role {
-  "Everything, including managing owners."
-  OWNER
-  "Everything but managing owners."
-  ADMIN
-  "Sales: orders, payment links, the terminal; no refunds or voids."
-  SALES
-}
-
-enum UserStatus {
-  INVITED
-  ACTIVE
-  DEACTIVATED
-}
-
-type User implements Node {
-  id: ID!
-  email: String!
-  name: String!
-  role: Role!
-  status: UserStatus!
-  createdAt: Time!
-  lastLoginAt: Time
-}
-
-type UserConnection {
-  edges: [UserEdge!]!
-  pageInfo: PageInfo!
-}
-
-type UserEdge {
-  cursor: String!
-  node: User!
-}
-
-type ApiKey implements Node {
-  id: ID!
-  name: String!
-  "test or live."
-  mode: String!
-  "Visible start of the secret, e.g. kassa_test_."
-  prefix: String!
-  "Last four characters of the secret."
-  last4: String!
-  createdAt: Time!
-  createdBy: User
-  lastUsedAt: Time
-  revokedAt: Time
-}
-
-type ApiKeyConnection {
-  edges: [ApiKeyEdge!]!
-  pageInfo: PageInfo!
-}
-
-type ApiKeyEdge {
-  cursor: String!
-  node: ApiKey!
-}
-
-type Mutation {
-  "Create an API key. The secret is in the payload once and never again."
-  createApiKey(input: CreateApiKeyInput!): CreateApiKeyPayload!
-  "Revoke an API key at once."
-  revokeApiKey(input: RevokeApiKeyInput!): RevokeApiKeyPayload!
-  "Create a member with a password (OWNER or ADMIN; only owners create owners)."
-  createUser(input: CreateUserInput!): CreateUserPayload!
-  "Invite someone by email; they accept at inviteUrl and choose a password."
-  inviteUser(input: InviteUserInput!): InviteUserPayload!
-  updateUserRole(input: UpdateUserRoleInput!): UpdateUserRolePayload!
-  "End a member's access and sessions. Their past actions keep their name."
-  deactivateUser(input: DeactivateUserInput!): DeactivateUserPayload!
-}
-
-input CreateApiKeyInput {
-  name: String!
-}
-
-type CreateApiKeyPayload {
-  apiKey: ApiKey
-  "The full secret: shown only in this response."
-  secret: String
-  userErrors: [UserError!]!
-}
-
-input RevokeApiKeyInput {
-  apiKeyId: ID!
-}
-
-type RevokeApiKeyPayload {
-  apiKey: ApiKey
-  userErrors: [UserError!]!
-}
-
-input CreateUserInput {
-  email: String!
-  name: String
-  role: Role!
-  password: String!
-}
-
-type CreateUserPayload {
-  user: User
-  userErrors: [UserError!]!
-}
-
-input InviteUserInput {
-  email: String!
-  name: String
-  role: Role!
-}
-
-type InviteUserPayload {
-  user: User
-  "Where the invitee accepts; contains a secret, shown only here."
-  inviteUrl: String
-  userErrors: [UserError!]!
-}
-
-input UpdateUserRoleInput {
-  userId: ID!
-  role: Role!
-}
-
-type UpdateUserRolePayload {
-  user: User
-  userErrors: [UserError!]!
-}
-
-input DeactivateUserInput {
-  userId: ID!
-}
-
-type DeactivateUserPayload {
-  user: User
-  userErrors: [UserError!]!
-}
-
-# ---------------------------------------------------------------------------
-# Payments
-
-enum PaymentStatus {
-  "Sent to the processor; the result is not known yet."
-  PENDING
-  "The customer must pass 3-D Secure at nextActionUrl."
-  REQUIRES_ACTION
-  "The amount is reserved on the card and can be captured until captureBefore."
-  AUTHORIZED
-  "Part of the reservation is captured; more can be."
-  PARTIALLY_CAPTURED
-  "Taken from the card."
-  CAPTURED
-  PARTIALLY_REFUNDED
-  REFUNDED
-  "The reservation was released."
-  VOIDED
-  "The reservation lapsed before it was captured."
-  EXPIRED
-  "Declined, or 3-D Secure failed."
-  FAILED
-}
-
-enum CaptureMode {
-  "Take the money at purchase."
-  IMMEDIATE
-  "Reserve now, capture at delivery (capturePayment / markOrderDelivered)."
-  RESERVE
-}
-
-enum PaymentInitiator {
-  "The cardholder, on the payment page, with 3-D Secure."
-  CUSTOMER
-  "Staff keyed a mail or telephone order (card not present, no 3-D Secure)."
-  MERCHANT_MOTO
-  "A stored mandate charged without the customer (subscriptions)."
-  MERCHANT_RECURRING
-}
-
-enum ThreeDSecureOutcome {
-  UNKNOWN
-  NOT_REQUIRED
-  PENDING
-  PASSED
-  FAILED
-  CANCELLED
-}
-
-"What kassa keeps of a card: never the number."
-type Card {
-  brand: String!
-  last4: String!
-  expMonth: Int!
-  expYear: Int!
-}
-
-type Payment implements Node {
-  id: ID!
-  "What was asked for."
-  amount: Money!
-  authorized: Money!
-  captured: Money!
-  refunded: Money!
-  "What can still be captured."
-  capturable: Money!
-  "What can still be refunded."
-  refundable: Money!
-  status: PaymentStatus!
-  captureMode: CaptureMode!
-  initiator: PaymentInitiator!
-  processor: String!
-  processorReference: String
-  card: Card
-  threeDSecure: ThreeDSecureOutcome!
-  "Capture before this time, or the reservation lapses."
-  captureBefore: Time
-  failureCode: String
-  failureMessage: String
-  "Where the customer passes 3-D Secure, while REQUIRES_ACTION."
-  nextActionUrl: String
-  description: String!
-  customerEmail: String
-  "The staff member who took the payment, if any."
-  createdBy: User
-  createdByApiKey: ApiKey
-  createdAt: Time!
-  updatedAt: Time!
-  "The payment's history, oldest first."
-  events: [PaymentEvent!]!
-}
-
-type PaymentEvent {
-  type: String!
-  amount: Money
-  "The payment's status after the event."
-  status: PaymentStatus!
-  detail: String!
-  "Who did it, when a person did."
-  actor: User
-  createdAt: Time!
-}
-
-type PaymentConnection {
-  edges: [PaymentEdge!]!
-  pageInfo: PageInfo!
-}
-
-type PaymentEdge {
-  cursor: String!
-  node: Payment!
-}
-
-input PaymentFilter {
-  status: [PaymentStatus!]
-  "Only payments whose captureBefore is at or after this time."
-  captureBeforeFrom: Time
-  "Only payments whose captureBefore is before this time."
-  captureBeforeTo: Time
-  orderId: ID
-}
-
-input CapturePaymentInput {
-  paymentId: ID!
-  "Minor units; omit to capture all that remains."
-  amount: Int64
-}
-
-type CapturePaymentPayload {
-  payment: Payment
-  userErrors: [UserError!]!
-}
-
-input VoidPaymentInput {
-  paymentId: ID!
-}
-
-type VoidPaymentPayload {
-  payment: Payment
-  userErrors: [UserError!]!
-}
-
-input RefundPaymentInput {
-  paymentId: ID!
-  "Minor units; omit to refund all that is refundable."
-  amount: Int64
-  reason: String
-}
-
-type RefundPaymentPayload {
-  payment: Payment
-  userErrors: [UserError!]!
-}
-
-extend type Query {
-  "The merchant's payments, newest first."
-  payments(first: Int = 20, after: String, filter: PaymentFilter): PaymentConnection!
-  "Open reservations (something left to capture), soonest expiry first."
-  reservations(first: Int = 20, after: String): PaymentConnection!
-}
-
-extend type Mutation {
-  "Capture all or part of a reservation. Several partial captures may follow each other."
-  capturePayment(input: CapturePaymentInput!): CapturePaymentPayload!
-  "Release a reservation with nothing captured (OWNER, ADMIN or an API key)."
-  voidPayment(input: VoidPaymentInput!): VoidPaymentPayload!
-  "Refund all or part of what was captured (OWNER, ADMIN or an API key)."
-  refundPayment(input: RefundPaymentInput!): RefundPaymentPayload!
-}
-
-# ---------------------------------------------------------------------------
+`, BuiltIn: false},
+	{Name: "../schema/orders.graphqls", Input: `# ---------------------------------------------------------------------------
 # Orders, order confirmations and payment links
 
 enum OrderStatus {
@@ -2878,14 +2495,397 @@ extend type Mutation {
   createPaymentLink(input: CreatePaymentLinkInput!): CreatePaymentLinkPayload!
   deactivatePaymentLink(input: DeactivatePaymentLinkInput!): DeactivatePaymentLinkPayload!
 }
+`, BuiltIn: false},
+	{Name: "../schema/payments.graphqls", Input: `# ---------------------------------------------------------------------------
+# Payments
 
-# ---------------------------------------------------------------------------
-# Live updates (GraphQL subscriptions over the websocket transport). The
-# root type is Subscription; recurring billing's type is BillingSubscription.
+enum PaymentStatus {
+  "Sent to the processor; the result is not known yet."
+  PENDING
+  "The customer must pass 3-D Secure at nextActionUrl."
+  REQUIRES_ACTION
+  "The amount is reserved on the card and can be captured until captureBefore."
+  AUTHORIZED
+  "Part of the reservation is captured; more can be."
+  PARTIALLY_CAPTURED
+  "Taken from the card."
+  CAPTURED
+  PARTIALLY_REFUNDED
+  REFUNDED
+  "The reservation was released."
+  VOIDED
+  "The reservation lapsed before it was captured."
+  EXPIRED
+  "Declined, or 3-D Secure failed."
+  FAILED
+}
 
-type Subscription {
-  "An order changed: the one given, or any of the merchant's orders when orderId is omitted."
-  orderUpdated(orderId: ID): Order!
+enum CaptureMode {
+  "Take the money at purchase."
+  IMMEDIATE
+  "Reserve now, capture at delivery (capturePayment / markOrderDelivered)."
+  RESERVE
+}
+
+enum PaymentInitiator {
+  "The cardholder, on the payment page, with 3-D Secure."
+  CUSTOMER
+  "Staff keyed a mail or telephone order (card not present, no 3-D Secure)."
+  MERCHANT_MOTO
+  "A stored mandate charged without the customer (subscriptions)."
+  MERCHANT_RECURRING
+}
+
+enum ThreeDSecureOutcome {
+  UNKNOWN
+  NOT_REQUIRED
+  PENDING
+  PASSED
+  FAILED
+  CANCELLED
+}
+
+"What kassa keeps of a card: never the number."
+type Card {
+  brand: String!
+  last4: String!
+  expMonth: Int!
+  expYear: Int!
+}
+
+type Payment implements Node {
+  id: ID!
+  "What was asked for."
+  amount: Money!
+  authorized: Money!
+  captured: Money!
+  refunded: Money!
+  "What can still be captured."
+  capturable: Money!
+  "What can still be refunded."
+  refundable: Money!
+  status: PaymentStatus!
+  captureMode: CaptureMode!
+  initiator: PaymentInitiator!
+  processor: String!
+  processorReference: String
+  card: Card
+  threeDSecure: ThreeDSecureOutcome!
+  "Capture before this time, or the reservation lapses."
+  captureBefore: Time
+  failureCode: String
+  failureMessage: String
+  "Where the customer passes 3-D Secure, while REQUIRES_ACTION."
+  nextActionUrl: String
+  description: String!
+  customerEmail: String
+  "The staff member who took the payment, if any."
+  createdBy: User
+  createdByApiKey: ApiKey
+  createdAt: Time!
+  updatedAt: Time!
+  "The payment's history, oldest first."
+  events: [PaymentEvent!]!
+}
+
+type PaymentEvent {
+  type: String!
+  amount: Money
+  "The payment's status after the event."
+  status: PaymentStatus!
+  detail: String!
+  "Who did it, when a person did."
+  actor: User
+  createdAt: Time!
+}
+
+type PaymentConnection {
+  edges: [PaymentEdge!]!
+  pageInfo: PageInfo!
+}
+
+type PaymentEdge {
+  cursor: String!
+  node: Payment!
+}
+
+input PaymentFilter {
+  status: [PaymentStatus!]
+  "Only payments whose captureBefore is at or after this time."
+  captureBeforeFrom: Time
+  "Only payments whose captureBefore is before this time."
+  captureBeforeTo: Time
+  orderId: ID
+}
+
+input CapturePaymentInput {
+  paymentId: ID!
+  "Minor units; omit to capture all that remains."
+  amount: Int64
+}
+
+type CapturePaymentPayload {
+  payment: Payment
+  userErrors: [UserError!]!
+}
+
+input VoidPaymentInput {
+  paymentId: ID!
+}
+
+type VoidPaymentPayload {
+  payment: Payment
+  userErrors: [UserError!]!
+}
+
+input RefundPaymentInput {
+  paymentId: ID!
+  "Minor units; omit to refund all that is refundable."
+  amount: Int64
+  reason: String
+}
+
+type RefundPaymentPayload {
+  payment: Payment
+  userErrors: [UserError!]!
+}
+
+extend type Query {
+  "The merchant's payments, newest first."
+  payments(first: Int = 20, after: String, filter: PaymentFilter): PaymentConnection!
+  "Open reservations (something left to capture), soonest expiry first."
+  reservations(first: Int = 20, after: String): PaymentConnection!
+}
+
+extend type Mutation {
+  "Capture all or part of a reservation. Several partial captures may follow each other."
+  capturePayment(input: CapturePaymentInput!): CapturePaymentPayload!
+  "Release a reservation with nothing captured (OWNER, ADMIN or an API key)."
+  voidPayment(input: VoidPaymentInput!): VoidPaymentPayload!
+  "Refund all or part of what was captured (OWNER, ADMIN or an API key)."
+  refundPayment(input: RefundPaymentInput!): RefundPaymentPayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/platform.graphqls", Input: `# kassa's public GraphQL contract. Conventions every part follows:
+# - Relay: objects implement Node with a global ID (e.g. "mer_0190..."),
+#   lists are cursor connections (first/after, edges, pageInfo).
+# - Mutations take one ` + "`" + `input` + "`" + ` argument and return a payload whose
+#   ` + "`" + `userErrors` + "`" + ` says what the caller can fix (with a stable ` + "`" + `code` + "`" + `);
+#   top-level ` + "`" + `errors` + "`" + ` are only for what the caller cannot fix.
+# - Money is an exact amount in minor units (öre for SEK) plus an ISO 4217
+#   currency code.
+# - Mutations honour an ` + "`" + `Idempotency-Key` + "`" + ` HTTP header (Stripe's semantics).
+
+schema {
+  query: Query
+  mutation: Mutation
+  subscription: Subscription
+}
+
+"A point in time, RFC 3339 with time zone (e.g. 2026-11-26T10:00:00Z)."
+scalar Time
+
+"""
+A signed 64-bit integer. GraphQL's Int is 32-bit; amounts in minor units
+outgrow it. Accepts an integer or a string of digits; returned as a JSON
+number.
+"""
+scalar Int64
+
+"An object with a global ID."
+interface Node {
+  "Global ID: a type prefix and the object's id, stable forever."
+  id: ID!
+}
+
+type PageInfo {
+  hasNextPage: Boolean!
+  endCursor: String
+}
+
+"An exact amount of money."
+type Money {
+  "Amount in minor units of the currency (öre for SEK)."
+  amount: Int64!
+  "ISO 4217 code, e.g. SEK."
+  currency: String!
+  "Formatted for the merchant's locale, e.g. \"1 234,50 kr\"."
+  formatted: String!
+}
+
+"Something the caller can fix."
+type UserError {
+  "Path to the input field at fault, e.g. [\"input\", \"email\"]."
+  field: [String!]
+  message: String!
+  "Stable machine-readable code, e.g. INVALID_EMAIL."
+  code: String!
+}
+
+type Query {
+  "Fetch any object by its global ID. Objects of other merchants are never found."
+  node(id: ID!): Node
+  "Who is asking: the merchant and the credential in use."
+  viewer: Viewer!
+  "The merchant's API keys, newest first."
+  apiKeys(first: Int = 20, after: String): ApiKeyConnection!
+  "The merchant's members, newest first."
+  users(first: Int = 20, after: String): UserConnection!
+}
+
+type Viewer {
+  merchant: Merchant!
+  "The logged-in person, when the request uses a session."
+  user: User
+  "The API key, when the request uses one."
+  apiKey: ApiKey
+}
+
+type Merchant implements Node {
+  id: ID!
+  name: String!
+  defaultCurrency: String!
+  timeZone: String!
+  locale: String!
+  createdAt: Time!
+}
+
+enum Role {
+  "Everything, including managing owners."
+  OWNER
+  "Everything but managing owners."
+  ADMIN
+  "Sales: orders, payment links, the terminal; no refunds or voids."
+  SALES
+}
+
+enum UserStatus {
+  INVITED
+  ACTIVE
+  DEACTIVATED
+}
+
+type User implements Node {
+  id: ID!
+  email: String!
+  name: String!
+  role: Role!
+  status: UserStatus!
+  createdAt: Time!
+  lastLoginAt: Time
+}
+
+type UserConnection {
+  edges: [UserEdge!]!
+  pageInfo: PageInfo!
+}
+
+type UserEdge {
+  cursor: String!
+  node: User!
+}
+
+type ApiKey implements Node {
+  id: ID!
+  name: String!
+  "test or live."
+  mode: String!
+  "Visible start of the secret, e.g. kassa_test_."
+  prefix: String!
+  "Last four characters of the secret."
+  last4: String!
+  createdAt: Time!
+  createdBy: User
+  lastUsedAt: Time
+  revokedAt: Time
+}
+
+type ApiKeyConnection {
+  edges: [ApiKeyEdge!]!
+  pageInfo: PageInfo!
+}
+
+type ApiKeyEdge {
+  cursor: String!
+  node: ApiKey!
+}
+
+type Mutation {
+  "Create an API key. The secret is in the payload once and never again."
+  createApiKey(input: CreateApiKeyInput!): CreateApiKeyPayload!
+  "Revoke an API key at once."
+  revokeApiKey(input: RevokeApiKeyInput!): RevokeApiKeyPayload!
+  "Create a member with a password (OWNER or ADMIN; only owners create owners)."
+  createUser(input: CreateUserInput!): CreateUserPayload!
+  "Invite someone by email; they accept at inviteUrl and choose a password."
+  inviteUser(input: InviteUserInput!): InviteUserPayload!
+  updateUserRole(input: UpdateUserRoleInput!): UpdateUserRolePayload!
+  "End a member's access and sessions. Their past actions keep their name."
+  deactivateUser(input: DeactivateUserInput!): DeactivateUserPayload!
+}
+
+input CreateApiKeyInput {
+  name: String!
+}
+
+type CreateApiKeyPayload {
+  apiKey: ApiKey
+  "The full secret: shown only in this response."
+  secret: String
+  userErrors: [UserError!]!
+}
+
+input RevokeApiKeyInput {
+  apiKeyId: ID!
+}
+
+type RevokeApiKeyPayload {
+  apiKey: ApiKey
+  userErrors: [UserError!]!
+}
+
+input CreateUserInput {
+  email: String!
+  name: String
+  role: Role!
+  password: String!
+}
+
+type CreateUserPayload {
+  user: User
+  userErrors: [UserError!]!
+}
+
+input InviteUserInput {
+  email: String!
+  name: String
+  role: Role!
+}
+
+type InviteUserPayload {
+  user: User
+  "Where the invitee accepts; contains a secret, shown only here."
+  inviteUrl: String
+  userErrors: [UserError!]!
+}
+
+input UpdateUserRoleInput {
+  userId: ID!
+  role: Role!
+}
+
+type UpdateUserRolePayload {
+  user: User
+  userErrors: [UserError!]!
+}
+
+input DeactivateUserInput {
+  userId: ID!
+}
+
+type DeactivateUserPayload {
+  user: User
+  userErrors: [UserError!]!
 }
 `, BuiltIn: false},
 }
@@ -5849,138 +5849,6 @@ func (ec *executionContext) fieldContext_Mutation_deactivateUser(ctx context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_capturePayment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_capturePayment(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CapturePayment(ctx, fc.Args["input"].(model.CapturePaymentInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.CapturePaymentPayload) graphql.Marshaler {
-			return ec.marshalNCapturePaymentPayload2ᚖkassaᚋgraphᚋmodelᚐCapturePaymentPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_capturePayment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_CapturePaymentPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_capturePayment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_voidPayment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_voidPayment(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().VoidPayment(ctx, fc.Args["input"].(model.VoidPaymentInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.VoidPaymentPayload) graphql.Marshaler {
-			return ec.marshalNVoidPaymentPayload2ᚖkassaᚋgraphᚋmodelᚐVoidPaymentPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_voidPayment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_VoidPaymentPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_voidPayment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_refundPayment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_refundPayment(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RefundPayment(ctx, fc.Args["input"].(model.RefundPaymentInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.RefundPaymentPayload) graphql.Marshaler {
-			return ec.marshalNRefundPaymentPayload2ᚖkassaᚋgraphᚋmodelᚐRefundPaymentPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_refundPayment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RefundPaymentPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_refundPayment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Mutation_createOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6327,6 +6195,138 @@ func (ec *executionContext) fieldContext_Mutation_deactivatePaymentLink(ctx cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deactivatePaymentLink_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_capturePayment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_capturePayment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CapturePayment(ctx, fc.Args["input"].(model.CapturePaymentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CapturePaymentPayload) graphql.Marshaler {
+			return ec.marshalNCapturePaymentPayload2ᚖkassaᚋgraphᚋmodelᚐCapturePaymentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_capturePayment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CapturePaymentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_capturePayment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_voidPayment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_voidPayment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().VoidPayment(ctx, fc.Args["input"].(model.VoidPaymentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.VoidPaymentPayload) graphql.Marshaler {
+			return ec.marshalNVoidPaymentPayload2ᚖkassaᚋgraphᚋmodelᚐVoidPaymentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_voidPayment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VoidPaymentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_voidPayment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_refundPayment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_refundPayment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RefundPayment(ctx, fc.Args["input"].(model.RefundPaymentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RefundPaymentPayload) graphql.Marshaler {
+			return ec.marshalNRefundPaymentPayload2ᚖkassaᚋgraphᚋmodelᚐRefundPaymentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_refundPayment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RefundPaymentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_refundPayment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9326,94 +9326,6 @@ func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_payments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_payments(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Payments(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.PaymentFilter))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.PaymentConnection) graphql.Marshaler {
-			return ec.marshalNPaymentConnection2ᚖkassaᚋgraphᚋmodelᚐPaymentConnection(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_payments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_PaymentConnection(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_payments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_reservations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_reservations(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Reservations(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.PaymentConnection) graphql.Marshaler {
-			return ec.marshalNPaymentConnection2ᚖkassaᚋgraphᚋmodelᚐPaymentConnection(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_reservations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_PaymentConnection(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_reservations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Query_orders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9496,6 +9408,94 @@ func (ec *executionContext) fieldContext_Query_paymentLinks(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_paymentLinks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_payments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_payments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Payments(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.PaymentFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PaymentConnection) graphql.Marshaler {
+			return ec.marshalNPaymentConnection2ᚖkassaᚋgraphᚋmodelᚐPaymentConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_payments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_payments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_reservations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_reservations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Reservations(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PaymentConnection) graphql.Marshaler {
+			return ec.marshalNPaymentConnection2ᚖkassaᚋgraphᚋmodelᚐPaymentConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_reservations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_reservations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13812,27 +13812,6 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "capturePayment":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_capturePayment(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "voidPayment":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_voidPayment(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "refundPayment":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_refundPayment(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
 		case "createOrder":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createOrder(ctx, field)
@@ -13885,6 +13864,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deactivatePaymentLink":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deactivatePaymentLink(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "capturePayment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_capturePayment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "voidPayment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_voidPayment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refundPayment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_refundPayment(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -14910,18 +14910,6 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_users(ctx, field)
 				})
-		case "payments":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_payments(ctx, field)
-				})
-		case "reservations":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_reservations(ctx, field)
-				})
 		case "orders":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -14933,6 +14921,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_paymentLinks(ctx, field)
+				})
+		case "payments":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_payments(ctx, field)
+				})
+		case "reservations":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_reservations(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
