@@ -7,14 +7,18 @@
 -- runner) run as kassa_system. Roles are cluster-wide, so create them only
 -- when missing.
 -- +goose StatementBegin
+-- Databases migrating at once on one cluster (tests) may race to create
+-- them: the loser finds the role there and carries on.
 DO $$
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'kassa_app') THEN
+  BEGIN
     CREATE ROLE kassa_app LOGIN;
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'kassa_system') THEN
+  EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+  END;
+  BEGIN
     CREATE ROLE kassa_system LOGIN;
-  END IF;
+  EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+  END;
 END
 $$;
 -- +goose StatementEnd
