@@ -61,8 +61,10 @@ func (s *Server) newGraphQL(res *resolvers.Resolver, apq graphql.Cache[string]) 
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: apq})
+	// depthLimit first: it refuses fragment fan-out before gqlgen's
+	// complexity walk, which takes time exponential in it.
+	srv.Use(depthLimit{max: s.cfg.MaxDepth, complexity: s.cfg.Complexity})
 	srv.Use(extension.FixedComplexityLimit(s.cfg.Complexity))
-	srv.Use(depthLimit{max: s.cfg.MaxDepth})
 
 	srv.SetErrorPresenter(s.presentError)
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
@@ -183,7 +185,12 @@ func (p pagedComplexity) Complexity(ctx context.Context, typeName, field string,
 }
 
 // depthLimit refuses documents nested deeper than max, before execution.
-type depthLimit struct{ max int }
+// It also refuses documents whose fields, fragments expanded, already
+// outnumber the complexity limit (each field costs at least 1): gqlgen's
+// complexity walk expands every fragment spread anew, so a document of a
+// few hundred bytes spreading fragments into fragments would take it
+// minutes.
+type depthLimit struct{ max, complexity int }
 
 var _ interface {
 	graphql.HandlerExtension
@@ -196,46 +203,72 @@ func (d depthLimit) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 	if oc.Operation == nil {
 		return nil
 	}
-	if depth := selectionDepth(oc.Operation.SelectionSet); depth > d.max {
+	m := measure(oc.Operation.SelectionSet, map[string]shape{})
+	if m.depth > d.max {
 		return &gqlerror.Error{
-			Message:    fmt.Sprintf("operation is nested %d levels deep, more than the limit of %d", depth, d.max),
+			Message:    fmt.Sprintf("operation is nested %d levels deep, more than the limit of %d", m.depth, d.max),
 			Extensions: map[string]any{"code": "DEPTH_LIMIT_EXCEEDED"},
+		}
+	}
+	if d.complexity > 0 && m.fields > d.complexity {
+		return &gqlerror.Error{
+			Message:    fmt.Sprintf("operation has complexity of at least %d, which exceeds the limit of %d", m.fields, d.complexity),
+			Extensions: map[string]any{"code": "COMPLEXITY_LIMIT_EXCEEDED"},
 		}
 	}
 	return nil
 }
 
-// selectionDepth returns how many levels of fields set nests. Each named
-// fragment is measured once (its depth does not depend on where it is
-// spread), so fan-out through fragments costs nothing. Introspection's
-// ofType levels are not counted: a chain of them ends at the schema's
-// few wrapping types whatever the document asks, and GraphiQL's
-// introspection query nests eight.
+// shape is how many levels of fields a selection set nests, and how many
+// fields it selects with its fragments expanded (saturating at MaxInt).
+type shape struct{ depth, fields int }
+
+// selectionDepth returns how many levels of fields set nests.
 func selectionDepth(set ast.SelectionSet) int {
-	return relativeDepth(set, map[string]int{})
+	return measure(set, map[string]shape{}).depth
 }
 
-func relativeDepth(set ast.SelectionSet, fragments map[string]int) int {
-	deepest := 0
+// measure measures set. Each named fragment is measured once (its shape
+// does not depend on where it is spread), so fan-out through fragments
+// costs nothing. Introspection's ofType levels are not counted in the
+// depth: a chain of them ends at the schema's few wrapping types whatever
+// the document asks, and GraphiQL's introspection query nests eight.
+// __schema is not counted in the fields, as gqlgen does not count it in
+// the complexity.
+func measure(set ast.SelectionSet, fragments map[string]shape) shape {
+	var out shape
 	for _, sel := range set {
-		var d int
+		var m shape
 		switch sel := sel.(type) {
 		case *ast.Field:
-			d = relativeDepth(sel.SelectionSet, fragments)
+			m = measure(sel.SelectionSet, fragments)
 			if sel.Name != "ofType" || sel.ObjectDefinition == nil || sel.ObjectDefinition.Name != "__Type" {
-				d++
+				m.depth++
+			}
+			if sel.Name == "__schema" {
+				m.fields = 0
+			} else {
+				m.fields = saturatingAdd(m.fields, 1)
 			}
 		case *ast.InlineFragment:
-			d = relativeDepth(sel.SelectionSet, fragments)
+			m = measure(sel.SelectionSet, fragments)
 		case *ast.FragmentSpread:
 			var ok bool
-			if d, ok = fragments[sel.Name]; !ok && sel.Definition != nil {
-				fragments[sel.Name] = 0 // validation refuses cycles; this only ends one
-				d = relativeDepth(sel.Definition.SelectionSet, fragments)
-				fragments[sel.Name] = d
+			if m, ok = fragments[sel.Name]; !ok && sel.Definition != nil {
+				fragments[sel.Name] = shape{} // validation refuses cycles; this only ends one
+				m = measure(sel.Definition.SelectionSet, fragments)
+				fragments[sel.Name] = m
 			}
 		}
-		deepest = max(deepest, d)
+		out.depth = max(out.depth, m.depth)
+		out.fields = saturatingAdd(out.fields, m.fields)
 	}
-	return deepest
+	return out
+}
+
+func saturatingAdd(a, b int) int {
+	if a > math.MaxInt-b {
+		return math.MaxInt
+	}
+	return a + b
 }

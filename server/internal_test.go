@@ -227,6 +227,40 @@ func TestSelectionDepth(t *testing.T) {
 	})
 }
 
+func TestMeasureFields(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		query string
+		want  int
+	}{
+		{"Fields", `{ viewer { merchant { id name } } }`, 4},
+		{"Typename", `{ __typename }`, 1},
+		{"SchemaIsFree", `{ __schema { types { name fields { name } } } }`, 0},
+		{"Type", `{ __type(name: "ApiKey") { name } }`, 2},
+		{"FragmentsExpanded", `{ ...V ...V viewer { merchant { ...M } } } fragment V on Query { viewer { merchant { ...M } } } fragment M on Merchant { id name }`, 3 * 4},
+		{"FanOut", fanOut("query", "Query", "viewer { merchant { id } }", 20, 4), 3 * (1 << 40)},
+		{"Saturates", fanOut("query", "Query", "__typename", 70, 2), math.MaxInt},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			op := validated(t, tc.query)
+			start := time.Now()
+			require.Equal(t, tc.want, measure(op.SelectionSet, map[string]shape{}).fields)
+			require.Less(t, time.Since(start), time.Second)
+		})
+	}
+
+	t.Run("FanOutIsRefusedBeforeTheComplexityWalk", func(t *testing.T) {
+		op := validated(t, fanOut("query", "Query", "viewer { merchant { id } }", 30, 6))
+		err := depthLimit{max: 12, complexity: 1000}.MutateOperationContext(t.Context(), &graphql.OperationContext{Operation: op})
+		require.NotNil(t, err)
+		require.Equal(t, "COMPLEXITY_LIMIT_EXCEEDED", err.Extensions["code"])
+		op = validated(t, `{ viewer { merchant { id name } } }`)
+		require.Nil(t, depthLimit{max: 12, complexity: 4}.MutateOperationContext(t.Context(), &graphql.OperationContext{Operation: op}))
+		require.NotNil(t, depthLimit{max: 12, complexity: 3}.MutateOperationContext(t.Context(), &graphql.OperationContext{Operation: op}))
+	})
+}
+
 const introspectionForTest = `query {
   __schema {
     queryType { name }

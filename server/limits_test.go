@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -76,6 +77,29 @@ func TestLimits(t *testing.T) {
 			require.Nil(t, r.data("users"))
 		}
 		r := b.gql(t, b.a.Secret, `query($n: Int) { users(first: $n) { edges { node { id email } } } }`, map[string]any{"n": 100}, nil)
+		require.Equal(t, "COMPLEXITY_LIMIT_EXCEEDED", r.code(), "%s", r)
+	})
+
+	t.Run("FragmentFanOutIsRefusedQuickly", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		// 700 bytes that expand to 6^9 copies of the leaf.
+		var sb strings.Builder
+		sb.WriteString("query { ...F0 }\n")
+		for i := range 10 {
+			fmt.Fprintf(&sb, "fragment F%d on Query { ", i)
+			for range 6 {
+				if i == 9 {
+					sb.WriteString("viewer { merchant { id } } ")
+				} else {
+					fmt.Fprintf(&sb, "...F%d ", i+1)
+				}
+			}
+			sb.WriteString("}\n")
+		}
+		start := time.Now()
+		r := b.gql(t, b.a.Secret, sb.String(), nil, nil)
+		require.Less(t, time.Since(start), 5*time.Second)
 		require.Equal(t, "COMPLEXITY_LIMIT_EXCEEDED", r.code(), "%s", r)
 	})
 
