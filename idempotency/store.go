@@ -148,3 +148,16 @@ func (s *Store) Purge(ctx context.Context) (int64, error) {
 	})
 	return n, err
 }
+
+type keyCtx struct{}
+
+// WithKey marks ctx as a request made under an idempotency key.
+func WithKey(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, keyCtx{}, key)
+}
+
+// KeyFrom returns the request's idempotency key, or "".
+func KeyFrom(ctx context.Context) string {
+	k, _ := ctx.Value(keyCtx{}).(string)
+	return k
+}

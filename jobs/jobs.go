@@ -101,3 +101,16 @@ func (b *backoff) NextRetry(job *rivertype.JobRow) time.Time {
 	d := time.Duration(math.Pow(2, float64(min(job.Attempt-1, 20)))) * time.Second
 	return time.Now().Add(min(d, b.max))
 }
+
+// InsertManyTx enqueues several jobs inside tx in one statement.
+func (q *Queue) InsertManyTx(ctx context.Context, tx *sqlx.Tx, args []river.JobArgs) error {
+	if len(args) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(args))
+	for i, a := range args {
+		params[i] = river.InsertManyParams{Args: a}
+	}
+	_, err := q.client.InsertManyFastTx(ctx, tx.Tx, params)
+	return err
+}

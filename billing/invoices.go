@@ -1,0 +1,275 @@
+package billing
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+
+	"kassa/db"
+	"kassa/fault"
+	"kassa/money"
+	"kassa/orders"
+)
+
+// InvoiceStatus is an invoice's state.
+type InvoiceStatus string
+
+const (
+	InvoiceOpen   InvoiceStatus = "OPEN"
+	InvoicePaid   InvoiceStatus = "PAID"
+	InvoiceFailed InvoiceStatus = "FAILED" // every retry failed
+	InvoiceVoid   InvoiceStatus = "VOID"
+)
+
+// Invoice is what a subscription charges for a period, or by hand.
+type Invoice struct {
+	MerchantID     uuid.UUID     `db:"merchant_id"`
+	ID             uuid.UUID     `db:"id"`
+	SubscriptionID uuid.UUID     `db:"subscription_id"`
+	Number         int64         `db:"number"`
+	Kind           string        `db:"kind"` // PERIOD or MANUAL
+	PeriodIndex    *int          `db:"period_index"`
+	PeriodStart    *time.Time    `db:"period_start"`
+	PeriodEnd      *time.Time    `db:"period_end"`
+	Status         InvoiceStatus `db:"status"`
+	Currency       string        `db:"currency"`
+	Net            int64         `db:"net"`
+	VAT            int64         `db:"vat"`
+	Gross          int64         `db:"gross"`
+	Description    string        `db:"description"`
+	Token          string        `db:"token"`
+	Attempts       int           `db:"attempts"`
+	NextAttemptAt  *time.Time    `db:"next_attempt_at"`
+	PaymentID      *uuid.UUID    `db:"payment_id"`
+	OrderID        *uuid.UUID    `db:"order_id"`
+	FailureCode    *string       `db:"failure_code"`
+	PaidAt         *time.Time    `db:"paid_at"`
+	CreatedAt      time.Time     `db:"created_at"`
+	UpdatedAt      time.Time     `db:"updated_at"`
+	Lines          []orders.Line `db:"-"`
+}
+
+const invoiceColumns = `merchant_id, id, subscription_id, number, kind, period_index, period_start, period_end, status, currency,
+	net, vat, gross, description, token, attempts, next_attempt_at, payment_id, order_id, failure_code, paid_at, created_at, updated_at`
+
+func invoiceToken() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// newInvoice prices lines and inserts an invoice with them in tx. For a
+// PERIOD invoice it returns created=false when the period was invoiced
+// already (the unique constraint decides, so concurrent runners and a
+// repeated sweep cannot invoice a period twice).
+func (s *Service) newInvoice(ctx context.Context, tx *sqlx.Tx, sub *Subscription, kind string, per *Period, desc string, lines []orders.LineInput, now time.Time) (Invoice, bool, error) {
+	priced, tot, err := orders.PriceLines(lines)
+	if f, ok := fault.As(err); ok && f.Code == "INVALID_AMOUNT" {
+		// A period with nothing to charge still gets its invoice, of zero.
+		priced, tot, err = zeroLines(lines), orders.Totals{}, nil
+	}
+	if err != nil {
+		return Invoice{}, false, err
+	}
+	inv := Invoice{MerchantID: sub.MerchantID, ID: uuid.Must(uuid.NewV7()), SubscriptionID: sub.ID, Kind: kind,
+		Status: InvoiceOpen, Currency: sub.Currency, Net: tot.Net, VAT: tot.VAT, Gross: tot.Gross, Description: desc,
+		Token: invoiceToken(), CreatedAt: now, UpdatedAt: now, Lines: priced}
+	if per != nil {
+		i := per.Index
+		inv.PeriodIndex, inv.PeriodStart, inv.PeriodEnd = &i, &per.Start, &per.End
+		// If the period turns out to be invoiced already, everything from
+		// here is undone, the invoice number included: numbers stay gapless.
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT claim_period`); err != nil {
+			return Invoice{}, false, err
+		}
+	}
+	if inv.Number, err = orders.NextNumber(ctx, tx, sub.MerchantID, "invoice"); err != nil {
+		return Invoice{}, false, err
+	}
+	if inv.Gross == 0 {
+		inv.Status, inv.PaidAt = InvoicePaid, &now
+	}
+	res, err := tx.ExecContext(ctx, `
+		INSERT INTO invoices (merchant_id, id, subscription_id, number, kind, period_index, period_start, period_end, status, currency,
+		  net, vat, gross, description, token, paid_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)
+		ON CONFLICT (merchant_id, subscription_id, period_start) WHERE kind = 'PERIOD' DO NOTHING`,
+		inv.MerchantID, inv.ID, inv.SubscriptionID, inv.Number, inv.Kind, inv.PeriodIndex, inv.PeriodStart, inv.PeriodEnd, inv.Status,
+		inv.Currency, inv.Net, inv.VAT, inv.Gross, inv.Description, inv.Token, inv.PaidAt, now)
+	if err != nil {
+		return Invoice{}, false, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		// Invoiced already: give the number back.
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT claim_period`); err != nil {
+			return Invoice{}, false, err
+		}
+		return Invoice{}, false, nil
+	}
+	if err := insertInvoiceLines(ctx, tx, inv); err != nil {
+		return Invoice{}, false, err
+	}
+	return inv, true, nil
+}
+
+func zeroLines(in []orders.LineInput) []orders.Line {
+	out := make([]orders.Line, len(in))
+	for i, l := range in {
+		out[i] = orders.Line{Position: i + 1, Description: l.Description, Quantity: max(l.Quantity, 0), UnitPrice: l.UnitPrice, VATRate: l.VATRate}
+	}
+	return out
+}
+
+func insertInvoiceLines(ctx context.Context, tx *sqlx.Tx, inv Invoice) error {
+	for _, l := range inv.Lines {
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO invoice_lines (merchant_id, invoice_id, position, description, quantity, unit_price, vat_rate, net, vat, gross)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			inv.MerchantID, inv.ID, l.Position, l.Description, l.Quantity, l.UnitPrice, l.VATRate, l.Net, l.VAT, l.Gross); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// InvoicesByIDs loads invoices with their lines.
+func (s *Service) InvoicesByIDs(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Invoice, error) {
+	var invs []Invoice
+	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
+		q, args, err := sqlx.In(`SELECT `+invoiceColumns+` FROM invoices WHERE id IN (?)`, ids)
+		if err != nil {
+			return err
+		}
+		if err := tx.SelectContext(ctx, &invs, tx.Rebind(q), args...); err != nil {
+			return err
+		}
+		return attachInvoiceLines(ctx, tx, invs)
+	})
+	out := make(map[uuid.UUID]Invoice, len(invs))
+	for _, inv := range invs {
+		out[inv.ID] = inv
+	}
+	return out, err
+}
+
+func attachInvoiceLines(ctx context.Context, tx *sqlx.Tx, invs []Invoice) error {
+	if len(invs) == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, len(invs))
+	idx := map[uuid.UUID]int{}
+	for i, inv := range invs {
+		ids[i], idx[inv.ID] = inv.ID, i
+	}
+	var rows []struct {
+		InvoiceID uuid.UUID `db:"invoice_id"`
+		orders.Line
+	}
+	q, args, err := sqlx.In(`SELECT invoice_id, position, description, quantity, unit_price, vat_rate, net, vat, gross
+		FROM invoice_lines WHERE invoice_id IN (?) ORDER BY invoice_id, position`, ids)
+	if err != nil {
+		return err
+	}
+	if err := tx.SelectContext(ctx, &rows, tx.Rebind(q), args...); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		i := idx[r.InvoiceID]
+		invs[i].Lines = append(invs[i].Lines, r.Line)
+	}
+	return nil
+}
+
+// InvoiceFilter narrows Invoices.
+type InvoiceFilter struct {
+	SubscriptionID *uuid.UUID
+	Statuses       []InvoiceStatus
+}
+
+// Invoices lists invoices with their lines, newest first.
+func (s *Service) Invoices(ctx context.Context, merchantID uuid.UUID, f InvoiceFilter, page db.Page) ([]Invoice, bool, error) {
+	var invs []Invoice
+	var more bool
+	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
+		where := "id < ?"
+		args := []any{page.AfterOrMax()}
+		if f.SubscriptionID != nil {
+			where += " AND subscription_id = ?"
+			args = append(args, *f.SubscriptionID)
+		}
+		if len(f.Statuses) > 0 {
+			ss := make([]string, len(f.Statuses))
+			for i, st := range f.Statuses {
+				ss[i] = string(st)
+			}
+			where += " AND status IN (?)"
+			args = append(args, ss)
+		}
+		args = append(args, page.Fetch())
+		q, a, err := sqlx.In(`SELECT `+invoiceColumns+` FROM invoices WHERE `+where+` ORDER BY id DESC LIMIT ?`, args...)
+		if err != nil {
+			return err
+		}
+		if err := tx.SelectContext(ctx, &invs, tx.Rebind(q), a...); err != nil {
+			return err
+		}
+		invs, more = db.Trim(page, invs)
+		return attachInvoiceLines(ctx, tx, invs)
+	})
+	return invs, more, err
+}
+
+// InvoicePage is an invoice as its public page shows it.
+type InvoicePage struct {
+	Invoice      Invoice
+	Subscription Subscription
+	MerchantName string
+}
+
+// InvoiceByToken finds an invoice by its page's token, across merchants.
+//
+// Errors: fault.ErrNotFound.
+func (s *Service) InvoiceByToken(ctx context.Context, token string) (InvoicePage, error) {
+	var pg InvoicePage
+	if len(token) < 20 || len(token) > 64 {
+		return pg, fault.NotFound("invoice")
+	}
+	var merchantID uuid.UUID
+	err := s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &merchantID, `SELECT merchant_id FROM invoices WHERE token = $1`, token)
+	})
+	if db.IsNoRows(err) {
+		return pg, fault.NotFound("invoice")
+	}
+	if err != nil {
+		return pg, err
+	}
+	err = s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &pg.Invoice, `SELECT `+invoiceColumns+` FROM invoices WHERE token = $1`, token); err != nil {
+			return err
+		}
+		invs := []Invoice{pg.Invoice}
+		if err := attachInvoiceLines(ctx, tx, invs); err != nil {
+			return err
+		}
+		pg.Invoice = invs[0]
+		if err := tx.GetContext(ctx, &pg.Subscription, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE id = $1`, pg.Invoice.SubscriptionID); err != nil {
+			return err
+		}
+		return tx.GetContext(ctx, &pg.MerchantName, `SELECT name FROM merchants WHERE id = $1`, merchantID)
+	})
+	return pg, err
+}
+
+// InvoiceURL is the public page of an invoice.
+func (s *Service) InvoiceURL(inv Invoice) string { return s.publicURL() + "/invoices/" + inv.Token }
+
+func (s *Service) publicURL() string { return s.cfg.PublicURL }
+
+func format(a int64, cur, locale string) string {
+	return money.Format(money.Money{Amount: a, Currency: cur}, locale)
+}

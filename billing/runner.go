@@ -1,0 +1,213 @@
+package billing
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/riverqueue/river"
+	"github.com/robfig/cron/v3"
+
+	"kassa/orders"
+)
+
+// SweepResult counts what a sweep did.
+type SweepResult struct {
+	Subscriptions int // subscriptions billed
+	Invoices      int // invoices created
+	Retries       int // failed charges retried
+	CardWarnings  int
+}
+
+// Sweep bills every subscription due at now: each due period gets its
+// invoice (oldest first, once each) and a charge job. It also retries
+// failed charges whose time has come and warns of cards about to expire.
+// Several sweeps may run at once, in one process or many.
+func (s *Service) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
+	var r SweepResult
+	for {
+		subs, invs, err := s.sweepBatch(ctx, now)
+		if err != nil {
+			return r, err
+		}
+		r.Subscriptions += subs
+		r.Invoices += invs
+		if subs == 0 {
+			break
+		}
+	}
+	n, err := s.retryDue(ctx, now)
+	r.Retries = n
+	if err != nil {
+		return r, err
+	}
+	r.CardWarnings, err = s.warnExpiringCards(ctx, now)
+	return r, err
+}
+
+// sweepBatch claims a batch of due subscriptions that no other runner
+// holds and bills them in one transaction.
+func (s *Service) sweepBatch(ctx context.Context, now time.Time) (int, int, error) {
+	subs, invoices := 0, 0
+	err := s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
+		var due []Subscription
+		if err := tx.SelectContext(ctx, &due, `
+			SELECT `+subscriptionColumns+` FROM subscriptions
+			WHERE status IN ('ACTIVE', 'PAST_DUE') AND next_billing_at <= $1
+			ORDER BY next_billing_at LIMIT $2
+			FOR UPDATE SKIP LOCKED`, now, s.cfg.BatchSize); err != nil {
+			return err
+		}
+		var charges []river.JobArgs
+		for i := range due {
+			created, err := s.billDue(ctx, tx, &due[i], now)
+			if err != nil {
+				return fmt.Errorf("bill %s: %w", due[i].ID, err)
+			}
+			for _, inv := range created {
+				if inv.Status == InvoiceOpen {
+					charges = append(charges, ChargeArgs{MerchantID: inv.MerchantID, InvoiceID: inv.ID, Attempt: 1})
+				}
+			}
+			invoices += len(created)
+		}
+		subs = len(due)
+		return s.cfg.Jobs.InsertManyTx(ctx, tx, charges)
+	})
+	return subs, invoices, err
+}
+
+// billDue invoices every due period of one claimed subscription and moves
+// its schedule on.
+func (s *Service) billDue(ctx context.Context, tx *sqlx.Tx, sub *Subscription, now time.Time) ([]Invoice, error) {
+	sch, ok := sub.Schedule()
+	if !ok {
+		_, err := tx.ExecContext(ctx, `UPDATE subscriptions SET next_billing_at = NULL WHERE merchant_id = $1 AND id = $2`, sub.MerchantID, sub.ID)
+		return nil, err
+	}
+	plan := sub.Plan()
+	pending := sub.PendingPlan()
+	var created []Invoice
+	var next *time.Time
+	status := sub.Status
+	for guard := 0; guard < 10000; guard++ {
+		if pending != nil && sub.NextPeriod >= pending.EffectivePeriod {
+			plan, pending = *pending, nil
+			plan.EffectivePeriod = 0
+		}
+		per := sch.Period(sub.NextPeriod)
+		if sub.CancelAtPeriodEnd && sub.CancelledAt != nil && !per.Start.Before(*sub.CancelledAt) {
+			status, next = Cancelled, nil
+			break
+		}
+		due := s.dueAt(plan, per)
+		if due.After(now) {
+			next = &due
+			break
+		}
+		lines, err := s.periodLines(ctx, tx, sub, plan, per)
+		if err != nil {
+			return nil, err
+		}
+		inv, ok, err := s.newInvoice(ctx, tx, sub, "PERIOD", &per, plan.Name(sub.CustomerLocale)+" "+periodLabel(per, sub.TimeZone), lines, now)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			created = append(created, inv)
+		}
+		sub.NextPeriod++
+	}
+	var pendingJSON any
+	if pending != nil {
+		b, _ := json.Marshal(pending)
+		pendingJSON = b
+	}
+	_, err := tx.ExecContext(ctx, `
+		UPDATE subscriptions SET next_period = $3, next_billing_at = $4, plan = $5, pending_plan = $6, status = $7, updated_at = $8
+		WHERE merchant_id = $1 AND id = $2`,
+		sub.MerchantID, sub.ID, sub.NextPeriod, next, plan.value(), pendingJSON, status, now)
+	return created, err
+}
+
+// periodLines is what a period costs: the fixed amount, or the period's
+// metered usage priced by the plan.
+func (s *Service) periodLines(ctx context.Context, tx *sqlx.Tx, sub *Subscription, plan Plan, per Period) ([]orders.LineInput, error) {
+	name := plan.Name(sub.CustomerLocale) + " " + periodLabel(per, sub.TimeZone)
+	if plan.Kind == Fixed {
+		return []orders.LineInput{{Description: name, Quantity: 1, UnitPrice: plan.Amount, VATRate: plan.VATRate}}, nil
+	}
+	q, err := usageQuantity(ctx, tx, sub.MerchantID, sub.ID, plan.Aggregation, per)
+	if err != nil {
+		return nil, err
+	}
+	amount, err := UsageAmount(q, plan.UnitPrice, plan.Tiers)
+	if err != nil {
+		return nil, err
+	}
+	unit := "enheter"
+	if sub.CustomerLocale == "en" {
+		unit = "units"
+	}
+	return []orders.LineInput{{Description: fmt.Sprintf("%s: %d %s", name, q, unit), Quantity: 1, UnitPrice: amount, VATRate: plan.VATRate}}, nil
+}
+
+// retryDue enqueues the next attempt of every failed charge whose retry
+// time has come.
+func (s *Service) retryDue(ctx context.Context, now time.Time) (int, error) {
+	n := 0
+	err := s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
+		var due []struct {
+			MerchantID uuid.UUID `db:"merchant_id"`
+			ID         uuid.UUID `db:"id"`
+			Attempts   int       `db:"attempts"`
+		}
+		if err := tx.SelectContext(ctx, &due, `
+			SELECT merchant_id, id, attempts FROM invoices
+			WHERE status = 'OPEN' AND next_attempt_at <= $1
+			ORDER BY next_attempt_at LIMIT 1000 FOR UPDATE SKIP LOCKED`, now); err != nil {
+			return err
+		}
+		var jobs []river.JobArgs
+		for _, d := range due {
+			if _, err := tx.ExecContext(ctx, `UPDATE invoices SET next_attempt_at = NULL, updated_at = $3 WHERE merchant_id = $1 AND id = $2`,
+				d.MerchantID, d.ID, now); err != nil {
+				return err
+			}
+			jobs = append(jobs, ChargeArgs{MerchantID: d.MerchantID, InvoiceID: d.ID, Attempt: d.Attempts + 1})
+		}
+		n = len(due)
+		return s.cfg.Jobs.InsertManyTx(ctx, tx, jobs)
+	})
+	return n, err
+}
+
+// Run sweeps on schedule (cron syntax, e.g. "* * * * *") until ctx ends.
+func (s *Service) Run(ctx context.Context, schedule string) error {
+	c := cron.New()
+	if _, err := c.AddFunc(schedule, func() {
+		r, err := s.Sweep(ctx, s.now())
+		if err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "billing sweep", "error", err)
+			return
+		}
+		if r.Subscriptions > 0 || r.Retries > 0 {
+			s.log.InfoContext(ctx, "billing sweep", "subscriptions", r.Subscriptions, "invoices", r.Invoices, "retries", r.Retries, "card_warnings", r.CardWarnings)
+		}
+	}); err != nil {
+		return fmt.Errorf("KASSA_BILLING_SCHEDULE %q: %w", schedule, err)
+	}
+	c.Start()
+	<-ctx.Done()
+	<-c.Stop().Done()
+	return nil
+}
+
+// ValidSchedule checks a cron expression.
+func ValidSchedule(schedule string) error {
+	_, err := cron.ParseStandard(schedule)
+	return err
+}
