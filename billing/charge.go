@@ -272,15 +272,13 @@ func (s *Service) mandateStored(ctx context.Context, tx *sqlx.Tx, p payments.Pay
 		case plan.Kind == Fixed && scheduled:
 			// The first payment paid the first period: record its invoice.
 			per := sch.Period(0)
-			inv, ok, err := s.newInvoice(ctx, tx, &sub, "PERIOD", &per, plan.Name(sub.CustomerLocale)+" "+periodLabel(per, sub.TimeZone),
+			inv, err := s.newInvoice(ctx, tx, &sub, "PERIOD", &per, plan.Name(sub.CustomerLocale)+" "+periodLabel(per, sub.TimeZone),
 				[]orders.LineInput{{Description: plan.Name(sub.CustomerLocale) + " " + periodLabel(per, sub.TimeZone), Quantity: 1, UnitPrice: plan.Amount, VATRate: plan.VATRate}}, now)
 			if err != nil {
 				return err
 			}
-			if ok {
-				if _, err := tx.ExecContext(ctx, `UPDATE invoices SET status = 'PAID', paid_at = $2, payment_id = $3, attempts = 1 WHERE id = $1`, inv.ID, now, p.ID); err != nil {
-					return err
-				}
+			if _, err := tx.ExecContext(ctx, `UPDATE invoices SET status = 'PAID', paid_at = $2, payment_id = $3, attempts = 1 WHERE id = $1`, inv.ID, now, p.ID); err != nil {
+				return err
 			}
 			sub.NextPeriod = 1
 			due := s.dueAt(plan, sch.Period(1))
@@ -347,13 +345,12 @@ func (s *Service) ChargeManually(ctx context.Context, merchantID, id uuid.UUID, 
 		if vatRate != nil {
 			rate = *vatRate
 		}
-		var ok bool
 		var err error
-		inv, ok, err = s.newInvoice(ctx, tx, &sub, "MANUAL", nil, description, []orders.LineInput{{Description: description, Quantity: 1, UnitPrice: amount, VATRate: rate}}, s.now().UTC())
+		inv, err = s.newInvoice(ctx, tx, &sub, "MANUAL", nil, description, []orders.LineInput{{Description: description, Quantity: 1, UnitPrice: amount, VATRate: rate}}, s.now().UTC())
 		if err != nil {
 			return err
 		}
-		if !ok || inv.Gross <= 0 {
+		if inv.Gross <= 0 {
 			return fault.Invalid("amount", "INVALID_AMOUNT", "amount must be positive")
 		}
 		return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -62,58 +63,111 @@ func invoiceToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// newInvoice prices lines and inserts an invoice with them in tx. For a
-// PERIOD invoice it returns created=false when the period was invoiced
-// already (the unique constraint decides, so concurrent runners and a
-// repeated sweep cannot invoice a period twice).
-func (s *Service) newInvoice(ctx context.Context, tx *sqlx.Tx, sub *Subscription, kind string, per *Period, desc string, lines []orders.LineInput, now time.Time) (Invoice, bool, error) {
+// priceInvoice makes an invoice (not yet numbered or stored) from lines.
+// A period with nothing to charge still gets its invoice, of zero, marked
+// paid.
+func priceInvoice(sub *Subscription, kind string, per *Period, desc string, lines []orders.LineInput, now time.Time) (Invoice, error) {
 	priced, tot, err := orders.PriceLines(lines)
 	if f, ok := fault.As(err); ok && f.Code == "INVALID_AMOUNT" {
-		// A period with nothing to charge still gets its invoice, of zero.
 		priced, tot, err = zeroLines(lines), orders.Totals{}, nil
 	}
 	if err != nil {
-		return Invoice{}, false, err
+		return Invoice{}, err
 	}
 	inv := Invoice{MerchantID: sub.MerchantID, ID: uuid.Must(uuid.NewV7()), SubscriptionID: sub.ID, Kind: kind,
 		Status: InvoiceOpen, Currency: sub.Currency, Net: tot.Net, VAT: tot.VAT, Gross: tot.Gross, Description: desc,
 		Token: invoiceToken(), CreatedAt: now, UpdatedAt: now, Lines: priced}
 	if per != nil {
-		i := per.Index
-		inv.PeriodIndex, inv.PeriodStart, inv.PeriodEnd = &i, &per.Start, &per.End
-		// If the period turns out to be invoiced already, everything from
-		// here is undone, the invoice number included: numbers stay gapless.
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT claim_period`); err != nil {
-			return Invoice{}, false, err
-		}
-	}
-	if inv.Number, err = orders.NextNumber(ctx, tx, sub.MerchantID, "invoice"); err != nil {
-		return Invoice{}, false, err
+		i, start, end := per.Index, per.Start, per.End
+		inv.PeriodIndex, inv.PeriodStart, inv.PeriodEnd = &i, &start, &end
 	}
 	if inv.Gross == 0 {
 		inv.Status, inv.PaidAt = InvoicePaid, &now
 	}
-	res, err := tx.ExecContext(ctx, `
+	return inv, nil
+}
+
+// newInvoice prices and stores one invoice in tx.
+func (s *Service) newInvoice(ctx context.Context, tx *sqlx.Tx, sub *Subscription, kind string, per *Period, desc string, lines []orders.LineInput, now time.Time) (Invoice, error) {
+	inv, err := priceInvoice(sub, kind, per, desc, lines, now)
+	if err != nil {
+		return Invoice{}, err
+	}
+	invs := []Invoice{inv}
+	if err := storeInvoices(ctx, tx, invs); err != nil {
+		return Invoice{}, err
+	}
+	return invs[0], nil
+}
+
+// storeInvoices numbers and inserts invoices with their lines in a few
+// statements whatever their number: one counter update per merchant, one
+// insert of invoices, one of lines. Numbers are taken in the order given,
+// inside tx, so they are gapless (a rollback returns them). A period
+// invoiced twice violates invoices_period_key and fails the transaction:
+// the row lock on the subscription makes that impossible, the constraint
+// makes it harmless.
+func storeInvoices(ctx context.Context, tx *sqlx.Tx, invs []Invoice) error {
+	if len(invs) == 0 {
+		return nil
+	}
+	perMerchant := map[uuid.UUID]int64{}
+	var order []uuid.UUID
+	for _, inv := range invs {
+		if perMerchant[inv.MerchantID] == 0 {
+			order = append(order, inv.MerchantID)
+		}
+		perMerchant[inv.MerchantID]++
+	}
+	next := map[uuid.UUID]int64{}
+	for _, m := range order {
+		k := perMerchant[m]
+		var last int64
+		if err := tx.GetContext(ctx, &last, `
+			INSERT INTO merchant_counters (merchant_id, name, value) VALUES ($1, 'invoice', $2)
+			ON CONFLICT ON CONSTRAINT merchant_counters_pkey DO UPDATE SET value = merchant_counters.value + $2
+			RETURNING value`, m, k); err != nil {
+			return err
+		}
+		next[m] = last - k + 1
+	}
+	type lineRow struct {
+		M uuid.UUID `json:"m"`
+		I uuid.UUID `json:"i"`
+		orders.Line
+	}
+	var lines []lineRow
+	for i := range invs {
+		invs[i].Number = next[invs[i].MerchantID]
+		next[invs[i].MerchantID]++
+		for _, l := range invs[i].Lines {
+			lines = append(lines, lineRow{invs[i].MerchantID, invs[i].ID, l})
+		}
+	}
+	b, err := json.Marshal(invs)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO invoices (merchant_id, id, subscription_id, number, kind, period_index, period_start, period_end, status, currency,
 		  net, vat, gross, description, token, paid_at, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)
-		ON CONFLICT (merchant_id, subscription_id, period_start) WHERE kind = 'PERIOD' DO NOTHING`,
-		inv.MerchantID, inv.ID, inv.SubscriptionID, inv.Number, inv.Kind, inv.PeriodIndex, inv.PeriodStart, inv.PeriodEnd, inv.Status,
-		inv.Currency, inv.Net, inv.VAT, inv.Gross, inv.Description, inv.Token, inv.PaidAt, now)
+		SELECT r."MerchantID", r."ID", r."SubscriptionID", r."Number", r."Kind", r."PeriodIndex", r."PeriodStart", r."PeriodEnd", r."Status",
+		  r."Currency", r."Net", r."VAT", r."Gross", r."Description", r."Token", r."PaidAt", r."CreatedAt", r."CreatedAt"
+		FROM jsonb_to_recordset($1::jsonb) AS r("MerchantID" uuid, "ID" uuid, "SubscriptionID" uuid, "Number" bigint, "Kind" text,
+		  "PeriodIndex" int, "PeriodStart" timestamptz, "PeriodEnd" timestamptz, "Status" text, "Currency" text, "Net" bigint,
+		  "VAT" bigint, "Gross" bigint, "Description" text, "Token" text, "PaidAt" timestamptz, "CreatedAt" timestamptz)`, b); err != nil {
+		return err
+	}
+	lb, err := json.Marshal(lines)
 	if err != nil {
-		return Invoice{}, false, err
+		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		// Invoiced already: give the number back.
-		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT claim_period`); err != nil {
-			return Invoice{}, false, err
-		}
-		return Invoice{}, false, nil
-	}
-	if err := insertInvoiceLines(ctx, tx, inv); err != nil {
-		return Invoice{}, false, err
-	}
-	return inv, true, nil
+	_, err = tx.ExecContext(ctx, `
+		INSERT INTO invoice_lines (merchant_id, invoice_id, position, description, quantity, unit_price, vat_rate, net, vat, gross)
+		SELECT l.m, l.i, l.position, l.description, l.quantity, l."unitPrice", l."vatRate", l.net, l.vat, l.gross
+		FROM jsonb_to_recordset($1::jsonb) AS l(m uuid, i uuid, position int, description text, quantity bigint, "unitPrice" bigint,
+		  "vatRate" int, net bigint, vat bigint, gross bigint)`, lb)
+	return err
 }
 
 func zeroLines(in []orders.LineInput) []orders.Line {
@@ -122,18 +176,6 @@ func zeroLines(in []orders.LineInput) []orders.Line {
 		out[i] = orders.Line{Position: i + 1, Description: l.Description, Quantity: max(l.Quantity, 0), UnitPrice: l.UnitPrice, VATRate: l.VATRate}
 	}
 	return out
-}
-
-func insertInvoiceLines(ctx context.Context, tx *sqlx.Tx, inv Invoice) error {
-	for _, l := range inv.Lines {
-		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO invoice_lines (merchant_id, invoice_id, position, description, quantity, unit_price, vat_rate, net, vat, gross)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			inv.MerchantID, inv.ID, l.Position, l.Description, l.Quantity, l.UnitPrice, l.VATRate, l.Net, l.VAT, l.Gross); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // InvoicesByIDs loads invoices with their lines.

@@ -49,7 +49,9 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (SweepResult, error)
 }
 
 // sweepBatch claims a batch of due subscriptions that no other runner
-// holds and bills them in one transaction.
+// holds and bills them in one transaction, with a fixed number of
+// statements for the writes: the invoices, their lines, the schedules
+// and the charge jobs each go in one statement for the whole batch.
 func (s *Service) sweepBatch(ctx context.Context, now time.Time) (int, int, error) {
 	subs, invoices := 0, 0
 	err := s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
@@ -61,76 +63,102 @@ func (s *Service) sweepBatch(ctx context.Context, now time.Time) (int, int, erro
 			FOR UPDATE SKIP LOCKED`, now, s.cfg.BatchSize); err != nil {
 			return err
 		}
-		var charges []river.JobArgs
+		var created []Invoice
+		updates := make([]scheduleUpdate, 0, len(due))
 		for i := range due {
-			created, err := s.billDue(ctx, tx, &due[i], now)
+			invs, u, err := s.billDue(ctx, tx, &due[i], now)
 			if err != nil {
 				return fmt.Errorf("bill %s: %w", due[i].ID, err)
 			}
-			for _, inv := range created {
-				if inv.Status == InvoiceOpen {
-					charges = append(charges, ChargeArgs{MerchantID: inv.MerchantID, InvoiceID: inv.ID, Attempt: 1})
-				}
-			}
-			invoices += len(created)
+			created = append(created, invs...)
+			updates = append(updates, u)
 		}
-		subs = len(due)
+		if err := storeInvoices(ctx, tx, created); err != nil {
+			return err
+		}
+		if err := updateSchedules(ctx, tx, updates, now); err != nil {
+			return err
+		}
+		var charges []river.JobArgs
+		for _, inv := range created {
+			if inv.Status == InvoiceOpen {
+				charges = append(charges, ChargeArgs{MerchantID: inv.MerchantID, InvoiceID: inv.ID, Attempt: 1})
+			}
+		}
+		subs, invoices = len(due), len(created)
 		return s.cfg.Jobs.InsertManyTx(ctx, tx, charges)
 	})
 	return subs, invoices, err
 }
 
-// billDue invoices every due period of one claimed subscription and moves
-// its schedule on.
-func (s *Service) billDue(ctx context.Context, tx *sqlx.Tx, sub *Subscription, now time.Time) ([]Invoice, error) {
+// scheduleUpdate is where a subscription's schedule moves after billing.
+type scheduleUpdate struct {
+	MerchantID  uuid.UUID       `json:"m"`
+	ID          uuid.UUID       `json:"id"`
+	NextPeriod  int             `json:"np"`
+	NextBilling *time.Time      `json:"nb"`
+	Plan        json.RawMessage `json:"plan"`
+	PendingPlan json.RawMessage `json:"pp"`
+	Status      Status          `json:"st"`
+}
+
+func updateSchedules(ctx context.Context, tx *sqlx.Tx, us []scheduleUpdate, now time.Time) error {
+	if len(us) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(us)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `
+		UPDATE subscriptions s SET next_period = u.np, next_billing_at = u.nb, plan = u.plan, pending_plan = u.pp, status = u.st, updated_at = $2
+		FROM jsonb_to_recordset($1::jsonb) AS u(m uuid, id uuid, np int, nb timestamptz, plan jsonb, pp jsonb, st text)
+		WHERE s.merchant_id = u.m AND s.id = u.id`, b, now)
+	return err
+}
+
+// billDue prices every due period of one claimed subscription (oldest
+// first) and says where its schedule moves; the caller stores both.
+func (s *Service) billDue(ctx context.Context, tx *sqlx.Tx, sub *Subscription, now time.Time) ([]Invoice, scheduleUpdate, error) {
+	u := scheduleUpdate{MerchantID: sub.MerchantID, ID: sub.ID, NextPeriod: sub.NextPeriod, Plan: sub.PlanJSON, Status: sub.Status}
+	if len(sub.PendingPlanJSON) > 0 {
+		u.PendingPlan = sub.PendingPlanJSON
+	}
 	sch, ok := sub.Schedule()
 	if !ok {
-		_, err := tx.ExecContext(ctx, `UPDATE subscriptions SET next_billing_at = NULL WHERE merchant_id = $1 AND id = $2`, sub.MerchantID, sub.ID)
-		return nil, err
+		return nil, u, nil
 	}
 	plan := sub.Plan()
 	pending := sub.PendingPlan()
 	var created []Invoice
-	var next *time.Time
-	status := sub.Status
 	for guard := 0; guard < 10000; guard++ {
-		if pending != nil && sub.NextPeriod >= pending.EffectivePeriod {
+		if pending != nil && u.NextPeriod >= pending.EffectivePeriod {
 			plan, pending = *pending, nil
 			plan.EffectivePeriod = 0
+			u.Plan, u.PendingPlan = plan.value(), nil
 		}
-		per := sch.Period(sub.NextPeriod)
+		per := sch.Period(u.NextPeriod)
 		if sub.CancelAtPeriodEnd && sub.CancelledAt != nil && !per.Start.Before(*sub.CancelledAt) {
-			status, next = Cancelled, nil
-			break
+			u.Status, u.NextBilling = Cancelled, nil
+			return created, u, nil
 		}
 		due := s.dueAt(plan, per)
 		if due.After(now) {
-			next = &due
-			break
+			u.NextBilling = &due
+			return created, u, nil
 		}
 		lines, err := s.periodLines(ctx, tx, sub, plan, per)
 		if err != nil {
-			return nil, err
+			return nil, u, err
 		}
-		inv, ok, err := s.newInvoice(ctx, tx, sub, "PERIOD", &per, plan.Name(sub.CustomerLocale)+" "+periodLabel(per, sub.TimeZone), lines, now)
+		inv, err := priceInvoice(sub, "PERIOD", &per, plan.Name(sub.CustomerLocale)+" "+periodLabel(per, sub.TimeZone), lines, now)
 		if err != nil {
-			return nil, err
+			return nil, u, err
 		}
-		if ok {
-			created = append(created, inv)
-		}
-		sub.NextPeriod++
+		created = append(created, inv)
+		u.NextPeriod++
 	}
-	var pendingJSON any
-	if pending != nil {
-		b, _ := json.Marshal(pending)
-		pendingJSON = b
-	}
-	_, err := tx.ExecContext(ctx, `
-		UPDATE subscriptions SET next_period = $3, next_billing_at = $4, plan = $5, pending_plan = $6, status = $7, updated_at = $8
-		WHERE merchant_id = $1 AND id = $2`,
-		sub.MerchantID, sub.ID, sub.NextPeriod, next, plan.value(), pendingJSON, status, now)
-	return created, err
+	return nil, u, fmt.Errorf("billing: %s has more than 10000 periods due", sub.ID)
 }
 
 // periodLines is what a period costs: the fixed amount, or the period's

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 )
 
@@ -27,24 +28,46 @@ func Render(name, locale string, data any) (Rendered, error) {
 	if locale != "en" {
 		locale = "sv"
 	}
-	base := "templates/" + name + "." + locale
-	txt, err := texttemplate.New(name).Funcs(texttemplate.FuncMap{"oneline": oneLine}).ParseFS(templateFS, base+".txt")
+	t, err := parsed(name, locale)
 	if err != nil {
-		return Rendered{}, fmt.Errorf("mailer: template %s: %w", base, err)
-	}
-	html, err := htmltemplate.New(name).ParseFS(templateFS, "templates/layout.html", base+".html")
-	if err != nil {
-		return Rendered{}, fmt.Errorf("mailer: template %s: %w", base, err)
+		return Rendered{}, err
 	}
 	var subj, body, hb bytes.Buffer
-	if err := txt.ExecuteTemplate(&subj, "subject", data); err != nil {
+	if err := t.txt.ExecuteTemplate(&subj, "subject", data); err != nil {
 		return Rendered{}, err
 	}
-	if err := txt.ExecuteTemplate(&body, "body", data); err != nil {
+	if err := t.txt.ExecuteTemplate(&body, "body", data); err != nil {
 		return Rendered{}, err
 	}
-	if err := html.ExecuteTemplate(&hb, "layout", data); err != nil {
+	if err := t.html.ExecuteTemplate(&hb, "layout", data); err != nil {
 		return Rendered{}, err
 	}
 	return Rendered{Subject: oneLine(strings.TrimSpace(subj.String())), Text: strings.TrimSpace(body.String()) + "\n", HTML: hb.String()}, nil
+}
+
+type templates struct {
+	txt  *texttemplate.Template
+	html *htmltemplate.Template
+}
+
+// cache holds each template parsed once: they are embedded, so they never
+// change while the process runs.
+var cache sync.Map // "name.locale" -> *templates
+
+func parsed(name, locale string) (*templates, error) {
+	key := name + "." + locale
+	if t, ok := cache.Load(key); ok {
+		return t.(*templates), nil
+	}
+	base := "templates/" + key
+	txt, err := texttemplate.New(name).Funcs(texttemplate.FuncMap{"oneline": oneLine}).ParseFS(templateFS, base+".txt")
+	if err != nil {
+		return nil, fmt.Errorf("mailer: template %s: %w", base, err)
+	}
+	html, err := htmltemplate.New(name).ParseFS(templateFS, "templates/layout.html", base+".html")
+	if err != nil {
+		return nil, fmt.Errorf("mailer: template %s: %w", base, err)
+	}
+	t, _ := cache.LoadOrStore(key, &templates{txt: txt, html: html})
+	return t.(*templates), nil
 }
