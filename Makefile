@@ -17,6 +17,10 @@ help: ## Show the targets
 deps: ## Install missing system dependencies (PostgreSQL server)
 	@scripts/ensure-deps.sh postgres
 
+.PHONY: test-deps
+test-deps: ## Install missing test dependencies (PostgreSQL server, Chromium for the browser tests)
+	@scripts/ensure-deps.sh postgres chromium
+
 .PHONY: build
 build: ## Build bin/kassa
 	$(GO) build -o $(BIN) ./cmd/kassa
@@ -26,7 +30,7 @@ run: deps build ## Start kassa on the embedded PostgreSQL in ./var with a demo m
 	$(BIN) serve --demo
 
 .PHONY: test
-test: deps build ## Run the whole test suite (one ephemeral PostgreSQL for the run)
+test: test-deps build ## Run the whole test suite (one ephemeral PostgreSQL for the run)
 	$(BIN) testenv -- $(GO) test -count=1 $(TESTFLAGS) ./...
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
 

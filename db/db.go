@@ -49,6 +49,9 @@ func (d *DB) ListenerURL() string { return d.url }
 // Options tune the pools.
 type Options struct {
 	MaxOpenConns int // per pool; default 20
+	// Wrap, when set, wraps each pool's connector (kassa bench counts the
+	// SQL statements of a request with it).
+	Wrap func(driver.Connector) driver.Connector
 }
 
 // Open connects to url and returns both pools. It does not migrate.
@@ -100,6 +103,9 @@ func openAs(ctx context.Context, url, role string, opts Options) (*sqlx.DB, erro
 			return nil, fmt.Errorf("db: parse database URL: %w", err)
 		}
 		connector = roleConnector{base: base, role: role}
+	}
+	if opts.Wrap != nil {
+		connector = opts.Wrap(connector)
 	}
 	sqldb := sql.OpenDB(connector)
 	sqldb.SetMaxOpenConns(opts.MaxOpenConns)

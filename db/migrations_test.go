@@ -45,6 +45,35 @@ func TestMigrationsApplyOnData(t *testing.T) {
 			INSERT INTO orders (merchant_id, id, number, status, currency, capture_mode, net_total, vat_total, gross_total)
 			  VALUES ('00000000-0000-7000-8000-000000000001', '00000000-0000-7000-8000-000000000005', 1, 'DRAFT', 'SEK', 'IMMEDIATE', 800, 200, 1000);`,
 			`SELECT count(*) = 1 FROM orders`},
+		{5, `
+			INSERT INTO subscriptions (merchant_id, id, status, customer_email, plan, currency, time_zone, anchor)
+			  VALUES ('00000000-0000-7000-8000-000000000001', '00000000-0000-7000-8000-000000000006', 'ACTIVE', 'c@d.se',
+			          '{"kind":"FIXED","amount":9900,"currency":"SEK","interval":"MONTHLY","vatRate":2500}', 'SEK', 'Europe/Stockholm', now());`,
+			`SELECT (SELECT count(*) FROM subscriptions) = 1 AND EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'payment_links' AND column_name = 'save_mandate')`},
+		// 6 (terminal): sales, limits and the append-only audit trail.
+		{6, `
+			INSERT INTO terminal_payments (merchant_id, id, payment_id, taken_by_user)
+			  VALUES ('00000000-0000-7000-8000-000000000001', '00000000-0000-7000-8000-00000000000a', '00000000-0000-7000-8000-000000000004',
+			          '00000000-0000-7000-8000-000000000002');
+			INSERT INTO terminal_user_limits (merchant_id, user_id, max_amount, currency)
+			  VALUES ('00000000-0000-7000-8000-000000000001', '00000000-0000-7000-8000-000000000002', 500000, 'SEK');
+			INSERT INTO audit_events (merchant_id, id, action, actor_user, subject_user, amount, currency)
+			  VALUES ('00000000-0000-7000-8000-000000000001', '00000000-0000-7000-8000-00000000000b', 'user.payment_limit_set',
+			          '00000000-0000-7000-8000-000000000002', '00000000-0000-7000-8000-000000000002', 500000, 'SEK');`,
+			`SELECT (SELECT count(*) FROM terminal_payments t JOIN payments p ON p.id = t.payment_id) = 1
+			   AND (SELECT max_amount FROM terminal_user_limits) = 500000 AND (SELECT count(*) FROM audit_events) = 1`},
+		// 7 (webshop) keeps the links of 4 and takes links of kind CHECKOUT.
+		{7, `
+			INSERT INTO payment_links (merchant_id, id, token, kind, status, order_id, amount, currency)
+			  VALUES ('00000000-0000-7000-8000-000000000001', '00000000-0000-7000-8000-000000000007', 'tok-webshop-7-aaaaaaaaaaaa', 'CHECKOUT', 'ACTIVE',
+			          '00000000-0000-7000-8000-000000000005', 1000, 'SEK');
+			INSERT INTO checkouts (merchant_id, id, order_id, payment_link_id, success_url, cancel_url, expires_at)
+			  VALUES ('00000000-0000-7000-8000-000000000001', '00000000-0000-7000-8000-000000000008', '00000000-0000-7000-8000-000000000005',
+			          '00000000-0000-7000-8000-000000000007', 'https://shop.example/ok', 'https://shop.example/cart', now() + interval '1 hour');
+			INSERT INTO webhook_endpoints (merchant_id, id, url, events, status, secret)
+			  VALUES ('00000000-0000-7000-8000-000000000001', '00000000-0000-7000-8000-000000000009', 'https://shop.example/hooks', '{ORDER_PAID}', 'ENABLED', 'whsec_AAAA');
+			INSERT INTO merchant_branding (merchant_id, accent_color) VALUES ('00000000-0000-7000-8000-000000000001', '#112233');`,
+			`SELECT (SELECT count(*) FROM checkouts) = 1 AND (SELECT count(*) FROM webhook_endpoints) = 1 AND (SELECT accent_color FROM merchant_branding) = '#112233'`},
 	}
 	for _, st := range steps {
 		require.NoError(t, db.MigrateTo(ctx, url, st.version), "migration %d", st.version)

@@ -10,17 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-type sample struct {
-	Lang, Title, Accent, MerchantName, SupportEmail, CustomerName, Reference, OrderNumber string
-	Lines                                                                                 []struct {
-		Description, UnitPrice, VATPercent, Gross string
-		Quantity                                  int64
-	}
-	VAT                                                                  []struct{ Percent, Net, VAT string }
-	Net, VATTotal, Total, Paid, Message, PayURL, ExpiresAt, Card, PaidAt string
-	Reserved                                                             bool
-}
-
 func TestEveryTemplateRendersInBothLanguages(t *testing.T) {
 	t.Parallel()
 	names := map[string]bool{}
@@ -32,20 +21,27 @@ func TestEveryTemplateRendersInBothLanguages(t *testing.T) {
 		return nil
 	})
 	require.NotEmpty(t, names)
-	d := sample{MerchantName: "Snickeri <AB>", CustomerName: `Anna "<script>alert(1)</script>"`, OrderNumber: "17", Total: "1 000,00 kr",
-		Message: "<b>hej</b>", PayURL: "https://kassa.example/pay/x", Accent: "#0b5fff"}
-	d.Lines = append(d.Lines, struct {
-		Description, UnitPrice, VATPercent, Gross string
-		Quantity                                  int64
-	}{"<img src=x onerror=alert(1)>", "1", "25", "1", 1})
+	// Every field any template uses; user-typed ones carry markup.
+	d := map[string]any{
+		"MerchantName": "Snickeri <AB>", "CustomerName": `Anna "<script>alert(1)</script>"`, "OrderNumber": "17",
+		"Total": "1 000,00 kr", "Message": "<b>hej</b>", "PayURL": "https://kassa.example/pay/x", "Accent": "#0b5fff",
+		"Title": "t", "SupportEmail": "", "Reference": "<script>x</script>", "Net": "800,00 kr", "VATTotal": "200,00 kr",
+		"Paid": "1 000,00 kr", "ExpiresAt": "2027-01-01", "Card": "Visa •••• 4242", "PaidAt": "2026-11-26", "Reserved": false,
+		"Plan": "<script>plan</script>", "InvoiceNumber": "3", "Period": "2026-11-01–2026-11-30", "InvoiceURL": "https://kassa.example/invoices/x",
+		"Reason": "kortet nekades", "Expires": "12/26", "Final": false,
+		"Lines": []map[string]any{{"Description": "<img src=x onerror=alert(1)>", "UnitPrice": "1", "VATPercent": "25", "Gross": "1", "Quantity": 1}},
+		"VAT":   []map[string]any{{"Percent": "25", "Net": "1", "VAT": "1"}},
+	}
 	for name := range names {
 		for _, lang := range []string{"sv", "en"} {
-			d.Lang = lang
+			d["Lang"] = lang
 			r, err := Render(name, lang, d)
 			require.NoError(t, err, "%s.%s", name, lang)
 			require.NotEmpty(t, r.Subject, name)
 			require.NotContains(t, r.Subject, "\n")
 			require.NotEmpty(t, strings.TrimSpace(r.Text), name)
+			require.NotContains(t, r.Text, "<no value>", "%s.%s uses a field no one provides", name, lang)
+			require.NotContains(t, r.Text, "<no value>", "%s.%s uses a field no one provides", name, lang)
 			require.Contains(t, r.HTML, "<html", name)
 			require.NotContains(t, r.HTML, "<script>", "%s.%s: user text reached the HTML unescaped", name, lang)
 			require.NotContains(t, r.HTML, "<img src=x", "%s.%s: user text reached the HTML unescaped", name, lang)

@@ -6,8 +6,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"kassa/branding"
 	"kassa/mailer"
 	"kassa/money"
 	"kassa/payments"
@@ -33,26 +35,52 @@ type emailVAT struct {
 type emailData struct {
 	Lang, Title, Accent        string
 	MerchantName, SupportEmail string
-	CustomerName, Reference    string
-	OrderNumber                string
-	Lines                      []emailLine
-	VAT                        []emailVAT
-	Net, VATTotal, Total, Paid string
-	Message, PayURL, ExpiresAt string
-	Card, PaidAt               string
-	Reserved                   bool
+	// AccentText is the text colour readable on Accent; SupportPhone and
+	// LogoURL come from the merchant's branding.
+	AccentText, SupportPhone, LogoURL string
+	CustomerName, Reference           string
+	OrderNumber                       string
+	Lines                             []emailLine
+	VAT                               []emailVAT
+	Net, VATTotal, Total, Paid        string
+	Message, PayURL, ExpiresAt        string
+	Card, PaidAt                      string
+	Reserved                          bool
 }
 
-// merchantInfo is what emails show of the merchant.
+// merchantInfo is what emails show of the merchant: its name as its
+// branding presents it.
 type merchantInfo struct {
-	Name     string `db:"name"`
-	TimeZone string `db:"time_zone"`
+	ID       uuid.UUID      `db:"id"`
+	Name     string         `db:"name"`
+	TimeZone string         `db:"time_zone"`
+	Brand    branding.Brand `db:"-"`
 }
 
 func (s *Service) merchantInfo(ctx context.Context, tx *sqlx.Tx) (merchantInfo, error) {
 	var m merchantInfo
-	err := tx.GetContext(ctx, &m, `SELECT name, time_zone FROM merchants WHERE id = kassa_current_merchant()`)
-	return m, err
+	if err := tx.GetContext(ctx, &m, `SELECT id, name, time_zone FROM merchants WHERE id = kassa_current_merchant()`); err != nil {
+		return m, err
+	}
+	m.Brand = branding.Brand{MerchantID: m.ID, MerchantName: m.Name}
+	if s.cfg.Branding != nil {
+		b, err := s.cfg.Branding.GetTx(ctx, tx, m.ID)
+		if err != nil {
+			return m, err
+		}
+		m.Brand = b
+	}
+	m.Name = m.Brand.Name()
+	return m, nil
+}
+
+// brandData fills the merchant's branding into an email.
+func (s *Service) brandData(d *emailData, m merchantInfo) {
+	d.MerchantName, d.Accent, d.AccentText = m.Name, m.Brand.Accent(), branding.TextOn(m.Brand.Accent())
+	d.SupportEmail, d.SupportPhone = m.Brand.SupportEmail, m.Brand.SupportPhone
+	if p := m.Brand.LogoPath(); p != "" {
+		d.LogoURL = s.cfg.PublicURL + p
+	}
 }
 
 func percent(bp int) string {
@@ -76,9 +104,10 @@ func formatTime(t time.Time, tz, locale string) string {
 func (s *Service) emailData(m merchantInfo, o Order, locale string) emailData {
 	f := func(a int64) string { return money.Format(money.Money{Amount: a, Currency: o.Currency}, locale) }
 	d := emailData{
-		Lang: locale, Accent: "#0b5fff", MerchantName: m.Name, CustomerName: o.CustomerName, Reference: o.Reference,
+		Lang: locale, CustomerName: o.CustomerName, Reference: o.Reference,
 		OrderNumber: fmt.Sprint(o.Number), Net: f(o.NetTotal), VATTotal: f(o.VATTotal), Total: f(o.GrossTotal),
 	}
+	s.brandData(&d, m)
 	for _, l := range o.Lines {
 		d.Lines = append(d.Lines, emailLine{Description: l.Description, Quantity: l.Quantity, UnitPrice: f(l.UnitPrice), VATPercent: percent(l.VATRate), Gross: f(l.Gross)})
 	}
@@ -97,7 +126,7 @@ func (s *Service) enqueue(ctx context.Context, tx *sqlx.Tx, name, to, toName str
 		return "", err
 	}
 	return s.cfg.Mailer.EnqueueTx(ctx, tx, mailer.Message{
-		FromName: d.MerchantName, To: to, ToName: toName, Cc: cc, Subject: r.Subject, Text: r.Text, HTML: r.HTML, Kind: name,
+		FromName: d.MerchantName, ReplyTo: d.SupportEmail, To: to, ToName: toName, Cc: cc, Subject: r.Subject, Text: r.Text, HTML: r.HTML, Kind: name,
 	})
 }
 
@@ -148,9 +177,10 @@ func (s *Service) reservationExpiring(ctx context.Context, tx *sqlx.Tx, p paymen
 	if len(to) == 0 {
 		return nil
 	}
-	d := emailData{Lang: "sv", Title: "Reservation", Accent: "#0b5fff", MerchantName: m.Name,
+	d := emailData{Lang: "sv", Title: "Reservation",
 		Total:  money.Format(money.Money{Amount: p.Remaining(), Currency: p.Currency}, "sv"),
 		PayURL: s.cfg.PublicURL + "/graphiql"}
+	s.brandData(&d, m)
 	if p.CaptureBefore != nil {
 		d.ExpiresAt = formatTime(*p.CaptureBefore, m.TimeZone, "sv")
 	}

@@ -52,6 +52,7 @@ type Link struct {
 	Description     string               `db:"description"`
 	CustomerEmail   *string              `db:"customer_email"`
 	CaptureMode     payments.CaptureMode `db:"capture_mode"`
+	SaveMandate     bool                 `db:"save_mandate"` // the payment stores the card for later charges
 	ExpiresAt       *time.Time           `db:"expires_at"`
 	Views           int                  `db:"views"`
 	Attempts        int                  `db:"attempts"`
@@ -63,7 +64,7 @@ type Link struct {
 }
 
 const linkColumns = `merchant_id, id, token, kind, status, order_id, confirmation_id, amount, currency, vat_rate, description,
-	customer_email, capture_mode, expires_at, views, attempts, paid_at, deactivated_at, created_by_user, created_by_api_key, created_at`
+	customer_email, capture_mode, save_mandate, expires_at, views, attempts, paid_at, deactivated_at, created_by_user, created_by_api_key, created_at`
 
 // EffectiveStatus is the status as of now: an ACTIVE link past its expiry
 // is EXPIRED even before a sweep says so.
@@ -184,10 +185,10 @@ func (s *Service) orderForLink(ctx context.Context, tx *sqlx.Tx, l Link, actor p
 func insertLink(ctx context.Context, tx *sqlx.Tx, l Link) error {
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO payment_links (merchant_id, id, token, kind, status, order_id, confirmation_id, amount, currency, vat_rate,
-		  description, customer_email, capture_mode, expires_at, created_by_user, created_by_api_key, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+		  description, customer_email, capture_mode, expires_at, created_by_user, created_by_api_key, created_at, save_mandate)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 		l.MerchantID, l.ID, l.Token, l.Kind, l.Status, l.OrderID, l.ConfirmationID, l.Amount, l.Currency, l.VATRate,
-		l.Description, l.CustomerEmail, l.CaptureMode, l.ExpiresAt, l.CreatedByUser, l.CreatedByAPIKey, l.CreatedAt)
+		l.Description, l.CustomerEmail, l.CaptureMode, l.ExpiresAt, l.CreatedByUser, l.CreatedByAPIKey, l.CreatedAt, l.SaveMandate)
 	return err
 }
 

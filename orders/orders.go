@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"kassa/auth"
+	"kassa/branding"
 	"kassa/db"
 	"kassa/fault"
 	"kassa/jobs"
@@ -94,10 +95,12 @@ func (o *Order) Customer() Customer {
 
 // Config configures the service.
 type Config struct {
-	DB        *db.DB
-	Payments  *payments.Service
-	Mailer    *mailer.Mailer
-	Jobs      *jobs.Queue
+	DB       *db.DB
+	Payments *payments.Service
+	Mailer   *mailer.Mailer
+	Jobs     *jobs.Queue
+	// Branding, when set, is how the merchant appears in emails.
+	Branding  *branding.Service
 	PublicURL string
 	Log       *slog.Logger
 	Now       func() time.Time
@@ -113,6 +116,8 @@ type Service struct {
 	pay *payments.Service
 	log *slog.Logger
 	now func() time.Time
+
+	statusListeners []StatusListener
 }
 
 // NewService returns the service and subscribes it to payment changes.
@@ -415,11 +420,15 @@ func (s *Service) Cancel(ctx context.Context, merchantID uuid.UUID, actor paymen
 		if err := s.deactivateOrderLinks(ctx, tx, id); err != nil {
 			return err
 		}
+		from := o.Status
 		o.Status, o.UpdatedAt = StatusCancelled, s.now().UTC()
 		if _, err := tx.ExecContext(ctx, `UPDATE orders SET status = $2, updated_at = $3 WHERE id = $1`, id, o.Status, o.UpdatedAt); err != nil {
 			return err
 		}
 		out = o
+		if err := s.statusChanged(ctx, tx, from, o); err != nil {
+			return err
+		}
 		return s.notify(ctx, tx, o)
 	})
 	return out, err

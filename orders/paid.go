@@ -65,6 +65,7 @@ func (s *Service) paymentChanged(ctx context.Context, tx *sqlx.Tx, before, after
 	if next == StatusPaid && o.PaidAt == nil {
 		o.PaidAt = &now
 	}
+	from := o.Status
 	o.Status, o.AmountPaid, o.AmountRefunded, o.UpdatedAt = next, paid, refunded, now
 	if _, err := tx.ExecContext(ctx, `UPDATE orders SET status = $2, amount_paid = $3, amount_refunded = $4, paid_at = $5, updated_at = $6 WHERE id = $1`,
 		o.ID, o.Status, o.AmountPaid, o.AmountRefunded, o.PaidAt, now); err != nil {
@@ -79,6 +80,9 @@ func (s *Service) paymentChanged(ctx context.Context, tx *sqlx.Tx, before, after
 		if err := s.sendPaidEmails(ctx, tx, o, after); err != nil {
 			return err
 		}
+	}
+	if err := s.statusChanged(ctx, tx, from, o); err != nil {
+		return err
 	}
 	return s.notify(ctx, tx, o)
 }

@@ -120,29 +120,43 @@ func (s *Service) begin(ctx context.Context, actor Actor, merchantID, paymentID 
 			}
 			return err
 		}
+		// What pending operations hold, and what succeeded ones took. A
+		// processor's snapshot may already count a capture or refund
+		// whose answer kassa has not recorded yet, so the amount in use
+		// is the larger of the payment's amount and succeeded + pending,
+		// not their sum (which would refuse what is still available).
 		var pending struct {
-			Capture int64 `db:"capture"`
-			Refund  int64 `db:"refund"`
-			Void    int64 `db:"void"`
+			Capture  int64 `db:"capture"`
+			Refund   int64 `db:"refund"`
+			Void     int64 `db:"void"`
+			Captured int64 `db:"captured"`
+			Refunded int64 `db:"refunded"`
 		}
 		if err := tx.GetContext(ctx, &pending, `
-			SELECT coalesce(sum(amount) FILTER (WHERE kind = 'CAPTURE'), 0) AS capture,
-			       coalesce(sum(amount) FILTER (WHERE kind = 'REFUND'), 0) AS refund,
-			       count(*) FILTER (WHERE kind = 'VOID') AS void
-			FROM payment_operations WHERE payment_id = $1 AND status = 'PENDING'`, paymentID); err != nil {
+			SELECT coalesce(sum(amount) FILTER (WHERE kind = 'CAPTURE' AND status = 'PENDING'), 0) AS capture,
+			       coalesce(sum(amount) FILTER (WHERE kind = 'REFUND' AND status = 'PENDING'), 0) AS refund,
+			       count(*) FILTER (WHERE kind = 'VOID' AND status = 'PENDING') AS void,
+			       coalesce(sum(amount) FILTER (WHERE kind = 'CAPTURE' AND status = 'SUCCEEDED'), 0) AS captured,
+			       coalesce(sum(amount) FILTER (WHERE kind = 'REFUND' AND status = 'SUCCEEDED'), 0) AS refunded
+			FROM payment_operations WHERE payment_id = $1 AND status IN ('PENDING', 'SUCCEEDED')`, paymentID); err != nil {
 			return err
 		}
 		now := s.now().UTC()
 		var available int64
 		switch kind {
 		case OpCapture:
+			// A lapsed hold says so, whatever status the lapse left
+			// behind (EXPIRED, or CAPTURED after a partial capture).
+			if p.Expired && !p.Voided && p.Remaining() > 0 {
+				return fault.Invalid("paymentId", "RESERVATION_EXPIRED", "the reservation expired; it can no longer be captured")
+			}
 			if p.Status != StatusAuthorized && p.Status != StatusPartiallyCaptured || p.Voided || pending.Void > 0 {
 				return fault.Invalid("paymentId", "INVALID_STATE", "a %s payment cannot be captured", strings.ToLower(string(p.Status)))
 			}
 			if p.Expired || (p.CaptureBefore != nil && !now.Before(*p.CaptureBefore)) {
 				return fault.Invalid("paymentId", "RESERVATION_EXPIRED", "the reservation expired; it can no longer be captured")
 			}
-			available = p.Remaining() - pending.Capture
+			available = p.AmountAuthorized - max(p.AmountCaptured, pending.Captured+pending.Capture)
 		case OpVoid:
 			if p.Status != StatusAuthorized || pending.Capture > 0 || pending.Void > 0 {
 				return fault.Invalid("paymentId", "INVALID_STATE", "only an authorized payment with nothing captured can be voided (this one is %s)", strings.ToLower(string(p.Status)))
@@ -151,7 +165,7 @@ func (s *Service) begin(ctx context.Context, actor Actor, merchantID, paymentID 
 			if p.Status != StatusCaptured && p.Status != StatusPartiallyCaptured && p.Status != StatusPartiallyRefunded {
 				return fault.Invalid("paymentId", "INVALID_STATE", "a %s payment cannot be refunded", strings.ToLower(string(p.Status)))
 			}
-			available = p.Refundable() - pending.Refund
+			available = p.AmountCaptured - max(p.AmountRefunded, pending.Refunded+pending.Refund)
 		}
 		if p.ProcessorRef == nil {
 			return fault.Invalid("paymentId", "INVALID_STATE", "the payment is not known to the processor yet")
@@ -174,6 +188,10 @@ func (s *Service) begin(ctx context.Context, actor Actor, merchantID, paymentID 
 	})
 	return op, p, err
 }
+
+// opEvents name the event of an operation that succeeded, as the
+// processors name theirs.
+var opEvents = map[OpKind]string{OpCapture: "payment.captured", OpVoid: "payment.voided", OpRefund: "payment.refunded"}
 
 // finish records the processor's answer to an operation. A decline fails
 // the operation (its amount is free again); an unknown outcome leaves it
@@ -207,7 +225,11 @@ func (s *Service) finish(ctx context.Context, actor Actor, op operation, resp Op
 				merge(&after, resp.Snapshot)
 			}
 			amt := op.Amount
-			return s.store(ctx, tx, before, &after, "payment."+strings.ToLower(string(op.Kind))+"d", "", &amt, nil, actor)
+			if err := s.store(ctx, tx, before, &after, opEvents[op.Kind], "", &amt, nil, actor); err != nil {
+				return err
+			}
+			out = after
+			return nil
 		case errors.As(callErr, &decline):
 			if _, err := tx.ExecContext(ctx, `UPDATE payment_operations SET status = 'FAILED', failure_code = $2, attempts = attempts + 1, updated_at = $3 WHERE id = $1 AND status = 'PENDING'`,
 				op.ID, decline.Code, now); err != nil {
@@ -217,7 +239,11 @@ func (s *Service) finish(ctx context.Context, actor Actor, op operation, resp Op
 				after.Expired = true
 			}
 			amt := op.Amount
-			return s.store(ctx, tx, before, &after, "payment."+strings.ToLower(string(op.Kind))+"_declined", decline.Code, &amt, nil, actor)
+			if err := s.store(ctx, tx, before, &after, "payment."+strings.ToLower(string(op.Kind))+"_declined", decline.Code, &amt, nil, actor); err != nil {
+				return err
+			}
+			out = after
+			return nil
 		default:
 			_, err := tx.ExecContext(ctx, `UPDATE payment_operations SET attempts = attempts + 1, updated_at = $2 WHERE id = $1`, op.ID, now)
 			out = before

@@ -9,9 +9,13 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	"kassa/auth"
+	"kassa/billing"
+	"kassa/checkout"
 	"kassa/merchants"
 	"kassa/orders"
 	"kassa/payments"
+	"kassa/terminal"
+	"kassa/webhooks"
 )
 
 // loaders batch belongs-to lookups for one request, so a list of N objects
@@ -24,6 +28,13 @@ type loaders struct {
 	orderPayments      *dataloadgen.Loader[uuid.UUID, []payments.Payment]
 	orderConfirmations *dataloadgen.Loader[uuid.UUID, []orders.Confirmation]
 	orderLinks         *dataloadgen.Loader[uuid.UUID, []orders.Link]
+	orderCheckouts     *dataloadgen.Loader[uuid.UUID, checkout.Checkout]
+	links              *dataloadgen.Loader[uuid.UUID, orders.Link]
+	webhookEndpoints   *dataloadgen.Loader[uuid.UUID, webhooks.Endpoint]
+	webhookEvents      *dataloadgen.Loader[uuid.UUID, webhooks.Event]
+	subscriptions      *dataloadgen.Loader[uuid.UUID, billing.Subscription]
+	paymentLimits      *dataloadgen.Loader[uuid.UUID, terminal.Limit]
+	paymentsByID       *dataloadgen.Loader[uuid.UUID, payments.Payment]
 
 	merchantOnce sync.Once
 	merchant     merchants.Merchant
@@ -56,6 +67,13 @@ func (r *Resolver) WithLoaders(ctx context.Context) context.Context {
 		orderPayments:      merchantScoped(r.PaymentService.ByOrders),
 		orderConfirmations: merchantScoped(r.OrderService.ConfirmationsByOrders),
 		orderLinks:         merchantScoped(r.OrderService.LinksByOrders),
+		orderCheckouts:     merchantScoped(r.CheckoutService.ByOrders),
+		links:              merchantScoped(r.OrderService.LinksByID),
+		webhookEndpoints:   merchantScoped(r.WebhookService.EndpointsByID),
+		webhookEvents:      merchantScoped(r.WebhookService.EventsByID),
+		subscriptions:      merchantScoped(r.BillingService.ByIDs),
+		paymentLimits:      merchantScoped(r.Terminal.LimitsByUsers),
+		paymentsByID:       merchantScoped(r.PaymentService.ByIDs),
 	}
 	return context.WithValue(ctx, loadersKey{}, l)
 }

@@ -50,6 +50,27 @@ func (r *Resolver) node(ctx context.Context, p *auth.Principal, prefix string, i
 			return &c, nil
 		}
 		return nil, err
+	case prefixSubscription:
+		sub, err := l.subscriptions.Load(ctx, id)
+		return one(&sub, err)
+	case prefixInvoice:
+		invs, err := r.BillingService.InvoicesByIDs(ctx, p.MerchantID, []uuid.UUID{id})
+		if inv, ok := invs[id]; ok && err == nil {
+			return &inv, nil
+		}
+		return nil, err
+	case prefixCheckout:
+		c, err := r.CheckoutService.Get(ctx, p.MerchantID, id)
+		return one(&c, err)
+	case prefixWebhookEndpoint:
+		e, err := l.webhookEndpoints.Load(ctx, id)
+		return one(&e, err)
+	case prefixWebhookDelivery:
+		ds, err := r.WebhookService.DeliveriesByID(ctx, p.MerchantID, []uuid.UUID{id})
+		if d, ok := ds[id]; ok && err == nil {
+			return &d, nil
+		}
+		return nil, err
 	case prefixPaymentLink:
 		ls, err := r.OrderService.LinksByID(ctx, p.MerchantID, []uuid.UUID{id})
 		if lk, ok := ls[id]; ok && err == nil {

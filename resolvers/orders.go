@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"kassa/auth"
+	"kassa/billing"
 	"kassa/graph/model"
 	"kassa/money"
 	"kassa/orders"
@@ -74,6 +75,12 @@ func currencyFromPath(ctx context.Context) string {
 			}
 		case *orders.Link:
 			return v.Currency
+		case *billing.Invoice:
+			return v.Currency
+		case *model.UpcomingInvoice:
+			if v.Gross != nil {
+				return v.Gross.Currency
+			}
 		}
 	}
 	return "SEK"

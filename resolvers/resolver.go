@@ -3,12 +3,18 @@ package resolvers
 import (
 	"context"
 
+	"kassa/audit"
 	"kassa/auth"
+	"kassa/billing"
+	"kassa/branding"
+	"kassa/checkout"
 	"kassa/fault"
 	"kassa/live"
 	"kassa/merchants"
 	"kassa/orders"
 	"kassa/payments"
+	"kassa/terminal"
+	"kassa/webhooks"
 )
 
 // Resolver holds the domain services the GraphQL layer calls. It holds no
@@ -18,7 +24,15 @@ type Resolver struct {
 	Merchants      *merchants.Service
 	PaymentService *payments.Service
 	OrderService   *orders.Service
+	BillingService *billing.Service
 	Live           *live.Broker
+	// Terminal is the web terminal's domain; Audit the audit trail.
+	Terminal *terminal.Service
+	Audit    *audit.Log
+	// Checkouts, Webhooks and Branding serve the webshop integration.
+	CheckoutService *checkout.Service
+	WebhookService  *webhooks.Service
+	BrandingService *branding.Service
 	// PublicURL is where kassa is reached from outside, for links.
 	PublicURL string
 }

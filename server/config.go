@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"kassa/billing"
 	"kassa/payments/simulator"
 )
 
@@ -24,7 +25,7 @@ type Config struct {
 	MaxBody     int64         // KASSA_MAX_BODY_BYTES, default 1 MiB
 	RateLimit   float64       // KASSA_RATE_LIMIT: requests (mutation fields) per second per credential, default 50
 	RateBurst   int           // KASSA_RATE_BURST, default 100
-	Complexity  int           // KASSA_COMPLEXITY_LIMIT, default 1000
+	Complexity  int           // KASSA_COMPLEXITY_LIMIT, default 20000 (a page costs first × its items)
 	MaxDepth    int           // KASSA_MAX_DEPTH, default 12
 	SessionTTL  time.Duration // KASSA_SESSION_TTL, default 12h
 	DBMaxConns  int           // KASSA_DB_MAX_CONNS per pool, default 20
@@ -38,6 +39,20 @@ type Config struct {
 	SMTPURL  string // KASSA_SMTP_URL: smtp://user:pass@host:587; empty writes .eml files to DataDir/mail
 	SMTPTLS  string // KASSA_SMTP_TLS: opportunistic (default), mandatory, none
 	MailFrom string // KASSA_MAIL_FROM: the sender address; the merchant's name is the sender name
+
+	// WebhookAllowPrivate (KASSA_WEBHOOK_ALLOW_PRIVATE=true) lets webhook
+	// endpoints and logo URLs be on private, loopback and link-local
+	// addresses and use plain http: for development and tests only.
+	WebhookAllowPrivate bool
+	// WebhookSchedule is the wait after each failed webhook attempt (nil:
+	// 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 24 h). Not settable from the
+	// environment; tests shorten it.
+	WebhookSchedule []time.Duration
+
+	BillingSchedule string          // KASSA_BILLING_SCHEDULE: cron expression of the billing sweep, default every minute
+	UsageGrace      time.Duration   // KASSA_USAGE_GRACE: usage accepted this long after a period ends, default 1h
+	Dunning         []time.Duration // KASSA_DUNNING_SCHEDULE: days between a failed charge and its retries, default "1,3,7"
+	DunningCancel   bool            // KASSA_DUNNING_CANCEL: cancel (not just PAST_DUE) after the last failed retry
 
 	// SimulatorClock is the simulator's business clock (tests move it);
 	// nil is real time. Not settable from the environment.
@@ -99,11 +114,32 @@ func FromEnv() (Config, error) {
 	c.MaxBody = num("KASSA_MAX_BODY_BYTES", 1<<20)
 	c.RateLimit = float64(num("KASSA_RATE_LIMIT", 50))
 	c.RateBurst = int(num("KASSA_RATE_BURST", 100))
-	c.Complexity = int(num("KASSA_COMPLEXITY_LIMIT", 1000))
+	c.Complexity = int(num("KASSA_COMPLEXITY_LIMIT", 20000))
 	c.MaxDepth = int(num("KASSA_MAX_DEPTH", 12))
 	c.DBMaxConns = int(num("KASSA_DB_MAX_CONNS", 20))
 	c.SessionTTL = dur("KASSA_SESSION_TTL", 12*time.Hour)
+	c.UsageGrace = dur("KASSA_USAGE_GRACE", time.Hour)
+	c.BillingSchedule = env("KASSA_BILLING_SCHEDULE", "* * * * *")
+	if err := billing.ValidSchedule(c.BillingSchedule); err != nil {
+		errs = append(errs, "KASSA_BILLING_SCHEDULE must be a cron expression such as \"* * * * *\"")
+	}
+	for _, d := range strings.Split(env("KASSA_DUNNING_SCHEDULE", "1,3,7"), ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(d))
+		if err != nil || n <= 0 {
+			errs = append(errs, "KASSA_DUNNING_SCHEDULE must be comma-separated days, e.g. 1,3,7")
+			break
+		}
+		c.Dunning = append(c.Dunning, time.Duration(n)*24*time.Hour)
+	}
+	c.DunningCancel = os.Getenv("KASSA_DUNNING_CANCEL") == "true"
 	c.PublicURL = strings.TrimRight(env("KASSA_PUBLIC_URL", "http://"+c.Addr), "/")
+	switch v := strings.ToLower(os.Getenv("KASSA_WEBHOOK_ALLOW_PRIVATE")); v {
+	case "", "false", "0":
+	case "true", "1":
+		c.WebhookAllowPrivate = true
+	default:
+		errs = append(errs, "KASSA_WEBHOOK_ALLOW_PRIVATE must be true or false")
+	}
 	if c.Env != "development" && c.Env != "production" {
 		errs = append(errs, "KASSA_ENV must be development or production")
 	}

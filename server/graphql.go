@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math"
 	"runtime/debug"
 	"sync/atomic"
@@ -22,7 +21,6 @@ import (
 	"kassa/auth"
 	"kassa/fault"
 	"kassa/graph"
-	"kassa/logging"
 	"kassa/resolvers"
 )
 
@@ -41,6 +39,8 @@ func (s *Server) newGraphQL(res *resolvers.Resolver, apq graphql.Cache[string]) 
 	srv := handler.New(pagedComplexity{graph.NewExecutableSchema(graph.Config{Resolvers: res})})
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 15 * time.Second,
+		// A socket that never authenticates is closed, not kept.
+		InitTimeout: 10 * time.Second,
 		InitFunc: func(ctx context.Context, init transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 			if auth.FromContext(ctx) != nil {
 				return ctx, nil, nil // the upgrade request carried a session cookie
@@ -146,8 +146,7 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 	if errors.Is(err, context.Canceled) {
 		return &gqlerror.Error{Message: "request cancelled", Path: gqlErr.Path, Extensions: map[string]any{"code": "CANCELLED"}}
 	}
-	s.log.ErrorContext(ctx, "graphql internal error", "error", err.Error(), "path", gqlErr.Path.String(),
-		slog.String("request_id", logging.Attr(ctx, "request_id")))
+	s.log.ErrorContext(ctx, "graphql internal error", "error", err.Error(), "path", gqlErr.Path.String())
 	return &gqlerror.Error{Message: "internal error", Path: gqlErr.Path, Extensions: map[string]any{"code": "INTERNAL"}}
 }
 

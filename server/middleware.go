@@ -371,6 +371,7 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			return
 		}
 
+		r = r.WithContext(idempotency.WithKey(r.Context(), key))
 		buf := &bufferWriter{header: w.Header()}
 		completed := false
 		defer func() {

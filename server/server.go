@@ -6,6 +6,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -23,7 +24,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"kassa/audit"
 	"kassa/auth"
+	"kassa/billing"
+	"kassa/branding"
+	"kassa/checkout"
 	"kassa/db"
 	"kassa/idempotency"
 	"kassa/jobs"
@@ -34,7 +39,10 @@ import (
 	"kassa/payments"
 	"kassa/payments/simulator"
 	"kassa/resolvers"
+	"kassa/terminal"
 	"kassa/web"
+	"kassa/webhooks"
+	"kassa/webhooks/egress"
 )
 
 // Server is a configured kassa HTTP server.
@@ -47,6 +55,12 @@ type Server struct {
 	payments  *payments.Service
 	simulator *simulator.Server // nil unless the simulator is the processor
 	orders    *orders.Service
+	branding  *branding.Service
+	checkouts *checkout.Service
+	webhooks  *webhooks.Service
+	billing   *billing.Service
+	terminal  *terminal.Service
+	audit     *audit.Log
 	jobs      *jobs.Queue
 	mailer    *mailer.Mailer
 	live      *live.Broker
@@ -76,15 +90,28 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.live = live.NewBroker(d.ListenerURL(), log)
+	egressClient := egress.New(egress.Options{AllowPrivate: cfg.WebhookAllowPrivate, Timeout: 15 * time.Second})
+	s.branding = branding.NewService(branding.Config{DB: d, Fetch: egressClient, Log: log})
 	s.orders = orders.NewService(orders.Config{DB: d, Payments: s.payments, Mailer: s.mailer, Jobs: s.jobs, PublicURL: cfg.PublicURL, Log: log,
+		Branding: s.branding,
 		Notify: func(ctx context.Context, tx *sqlx.Tx, o orders.Order) error {
 			return live.Publish(ctx, tx, live.Event{MerchantID: o.MerchantID, Kind: "order", ID: o.ID})
 		}})
+	s.checkouts = checkout.NewService(checkout.Config{DB: d, Orders: s.orders, PublicURL: cfg.PublicURL})
+	s.webhooks = webhooks.NewService(webhooks.Config{DB: d, Jobs: s.jobs, Log: log, Client: egressClient,
+		AllowPrivate: cfg.WebhookAllowPrivate, Schedule: cfg.WebhookSchedule})
+	s.webhooks.Subscribe(webhooks.Sources{Payments: s.payments, Orders: s.orders, Checkouts: s.checkouts})
 	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst)
 	s.metrics = newMetrics(map[string]*sql.DB{"kassa_app": d.App.DB, "kassa_system": d.System.DB})
 
-	res := &resolvers.Resolver{Auth: s.auth, Merchants: s.merchants, PaymentService: s.payments, OrderService: s.orders,
-		Live: s.live, PublicURL: cfg.PublicURL}
+	s.billing = billing.NewService(billing.Config{DB: d, Payments: s.payments, Orders: s.orders, Mailer: s.mailer, Jobs: s.jobs,
+		Log: log, PublicURL: cfg.PublicURL, UsageGrace: cfg.UsageGrace, Dunning: cfg.Dunning, CancelAfterDunning: cfg.DunningCancel})
+	s.audit = audit.New(d, s.payments)
+	s.terminal = terminal.NewService(terminal.Config{DB: d, Payments: s.payments, Orders: s.orders, Auth: s.auth, Merchants: s.merchants,
+		Mailer: s.mailer, Jobs: s.jobs, Audit: s.audit, Log: log})
+	res := &resolvers.Resolver{Auth: s.auth, Merchants: s.merchants, PaymentService: s.payments, OrderService: s.orders, BillingService: s.billing,
+		Live: s.live, PublicURL: cfg.PublicURL, CheckoutService: s.checkouts, WebhookService: s.webhooks, BrandingService: s.branding}
+	res.Terminal, res.Audit = s.terminal, s.audit
 	apq := lru.New[string](1000)
 	sums := &summaries{cache: lru.New[*ast.QueryDocument](1000), apq: apq}
 	gql := s.newGraphQL(res, apq)
@@ -104,7 +131,10 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 		mux.Handle("/simulator/", http.StripPrefix("/simulator", sim.Handler()))
 	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
-	pages := web.New(web.Deps{Auth: s.auth, Orders: s.orders, Payments: s.payments, Log: log, PublicURL: cfg.PublicURL})
+	mux.HandleFunc("GET /branding/logo/{sha}", s.branding.ServeLogo)
+	mux.HandleFunc("GET /branding/theme/{file}", s.branding.ServeTheme)
+	pages := web.New(web.Deps{Auth: s.auth, Orders: s.orders, Payments: s.payments, Billing: s.billing, Log: log, PublicURL: cfg.PublicURL,
+		Checkouts: s.checkouts, Branding: s.branding, Terminal: s.terminal})
 	pages.Register(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, "NOT_FOUND", "no such page")
@@ -145,11 +175,29 @@ func (s *Server) Payments() *payments.Service { return s.payments }
 // processor is configured.
 func (s *Server) Simulator() *simulator.Server { return s.simulator }
 
+// MailDir is where emails are written when no SMTP server is configured.
+func (s *Server) MailDir() string { return filepath.Join(s.cfg.DataDir, "mail") }
+
+// Billing is the server's billing service.
+func (s *Server) Billing() *billing.Service { return s.billing }
+
 // Orders is the server's orders service.
 func (s *Server) Orders() *orders.Service { return s.orders }
 
 // Jobs is the server's background job queue.
 func (s *Server) Jobs() *jobs.Queue { return s.jobs }
+
+// Checkouts is the server's webshop checkout service.
+func (s *Server) Checkouts() *checkout.Service { return s.checkouts }
+
+// Webhooks is the server's merchant webhook service.
+func (s *Server) Webhooks() *webhooks.Service { return s.webhooks }
+
+// Branding is the server's merchant branding service.
+func (s *Server) Branding() *branding.Service { return s.branding }
+
+// Terminal is the server's web terminal service.
+func (s *Server) Terminal() *terminal.Service { return s.terminal }
 
 // Merchants is the server's merchants service.
 func (s *Server) Merchants() *merchants.Service { return s.merchants }
@@ -185,6 +233,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	go s.housekeeping(ctx)
 	go s.payments.Run(ctx, 30*time.Second)
+	go func() {
+		if err := s.billing.Run(ctx, cmp.Or(s.cfg.BillingSchedule, "* * * * *")); err != nil {
+			s.log.Error("billing runner", "error", err)
+		}
+	}()
 	go s.live.Run(ctx)
 	if err := s.jobs.Start(ctx); err != nil {
 		return fmt.Errorf("start background jobs: %w", err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"kassa/checkout"
 	"kassa/fault"
 	"kassa/money"
 	"kassa/orders"
@@ -38,6 +39,77 @@ type payView struct {
 	Email, Holder, Expiry               string
 	Attempt, Checkout                   string
 	Error                               string
+	// Brand is the merchant's look; CancelURL, for a webshop checkout,
+	// leads back to the shop.
+	Brand     brandView
+	CancelURL string
+}
+
+// brandView is the merchant's branding on the payment pages: all of it
+// served by kassa (same-origin), the colour as a stylesheet because the
+// CSP allows no inline style.
+type brandView struct {
+	Name, LogoURL, ThemeURL    string
+	SupportEmail, SupportPhone string
+	SupportLabel               string
+}
+
+// brandOf loads the merchant's branding; on failure the page still shows,
+// plainly, under the merchant's name.
+func (p *Pages) brandOf(r *http.Request, merchantID uuid.UUID, name, lang string) brandView {
+	v := brandView{Name: name, SupportLabel: tr(lang, "pay.support")}
+	if p.branding == nil {
+		return v
+	}
+	b, err := p.branding.Get(r.Context(), merchantID)
+	if err != nil {
+		p.log.WarnContext(r.Context(), "load branding", "error", err)
+		return v
+	}
+	v.Name, v.LogoURL, v.ThemeURL, v.SupportEmail, v.SupportPhone = b.Name(), b.LogoPath(), b.ThemePath(), b.SupportEmail, b.SupportPhone
+	return v
+}
+
+// checkoutOf finds the webshop checkout a link belongs to, or nil.
+func (p *Pages) checkoutOf(r *http.Request, l orders.Link) *checkout.Checkout {
+	if p.checkouts == nil || l.Kind != orders.LinkCheckout {
+		return nil
+	}
+	c, ok, err := p.checkouts.ByLink(r.Context(), l)
+	if err != nil {
+		p.log.WarnContext(r.Context(), "load checkout", "error", err)
+		return nil
+	}
+	if !ok {
+		return nil
+	}
+	return &c
+}
+
+// cancel sends the shopper of a webshop checkout back to the shop's
+// cancelUrl (the checkout stays open until it expires).
+func (p *Pages) cancel(w http.ResponseWriter, r *http.Request) {
+	t, lang, ok := p.payTarget(w, r)
+	if !ok {
+		return
+	}
+	c := p.checkoutOf(r, t.Link)
+	if c == nil {
+		p.payMessage(w, r, http.StatusNotFound, lang, tr(lang, "pay.title"), tr(lang, "pay.notfound"), "")
+		return
+	}
+	http.Redirect(w, r, c.CancelRedirect(), http.StatusSeeOther)
+}
+
+// returnToShop sends the shopper of a settled checkout to the shop's
+// successUrl. It answers with a page that refreshes to it rather than a
+// redirect: this response may end a chain of redirects that began with the
+// card form's submission, and the CSP's form-action allows such a chain
+// to stay on kassa only.
+func (p *Pages) returnToShop(w http.ResponseWriter, r *http.Request, lang string, brand brandView, target string) {
+	w.Header().Set("Refresh", "0; url="+target)
+	p.render(w, r, http.StatusOK, "pay_return.html", map[string]any{"Lang": lang, "Title": tr(lang, "pay.title"), "Brand": brand,
+		"Heading": fmt.Sprintf(tr(lang, "pay.returning"), brand.Name), "Target": target, "Label": fmt.Sprintf(tr(lang, "pay.return"), brand.Name)})
 }
 
 // Tr is the text for key in the page's language, formatted with args.
@@ -83,7 +155,17 @@ func (p *Pages) gone(w http.ResponseWriter, r *http.Request, t orders.PayTarget,
 	if key == "" {
 		return false
 	}
-	p.payMessage(w, r, http.StatusGone, lang, tr(lang, "pay.title"), tr(lang, key), fmt.Sprintf(tr(lang, "pay.gone.hint"), t.MerchantName))
+	brand := p.brandOf(r, t.Link.MerchantID, t.MerchantName, lang)
+	data := map[string]any{"Lang": lang, "Title": tr(lang, "pay.title"), "Message": tr(lang, key),
+		"Hint": fmt.Sprintf(tr(lang, "pay.gone.hint"), brand.Name), "Brand": brand}
+	if c := p.checkoutOf(r, t.Link); c != nil {
+		back := c.CancelRedirect()
+		if key == "pay.gone.paid" {
+			back = c.SuccessRedirect()
+		}
+		data["Back"], data["BackLabel"] = back, fmt.Sprintf(tr(lang, "pay.return"), brand.Name)
+	}
+	p.render(w, r, http.StatusGone, "pay_message.html", data)
 	return true
 }
 
@@ -113,7 +195,11 @@ func (p *Pages) renderPay(w http.ResponseWriter, r *http.Request, status int, t 
 	cur := t.Link.Currency
 	f := func(a int64) string { return money.Format(money.Money{Amount: a, Currency: cur}, lang) }
 	v.Lang, v.OtherLang, v.Token = lang, map[string]string{"sv": "en", "en": "sv"}[lang], t.Link.Token
-	v.Title, v.MerchantName = tr(lang, "pay.title")+" · "+t.MerchantName, t.MerchantName
+	v.Brand = p.brandOf(r, t.Link.MerchantID, t.MerchantName, lang)
+	v.Title, v.MerchantName = tr(lang, "pay.title")+" · "+v.Brand.Name, v.Brand.Name
+	if p.checkoutOf(r, t.Link) != nil {
+		v.CancelURL = "/pay/" + t.Link.Token + "/cancel"
+	}
 	v.CSRF = p.csrfToken(w, r)
 	v.Attempt = nonce()
 	var lines []orders.Line
@@ -144,7 +230,7 @@ func (p *Pages) renderPay(w http.ResponseWriter, r *http.Request, status int, t 
 		}
 	}
 	v.Net, v.Total = f(totals.Net), f(totals.Gross)
-	v.Heading = fmt.Sprintf(tr(lang, "pay.heading"), t.MerchantName)
+	v.Heading = fmt.Sprintf(tr(lang, "pay.heading"), v.Brand.Name)
 	v.AskEmail = t.Link.Kind != orders.LinkOrder && (t.Order == nil || t.Order.CustomerEmail == nil) && t.Link.CustomerEmail == nil
 	p.render(w, r, status, "pay.html", map[string]any{"V": v, "Lang": lang, "Title": v.Title})
 }
@@ -237,7 +323,7 @@ func (p *Pages) pay(w http.ResponseWriter, r *http.Request) {
 	pay, err := p.payments.Authorize(r.Context(), payments.NewPayment{
 		ID: paymentID, MerchantID: t.Link.MerchantID, OrderID: &o.ID, LinkID: &t.Link.ID, Amount: o.GrossTotal, Currency: o.Currency,
 		CaptureMode: o.CaptureMode, Initiator: payments.InitiatorCustomer, Description: "Order " + fmt.Sprint(o.Number),
-		CustomerEmail: deref(o.CustomerEmail), ReturnURL: returnURL,
+		CustomerEmail: deref(o.CustomerEmail), ReturnURL: returnURL, SaveMandate: t.Link.SaveMandate,
 		Card: payments.Card{Number: number, ExpMonth: month, ExpYear: year, CVC: cvc, Holder: strings.TrimSpace(view.Holder)},
 	})
 	if err != nil && !isProcessorUnavailable(err) {
@@ -334,10 +420,18 @@ func (p *Pages) status(w http.ResponseWriter, r *http.Request) {
 	case payments.StatusPending, payments.StatusRequiresAction:
 		w.Header().Set("Refresh", "1")
 		p.render(w, r, http.StatusAccepted, "pay_processing.html", map[string]any{"Lang": lang, "Title": tr(lang, "pay.title"),
-			"Heading": tr(lang, "pay.processing"), "Message": tr(lang, "pay.processing2"), "Self": template.URL(r.URL.RequestURI())})
+			"Heading": tr(lang, "pay.processing"), "Message": tr(lang, "pay.processing2"), "Self": template.URL(r.URL.RequestURI()),
+			"Brand": p.brandOf(r, t.Link.MerchantID, t.MerchantName, lang)})
 	default:
+		brand := p.brandOf(r, t.Link.MerchantID, t.MerchantName, lang)
+		if c := p.checkoutOf(r, t.Link); c != nil {
+			p.returnToShop(w, r, lang, brand, c.SuccessRedirect())
+			return
+		}
 		msg := tr(lang, "pay.done")
-		if pay.Status == payments.StatusAuthorized {
+		// An IMMEDIATE payment passes AUTHORIZED on its way to CAPTURED (the
+		// callbacks arrive one by one): only a reservation is "reserved".
+		if pay.Status == payments.StatusAuthorized && pay.CaptureMode == payments.CaptureReserve {
 			msg = tr(lang, "pay.done.reserve")
 		}
 		card := ""
@@ -351,7 +445,7 @@ func (p *Pages) status(w http.ResponseWriter, r *http.Request) {
 			receipt = fmt.Sprintf(tr(lang, "pay.receipt"), *o.CustomerEmail)
 		}
 		p.render(w, r, http.StatusOK, "pay_done.html", map[string]any{"Lang": lang, "Title": tr(lang, "pay.title"),
-			"Heading": msg, "Merchant": t.MerchantName, "Amount": money.Format(money.Money{Amount: pay.Amount, Currency: pay.Currency}, lang),
+			"Heading": msg, "Merchant": brand.Name, "Brand": brand, "Amount": money.Format(money.Money{Amount: pay.Amount, Currency: pay.Currency}, lang),
 			"Card": card, "Receipt": receipt})
 	}
 }

@@ -16,9 +16,13 @@ import (
 	"time"
 
 	"kassa/auth"
+	"kassa/billing"
+	"kassa/branding"
+	"kassa/checkout"
 	"kassa/fault"
 	"kassa/orders"
 	"kassa/payments"
+	"kassa/terminal"
 )
 
 //go:embed templates/*.html
@@ -36,8 +40,15 @@ type Deps struct {
 	Auth      *auth.Service
 	Orders    *orders.Service
 	Payments  *payments.Service
+	Billing   *billing.Service
 	Log       *slog.Logger
 	PublicURL string
+	// Checkouts and Branding, when set, give the payment page the
+	// webshop's return URLs and the merchant's look.
+	Checkouts *checkout.Service
+	Branding  *branding.Service
+	// Terminal, when set, serves the web terminal at /terminal.
+	Terminal *terminal.Service
 }
 
 // Pages serves the HTML pages.
@@ -45,18 +56,23 @@ type Pages struct {
 	auth      *auth.Service
 	orders    *orders.Service
 	payments  *payments.Service
+	billing   *billing.Service
 	publicURL string
 	log       *slog.Logger
 	tmpl      *template.Template
 	secure    bool // cookies get the Secure flag
 	sessionTT time.Duration
+	checkouts *checkout.Service
+	branding  *branding.Service
+	terminal  *terminal.Service
 }
 
 // New returns the pages. The public URL decides whether cookies are Secure.
 func New(d Deps) *Pages {
 	tmpl := template.Must(template.New("").Funcs(template.FuncMap{"dict": dict}).ParseFS(templateFS, "templates/*.html"))
-	return &Pages{auth: d.Auth, orders: d.Orders, payments: d.Payments, publicURL: d.PublicURL, log: d.Log, tmpl: tmpl,
-		secure: strings.HasPrefix(d.PublicURL, "https://"), sessionTT: d.Auth.SessionTTL()}
+	return &Pages{auth: d.Auth, orders: d.Orders, payments: d.Payments, billing: d.Billing, publicURL: d.PublicURL, log: d.Log, tmpl: tmpl,
+		secure: strings.HasPrefix(d.PublicURL, "https://"), sessionTT: d.Auth.SessionTTL(), checkouts: d.Checkouts, branding: d.Branding,
+		terminal: d.Terminal}
 }
 
 // Register adds the pages to mux.
@@ -64,6 +80,9 @@ func (p *Pages) Register(mux *http.ServeMux) {
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheFor(time.Hour, http.FileServerFS(static))))
 	mux.HandleFunc("GET /login", p.loginForm)
+	if p.terminal != nil {
+		p.registerTerminal(mux)
+	}
 	mux.HandleFunc("POST /login", p.login)
 	mux.HandleFunc("POST /logout", p.logout)
 	mux.HandleFunc("GET /invite/{token}", p.inviteForm)
@@ -72,6 +91,8 @@ func (p *Pages) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /pay/{token}", p.payForm)
 	mux.HandleFunc("POST /pay/{token}", p.pay)
 	mux.HandleFunc("GET /pay/{token}/status", p.status)
+	mux.HandleFunc("GET /pay/{token}/cancel", p.cancel)
+	mux.HandleFunc("GET /invoices/{token}", p.invoice)
 }
 
 func cacheFor(d time.Duration, h http.Handler) http.Handler {

@@ -20,6 +20,11 @@ Usage:
                                  create a merchant with its owner and first API key
   kassa users reset-password --email EMAIL --password PW
                                  set a person's password (operator recovery)
+  kassa bench [--scenario NAME] [--duration D] [--concurrency N] [--json FILE] [--target URL --database-url URL]
+                                 benchmark kassa's flows against a same-run PostgreSQL baseline (pgbench)
+  kassa billing run-once [--now RFC3339] [--work 30s]
+                                 run one billing sweep (as if at --now); charges are worked by
+                                 a running 'kassa serve', or here for --work
   kassa testenv -- COMMAND [ARGS...]
                                  run COMMAND with an ephemeral PostgreSQL cluster in
                                  KASSA_TEST_DATABASE_URL (how 'make test' runs the tests)
@@ -64,8 +69,14 @@ func run(ctx context.Context, args []string) error {
 		if len(args) > 1 && args[1] == "reset-password" {
 			return cmdResetPassword(ctx, args[2:])
 		}
+	case "billing":
+		if len(args) > 1 && args[1] == "run-once" {
+			return cmdBillingRunOnce(ctx, args[2:])
+		}
 	case "testenv":
 		return cmdTestenv(ctx, args[1:])
+	case "bench":
+		return cmdBench(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil

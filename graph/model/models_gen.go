@@ -6,11 +6,16 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"kassa/audit"
 	"kassa/auth"
+	"kassa/billing"
+	"kassa/branding"
+	"kassa/checkout"
 	"kassa/merchants"
 	"kassa/money"
 	"kassa/orders"
 	"kassa/payments"
+	"kassa/webhooks"
 	"strconv"
 	"time"
 )
@@ -25,6 +30,38 @@ type APIKeyEdge struct {
 	Node   *auth.APIKey `json:"node"`
 }
 
+type AuditEventConnection struct {
+	Edges    []AuditEventEdge `json:"edges"`
+	PageInfo *PageInfo        `json:"pageInfo"`
+}
+
+type AuditEventEdge struct {
+	Cursor string       `json:"cursor"`
+	Node   *audit.Event `json:"node"`
+}
+
+type AuditEventFilter struct {
+	// Only what this member did.
+	ActorID *string `json:"actorId,omitempty"`
+	// Only what was done to this payment.
+	PaymentID *string `json:"paymentId,omitempty"`
+}
+
+type BillingPeriod struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+type BillingSubscriptionConnection struct {
+	Edges    []BillingSubscriptionEdge `json:"edges"`
+	PageInfo *PageInfo                 `json:"pageInfo"`
+}
+
+type BillingSubscriptionEdge struct {
+	Cursor string                `json:"cursor"`
+	Node   *billing.Subscription `json:"node"`
+}
+
 type CancelOrderInput struct {
 	OrderID string `json:"orderId"`
 }
@@ -32,6 +69,17 @@ type CancelOrderInput struct {
 type CancelOrderPayload struct {
 	Order      *orders.Order `json:"order,omitempty"`
 	UserErrors []UserError   `json:"userErrors"`
+}
+
+type CancelSubscriptionInput struct {
+	ID string `json:"id"`
+	// Cancel at the end of the current period instead of now.
+	AtPeriodEnd *bool `json:"atPeriodEnd,omitempty"`
+}
+
+type CancelSubscriptionPayload struct {
+	Subscription *billing.Subscription `json:"subscription,omitempty"`
+	UserErrors   []UserError           `json:"userErrors"`
 }
 
 type CapturePaymentInput struct {
@@ -53,6 +101,21 @@ type Card struct {
 	ExpYear  int    `json:"expYear"`
 }
 
+type ChargeSubscriptionInput struct {
+	SubscriptionID string `json:"subscriptionId"`
+	// Minor units, VAT included.
+	Amount      int64  `json:"amount"`
+	Description string `json:"description"`
+	// Default: the plan's.
+	VatRate *int `json:"vatRate,omitempty"`
+}
+
+type ChargeSubscriptionPayload struct {
+	Invoice    *billing.Invoice  `json:"invoice,omitempty"`
+	Payment    *payments.Payment `json:"payment,omitempty"`
+	UserErrors []UserError       `json:"userErrors"`
+}
+
 type CreateAPIKeyInput struct {
 	Name string `json:"name"`
 }
@@ -62,6 +125,30 @@ type CreateAPIKeyPayload struct {
 	// The full secret: shown only in this response.
 	Secret     *string     `json:"secret,omitempty"`
 	UserErrors []UserError `json:"userErrors"`
+}
+
+type CreateCheckoutInput struct {
+	Lines []OrderLineInput `json:"lines"`
+	// ISO 4217; default SEK.
+	Currency *string `json:"currency,omitempty"`
+	// Known details of the shopper; the payment page asks for an email for the receipt when none is given.
+	Customer *CustomerInput `json:"customer,omitempty"`
+	// IMMEDIATE (default) charges at purchase; RESERVE reserves now, capture at delivery with markOrderDelivered or capturePayment.
+	CaptureMode *payments.CaptureMode `json:"captureMode,omitempty"`
+	// The shop's own order number; it comes back in webhooks.
+	Reference *string `json:"reference,omitempty"`
+	// Where the shopper goes after paying (http or https). kassa adds
+	// `checkout_id=chk_…`, or puts the id where the URL says {CHECKOUT_ID}.
+	SuccessURL string `json:"successUrl"`
+	// Where the shopper goes on cancelling ({CHECKOUT_ID} is replaced too).
+	CancelURL string `json:"cancelUrl"`
+	// When the checkout closes: 5 minutes to 7 days ahead; default 1 hour.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+type CreateCheckoutPayload struct {
+	Checkout   *checkout.Checkout `json:"checkout,omitempty"`
+	UserErrors []UserError        `json:"userErrors"`
 }
 
 type CreateOrderInput struct {
@@ -99,6 +186,46 @@ type CreatePaymentLinkPayload struct {
 	UserErrors  []UserError  `json:"userErrors"`
 }
 
+type CreateSubscriptionInput struct {
+	Customer *CustomerInput `json:"customer"`
+	Plan     *PlanInput     `json:"plan"`
+	// Default now; the first period starts then and keeps its day of month.
+	StartsAt *time.Time `json:"startsAt,omitempty"`
+}
+
+type CreateSubscriptionPayload struct {
+	Subscription *billing.Subscription `json:"subscription,omitempty"`
+	// Send this to the customer: the first payment (with 3-D Secure) stores the card and starts the subscription.
+	PaymentLink *orders.Link `json:"paymentLink,omitempty"`
+	UserErrors  []UserError  `json:"userErrors"`
+}
+
+type CreateTerminalPaymentInput struct {
+	// Minor units (öre for SEK).
+	Amount int64 `json:"amount"`
+	// ISO 4217, e.g. SEK.
+	Currency string             `json:"currency"`
+	Card     *TerminalCardInput `json:"card"`
+	// IMMEDIATE (the default) charges now; RESERVE authorizes for a later capturePayment.
+	CaptureMode *payments.CaptureMode `json:"captureMode,omitempty"`
+	// An existing order this payment supplements: it is listed among the order's payments.
+	OrderID *string `json:"orderId,omitempty"`
+	// Description or reference, on the receipt. One line, at most 500 characters.
+	Description *string `json:"description,omitempty"`
+	// Where the receipt is emailed when the payment is approved.
+	CustomerEmail *string `json:"customerEmail,omitempty"`
+}
+
+type CreateTerminalPaymentPayload struct {
+	// The payment, settled when the processor answered within a few seconds:
+	// AUTHORIZED (reserved) or CAPTURED when approved, FAILED when declined
+	// (see failureCode), PENDING when the processor is slow. Null when the
+	// input was refused.
+	Payment *payments.Payment `json:"payment,omitempty"`
+	// Includes CARD_DECLINED (with the payment) when the card was declined.
+	UserErrors []UserError `json:"userErrors"`
+}
+
 type CreateUserInput struct {
 	Email    string    `json:"email"`
 	Name     *string   `json:"name,omitempty"`
@@ -108,6 +235,21 @@ type CreateUserInput struct {
 
 type CreateUserPayload struct {
 	User       *auth.User  `json:"user,omitempty"`
+	UserErrors []UserError `json:"userErrors"`
+}
+
+type CreateWebhookEndpointInput struct {
+	// https (a public address; http and private addresses only when kassa runs with KASSA_WEBHOOK_ALLOW_PRIVATE=true).
+	URL string `json:"url"`
+	// Values of WebhookEventType, e.g. ["ORDER_PAID", "ORDER_RESERVED"]; an unknown one is a userError UNKNOWN_EVENT_TYPE.
+	Events      []string `json:"events"`
+	Description *string  `json:"description,omitempty"`
+}
+
+type CreateWebhookEndpointPayload struct {
+	WebhookEndpoint *webhooks.Endpoint `json:"webhookEndpoint,omitempty"`
+	// The signing secret (whsec_…): shown only in this response.
+	Secret     *string     `json:"secret,omitempty"`
 	UserErrors []UserError `json:"userErrors"`
 }
 
@@ -137,6 +279,24 @@ type DeactivateUserPayload struct {
 	UserErrors []UserError `json:"userErrors"`
 }
 
+type DeleteWebhookEndpointInput struct {
+	WebhookEndpointID string `json:"webhookEndpointId"`
+}
+
+type DeleteWebhookEndpointPayload struct {
+	DeletedWebhookEndpointID *string     `json:"deletedWebhookEndpointId,omitempty"`
+	UserErrors               []UserError `json:"userErrors"`
+}
+
+type ExpireCheckoutInput struct {
+	CheckoutID string `json:"checkoutId"`
+}
+
+type ExpireCheckoutPayload struct {
+	Checkout   *checkout.Checkout `json:"checkout,omitempty"`
+	UserErrors []UserError        `json:"userErrors"`
+}
+
 type InviteUserInput struct {
 	Email string    `json:"email"`
 	Name  *string   `json:"name,omitempty"`
@@ -148,6 +308,22 @@ type InviteUserPayload struct {
 	// Where the invitee accepts; contains a secret, shown only here.
 	InviteURL  *string     `json:"inviteUrl,omitempty"`
 	UserErrors []UserError `json:"userErrors"`
+}
+
+type InvoiceConnection struct {
+	Edges    []InvoiceEdge `json:"edges"`
+	PageInfo *PageInfo     `json:"pageInfo"`
+}
+
+type InvoiceEdge struct {
+	Cursor string           `json:"cursor"`
+	Node   *billing.Invoice `json:"node"`
+}
+
+// The stored card a subscription charges.
+type Mandate struct {
+	Processor string `json:"processor"`
+	Card      *Card  `json:"card,omitempty"`
 }
 
 type MarkOrderDeliveredInput struct {
@@ -205,6 +381,15 @@ type PageInfo struct {
 	EndCursor   *string `json:"endCursor,omitempty"`
 }
 
+type PauseSubscriptionInput struct {
+	ID string `json:"id"`
+}
+
+type PauseSubscriptionPayload struct {
+	Subscription *billing.Subscription `json:"subscription,omitempty"`
+	UserErrors   []UserError           `json:"userErrors"`
+}
+
 type PaymentConnection struct {
 	Edges    []PaymentEdge `json:"edges"`
 	PageInfo *PageInfo     `json:"pageInfo"`
@@ -234,7 +419,65 @@ type PaymentLinkEdge struct {
 	Node   *orders.Link `json:"node"`
 }
 
+// What a subscription charges. Amounts include VAT.
+type Plan struct {
+	Kind        billing.PlanKind `json:"kind"`
+	Description string           `json:"description"`
+	// FIXED: the amount each interval.
+	Amount *money.Money `json:"amount,omitempty"`
+	// USAGE without tiers: the price per unit.
+	UnitPrice   *money.Money         `json:"unitPrice,omitempty"`
+	Tiers       []PriceTier          `json:"tiers"`
+	Aggregation *billing.Aggregation `json:"aggregation,omitempty"`
+	Currency    string               `json:"currency"`
+	Interval    *billing.Interval    `json:"interval,omitempty"`
+	// Basis points: 2500 is 25 %.
+	VatRate int `json:"vatRate"`
+}
+
+type PlanInput struct {
+	Kind        billing.PlanKind `json:"kind"`
+	Description *string          `json:"description,omitempty"`
+	// FIXED: minor units each interval, VAT included.
+	Amount *int64 `json:"amount,omitempty"`
+	// USAGE: minor units per unit, VAT included (or use tiers).
+	UnitPrice *int64           `json:"unitPrice,omitempty"`
+	Tiers     []PriceTierInput `json:"tiers,omitempty"`
+	// USAGE: default SUM.
+	Aggregation *billing.Aggregation `json:"aggregation,omitempty"`
+	// Default SEK.
+	Currency *string `json:"currency,omitempty"`
+	// FIXED and USAGE; USAGE defaults to MONTHLY.
+	Interval *billing.Interval `json:"interval,omitempty"`
+	// Basis points: 2500 (default), 1200, 600 or 0.
+	VatRate *int `json:"vatRate,omitempty"`
+}
+
+// One step of a graduated price.
+type PriceTier struct {
+	// Units up to and including this many; null for the last, unbounded tier.
+	UpTo      *int64       `json:"upTo,omitempty"`
+	UnitPrice *money.Money `json:"unitPrice"`
+	// Charged once when any unit falls in the tier.
+	FlatFee *money.Money `json:"flatFee"`
+}
+
+type PriceTierInput struct {
+	UpTo      *int64 `json:"upTo,omitempty"`
+	UnitPrice int64  `json:"unitPrice"`
+	FlatFee   *int64 `json:"flatFee,omitempty"`
+}
+
 type Query struct {
+}
+
+type RedeliverWebhookInput struct {
+	DeliveryID string `json:"deliveryId"`
+}
+
+type RedeliverWebhookPayload struct {
+	Delivery   *webhooks.Delivery `json:"delivery,omitempty"`
+	UserErrors []UserError        `json:"userErrors"`
 }
 
 type RefundPaymentInput struct {
@@ -249,6 +492,32 @@ type RefundPaymentPayload struct {
 	UserErrors []UserError       `json:"userErrors"`
 }
 
+type ReportUsageBatchInput struct {
+	// At most 1,000.
+	Events []UsageEventInput `json:"events"`
+}
+
+type ReportUsageBatchPayload struct {
+	Results []UsageEventResult `json:"results"`
+	// How many events were recorded now (not duplicates, not refused).
+	Accepted   int         `json:"accepted"`
+	UserErrors []UserError `json:"userErrors"`
+}
+
+type ReportUsageInput struct {
+	SubscriptionID string    `json:"subscriptionId"`
+	Quantity       int64     `json:"quantity"`
+	OccurredAt     time.Time `json:"occurredAt"`
+	IdempotencyKey string    `json:"idempotencyKey"`
+}
+
+type ReportUsagePayload struct {
+	UsageEvent *billing.UsageEvent `json:"usageEvent,omitempty"`
+	// True when the idempotency key was reported before: the recorded event is returned and nothing changed.
+	Duplicate  bool        `json:"duplicate"`
+	UserErrors []UserError `json:"userErrors"`
+}
+
 type ResendOrderConfirmationInput struct {
 	ConfirmationID string `json:"confirmationId"`
 }
@@ -259,6 +528,15 @@ type ResendOrderConfirmationPayload struct {
 	UserErrors   []UserError          `json:"userErrors"`
 }
 
+type ResumeSubscriptionInput struct {
+	ID string `json:"id"`
+}
+
+type ResumeSubscriptionPayload struct {
+	Subscription *billing.Subscription `json:"subscription,omitempty"`
+	UserErrors   []UserError           `json:"userErrors"`
+}
+
 type RevokeAPIKeyInput struct {
 	APIKeyID string `json:"apiKeyId"`
 }
@@ -266,6 +544,19 @@ type RevokeAPIKeyInput struct {
 type RevokeAPIKeyPayload struct {
 	APIKey     *auth.APIKey `json:"apiKey,omitempty"`
 	UserErrors []UserError  `json:"userErrors"`
+}
+
+type RotateWebhookSecretInput struct {
+	WebhookEndpointID string `json:"webhookEndpointId"`
+	// How long the old secret keeps signing beside the new one (0 to 168); default 24.
+	OverlapHours *int `json:"overlapHours,omitempty"`
+}
+
+type RotateWebhookSecretPayload struct {
+	WebhookEndpoint *webhooks.Endpoint `json:"webhookEndpoint,omitempty"`
+	// The new signing secret: shown only in this response.
+	Secret     *string     `json:"secret,omitempty"`
+	UserErrors []UserError `json:"userErrors"`
 }
 
 type SendOrderConfirmationInput struct {
@@ -284,7 +575,64 @@ type SendOrderConfirmationPayload struct {
 	UserErrors   []UserError          `json:"userErrors"`
 }
 
+type SetUserPaymentLimitInput struct {
+	// A SALES member.
+	UserID string `json:"userId"`
+	// The most they may take per payment, in minor units; null removes the limit.
+	MaxAmount *int64 `json:"maxAmount,omitempty"`
+	// Currency of maxAmount; the merchant's currency when omitted.
+	Currency *string `json:"currency,omitempty"`
+}
+
+type SetUserPaymentLimitPayload struct {
+	User       *auth.User  `json:"user,omitempty"`
+	UserErrors []UserError `json:"userErrors"`
+}
+
 type Subscription struct {
+}
+
+// A card keyed in by staff. The number and CVC go to the processor and are never stored or logged.
+type TerminalCardInput struct {
+	// Digits; spaces and dashes allowed.
+	Number string `json:"number"`
+	// 1 to 12.
+	ExpMonth int `json:"expMonth"`
+	// Four digits, e.g. 2030.
+	ExpYear int `json:"expYear"`
+	// 3 or 4 digits.
+	Cvc string `json:"cvc"`
+}
+
+// A preview of the next invoice as it stands now.
+type UpcomingInvoice struct {
+	Period *BillingPeriod `json:"period"`
+	// When it will be made and charged.
+	DueAt       time.Time     `json:"dueAt"`
+	Description string        `json:"description"`
+	Lines       []orders.Line `json:"lines"`
+	Net         *money.Money  `json:"net"`
+	Vat         *money.Money  `json:"vat"`
+	Gross       *money.Money  `json:"gross"`
+}
+
+type UpdateBrandingInput struct {
+	// At most 100 characters; empty: the merchant's name.
+	DisplayName *string `json:"displayName,omitempty"`
+	// #rrggbb; empty: kassa's default.
+	AccentColor  *string `json:"accentColor,omitempty"`
+	SupportEmail *string `json:"supportEmail,omitempty"`
+	SupportPhone *string `json:"supportPhone,omitempty"`
+	// A PNG or JPEG of at most 512 KiB, base64 (a data: URL is fine). SVG is refused.
+	LogoBase64 *string `json:"logoBase64,omitempty"`
+	// An https URL of a PNG or JPEG; kassa fetches it once and serves its own copy.
+	LogoURL    *string `json:"logoUrl,omitempty"`
+	RemoveLogo *bool   `json:"removeLogo,omitempty"`
+}
+
+type UpdateBrandingPayload struct {
+	Branding   *branding.Brand `json:"branding,omitempty"`
+	UserErrors []UserError     `json:"userErrors"`
 }
 
 type UpdateOrderInput struct {
@@ -301,6 +649,16 @@ type UpdateOrderPayload struct {
 	UserErrors []UserError   `json:"userErrors"`
 }
 
+type UpdateSubscriptionPlanInput struct {
+	ID   string     `json:"id"`
+	Plan *PlanInput `json:"plan"`
+}
+
+type UpdateSubscriptionPlanPayload struct {
+	Subscription *billing.Subscription `json:"subscription,omitempty"`
+	UserErrors   []UserError           `json:"userErrors"`
+}
+
 type UpdateUserRoleInput struct {
 	UserID string    `json:"userId"`
 	Role   auth.Role `json:"role"`
@@ -309,6 +667,44 @@ type UpdateUserRoleInput struct {
 type UpdateUserRolePayload struct {
 	User       *auth.User  `json:"user,omitempty"`
 	UserErrors []UserError `json:"userErrors"`
+}
+
+type UpdateWebhookEndpointInput struct {
+	WebhookEndpointID string   `json:"webhookEndpointId"`
+	URL               *string  `json:"url,omitempty"`
+	Events            []string `json:"events,omitempty"`
+	Description       *string  `json:"description,omitempty"`
+	// Turn deliveries on again (after a 410) or off.
+	Enabled *bool `json:"enabled,omitempty"`
+}
+
+type UpdateWebhookEndpointPayload struct {
+	WebhookEndpoint *webhooks.Endpoint `json:"webhookEndpoint,omitempty"`
+	UserErrors      []UserError        `json:"userErrors"`
+}
+
+type UsageEventInput struct {
+	SubscriptionID string    `json:"subscriptionId"`
+	Quantity       int64     `json:"quantity"`
+	OccurredAt     time.Time `json:"occurredAt"`
+	// Counts once per merchant: a retried report changes nothing.
+	IdempotencyKey string `json:"idempotencyKey"`
+}
+
+type UsageEventResult struct {
+	// The event's position in the batch.
+	Index      int                 `json:"index"`
+	UsageEvent *billing.UsageEvent `json:"usageEvent,omitempty"`
+	Duplicate  bool                `json:"duplicate"`
+	UserErrors []UserError         `json:"userErrors"`
+}
+
+type UsageSummary struct {
+	Period   *BillingPeriod `json:"period"`
+	Quantity int64          `json:"quantity"`
+	Events   int64          `json:"events"`
+	// What the period's usage costs so far.
+	Amount *money.Money `json:"amount"`
 }
 
 type UserConnection struct {
@@ -353,6 +749,26 @@ type VoidPaymentInput struct {
 type VoidPaymentPayload struct {
 	Payment    *payments.Payment `json:"payment,omitempty"`
 	UserErrors []UserError       `json:"userErrors"`
+}
+
+type WebhookDeliveryConnection struct {
+	Edges    []WebhookDeliveryEdge `json:"edges"`
+	PageInfo *PageInfo             `json:"pageInfo"`
+}
+
+type WebhookDeliveryEdge struct {
+	Cursor string             `json:"cursor"`
+	Node   *webhooks.Delivery `json:"node"`
+}
+
+type WebhookEndpointConnection struct {
+	Edges    []WebhookEndpointEdge `json:"edges"`
+	PageInfo *PageInfo             `json:"pageInfo"`
+}
+
+type WebhookEndpointEdge struct {
+	Cursor string             `json:"cursor"`
+	Node   *webhooks.Endpoint `json:"node"`
 }
 
 type Locale string

@@ -1,0 +1,284 @@
+package e2e
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// mailpitModule is the tool pinned in tools/go.mod.
+const mailpitModule = "github.com/axllent/mailpit"
+
+var mailpitBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// mailpitBinary builds mailpit once per test binary from the tools module
+// and returns its path. `go tool -n` builds the pinned tool into Go's
+// build cache (minutes on a cold cache, a second when warm) and prints
+// where it is, so nothing is left behind in temporary directories.
+func mailpitBinary(t *testing.T) string {
+	t.Helper()
+	mailpitBuild.once.Do(func() {
+		cmd := exec.Command("go", "tool", "-n", mailpitModule)
+		cmd.Dir = filepath.Join(repoRoot(t), "tools")
+		cmd.Env = append(os.Environ(), "GOWORK=off")
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			mailpitBuild.err = fmt.Errorf("build mailpit from tools/go.mod: %v\n%s", err, stderr.String())
+			return
+		}
+		path := strings.TrimSpace(string(out))
+		if _, err := os.Stat(path); err != nil {
+			mailpitBuild.err = fmt.Errorf("go tool -n %s printed %q: %v", mailpitModule, path, err)
+			return
+		}
+		mailpitBuild.path = path
+	})
+	require.NoError(t, mailpitBuild.err)
+	return mailpitBuild.path
+}
+
+// mailpit is a real SMTP server whose HTTP API shows what it received. It
+// can be stopped and started again on the same ports with the same
+// storage, for outage tests.
+type mailpit struct {
+	bin, dir           string
+	smtpAddr, httpAddr string
+	out                *syncBuffer
+
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	exited chan struct{}
+}
+
+// startMailpit starts a mailpit for this test, stopped when it ends.
+func startMailpit(t *testing.T) *mailpit {
+	t.Helper()
+	m := &mailpit{bin: mailpitBinary(t), dir: t.TempDir(), out: &syncBuffer{}}
+	t.Cleanup(func() {
+		m.stop(t)
+		if t.Failed() {
+			t.Logf("mailpit output:\n%s", tail(m.out.String(), 40))
+		}
+	})
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		// Free ports are found by asking the kernel for one and closing
+		// it; another process may take it meanwhile, so try again then.
+		m.smtpAddr, m.httpAddr = freeAddr(t), freeAddr(t)
+		if err = m.tryStart(); err == nil {
+			return m
+		}
+		m.stop(t)
+	}
+	require.NoError(t, err, "start mailpit")
+	return m
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
+}
+
+// start starts mailpit again after stop, on the same ports and storage.
+func (m *mailpit) start(t *testing.T) {
+	t.Helper()
+	require.NoError(t, m.tryStart(), "restart mailpit")
+}
+
+func (m *mailpit) tryStart() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.cmd != nil {
+		return errors.New("mailpit is already running")
+	}
+	// Plain SMTP without authentication is mailpit's default; --max 0 keeps
+	// every message (the default prunes past 500).
+	cmd := exec.Command(m.bin,
+		"--smtp", m.smtpAddr, "--listen", m.httpAddr,
+		"--database", filepath.Join(m.dir, "mailpit.db"),
+		"--max", "0", "--disable-version-check", "--smtp-disable-rdns")
+	cmd.Stdout, cmd.Stderr = m.out, m.out
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
+	m.cmd, m.exited = cmd, exited
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		select {
+		case <-exited:
+			m.cmd = nil
+			return fmt.Errorf("mailpit exited at start:\n%s", tail(m.out.String(), 20))
+		default:
+		}
+		if m.ready() {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("mailpit not ready after 30 s:\n%s", tail(m.out.String(), 20))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (m *mailpit) ready() bool {
+	c, err := net.DialTimeout("tcp", m.smtpAddr, time.Second)
+	if err != nil {
+		return false
+	}
+	_ = c.Close()
+	resp, err := http.Get("http://" + m.httpAddr + "/readyz")
+	if err != nil {
+		return false
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// stop stops mailpit and waits until its SMTP port refuses connections.
+func (m *mailpit) stop(t *testing.T) {
+	t.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.cmd == nil {
+		return
+	}
+	_ = m.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-m.exited:
+	case <-time.After(10 * time.Second):
+		_ = m.cmd.Process.Kill()
+		<-m.exited
+	}
+	m.cmd = nil
+	if c, err := net.DialTimeout("tcp", m.smtpAddr, time.Second); err == nil {
+		_ = c.Close()
+		t.Errorf("mailpit stopped but %s still accepts connections", m.smtpAddr)
+	}
+}
+
+type mailAddr struct {
+	Name    string `json:"Name"`
+	Address string `json:"Address"`
+}
+
+type mailSummary struct {
+	ID        string     `json:"ID"`
+	MessageID string     `json:"MessageID"`
+	From      mailAddr   `json:"From"`
+	To        []mailAddr `json:"To"`
+	Subject   string     `json:"Subject"`
+}
+
+type mailMessage struct {
+	mailSummary
+	Text string `json:"Text"`
+	HTML string `json:"HTML"`
+}
+
+func (m *mailpit) get(t *testing.T, path string, out any) {
+	t.Helper()
+	resp, err := http.Get("http://" + m.httpAddr + path)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "mailpit %s: %s", path, body)
+	if b, ok := out.(*[]byte); ok {
+		*b = body
+		return
+	}
+	require.NoError(t, json.Unmarshal(body, out), "mailpit %s", path)
+}
+
+// all lists every message mailpit holds, newest first.
+func (m *mailpit) all(t *testing.T) []mailSummary {
+	t.Helper()
+	var out []mailSummary
+	for start := 0; ; {
+		var page struct {
+			Total    int           `json:"total"`
+			Messages []mailSummary `json:"messages"`
+		}
+		m.get(t, fmt.Sprintf("/api/v1/messages?start=%d&limit=500", start), &page)
+		out = append(out, page.Messages...)
+		start += len(page.Messages)
+		if len(page.Messages) == 0 || start >= page.Total {
+			return out
+		}
+	}
+}
+
+// to lists the messages addressed to addr whose subject starts with
+// subject ("" for any).
+func (m *mailpit) to(t *testing.T, addr, subject string) []mailSummary {
+	t.Helper()
+	var out []mailSummary
+	for _, s := range m.all(t) {
+		if !strings.HasPrefix(s.Subject, subject) {
+			continue
+		}
+		for _, a := range s.To {
+			if strings.EqualFold(a.Address, addr) {
+				out = append(out, s)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// waitTo waits until at least n messages to addr with the subject prefix
+// arrived, and returns them.
+func (m *mailpit) waitTo(t *testing.T, addr, subject string, n int) []mailSummary {
+	t.Helper()
+	var got []mailSummary
+	eventually(t, 60*time.Second, fmt.Sprintf("%d message(s) to %s with subject %q", n, addr, subject), func() bool {
+		got = m.to(t, addr, subject)
+		return len(got) >= n
+	})
+	return got
+}
+
+func (m *mailpit) message(t *testing.T, id string) mailMessage {
+	t.Helper()
+	var msg mailMessage
+	m.get(t, "/api/v1/message/"+url.PathEscape(id), &msg)
+	return msg
+}
+
+// raw is the message as it went over SMTP.
+func (m *mailpit) raw(t *testing.T, id string) []byte {
+	t.Helper()
+	var b []byte
+	m.get(t, "/api/v1/message/"+url.PathEscape(id)+"/raw", &b)
+	return b
+}

@@ -1,0 +1,97 @@
+package payments_test
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"kassa/db/dbtest"
+	"kassa/fault"
+	"kassa/payments"
+	"kassa/payments/paymentstest"
+)
+
+func TestMain(m *testing.M) {
+	// The fuzz targets need no database: when only fuzzing (-run='^$'
+	// -fuzz=…, as `make fuzz` does), start no cluster.
+	flag.Parse()
+	value := func(name string) string {
+		if f := flag.Lookup(name); f != nil {
+			return f.Value.String()
+		}
+		return ""
+	}
+	if value("test.fuzzworker") == "true" || (value("test.fuzz") != "" && value("test.run") == "^$") {
+		os.Exit(m.Run())
+	}
+	dbtest.Main(m)
+}
+
+// Test card numbers the simulator answers by.
+const (
+	cardOK           = "4242424242424242"
+	cardChallenge    = "4000000000003220"
+	cardDeclined     = "4000000000000002"
+	cardNoFunds      = "4000000000009995"
+	cardExpired      = "4000000000000069"
+	cardProcessing   = "4000000000000119"
+	cardDuplicates   = "4000000000000259"
+	cardMastercard   = "5555555555554444"
+	amount           = int64(10000) // 100.00 SEK
+	customerHoldDays = 7
+)
+
+// bundle is a payments.Service on the simulator, over the test's own
+// database, with one merchant.
+type bundle struct {
+	*paymentstest.Fixture
+	ctx      context.Context
+	merchant uuid.UUID
+	user     uuid.UUID // a staff member acting in operations
+	// authorizations counts p's transitions to AUTHORIZED (TestHeldCallbacks).
+	authorizations func(p payments.Payment) int32
+}
+
+func setup(t *testing.T, opts ...paymentstest.Option) *bundle {
+	t.Helper()
+	f := paymentstest.New(t, opts...)
+	return &bundle{Fixture: f, ctx: context.Background(), merchant: f.NewMerchant(t), user: uuid.New()}
+}
+
+func (b *bundle) actor() payments.Actor {
+	u := b.user
+	return payments.Actor{UserID: &u}
+}
+
+// authorized returns a payment of amount the callback has authorized.
+func (b *bundle) authorized(t *testing.T, mode payments.CaptureMode) payments.Payment {
+	t.Helper()
+	return b.Authorized(t, b.merchant, amount, mode)
+}
+
+func (b *bundle) capture(p payments.Payment, amt int64) (payments.Payment, error) {
+	return b.Service.Capture(b.ctx, b.actor(), p.MerchantID, p.ID, &amt)
+}
+
+func (b *bundle) refund(p payments.Payment, amt int64) (payments.Payment, error) {
+	return b.Service.Refund(b.ctx, b.actor(), p.MerchantID, p.ID, &amt, "returned goods")
+}
+
+// requireFault requires err to be a fault with code.
+func requireFault(t *testing.T, err error, code string) {
+	t.Helper()
+	require.Error(t, err)
+	f, ok := fault.As(err)
+	require.True(t, ok, "not a fault: %v", err)
+	require.Equal(t, code, f.Code, "fault: %v", err)
+	if code == "NOT_FOUND" {
+		require.True(t, errors.Is(err, fault.ErrNotFound))
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,9 @@
+package web_test
+
+import (
+	"testing"
+
+	"kassa/db/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
