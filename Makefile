@@ -50,3 +50,7 @@ lint: ## gofmt and go vet
 .PHONY: clean
 clean: ## Remove build output (keeps ./var, the local database)
 	rm -rf bin
+
+.PHONY: bench
+bench: deps build ## Benchmark the flows against a same-run pgbench baseline (under 10 min; JSON in bin/bench.json)
+	$(BIN) bench --json bin/bench.json $(BENCHFLAGS)

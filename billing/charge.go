@@ -162,6 +162,10 @@ func (s *Service) paymentChanged(ctx context.Context, tx *sqlx.Tx, before, after
 			inv.SubscriptionID, now); err != nil {
 			return err
 		}
+		inv.PaymentID = &after.ID
+		if err := s.emitInvoice(ctx, tx, InvoicePaidEvent, inv, InvoicePaid, "", nil); err != nil {
+			return err
+		}
 		return s.mailInvoicePaid(ctx, tx, inv)
 	case after.Status == payments.StatusFailed && inv.PaymentID != nil && *inv.PaymentID == after.ID && inv.Status == InvoiceOpen:
 		return s.chargeFailed(ctx, tx, inv, after, now)
@@ -195,6 +199,16 @@ func (s *Service) chargeFailed(ctx context.Context, tx *sqlx.Tx, inv Invoice, p 
 		if err != nil {
 			return err
 		}
+		if err := s.emitInvoice(ctx, tx, InvoiceFailedEvent, inv, InvoiceFailed, code, nil); err != nil {
+			return err
+		}
+		ev := SubscriptionPastDue
+		if status == Cancelled {
+			ev = SubscriptionCancelled
+		}
+		if err := s.emitSubscription(ctx, tx, ev, sub, status); err != nil {
+			return err
+		}
 		return s.mailChargeFailed(ctx, tx, sub, inv, code, nil, true)
 	}
 	next := now.Add(s.cfg.Dunning[inv.Attempts-1])
@@ -219,6 +233,9 @@ func (s *Service) chargeFailed(ctx context.Context, tx *sqlx.Tx, inv Invoice, p 
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE invoices SET next_attempt_at = $2, failure_code = $3, order_id = $4, updated_at = $5 WHERE id = $1`,
 		inv.ID, next, code, orderID, now); err != nil {
+		return err
+	}
+	if err := s.emitInvoice(ctx, tx, InvoiceFailedEvent, inv, InvoiceOpen, code, &next); err != nil {
 		return err
 	}
 	return s.mailChargeFailed(ctx, tx, sub, inv, code, link, false)
@@ -266,6 +283,9 @@ func (s *Service) mandateStored(ctx context.Context, tx *sqlx.Tx, p payments.Pay
 	var releases []river.JobArgs
 	if sub.Status == PendingMandate && sub.FirstOrderID != nil && *sub.FirstOrderID == *p.OrderID {
 		sub.Status = Active
+		if err := s.emitSubscription(ctx, tx, SubscriptionActivated, sub, Active); err != nil {
+			return err
+		}
 		plan := sub.Plan()
 		sch, scheduled := sub.Schedule()
 		switch {

@@ -20,6 +20,7 @@ import (
 	"kassa/money"
 	"kassa/orders"
 	"kassa/payments"
+	"kassa/webhooks"
 )
 
 // Status of a subscription.
@@ -119,6 +120,8 @@ type Config struct {
 	Log      *slog.Logger
 	// PublicURL is where customers reach kassa (invoice pages, links).
 	PublicURL string
+	// Webhooks delivers SUBSCRIPTION_* and INVOICE_* events (nil: none).
+	Webhooks *webhooks.Service
 	Now       func() time.Time
 	// UsageGrace is how long after a period's end usage for it is still
 	// accepted, and so when a usage period is billed (KASSA_USAGE_GRACE).
@@ -392,6 +395,9 @@ func (s *Service) Cancel(ctx context.Context, merchantID, id uuid.UUID, atPeriod
 			return nil
 		}
 		sub.Status, sub.CancelledAt, sub.NextBillingAt = Cancelled, &now, nil
+		if err := s.emitSubscription(ctx, tx, SubscriptionCancelled, *sub, Cancelled); err != nil {
+			return err
+		}
 		if sub.FirstOrderID != nil {
 			// An unpaid first payment link must not start it after all.
 			_, err := tx.ExecContext(ctx, `UPDATE payment_links SET status = 'DEACTIVATED', deactivated_at = $2 WHERE order_id = $1 AND status = 'ACTIVE'`, *sub.FirstOrderID, now)

@@ -4544,6 +4544,19 @@ extend type Mutation {
   "Up to 1,000 events; each gets its own result."
   reportUsageBatch(input: ReportUsageBatchInput!): ReportUsageBatchPayload!
 }
+
+extend enum WebhookEventType {
+  "A subscription's first payment stored the card: it is active and will be billed."
+  SUBSCRIPTION_ACTIVATED
+  "A subscription's charge failed every retry."
+  SUBSCRIPTION_PAST_DUE
+  "A subscription was cancelled (by the merchant, at period end, or after failed charges)."
+  SUBSCRIPTION_CANCELLED
+  "A subscription invoice was charged."
+  INVOICE_PAID
+  "A subscription invoice's charge failed (a retry may follow)."
+  INVOICE_PAYMENT_FAILED
+}
 `, BuiltIn: false},
 	{Name: "../schema/live.graphqls", Input: `# ---------------------------------------------------------------------------
 # Live updates (GraphQL subscriptions over the websocket transport). The

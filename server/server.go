@@ -104,7 +104,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst)
 	s.metrics = newMetrics(map[string]*sql.DB{"kassa_app": d.App.DB, "kassa_system": d.System.DB})
 
-	s.billing = billing.NewService(billing.Config{DB: d, Payments: s.payments, Orders: s.orders, Mailer: s.mailer, Jobs: s.jobs,
+	s.billing = billing.NewService(billing.Config{DB: d, Payments: s.payments, Orders: s.orders, Mailer: s.mailer, Jobs: s.jobs, Webhooks: s.webhooks,
 		Log: log, PublicURL: cfg.PublicURL, UsageGrace: cfg.UsageGrace, Dunning: cfg.Dunning, CancelAfterDunning: cfg.DunningCancel})
 	s.audit = audit.New(d, s.payments)
 	s.terminal = terminal.NewService(terminal.Config{DB: d, Payments: s.payments, Orders: s.orders, Auth: s.auth, Merchants: s.merchants,

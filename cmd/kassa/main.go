@@ -14,7 +14,8 @@ import (
 const usage = `kassa: a payment platform for merchants
 
 Usage:
-  kassa serve [--demo]           start the server (embedded PostgreSQL unless KASSA_DATABASE_URL is set)
+  kassa serve [--demo] [--pprof ADDR]
+                                 start the server (embedded PostgreSQL unless KASSA_DATABASE_URL is set)
   kassa migrate                  apply database migrations and exit
   kassa merchants create --name NAME --owner-email EMAIL --owner-password PW [--owner-name NAME] [--json]
                                  create a merchant with its owner and first API key

@@ -34,6 +34,7 @@ func setup(ctx context.Context) (server.Config, *slog.Logger, *database, error) 
 func cmdServe(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	demo := fs.Bool("demo", false, "create a demo merchant if none exists and print how to use it")
+	pprofAddr := fs.String("pprof", "", "debug: serve net/http/pprof on this address (e.g. 127.0.0.1:6060), a listener of its own")
 	if err := fs.Parse(args); err != nil {
 		return exitCode(2)
 	}
@@ -51,6 +52,11 @@ func cmdServe(ctx context.Context, args []string) error {
 		return fmt.Errorf("listen on %s (set KASSA_ADDR to change it): %w", cfg.Addr, err)
 	}
 	log.Info("kassa listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "env", cfg.Env)
+	if *pprofAddr != "" {
+		if err := servePprof(ctx, *pprofAddr, log); err != nil {
+			return err
+		}
+	}
 	if *demo {
 		creds, err := ensureDemo(ctx, cfg, srv)
 		if err != nil {
