@@ -34,20 +34,21 @@ const (
 )
 
 // measureBaseline runs pgbench and the plain INSERT on the cluster kassa
-// uses, in a database of their own, each for d.
-func measureBaseline(ctx context.Context, e *env, d time.Duration, insertClients int) Baseline {
+// uses, in a database of their own, each for d; init creates pgbench's
+// tables first.
+func measureBaseline(ctx context.Context, e *env, d time.Duration, insertClients int, init bool) Baseline {
 	b := Baseline{PgbenchClients: pgbenchClients, PgbenchScale: pgbenchScale, InsertClients: insertClients,
 		InsertBatch: insertBatch, DurationS: d.Seconds()}
 	var errs []string
 	url, err := withDatabase(e.adminURL, baselineDB)
-	if err == nil {
+	if err == nil && init {
 		err = db.EnsureDatabase(ctx, e.adminURL, baselineDB)
 	}
 	if err != nil {
 		b.Error = err.Error()
 		return b
 	}
-	if tps, err := runPgbench(ctx, e.prog, url, d); err != nil {
+	if tps, err := runPgbench(ctx, e.prog, url, d, init); err != nil {
 		errs = append(errs, "pgbench: "+err.Error())
 	} else {
 		b.PgbenchTPS = tps
@@ -59,6 +60,34 @@ func measureBaseline(ctx context.Context, e *env, d time.Duration, insertClients
 	}
 	b.Error = strings.Join(errs, "; ")
 	return b
+}
+
+// combine makes one baseline of the runs before and after the scenarios:
+// on a shared machine either alone may catch a busy or a quiet moment.
+func combine(first, last Baseline) Baseline {
+	b := first
+	b.PgbenchRuns = []float64{first.PgbenchTPS, last.PgbenchTPS}
+	b.InsertRuns = []float64{first.InsertRowsPerS, last.InsertRowsPerS}
+	b.PgbenchTPS = mean(first.PgbenchTPS, last.PgbenchTPS)
+	b.InsertRowsPerS = mean(first.InsertRowsPerS, last.InsertRowsPerS)
+	b.Error = strings.Trim(first.Error+"; "+last.Error, "; ")
+	return b
+}
+
+// mean of the figures that were measured (0 is a failed measurement).
+func mean(xs ...float64) float64 {
+	var sum float64
+	var n int
+	for _, x := range xs {
+		if x > 0 {
+			sum += x
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
 }
 
 // findPgbench looks on PATH, then in Debian's versioned PostgreSQL bin
@@ -118,7 +147,7 @@ var tpsLine = regexp.MustCompile(`(?m)^tps = ([0-9.]+) \(without initial connect
 
 // runPgbench initializes pgbench's tables at scale 10 and runs the
 // built-in tpcb-like script for d; it returns the transactions per second.
-func runPgbench(ctx context.Context, prog *progress, url string, d time.Duration) (float64, error) {
+func runPgbench(ctx context.Context, prog *progress, url string, d time.Duration, init bool) (float64, error) {
 	bin, err := findPgbench()
 	if err != nil {
 		return 0, err
@@ -137,14 +166,16 @@ func runPgbench(ctx context.Context, prog *progress, url string, d time.Duration
 		}
 		return string(out), nil
 	}
-	end := prog.phase("pgbench -i -s "+strconv.Itoa(pgbenchScale), 0, nil)
-	_, err = run("-i", "-q", "-s", strconv.Itoa(pgbenchScale))
-	end()
-	if err != nil {
-		return 0, err
+	if init {
+		end := prog.phase("pgbench -i -s "+strconv.Itoa(pgbenchScale), 0, nil)
+		_, err = run("-i", "-q", "-s", strconv.Itoa(pgbenchScale))
+		end()
+		if err != nil {
+			return 0, err
+		}
 	}
 	secs := max(int(math.Ceil(d.Seconds())), 1)
-	end = prog.phase("pgbench tpcb-like", time.Duration(secs)*time.Second, nil)
+	end := prog.phase("pgbench tpcb-like", time.Duration(secs)*time.Second, nil)
 	out, err := run("-c", strconv.Itoa(pgbenchClients), "-j", strconv.Itoa(pgbenchThreads), "-T", strconv.Itoa(secs), "-b", "tpcb-like")
 	end()
 	if err != nil {

@@ -91,7 +91,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&opts.DatabaseURL, "database-url", "", "with --target: the server's database, as a user that may create databases")
 	fs.StringVar(&opts.CPUProfile, "cpuprofile", "", "write a CPU profile of the run (bench and in-process server) to `FILE`")
 	fs.IntVar(&opts.BillingSubscriptions, "billing-subscriptions", 100_000, "due subscriptions the billing scenario sweeps")
-	fs.DurationVar(&opts.BillingTimeout, "billing-timeout", 4*time.Minute, "the most the billing scenario waits for every invoice to be charged")
+	fs.DurationVar(&opts.BillingTimeout, "billing-timeout", 3*time.Minute, "the most the billing scenario waits for every invoice to be charged")
 	fs.BoolVar(&opts.NoBaseline, "no-baseline", false, "skip the baseline (for iterating on a scenario: targets that name a baseline are then not met)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -136,7 +136,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		opts.BillingSubscriptions = 100_000
 	}
 	if opts.BillingTimeout == 0 {
-		opts.BillingTimeout = 4 * time.Minute
+		opts.BillingTimeout = 3 * time.Minute
 	}
 	if opts.CPUProfile != "" {
 		f, err := os.Create(opts.CPUProfile)
@@ -185,7 +185,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if opts.NoBaseline {
 		rep.Baseline = Baseline{Error: "not measured (--no-baseline)"}
 	} else {
-		rep.Baseline = measureBaseline(ctx, e, opts.Duration, opts.concurrency(8))
+		rep.Baseline = measureBaseline(ctx, e, opts.Duration, opts.concurrency(8), true)
 	}
 	for _, s := range chosen {
 		if ctx.Err() != nil {
@@ -211,6 +211,12 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	if ctx.Err() != nil {
 		return rep, ctx.Err()
+	}
+	if !opts.NoBaseline {
+		rep.Baseline = combine(rep.Baseline, measureBaseline(ctx, e, opts.Duration, opts.concurrency(8), false))
+		for i := range rep.Scenarios {
+			rep.Scenarios[i].judge(rep.Baseline)
+		}
 	}
 	return rep, nil
 }

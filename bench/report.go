@@ -28,6 +28,10 @@ type Baseline struct {
 	InsertClients  int     `json:"insert_clients"`
 	InsertBatch    int     `json:"insert_batch"`
 	DurationS      float64 `json:"duration_s"`
+	// The figures above are the means of a run before the scenarios and
+	// one after them.
+	PgbenchRuns []float64 `json:"pgbench_tps_runs,omitempty"`
+	InsertRuns  []float64 `json:"insert_rows_per_s_runs,omitempty"`
 	// Error says why a baseline could not be measured (its figure is 0).
 	Error string `json:"error,omitempty"`
 }
@@ -212,9 +216,9 @@ func (rep *Report) WriteTable(w io.Writer) {
 	m := rep.Machine
 	fmt.Fprintf(w, "\nkassa bench: %d CPUs, %s, %s, PostgreSQL %s\nserver: %s\n", m.CPUs, m.OS, m.Go, m.PostgreSQL, m.Server)
 	b := rep.Baseline
-	fmt.Fprintf(w, "baseline (same cluster, same run, %s each):\n", dur(b.DurationS))
-	fmt.Fprintf(w, "  pgbench tpcb-like, scale %d, %d clients:            %s tps\n", b.PgbenchScale, b.PgbenchClients, num(b.PgbenchTPS))
-	fmt.Fprintf(w, "  multi-row INSERT, %s-row batches, %d clients:     %s rows/s\n", num(float64(b.InsertBatch)), b.InsertClients, num(b.InsertRowsPerS))
+	fmt.Fprintf(w, "baseline (same cluster, same run, %s each, before and after the scenarios):\n", dur(b.DurationS))
+	fmt.Fprintf(w, "  pgbench tpcb-like, scale %d, %d clients:          %s tps%s\n", b.PgbenchScale, b.PgbenchClients, num(b.PgbenchTPS), runs(b.PgbenchRuns))
+	fmt.Fprintf(w, "  multi-row INSERT, %s-row batches, %d clients:   %s rows/s%s\n", num(float64(b.InsertBatch)), b.InsertClients, num(b.InsertRowsPerS), runs(b.InsertRuns))
 	if b.Error != "" {
 		fmt.Fprintf(w, "  (baseline incomplete: %s)\n", b.Error)
 	}
@@ -291,6 +295,18 @@ func commas(n int64) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// runs shows the two measurements a mean was made of.
+func runs(xs []float64) string {
+	if len(xs) < 2 {
+		return ""
+	}
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = num(x)
+	}
+	return " (mean of " + strings.Join(parts, " and ") + ")"
 }
 
 func dur(s float64) string {
