@@ -124,11 +124,7 @@ func (s *Service) APIKeys(ctx context.Context, merchantID uuid.UUID, page db.Pag
 func (s *Service) APIKeysByID(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]APIKey, error) {
 	var keys []APIKey
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
-		q, args, err := sqlx.In(`SELECT `+apiKeyColumns+` FROM api_keys WHERE id IN (?)`, ids)
-		if err != nil {
-			return err
-		}
-		return tx.SelectContext(ctx, &keys, tx.Rebind(q), args...)
+		return db.SelectIn(ctx, tx, &keys, `SELECT `+apiKeyColumns+` FROM api_keys WHERE id IN (?)`, ids)
 	})
 	out := make(map[uuid.UUID]APIKey, len(keys))
 	for _, k := range keys {

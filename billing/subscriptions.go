@@ -122,7 +122,7 @@ type Config struct {
 	PublicURL string
 	// Webhooks delivers SUBSCRIPTION_* and INVOICE_* events (nil: none).
 	Webhooks *webhooks.Service
-	Now       func() time.Time
+	Now      func() time.Time
 	// UsageGrace is how long after a period's end usage for it is still
 	// accepted, and so when a usage period is billed (KASSA_USAGE_GRACE).
 	UsageGrace time.Duration
@@ -306,11 +306,7 @@ func (s *Service) Get(ctx context.Context, merchantID, id uuid.UUID) (Subscripti
 func (s *Service) ByIDs(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Subscription, error) {
 	var subs []Subscription
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
-		q, args, err := sqlx.In(`SELECT `+subscriptionColumns+` FROM subscriptions WHERE id IN (?)`, ids)
-		if err != nil {
-			return err
-		}
-		return tx.SelectContext(ctx, &subs, tx.Rebind(q), args...)
+		return db.SelectIn(ctx, tx, &subs, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE id IN (?)`, ids)
 	})
 	out := make(map[uuid.UUID]Subscription, len(subs))
 	for _, sub := range subs {

@@ -305,3 +305,13 @@ func EnsureDatabase(ctx context.Context, adminURL, name string) error {
 	}
 	return nil
 }
+
+// SelectIn runs a query with IN (?) placeholders (expanded for slices by
+// sqlx.In) in tx and scans the rows into dest.
+func SelectIn(ctx context.Context, tx *sqlx.Tx, dest any, query string, args ...any) error {
+	q, a, err := sqlx.In(query, args...)
+	if err != nil {
+		return err
+	}
+	return tx.SelectContext(ctx, dest, tx.Rebind(q), a...)
+}

@@ -212,11 +212,7 @@ func (s *Service) mailConfirmation(ctx context.Context, tx *sqlx.Tx, o Order, c 
 func (s *Service) ConfirmationsByOrders(ctx context.Context, merchantID uuid.UUID, orderIDs []uuid.UUID) (map[uuid.UUID][]Confirmation, error) {
 	var cs []Confirmation
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
-		q, args, err := sqlx.In(`SELECT `+confirmationColumns+` FROM order_confirmations WHERE order_id IN (?) ORDER BY version`, orderIDs)
-		if err != nil {
-			return err
-		}
-		return tx.SelectContext(ctx, &cs, tx.Rebind(q), args...)
+		return db.SelectIn(ctx, tx, &cs, `SELECT `+confirmationColumns+` FROM order_confirmations WHERE order_id IN (?) ORDER BY version`, orderIDs)
 	})
 	out := map[uuid.UUID][]Confirmation{}
 	for _, c := range cs {
@@ -229,11 +225,7 @@ func (s *Service) ConfirmationsByOrders(ctx context.Context, merchantID uuid.UUI
 func (s *Service) ConfirmationsByID(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Confirmation, error) {
 	var cs []Confirmation
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
-		q, args, err := sqlx.In(`SELECT `+confirmationColumns+` FROM order_confirmations WHERE id IN (?)`, ids)
-		if err != nil {
-			return err
-		}
-		return tx.SelectContext(ctx, &cs, tx.Rebind(q), args...)
+		return db.SelectIn(ctx, tx, &cs, `SELECT `+confirmationColumns+` FROM order_confirmations WHERE id IN (?)`, ids)
 	})
 	out := map[uuid.UUID]Confirmation{}
 	for _, c := range cs {
@@ -246,11 +238,7 @@ func (s *Service) ConfirmationsByID(ctx context.Context, merchantID uuid.UUID, i
 func (s *Service) LinksByOrders(ctx context.Context, merchantID uuid.UUID, orderIDs []uuid.UUID) (map[uuid.UUID][]Link, error) {
 	var ls []Link
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
-		q, args, err := sqlx.In(`SELECT `+linkColumns+` FROM payment_links WHERE order_id IN (?) ORDER BY id DESC`, orderIDs)
-		if err != nil {
-			return err
-		}
-		return tx.SelectContext(ctx, &ls, tx.Rebind(q), args...)
+		return db.SelectIn(ctx, tx, &ls, `SELECT `+linkColumns+` FROM payment_links WHERE order_id IN (?) ORDER BY id DESC`, orderIDs)
 	})
 	out := map[uuid.UUID][]Link{}
 	for _, l := range ls {

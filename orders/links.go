@@ -235,11 +235,7 @@ func (s *Service) Links(ctx context.Context, merchantID uuid.UUID, statuses []Li
 		for i, st := range statuses {
 			ss[i] = string(st)
 		}
-		q, args, err := sqlx.In(`SELECT `+linkColumns+` FROM payment_links WHERE id < ? AND status IN (?) ORDER BY id DESC LIMIT ?`, page.AfterOrMax(), ss, page.Fetch())
-		if err != nil {
-			return err
-		}
-		return tx.SelectContext(ctx, &ls, tx.Rebind(q), args...)
+		return db.SelectIn(ctx, tx, &ls, `SELECT `+linkColumns+` FROM payment_links WHERE id < ? AND status IN (?) ORDER BY id DESC LIMIT ?`, page.AfterOrMax(), ss, page.Fetch())
 	})
 	ls, more := db.Trim(page, ls)
 	return ls, more, err
@@ -249,11 +245,7 @@ func (s *Service) Links(ctx context.Context, merchantID uuid.UUID, statuses []Li
 func (s *Service) LinksByID(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Link, error) {
 	var ls []Link
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
-		q, args, err := sqlx.In(`SELECT `+linkColumns+` FROM payment_links WHERE id IN (?)`, ids)
-		if err != nil {
-			return err
-		}
-		return tx.SelectContext(ctx, &ls, tx.Rebind(q), args...)
+		return db.SelectIn(ctx, tx, &ls, `SELECT `+linkColumns+` FROM payment_links WHERE id IN (?)`, ids)
 	})
 	out := make(map[uuid.UUID]Link, len(ls))
 	for _, l := range ls {

@@ -30,11 +30,7 @@ func (s *Service) Get(ctx context.Context, merchantID, id uuid.UUID) (Payment, e
 func (s *Service) ByIDs(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Payment, error) {
 	var ps []Payment
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
-		q, args, err := sqlx.In(`SELECT `+paymentColumns+` FROM payments WHERE id IN (?)`, ids)
-		if err != nil {
-			return err
-		}
-		return tx.SelectContext(ctx, &ps, tx.Rebind(q), args...)
+		return db.SelectIn(ctx, tx, &ps, `SELECT `+paymentColumns+` FROM payments WHERE id IN (?)`, ids)
 	})
 	out := make(map[uuid.UUID]Payment, len(ps))
 	for _, p := range ps {
@@ -47,11 +43,7 @@ func (s *Service) ByIDs(ctx context.Context, merchantID uuid.UUID, ids []uuid.UU
 func (s *Service) ByOrders(ctx context.Context, merchantID uuid.UUID, orderIDs []uuid.UUID) (map[uuid.UUID][]Payment, error) {
 	var ps []Payment
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
-		q, args, err := sqlx.In(`SELECT `+paymentColumns+` FROM payments WHERE order_id IN (?) ORDER BY id`, orderIDs)
-		if err != nil {
-			return err
-		}
-		return tx.SelectContext(ctx, &ps, tx.Rebind(q), args...)
+		return db.SelectIn(ctx, tx, &ps, `SELECT `+paymentColumns+` FROM payments WHERE order_id IN (?) ORDER BY id`, orderIDs)
 	})
 	out := make(map[uuid.UUID][]Payment, len(orderIDs))
 	for _, p := range ps {
@@ -146,12 +138,8 @@ func (s *Service) EventsByPayments(ctx context.Context, merchantID uuid.UUID, pa
 		EventRecord
 	}
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
-		q, args, err := sqlx.In(`SELECT payment_id, id, type, amount, status, detail, processor_event_id, actor_user, actor_api_key, created_at
+		return db.SelectIn(ctx, tx, &rows, `SELECT payment_id, id, type, amount, status, detail, processor_event_id, actor_user, actor_api_key, created_at
 			FROM payment_events WHERE payment_id IN (?) ORDER BY id`, paymentIDs)
-		if err != nil {
-			return err
-		}
-		return tx.SelectContext(ctx, &rows, tx.Rebind(q), args...)
 	})
 	out := make(map[uuid.UUID][]EventRecord, len(paymentIDs))
 	for _, r := range rows {

@@ -34,11 +34,7 @@ func (l Limit) Money() money.Money { return money.Money{Amount: l.MaxAmount, Cur
 func (s *Service) LimitsByUsers(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Limit, error) {
 	var ls []Limit
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
-		q, args, err := sqlx.In(`SELECT user_id, max_amount, currency, updated_at FROM terminal_user_limits WHERE user_id IN (?)`, ids)
-		if err != nil {
-			return err
-		}
-		return tx.SelectContext(ctx, &ls, tx.Rebind(q), args...)
+		return db.SelectIn(ctx, tx, &ls, `SELECT user_id, max_amount, currency, updated_at FROM terminal_user_limits WHERE user_id IN (?)`, ids)
 	})
 	out := make(map[uuid.UUID]Limit, len(ls))
 	for _, l := range ls {

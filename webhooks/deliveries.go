@@ -181,11 +181,7 @@ func (s *Service) DeliveriesByID(ctx context.Context, merchantID uuid.UUID, ids 
 func (s *Service) EventsByID(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Event, error) {
 	var es []Event
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
-		q, args, err := sqlx.In(`SELECT merchant_id, id, type, body, created_at FROM webhook_events WHERE id IN (?)`, ids)
-		if err != nil {
-			return err
-		}
-		return tx.SelectContext(ctx, &es, tx.Rebind(q), args...)
+		return db.SelectIn(ctx, tx, &es, `SELECT merchant_id, id, type, body, created_at FROM webhook_events WHERE id IN (?)`, ids)
 	})
 	out := make(map[uuid.UUID]Event, len(es))
 	for _, e := range es {

@@ -383,11 +383,7 @@ func (s *Service) Endpoints(ctx context.Context, merchantID uuid.UUID, page db.P
 func (s *Service) EndpointsByID(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Endpoint, error) {
 	var es []Endpoint
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
-		q, args, err := sqlx.In(`SELECT `+endpointColumns+` FROM webhook_endpoints WHERE id IN (?)`, ids)
-		if err != nil {
-			return err
-		}
-		return tx.SelectContext(ctx, &es, tx.Rebind(q), args...)
+		return db.SelectIn(ctx, tx, &es, `SELECT `+endpointColumns+` FROM webhook_endpoints WHERE id IN (?)`, ids)
 	})
 	out := make(map[uuid.UUID]Endpoint, len(es))
 	for _, e := range es {
