@@ -165,3 +165,18 @@ func VATIncluded(gross int64, rate int) (net, vat int64) {
 	}
 	return gross - vat, vat
 }
+
+// Rate formats a rate in basis points as a percentage without the sign:
+// 2500 → "25", 1250 → "12,5" (Swedish decimal comma; rates are shown
+// beside amounts formatted for Sweden).
+func Rate(bp int) string {
+	if bp%100 == 0 {
+		return itoa(int64(bp / 100))
+	}
+	whole, frac := bp/100, bp%100
+	f := itoa(int64(frac))
+	if frac < 10 {
+		f = "0" + f
+	}
+	return itoa(int64(whole)) + "," + strings.TrimRight(f, "0")
+}

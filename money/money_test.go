@@ -86,3 +86,8 @@ func TestVATRoundsHalfUp(t *testing.T) {
 	_, vat = money.VATIncluded(14, 1200)
 	require.Equal(t, int64(2), vat)
 }
+
+func ExampleRate() {
+	fmt.Println(money.Rate(2500), money.Rate(1200), money.Rate(0), money.Rate(1250), money.Rate(705))
+	// Output: 25 12 0 12,5 7,05
+}

@@ -83,13 +83,6 @@ func (s *Service) brandData(d *emailData, m merchantInfo) {
 	}
 }
 
-func percent(bp int) string {
-	if bp%100 == 0 {
-		return fmt.Sprint(bp / 100)
-	}
-	return strings.Replace(fmt.Sprintf("%.2f", float64(bp)/100), ".", ",", 1)
-}
-
 func formatTime(t time.Time, tz, locale string) string {
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
@@ -109,11 +102,11 @@ func (s *Service) emailData(m merchantInfo, o Order, locale string) emailData {
 	}
 	s.brandData(&d, m)
 	for _, l := range o.Lines {
-		d.Lines = append(d.Lines, emailLine{Description: l.Description, Quantity: l.Quantity, UnitPrice: f(l.UnitPrice), VATPercent: percent(l.VATRate), Gross: f(l.Gross)})
+		d.Lines = append(d.Lines, emailLine{Description: l.Description, Quantity: l.Quantity, UnitPrice: f(l.UnitPrice), VATPercent: money.Rate(l.VATRate), Gross: f(l.Gross)})
 	}
 	for _, g := range o.Totals().ByRate {
 		if g.Rate > 0 {
-			d.VAT = append(d.VAT, emailVAT{Percent: percent(g.Rate), Net: f(g.Net), VAT: f(g.VAT)})
+			d.VAT = append(d.VAT, emailVAT{Percent: money.Rate(g.Rate), Net: f(g.Net), VAT: f(g.VAT)})
 		}
 	}
 	return d

@@ -34,7 +34,7 @@ func (p *Pages) invoice(w http.ResponseWriter, r *http.Request) {
 	}
 	var lines []payLine
 	for _, l := range inv.Lines {
-		lines = append(lines, payLine{Description: l.Description, Quantity: l.Quantity, UnitPrice: f(l.UnitPrice), VAT: percent(l.VATRate), Gross: f(l.Gross)})
+		lines = append(lines, payLine{Description: l.Description, Quantity: l.Quantity, UnitPrice: f(l.UnitPrice), VAT: money.Rate(l.VATRate), Gross: f(l.Gross)})
 	}
 	status := map[billing.InvoiceStatus][2]string{
 		billing.InvoiceOpen: {"Obetald", "Unpaid"}, billing.InvoicePaid: {"Betald", "Paid"},

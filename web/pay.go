@@ -222,24 +222,17 @@ func (p *Pages) renderPay(w http.ResponseWriter, r *http.Request, status int, t 
 		v.Reserve = t.Link.CaptureMode == payments.CaptureReserve
 	}
 	for _, l := range lines {
-		v.Lines = append(v.Lines, payLine{Description: l.Description, Quantity: l.Quantity, UnitPrice: f(l.UnitPrice), VAT: percent(l.VATRate), Gross: f(l.Gross)})
+		v.Lines = append(v.Lines, payLine{Description: l.Description, Quantity: l.Quantity, UnitPrice: f(l.UnitPrice), VAT: money.Rate(l.VATRate), Gross: f(l.Gross)})
 	}
 	for _, g := range totals.ByRate {
 		if g.Rate > 0 {
-			v.VAT = append(v.VAT, payVAT{Percent: percent(g.Rate), Net: f(g.Net), VAT: f(g.VAT)})
+			v.VAT = append(v.VAT, payVAT{Percent: money.Rate(g.Rate), Net: f(g.Net), VAT: f(g.VAT)})
 		}
 	}
 	v.Net, v.Total = f(totals.Net), f(totals.Gross)
 	v.Heading = fmt.Sprintf(tr(lang, "pay.heading"), v.Brand.Name)
 	v.AskEmail = t.Link.Kind != orders.LinkOrder && (t.Order == nil || t.Order.CustomerEmail == nil) && t.Link.CustomerEmail == nil
 	p.render(w, r, status, "pay.html", map[string]any{"V": v, "Lang": lang, "Title": v.Title})
-}
-
-func percent(bp int) string {
-	if bp%100 == 0 {
-		return fmt.Sprint(bp / 100)
-	}
-	return strings.Replace(fmt.Sprintf("%.2f", float64(bp)/100), ".", ",", 1)
 }
 
 // payIDs derives the ids of a submission from the rendered form's nonces:

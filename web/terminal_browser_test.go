@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"kassa/auth"
-	"kassa/terminal/terminaltest"
+	"kassa/kassatest"
 )
 
 // chromium starts a headless Chromium for t and returns its root
@@ -46,11 +46,11 @@ func chromium(t *testing.T) context.Context {
 // so their cookies (session) are theirs alone.
 type staffTab struct {
 	ctx   context.Context
-	staff terminaltest.Staff
-	e     *terminaltest.Env
+	staff kassatest.Staff
+	e     *kassatest.Env
 }
 
-func openTab(t *testing.T, browser context.Context, e *terminaltest.Env, s terminaltest.Staff) *staffTab {
+func openTab(t *testing.T, browser context.Context, e *kassatest.Env, s kassatest.Staff) *staffTab {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
@@ -105,7 +105,7 @@ func (b *staffTab) screenshot(t *testing.T, name string) {
 		t.Logf("screenshot %s: %v", name, err)
 		return
 	}
-	p := terminaltest.ArtifactPath(t, name)
+	p := kassatest.ArtifactPath(t, name)
 	require.NoError(t, os.WriteFile(p, png, 0o644))
 	t.Logf("screenshot: %s", p)
 }
@@ -138,7 +138,7 @@ func (b *staffTab) charge(t *testing.T, amount, card string, reserve bool, field
 	}
 	steps = append(steps,
 		chromedp.SendKeys(chromedp.CSS("#cardNumber"), card),
-		chromedp.SendKeys(chromedp.CSS("#expiry"), terminaltest.Expiry()),
+		chromedp.SendKeys(chromedp.CSS("#expiry"), kassatest.Expiry()),
 		chromedp.SendKeys(chromedp.CSS("#cvc"), "123"),
 		chromedp.Click(chromedp.CSS("#charge-button")),
 		chromedp.WaitVisible(chromedp.CSS("#outcome, #error")),
@@ -177,7 +177,7 @@ func (b *staffTab) listed(t *testing.T) []string {
 // test-artifacts/.
 func TestTerminalInBrowser(t *testing.T) {
 	t.Parallel()
-	e := terminaltest.Start(t)
+	e := kassatest.Start(t)
 	browser := chromium(t)
 	anna := openTab(t, browser, e, e.AddStaff(t, "Anna Andersson", "anna@snickeri.test", auth.RoleSales))
 	bertil := openTab(t, browser, e, e.AddStaff(t, "Bertil Berg", "bertil@snickeri.test", auth.RoleAdmin))
@@ -277,14 +277,14 @@ func TestTerminalInBrowser(t *testing.T) {
 			got[n.Payment.ID+" "+n.Action] = n.Actor.Email
 		}
 		require.Equal(t, map[string]string{
-			terminaltest.PaymentGlobalID(annaApproved) + " payment.created":    "anna@snickeri.test",
-			terminaltest.PaymentGlobalID(annaDeclined) + " payment.created":    "anna@snickeri.test",
-			terminaltest.PaymentGlobalID(bertilReserved) + " payment.created":  "bertil@snickeri.test",
-			terminaltest.PaymentGlobalID(bertilReserved) + " payment.captured": "bertil@snickeri.test",
+			kassatest.PaymentGlobalID(annaApproved) + " payment.created":    "anna@snickeri.test",
+			kassatest.PaymentGlobalID(annaDeclined) + " payment.created":    "anna@snickeri.test",
+			kassatest.PaymentGlobalID(bertilReserved) + " payment.created":  "bertil@snickeri.test",
+			kassatest.PaymentGlobalID(bertilReserved) + " payment.captured": "bertil@snickeri.test",
 		}, got)
 	})
 
 	t.Run("NoCardInLogsOrDump", func(t *testing.T) {
-		e.ScanForCards(t, terminaltest.CardOK, terminaltest.CardDeclined, terminaltest.CardMastercard)
+		e.ScanForCards(t, kassatest.CardOK, kassatest.CardDeclined, kassatest.CardMastercard)
 	})
 }

@@ -14,19 +14,19 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"kassa/auth"
+	"kassa/kassatest"
 	"kassa/orders"
 	"kassa/payments"
-	"kassa/terminal/terminaltest"
 )
 
 // chargeForm fills the terminal's form as rendered in page.
 func chargeForm(t *testing.T, page, amount, card string, extra url.Values) url.Values {
 	t.Helper()
 	v := url.Values{
-		"csrf_token": {terminaltest.Field(t, page, "csrf_token")},
-		"form":       {terminaltest.Field(t, page, "form")},
+		"csrf_token": {kassatest.Field(t, page, "csrf_token")},
+		"form":       {kassatest.Field(t, page, "form")},
 		"amount":     {amount}, "currency": {"SEK"}, "captureMode": {"IMMEDIATE"},
-		"cardNumber": {card}, "expiry": {terminaltest.Expiry()}, "cvc": {"123"},
+		"cardNumber": {card}, "expiry": {kassatest.Expiry()}, "cvc": {"123"},
 	}
 	for k, vs := range extra {
 		v[k] = vs
@@ -36,7 +36,7 @@ func chargeForm(t *testing.T, page, amount, card string, extra url.Values) url.V
 
 var paymentPath = regexp.MustCompile(`^/terminal/payments/([0-9a-f-]{36})$`)
 
-func paymentIDOf(t *testing.T, p terminaltest.Page) uuid.UUID {
+func paymentIDOf(t *testing.T, p kassatest.Page) uuid.UUID {
 	t.Helper()
 	require.Equal(t, http.StatusSeeOther, p.Status, "%s", p.Body)
 	m := paymentPath.FindStringSubmatch(p.Location)
@@ -46,7 +46,7 @@ func paymentIDOf(t *testing.T, p terminaltest.Page) uuid.UUID {
 
 func TestTerminalPages(t *testing.T) {
 	t.Parallel()
-	e := terminaltest.Start(t)
+	e := kassatest.Start(t)
 	sales := e.AddStaff(t, "Sigge Säljare", "sigge@snickeri.test", auth.RoleSales)
 	admin := e.AddStaff(t, "Ada Admin", "ada@snickeri.test", auth.RoleAdmin)
 	_, err := e.Server.Terminal().SetLimit(context.Background(), &auth.Principal{MerchantID: e.Merchant.Merchant.ID, Kind: auth.CredentialAPIKey,
@@ -76,7 +76,7 @@ func TestTerminalPages(t *testing.T) {
 	})
 	t.Run("CSRFRequired", func(t *testing.T) {
 		page := asSales.Get(t, "/terminal").Body
-		form := chargeForm(t, page, "10", terminaltest.CardOK, nil)
+		form := chargeForm(t, page, "10", kassatest.CardOK, nil)
 		form.Set("csrf_token", strings.Repeat("x", 32))
 		require.Equal(t, http.StatusForbidden, asSales.Post(t, "/terminal", form).Status)
 		form.Del("csrf_token")
@@ -84,16 +84,16 @@ func TestTerminalPages(t *testing.T) {
 		require.Zero(t, e.Count(t, `SELECT count(*) FROM payments`))
 	})
 	t.Run("DoubleSubmitChargesOnce", func(t *testing.T) {
-		form := chargeForm(t, asSales.Get(t, "/terminal").Body, "123,45", terminaltest.CardOK, nil)
+		form := chargeForm(t, asSales.Get(t, "/terminal").Body, "123,45", kassatest.CardOK, nil)
 		var wg sync.WaitGroup
-		pages := make([]terminaltest.Page, 4)
+		pages := make([]kassatest.Page, 4)
 		for i := range 3 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				res, err := asSales.Client.PostForm(e.URL+"/terminal", form)
 				if err == nil {
-					pages[i] = terminaltest.Page{Status: res.StatusCode, Location: res.Header.Get("Location")}
+					pages[i] = kassatest.Page{Status: res.StatusCode, Location: res.Header.Get("Location")}
 					res.Body.Close()
 				}
 			}()
@@ -115,13 +115,13 @@ func TestTerminalPages(t *testing.T) {
 	})
 	t.Run("DeclinedKeepsTheFormButNotTheCard", func(t *testing.T) {
 		before := e.Count(t, `SELECT count(*) FROM payments`)
-		form := chargeForm(t, asSales.Get(t, "/terminal").Body, "77,50", terminaltest.CardDeclined, url.Values{"description": {"Mässan, monter 4"}})
+		form := chargeForm(t, asSales.Get(t, "/terminal").Body, "77,50", kassatest.CardDeclined, url.Values{"description": {"Mässan, monter 4"}})
 		p := asSales.Post(t, "/terminal", form)
 		require.Equal(t, http.StatusPaymentRequired, p.Status)
 		require.Contains(t, p.Body, "Declined: the card was declined")
-		require.Equal(t, "77,50", terminaltest.Field(t, p.Body, "amount"))
-		require.Equal(t, "Mässan, monter 4", terminaltest.Field(t, p.Body, "description"))
-		require.NotContains(t, p.Body, terminaltest.CardDeclined)
+		require.Equal(t, "77,50", kassatest.Field(t, p.Body, "amount"))
+		require.Equal(t, "Mässan, monter 4", kassatest.Field(t, p.Body, "description"))
+		require.NotContains(t, p.Body, kassatest.CardDeclined)
 		require.NotRegexp(t, `name="cardNumber"[^>]*value=`, p.Body)
 		require.NotRegexp(t, `name="cvc"[^>]*value=`, p.Body)
 		require.Equal(t, before+1, e.Count(t, `SELECT count(*) FROM payments`))
@@ -129,7 +129,7 @@ func TestTerminalPages(t *testing.T) {
 		// Resubmitting the same form, even with another card, is the same
 		// (declined) payment; the form shown after the decline is a new one.
 		again := form
-		again.Set("cardNumber", terminaltest.CardOK)
+		again.Set("cardNumber", kassatest.CardOK)
 		require.Equal(t, http.StatusPaymentRequired, asSales.Post(t, "/terminal", again).Status)
 		require.Equal(t, before+1, e.Count(t, `SELECT count(*) FROM payments`))
 		again.Set("amount", "70")
@@ -137,38 +137,38 @@ func TestTerminalPages(t *testing.T) {
 		require.Equal(t, http.StatusUnprocessableEntity, changed.Status)
 		require.Contains(t, changed.Body, "This form was already used for payment")
 		require.Equal(t, before+1, e.Count(t, `SELECT count(*) FROM payments`))
-		fresh := chargeForm(t, p.Body, "77,50", terminaltest.CardOK, nil)
+		fresh := chargeForm(t, p.Body, "77,50", kassatest.CardOK, nil)
 		require.NotEqual(t, form.Get("form"), fresh.Get("form"))
 		id := paymentIDOf(t, asSales.Post(t, "/terminal", fresh))
 		require.Equal(t, "CAPTURED", status(t, e, id))
 	})
 	t.Run("SalesAboveLimitRefused", func(t *testing.T) {
 		before := e.Count(t, `SELECT count(*) FROM payments`)
-		p := asSales.Post(t, "/terminal", chargeForm(t, asSales.Get(t, "/terminal").Body, "1 500", terminaltest.CardOK, nil))
+		p := asSales.Post(t, "/terminal", chargeForm(t, asSales.Get(t, "/terminal").Body, "1 500", kassatest.CardOK, nil))
 		require.Equal(t, http.StatusUnprocessableEntity, p.Status)
 		require.Contains(t, p.Body, "1\u00a0500,00\u00a0kr is above your limit of 1\u00a0000,00\u00a0kr per payment")
-		require.Equal(t, "1 500", terminaltest.Field(t, p.Body, "amount"))
+		require.Equal(t, "1 500", kassatest.Field(t, p.Body, "amount"))
 		require.Equal(t, before, e.Count(t, `SELECT count(*) FROM payments`))
 	})
 	t.Run("AmountsAreReadCarefully", func(t *testing.T) {
-		p := asSales.Post(t, "/terminal", chargeForm(t, asSales.Get(t, "/terminal").Body, "1.234", terminaltest.CardOK, nil))
+		p := asSales.Post(t, "/terminal", chargeForm(t, asSales.Get(t, "/terminal").Body, "1.234", kassatest.CardOK, nil))
 		require.Equal(t, http.StatusUnprocessableEntity, p.Status)
 		require.Contains(t, p.Body, "ambiguous")
-		id := paymentIDOf(t, asSales.Post(t, "/terminal", chargeForm(t, asSales.Get(t, "/terminal").Body, "1 000,00", terminaltest.CardOK, nil)))
+		id := paymentIDOf(t, asSales.Post(t, "/terminal", chargeForm(t, asSales.Get(t, "/terminal").Body, "1 000,00", kassatest.CardOK, nil)))
 		var amount int64
 		require.NoError(t, e.SQL.Get(&amount, `SELECT amount FROM payments WHERE id = $1`, id))
 		require.Equal(t, int64(100_000), amount)
 	})
 	var reserved uuid.UUID
 	t.Run("ReserveThenCaptureFromTheList", func(t *testing.T) {
-		reserved = paymentIDOf(t, asSales.Post(t, "/terminal", chargeForm(t, asSales.Get(t, "/terminal").Body, "450", terminaltest.CardMastercard,
+		reserved = paymentIDOf(t, asSales.Post(t, "/terminal", chargeForm(t, asSales.Get(t, "/terminal").Body, "450", kassatest.CardMastercard,
 			url.Values{"captureMode": {"RESERVE"}})))
 		require.Equal(t, "AUTHORIZED", status(t, e, reserved))
 		list := asSales.Get(t, "/terminal").Body
 		require.Contains(t, list, `action="/terminal/payments/`+reserved.String()+`/capture"`)
 		require.NotContains(t, list, `/void"`, "SALES get no void button")
 		p := asSales.Post(t, "/terminal/payments/"+reserved.String()+"/capture", url.Values{
-			"csrf_token": {terminaltest.Field(t, list, "csrf_token")}, "back": {"/terminal?view=mine"}})
+			"csrf_token": {kassatest.Field(t, list, "csrf_token")}, "back": {"/terminal?view=mine"}})
 		require.Equal(t, http.StatusSeeOther, p.Status, p.Body)
 		require.True(t, strings.HasPrefix(p.Location, "/terminal?"), p.Location)
 		require.Equal(t, "CAPTURED", status(t, e, reserved))
@@ -176,7 +176,7 @@ func TestTerminalPages(t *testing.T) {
 	})
 	t.Run("OnlyOwnersAndAdminsVoidAndRefund", func(t *testing.T) {
 		page := asSales.Get(t, "/terminal").Body
-		csrf := terminaltest.Field(t, page, "csrf_token")
+		csrf := kassatest.Field(t, page, "csrf_token")
 		for _, action := range []string{"refund", "void"} {
 			p := asSales.Post(t, "/terminal/payments/"+reserved.String()+"/"+action, url.Values{"csrf_token": {csrf}})
 			require.Equal(t, http.StatusForbidden, p.Status, action)
@@ -186,7 +186,7 @@ func TestTerminalPages(t *testing.T) {
 		admins := asAdmin.Get(t, "/terminal/payments/"+reserved.String()).Body
 		require.Contains(t, admins, `id="refund"`)
 		p := asAdmin.Post(t, "/terminal/payments/"+reserved.String()+"/refund", url.Values{
-			"csrf_token": {terminaltest.Field(t, admins, "csrf_token")}, "amount": {"100"}, "reason": {"Skadad vara"},
+			"csrf_token": {kassatest.Field(t, admins, "csrf_token")}, "amount": {"100"}, "reason": {"Skadad vara"},
 			"back": {"/terminal/payments/" + reserved.String()}})
 		require.Equal(t, http.StatusSeeOther, p.Status, p.Body)
 		require.Equal(t, "PARTIALLY_REFUNDED", status(t, e, reserved))
@@ -196,7 +196,7 @@ func TestTerminalPages(t *testing.T) {
 		require.Contains(t, detail, "Ada Admin", "the history names who refunded")
 	})
 	t.Run("SalesSeeOnlyTheirOwn", func(t *testing.T) {
-		adminsPayment := paymentIDOf(t, asAdmin.Post(t, "/terminal", chargeForm(t, asAdmin.Get(t, "/terminal").Body, "5000", terminaltest.CardOK, nil)))
+		adminsPayment := paymentIDOf(t, asAdmin.Post(t, "/terminal", chargeForm(t, asAdmin.Get(t, "/terminal").Body, "5000", kassatest.CardOK, nil)))
 		require.Equal(t, http.StatusNotFound, asSales.Get(t, "/terminal/payments/"+adminsPayment.String()).Status)
 		require.Equal(t, http.StatusNotFound, asSales.Get(t, "/terminal/payments/"+adminsPayment.String()+"/receipt").Status)
 		require.NotContains(t, asSales.Get(t, "/terminal?view=all").Body, adminsPayment.String())
@@ -217,10 +217,10 @@ func TestTerminalPages(t *testing.T) {
 		})
 		require.NoError(t, err)
 		page := asSales.Get(t, "/terminal").Body
-		p := asSales.Post(t, "/terminal", chargeForm(t, page, "800", terminaltest.CardOK, url.Values{"orderNumber": {"999"}}))
+		p := asSales.Post(t, "/terminal", chargeForm(t, page, "800", kassatest.CardOK, url.Values{"orderNumber": {"999"}}))
 		require.Equal(t, http.StatusUnprocessableEntity, p.Status)
 		require.Contains(t, p.Body, "There is no order number 999.")
-		id := paymentIDOf(t, asSales.Post(t, "/terminal", chargeForm(t, p.Body, "800", terminaltest.CardOK,
+		id := paymentIDOf(t, asSales.Post(t, "/terminal", chargeForm(t, p.Body, "800", kassatest.CardOK,
 			url.Values{"orderNumber": {strconv.FormatInt(o.Number, 10)}})))
 		var orderID uuid.UUID
 		require.NoError(t, e.SQL.Get(&orderID, `SELECT order_id FROM payments WHERE id = $1`, id))
@@ -236,17 +236,17 @@ func TestTerminalPages(t *testing.T) {
 		before := e.Count(t, `SELECT count(*) FROM payments`)
 		_, err := e.SQL.Exec(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1`, sales.ID)
 		require.NoError(t, err)
-		p := b.Post(t, "/terminal", chargeForm(t, page, "10", terminaltest.CardOK, nil))
+		p := b.Post(t, "/terminal", chargeForm(t, page, "10", kassatest.CardOK, nil))
 		require.Equal(t, http.StatusSeeOther, p.Status)
 		require.True(t, strings.HasPrefix(p.Location, "/login"), p.Location)
 		require.Equal(t, before, e.Count(t, `SELECT count(*) FROM payments`))
 	})
 	t.Run("NoCardInLogsOrDump", func(t *testing.T) {
-		e.ScanForCards(t, terminaltest.CardOK, terminaltest.CardDeclined, terminaltest.CardMastercard)
+		e.ScanForCards(t, kassatest.CardOK, kassatest.CardDeclined, kassatest.CardMastercard)
 	})
 }
 
-func status(t *testing.T, e *terminaltest.Env, id uuid.UUID) string {
+func status(t *testing.T, e *kassatest.Env, id uuid.UUID) string {
 	t.Helper()
 	var s string
 	require.NoError(t, e.SQL.Get(&s, `SELECT status FROM payments WHERE id = $1`, id))

@@ -9,7 +9,6 @@ import (
 
 	"kassa/fault"
 	"kassa/merchants"
-	"kassa/server"
 )
 
 func cmdMigrate(ctx context.Context, args []string) error {
@@ -32,15 +31,11 @@ func cmdMerchantsCreate(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return exitCode(2)
 	}
-	cfg, log, d, err := setup(ctx)
+	_, _, d, srv, err := newServer(ctx)
 	if err != nil {
 		return err
 	}
 	defer d.Close(ctx)
-	srv, err := server.New(cfg, d.DB, log)
-	if err != nil {
-		return err
-	}
 	c, err := srv.Merchants().Create(ctx, merchants.NewMerchant{Name: *name, OwnerEmail: *email, OwnerName: *ownerName, OwnerPassword: *password})
 	if f, ok := fault.As(err); ok {
 		return fmt.Errorf("%s (%s)", f.Message, f.Code)
@@ -62,15 +57,11 @@ func cmdResetPassword(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return exitCode(2)
 	}
-	cfg, log, d, err := setup(ctx)
+	_, _, d, srv, err := newServer(ctx)
 	if err != nil {
 		return err
 	}
 	defer d.Close(ctx)
-	srv, err := server.New(cfg, d.DB, log)
-	if err != nil {
-		return err
-	}
 	if err := srv.Auth().ResetPassword(ctx, *email, *password); err != nil {
 		if f, ok := fault.As(err); ok {
 			return fmt.Errorf("%s (%s)", f.Message, f.Code)

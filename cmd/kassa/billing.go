@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"time"
-
-	"kassa/server"
 )
 
 // cmdBillingRunOnce runs one billing sweep, as the cron runner inside
@@ -28,15 +26,11 @@ func cmdBillingRunOnce(ctx context.Context, args []string) error {
 		}
 		now = t
 	}
-	cfg, log, d, err := setup(ctx)
+	_, _, d, srv, err := newServer(ctx)
 	if err != nil {
 		return err
 	}
 	defer d.Close(ctx)
-	srv, err := server.New(cfg, d.DB, log)
-	if err != nil {
-		return err
-	}
 	r, err := srv.Billing().Sweep(ctx, now)
 	if err != nil {
 		return err

@@ -31,6 +31,21 @@ func setup(ctx context.Context) (server.Config, *slog.Logger, *database, error) 
 	return cfg, log, d, err
 }
 
+// newServer sets up the configuration, database and server for a CLI
+// command; close the database when done.
+func newServer(ctx context.Context) (server.Config, *slog.Logger, *database, *server.Server, error) {
+	cfg, log, d, err := setup(ctx)
+	if err != nil {
+		return cfg, log, nil, nil, err
+	}
+	srv, err := server.New(cfg, d.DB, log)
+	if err != nil {
+		d.Close(ctx)
+		return cfg, log, nil, nil, err
+	}
+	return cfg, log, d, srv, nil
+}
+
 func cmdServe(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	demo := fs.Bool("demo", false, "create a demo merchant if none exists and print how to use it")
@@ -38,15 +53,11 @@ func cmdServe(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return exitCode(2)
 	}
-	cfg, log, d, err := setup(ctx)
+	cfg, log, d, srv, err := newServer(ctx)
 	if err != nil {
 		return err
 	}
 	defer d.Close(ctx)
-	srv, err := server.New(cfg, d.DB, log)
-	if err != nil {
-		return err
-	}
 	ln, err := srv.Listen()
 	if err != nil {
 		return fmt.Errorf("listen on %s (set KASSA_ADDR to change it): %w", cfg.Addr, err)
