@@ -1,0 +1,159 @@
+package billing_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+type payloadErrors struct {
+	UserErrors []struct {
+		Field []string
+		Code  string
+	}
+}
+
+func TestLifecycle(t *testing.T) {
+	t.Parallel()
+	k := start(t)
+	begin := time.Now()
+	id, link := k.createSubscription(t, "life@example.se", map[string]any{"kind": "FIXED", "amount": 9900, "interval": "MONTHLY"}, &begin)
+	k.pay(t, link, "4242424242424242")
+	k.waitPaid(t, id, 1)
+
+	mutate := func(name, input string, vars map[string]any) payloadErrors {
+		var out map[string]payloadErrors
+		k.gql(t, `mutation($in: `+input+`!) { `+name+`(input: $in) { userErrors { field code } } }`, map[string]any{"in": vars}, &out)
+		return out[name]
+	}
+
+	t.Run("PlanChangeTakesEffectNextPeriod", func(t *testing.T) {
+		e := mutate("updateSubscriptionPlan", "UpdateSubscriptionPlanInput", map[string]any{"id": id,
+			"plan": map[string]any{"kind": "FIXED", "amount": 14900, "interval": "MONTHLY"}})
+		require.Empty(t, e.UserErrors)
+		var up struct {
+			UpcomingInvoice struct{ Gross struct{ Amount int64 } }
+		}
+		k.gql(t, `query($id: ID!) { upcomingInvoice(subscriptionId: $id) { gross { amount } } }`, map[string]any{"id": id}, &up)
+		require.Equal(t, int64(14900), up.UpcomingInvoice.Gross.Amount)
+		k.sweep(t, begin.AddDate(0, 1, 0).Add(time.Minute))
+		v := k.waitPaid(t, id, 2)
+		require.Equal(t, int64(14900), v.Node.Invoices.Edges[0].Node.Gross.Amount)
+		require.Equal(t, int64(9900), v.Node.Invoices.Edges[1].Node.Gross.Amount)
+	})
+
+	t.Run("ChangingTheIntervalIsRefused", func(t *testing.T) {
+		e := mutate("updateSubscriptionPlan", "UpdateSubscriptionPlanInput", map[string]any{"id": id,
+			"plan": map[string]any{"kind": "FIXED", "amount": 100, "interval": "YEARLY"}})
+		require.Equal(t, "INVALID_PLAN", e.UserErrors[0].Code)
+	})
+
+	t.Run("PausedPeriodsAreSkipped", func(t *testing.T) {
+		require.Empty(t, mutate("pauseSubscription", "PauseSubscriptionInput", map[string]any{"id": id}).UserErrors)
+		require.Equal(t, "INVALID_STATE", mutate("pauseSubscription", "PauseSubscriptionInput", map[string]any{"id": id}).UserErrors[0].Code)
+		k.sweep(t, begin.AddDate(0, 2, 0).Add(time.Minute))
+		require.Len(t, k.view(t, id).Node.Invoices.Edges, 2, "nothing is billed while paused")
+		require.Empty(t, mutate("resumeSubscription", "ResumeSubscriptionInput", map[string]any{"id": id}).UserErrors)
+		v := k.view(t, id)
+		require.Equal(t, "ACTIVE", v.Node.Status)
+		require.True(t, v.Node.NextBillingAt.After(time.Now()), "billing resumes from the next period, not with the missed ones")
+	})
+
+	t.Run("ManualChargeNeedsAnIdempotencyKey", func(t *testing.T) {
+		q := `mutation($in: ChargeSubscriptionInput!) { chargeSubscription(input: $in) { invoice { number gross { amount } } payment { id } userErrors { code } } }`
+		in := map[string]any{"in": map[string]any{"subscriptionId": id, "amount": 25000, "description": "Extra session"}}
+		var out struct {
+			ChargeSubscription struct {
+				Invoice    *struct{ Gross struct{ Amount int64 } }
+				UserErrors []struct{ Code string }
+			}
+		}
+		k.gql(t, q, in, &out)
+		require.Equal(t, "IDEMPOTENCY_KEY_REQUIRED", out.ChargeSubscription.UserErrors[0].Code)
+		before := k.scalar(t, `SELECT count(*) FROM invoices`)
+		k.gql(t, q, in, &out, "Idempotency-Key", "extra-1")
+		require.Empty(t, out.ChargeSubscription.UserErrors)
+		require.Equal(t, int64(25000), out.ChargeSubscription.Invoice.Gross.Amount)
+		k.gql(t, q, in, &out, "Idempotency-Key", "extra-1") // a retry replays, charges nothing more
+		require.Equal(t, before+1, k.scalar(t, `SELECT count(*) FROM invoices`))
+		require.Eventually(t, func() bool {
+			return k.scalar(t, `SELECT count(*) FROM invoices WHERE kind = 'MANUAL' AND status = 'PAID'`) == 1
+		},
+			10*time.Second, 50*time.Millisecond)
+		for _, bad := range []map[string]any{
+			{"subscriptionId": id, "amount": 0, "description": "x"},
+			{"subscriptionId": id, "amount": 100, "description": ""},
+			{"subscriptionId": "sub_00000000000000000000000000000000", "amount": 100, "description": "x"},
+		} {
+			k.gql(t, q, map[string]any{"in": bad}, &out, "Idempotency-Key", "bad-"+time.Now().String())
+			require.NotEmpty(t, out.ChargeSubscription.UserErrors, "%v", bad)
+		}
+		require.Equal(t, before+1, k.scalar(t, `SELECT count(*) FROM invoices`))
+	})
+
+	t.Run("InvoicePageShowsTheInvoice", func(t *testing.T) {
+		var token string
+		owner, err := sqlOpen(k.ownerURL)
+		require.NoError(t, err)
+		defer owner.Close()
+		require.NoError(t, owner.QueryRow(`SELECT token FROM invoices WHERE kind = 'MANUAL'`).Scan(&token))
+		resp, err := http.Get(k.url + "/invoices/" + token)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Contains(t, string(b), "Extra session")
+		require.Contains(t, string(b), "250,00")
+		resp, err = http.Get(k.url + "/invoices/" + strings.Repeat("x", 32))
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusNotFound, resp.StatusCode)
+	})
+
+	t.Run("CancelAtPeriodEndBillsNoMore", func(t *testing.T) {
+		require.Empty(t, mutate("cancelSubscription", "CancelSubscriptionInput", map[string]any{"id": id, "atPeriodEnd": true}).UserErrors)
+		before := len(k.view(t, id).Node.Invoices.Edges)
+		k.sweep(t, begin.AddDate(1, 0, 0))
+		v := k.view(t, id)
+		require.Equal(t, "CANCELLED", v.Node.Status)
+		require.Len(t, v.Node.Invoices.Edges, before)
+		require.Equal(t, "INVALID_STATE", mutate("cancelSubscription", "CancelSubscriptionInput", map[string]any{"id": id}).UserErrors[0].Code)
+	})
+}
+
+func TestCardAboutToExpireIsWarnedOnce(t *testing.T) {
+	t.Parallel()
+	k := start(t)
+	begin := time.Now()
+	id, link := k.createSubscription(t, "expiring@example.se", map[string]any{"kind": "FIXED", "amount": 9900, "interval": "MONTHLY"}, &begin)
+	k.pay(t, link, "4242424242424242")
+	k.waitPaid(t, id, 1)
+	owner, err := sqlOpen(k.ownerURL)
+	require.NoError(t, err)
+	defer owner.Close()
+	now := time.Now()
+	_, err = owner.Exec(`UPDATE subscriptions SET card_exp_month = $1, card_exp_year = $2`, int(now.Month()), now.Year())
+	require.NoError(t, err)
+	k.sweep(t, now)
+	k.sweep(t, now.Add(time.Hour))
+	require.Eventually(t, func() bool { return k.mails(t, "card_expiring", "expiring@example.se") == 1 }, 10*time.Second, 50*time.Millisecond)
+	time.Sleep(300 * time.Millisecond)
+	require.Equal(t, 1, k.mails(t, "card_expiring", "expiring@example.se"), "warned once per expiry")
+
+	// The link in the email stores a new card, which becomes the mandate.
+	var token string
+	require.NoError(t, owner.QueryRow(`SELECT l.token FROM payment_links l JOIN subscriptions s ON s.card_order_id = l.order_id`).Scan(&token))
+	k.pay(t, k.url+"/pay/"+token, "5555555555554444")
+	require.Eventually(t, func() bool {
+		v := k.view(t, id)
+		return v.Node.Mandate != nil && v.Node.Mandate.Card.Last4 == "4444"
+	}, 20*time.Second, 100*time.Millisecond)
+	// The card check was released, not charged.
+	require.Eventually(t, func() bool {
+		return k.scalar(t, `SELECT count(*) FROM simulator_payments WHERE last4 = '4444' AND status = 'VOIDED'`) == 1
+	}, 20*time.Second, 100*time.Millisecond)
+}
