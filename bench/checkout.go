@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"sync/atomic"
 )
@@ -21,6 +20,7 @@ func runCheckout(ctx context.Context, e *env, b Baseline) []Result {
 	rec := newRecorder()
 	st := &stepTimes{}
 	sql0, tx0 := allSQL.statements.Load(), allSQL.txs.Load()
+	e.takeTally()
 	times0 := scrapeServer(ctx, e)
 	elapsed := closedLoop(ctx, "checkout", e.opts.Duration, r.Concurrency, e.prog, rec, func(ctx context.Context, _, n int) (int, error) {
 		_, err := c.checkout(ctx, n, st)
@@ -32,9 +32,8 @@ func runCheckout(ctx context.Context, e *env, b Baseline) []Result {
 	if bd := breakdown(times0, scrapeServer(ctx, e), rec.ok.Load()); bd != "" {
 		r.Notes = append(r.Notes, "server, per flow (requests × mean latency): "+bd)
 	}
-	if flows := rec.ok.Load(); e.inProc && flows > 0 {
-		r.Notes = append(r.Notes, fmt.Sprintf("SQL per flow (server and its background work, polls included): %.0f statements in %.0f transactions",
-			float64(allSQL.statements.Load()-sql0)/float64(flows), float64(allSQL.txs.Load()-tx0)/float64(flows)))
+	if note := e.sqlNote(rec.ok.Load(), sql0, tx0); note != "" {
+		r.Notes = append(r.Notes, "SQL per flow: "+note)
 	}
 	return []Result{r}
 }

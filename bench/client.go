@@ -42,19 +42,30 @@ func userErr(op string, ue []userError) error {
 	return fmt.Errorf("%s: %s: %s", op, ue[0].Code, ue[0].Message)
 }
 
-// graphql posts a query to base (the client's own, or another listener
-// of the same server) and decodes its data into out.
-func (c *client) graphqlAt(ctx context.Context, base, query string, vars map[string]any, out any) error {
+var opName = regexp.MustCompile(`^\s*(?:query|mutation)\s+(\w+)`)
+
+// graphql posts a query and decodes its data into out.
+func (c *client) graphql(ctx context.Context, query string, vars map[string]any, out any) error {
+	op := "graphql"
+	if m := opName.FindStringSubmatch(query); m != nil {
+		op = m[1]
+	}
+	return c.graphqlOp(ctx, op, query, vars, out)
+}
+
+// graphqlOp is graphql with the operation named for the SQL tally.
+func (c *client) graphqlOp(ctx context.Context, op, query string, vars map[string]any, out any) error {
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/graphql", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/graphql", bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+c.key)
+	req.Header.Set(opHeader, op)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return err
@@ -81,10 +92,6 @@ func (c *client) graphqlAt(ctx context.Context, base, query string, vars map[str
 		return nil
 	}
 	return json.Unmarshal(r.Data, out)
-}
-
-func (c *client) graphql(ctx context.Context, query string, vars map[string]any, out any) error {
-	return c.graphqlAt(ctx, c.base, query, vars, out)
 }
 
 // mutationFields lists the schema's mutations (introspection), to tell
@@ -179,6 +186,7 @@ func (c *client) payByCard(ctx context.Context, token, card string, opened func(
 		return err
 	}
 	req.Header.Set("Accept-Language", "sv")
+	req.Header.Set(opHeader, "payment page (GET)")
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("payment page: %w", err)
@@ -208,6 +216,7 @@ func (c *client) payByCard(ctx context.Context, token, card string, opened func(
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", c.base)
+	req.Header.Set(opHeader, "pay (POST)")
 	for _, ck := range resp.Cookies() {
 		req.AddCookie(ck)
 	}

@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -48,8 +47,7 @@ type env struct {
 	pgVersion string
 	logPath   string
 
-	countMu sync.Mutex
-	counts  []*sqlCount // of requests through countURL, in the order they ended
+	tally *sqlTally // of the requests through countURL
 
 	closers []func()
 }
@@ -166,16 +164,15 @@ func (e *env) start(ctx context.Context) error {
 	e.base = cfg.PublicURL
 
 	// A second listener serves the same handler, counting the SQL each
-	// request runs (see sqlcount.go); the read scenario uses it.
+	// request runs (see sqlcount.go). The scenarios send their requests
+	// there; the server's own calls (to the simulator, its callbacks) use
+	// the first.
 	cln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: countingHandler(e.srv.Handler(), func(_ *http.Request, c *sqlCount) {
-		e.countMu.Lock()
-		e.counts = append(e.counts, c)
-		e.countMu.Unlock()
-	}), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	e.tally = newTally()
+	hs := &http.Server{Handler: countingHandler(e.srv.Handler(), e.tally), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	go func() { _ = hs.Serve(cln) }()
 	e.closers = append(e.closers, func() { _ = hs.Close() })
 	e.countURL = "http://" + cln.Addr().String()
@@ -259,17 +256,30 @@ func (e *env) merchant(ctx context.Context, scenario string) (*client, merchants
 	if err != nil {
 		return nil, c, fmt.Errorf("create merchant: %w", err)
 	}
-	return &client{http: e.http, base: e.base, key: c.Secret}, c, nil
+	base := e.base
+	if e.countURL != "" {
+		base = e.countURL
+	}
+	return &client{http: e.http, base: base, key: c.Secret}, c, nil
 }
 
-// takeCounts returns and forgets the SQL counts of the requests served
-// through countURL so far.
-func (e *env) takeCounts() []*sqlCount {
-	e.countMu.Lock()
-	defer e.countMu.Unlock()
-	c := e.counts
-	e.counts = nil
-	return c
+// takeTally returns the SQL tally of the bench's requests so far (in
+// process; nil otherwise) and starts a new one.
+func (e *env) takeTally() map[string]*opTally {
+	if e.tally == nil {
+		return nil
+	}
+	return e.tally.take()
+}
+
+// sqlNote describes the SQL per unit since the pools counted st0
+// statements and tx0 transactions and the tally was last taken ("" with
+// --target).
+func (e *env) sqlNote(units, st0, tx0 int64) string {
+	if !e.inProc {
+		return ""
+	}
+	return sqlPerUnit(e.takeTally(), units, allSQL.statements.Load()-st0, allSQL.txs.Load()-tx0)
 }
 
 // query runs one query on url and scans its single row into dest.

@@ -45,6 +45,10 @@ func scrapeServer(ctx context.Context, e *env) serverTimes {
 			key, idx = "graphql "+label(line, "operation"), 0
 		case strings.HasPrefix(line, "kassa_graphql_operation_duration_seconds_count{"):
 			key, idx = "graphql "+label(line, "operation"), 1
+		case strings.HasPrefix(line, "go_sql_wait_duration_seconds_total{"):
+			key, idx = "pool wait "+label(line, "db_name"), 0
+		case strings.HasPrefix(line, "go_sql_wait_count_total{"):
+			key, idx = "pool wait "+label(line, "db_name"), 1
 		default:
 			continue
 		}

@@ -86,10 +86,14 @@ func runRead(ctx context.Context, e *env, b Baseline) []Result {
 		}
 	}
 	rec := newRecorder()
+	times0 := scrapeServer(ctx, e)
 	elapsed := openLoop(ctx, "read", e.opts.Duration, readRate, 64, e.prog, rec, page)
 	r.finish(rec.summarize(elapsed), elapsed.Seconds(), b)
 	r.Notes = append(r.Notes, fmt.Sprintf("%d requests/s offered (open loop, latency from the scheduled time), %d orders per page with lines and payments",
 		readRate, readPageSize))
+	if bd := breakdown(times0, scrapeServer(ctx, e), rec.ok.Load()); bd != "" {
+		r.Notes = append(r.Notes, "server, per request (requests × mean latency): "+bd)
+	}
 
 	check, perSize, note, err := countQueries(ctx, e, c)
 	if err != nil {
@@ -149,26 +153,24 @@ func countInProcess(ctx context.Context, e *env, c *client) (Check, map[string]f
 	var medians []int64
 	for _, size := range sizes {
 		vars := map[string]any{"first": size}
-		e.takeCounts()
+		op := "OrdersPage first=" + strconv.Itoa(size)
 		start := time.Now()
 		for range countSamples {
-			if err := c.graphqlAt(ctx, e.countURL, ordersPageQuery, vars, nil); err != nil {
+			if err := c.graphqlOp(ctx, op, ordersPageQuery, vars, nil); err != nil {
 				return Check{}, nil, "", err
 			}
 		}
 		timings = append(timings, fmt.Sprintf("%.1f ms for %d", float64(time.Since(start).Microseconds())/1000/countSamples, size))
-		counts := e.takeCounts()
-		st := make([]int64, len(counts))
-		tx := make([]int64, len(counts))
-		for i, n := range counts {
-			st[i], tx[i] = n.statements.Load(), n.txs.Load()
+		t := e.tally.take()[op]
+		if t == nil || t.Requests == 0 {
+			return Check{}, nil, "", errors.New("no request was counted")
 		}
+		st := slices.Clone(t.PerRequest)
 		slices.Sort(st)
-		slices.Sort(tx)
 		med := st[len(st)/2]
 		medians = append(medians, med)
 		per[strconv.Itoa(size)] = float64(med)
-		d := fmt.Sprintf("page of %d: %d statements in %d transactions", size, med, tx[len(tx)/2])
+		d := fmt.Sprintf("page of %d: %d statements in %.0f transactions", size, med, float64(t.Txs)/float64(t.Requests))
 		if st[0] != st[len(st)-1] {
 			d += fmt.Sprintf(" (%d–%d)", st[0], st[len(st)-1])
 		}

@@ -241,3 +241,29 @@ func TestLabel(t *testing.T) {
 	require.Equal(t, "POST /pay/{token}", label(line, "route"))
 	require.Equal(t, "?", label(line, "operation"))
 }
+
+func TestSQLPerUnit(t *testing.T) {
+	t.Parallel()
+	ops := map[string]*opTally{
+		"CreateOrder": {Requests: 10, Statements: 60, Txs: 20},
+		"OrderStatus": {Requests: 25, Statements: 100, Txs: 50},
+	}
+	require.Equal(t, "50 statements in 12 transactions in all; OrderStatus 2.5× (4.0 statements, 2.0 tx); "+
+		"CreateOrder 1× (6.0 statements, 2.0 tx); server's own work (processor, callbacks, jobs) 34 statements in 5 tx",
+		sqlPerUnit(ops, 10, 500, 120))
+	require.Empty(t, sqlPerUnit(ops, 0, 500, 120))
+}
+
+func TestSQLTally(t *testing.T) {
+	t.Parallel()
+	tally := newTally()
+	for _, n := range []int64{6, 6, 8} {
+		c := &sqlCount{}
+		c.statements.Store(n)
+		c.txs.Store(3)
+		tally.add("OrdersPage", c)
+	}
+	ops := tally.take()
+	require.Equal(t, &opTally{Requests: 3, Statements: 20, Txs: 9, PerRequest: []int64{6, 6, 8}}, ops["OrdersPage"])
+	require.Empty(t, tally.take(), "take starts a new tally")
+}

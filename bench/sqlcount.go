@@ -1,9 +1,14 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"database/sql/driver"
+	"fmt"
 	"net/http"
+	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 )
 
@@ -23,14 +28,62 @@ func countFrom(ctx context.Context) *sqlCount {
 	return c
 }
 
-// countingHandler serves next with a fresh sqlCount per request and hands
-// the count to done when the request is answered.
-func countingHandler(next http.Handler, done func(r *http.Request, c *sqlCount)) http.Handler {
+// opHeader names a bench request's operation for the tally (the bench's
+// own requests only; the server ignores it).
+const opHeader = "X-Bench-Op"
+
+// sqlTally adds up, per operation, the SQL of the requests served through
+// the counting listener.
+type sqlTally struct {
+	mu  sync.Mutex
+	ops map[string]*opTally
+}
+
+type opTally struct {
+	Requests, Statements, Txs int64
+	// PerRequest holds each request's statements (the first 10,000).
+	PerRequest []int64
+}
+
+func newTally() *sqlTally { return &sqlTally{ops: map[string]*opTally{}} }
+
+func (t *sqlTally) add(op string, c *sqlCount) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	o := t.ops[op]
+	if o == nil {
+		o = &opTally{}
+		t.ops[op] = o
+	}
+	st := c.statements.Load()
+	o.Requests++
+	o.Statements += st
+	o.Txs += c.txs.Load()
+	if len(o.PerRequest) < 10_000 {
+		o.PerRequest = append(o.PerRequest, st)
+	}
+}
+
+// take returns the tally so far and starts a new one.
+func (t *sqlTally) take() map[string]*opTally {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	ops := t.ops
+	t.ops = map[string]*opTally{}
+	return ops
+}
+
+// countingHandler serves next with a fresh sqlCount per request and adds
+// it to the tally under the request's operation.
+func countingHandler(next http.Handler, t *sqlTally) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := &sqlCount{}
-		r = r.WithContext(context.WithValue(r.Context(), sqlCountKey{}, c))
-		next.ServeHTTP(w, r)
-		done(r, c)
+		op := r.Header.Get(opHeader)
+		if op == "" {
+			op = r.Method + " " + r.URL.Path
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sqlCountKey{}, c)))
+		t.add(op, c)
 	})
 }
 
@@ -200,4 +253,33 @@ func values(args []driver.NamedValue) ([]driver.Value, error) {
 		out[i] = a.Value
 	}
 	return out, nil
+}
+
+// sqlPerUnit describes a scenario's SQL per unit of work (a flow, a
+// payment, a request): each operation the bench sent (requests per unit ×
+// statements and transactions per request), then the rest, which the
+// server ran on its own account (its calls to the processor, the
+// callbacks, background jobs), from the pools' totals allSt and allTx.
+func sqlPerUnit(ops map[string]*opTally, units, allSt, allTx int64) string {
+	if units == 0 {
+		return ""
+	}
+	names := make([]string, 0, len(ops))
+	var st, tx int64
+	for name, o := range ops {
+		names = append(names, name)
+		st += o.Statements
+		tx += o.Txs
+	}
+	slices.SortFunc(names, func(a, b string) int { return cmp.Compare(ops[b].Statements, ops[a].Statements) })
+	u := float64(units)
+	parts := []string{fmt.Sprintf("%.0f statements in %.0f transactions in all", float64(allSt)/u, float64(allTx)/u)}
+	for _, name := range names {
+		o := ops[name]
+		parts = append(parts, fmt.Sprintf("%s %.2g× (%.1f statements, %.1f tx)", name, float64(o.Requests)/u,
+			float64(o.Statements)/float64(o.Requests), float64(o.Txs)/float64(o.Requests)))
+	}
+	parts = append(parts, fmt.Sprintf("server's own work (processor, callbacks, jobs) %.0f statements in %.0f tx",
+		float64(allSt-st)/u, float64(allTx-tx)/u))
+	return strings.Join(parts, "; ")
 }

@@ -22,6 +22,8 @@ func runTerminal(ctx context.Context, e *env, b Baseline) []Result {
 	}
 	expYear := time.Now().Year() + 3
 	rec := newRecorder()
+	st0, tx0 := allSQL.statements.Load(), allSQL.txs.Load()
+	e.takeTally()
 	times0 := scrapeServer(ctx, e)
 	elapsed := closedLoop(ctx, "terminal", e.opts.Duration, r.Concurrency, e.prog, rec, func(ctx context.Context, _, n int) (int, error) {
 		var out struct {
@@ -48,6 +50,9 @@ func runTerminal(ctx context.Context, e *env, b Baseline) []Result {
 	r.finish(rec.summarize(elapsed), elapsed.Seconds(), b)
 	if bd := breakdown(times0, scrapeServer(ctx, e), rec.ok.Load()); bd != "" {
 		r.Notes = append(r.Notes, "server, per payment (requests × mean latency): "+bd)
+	}
+	if note := e.sqlNote(rec.ok.Load(), st0, tx0); note != "" {
+		r.Notes = append(r.Notes, "SQL per payment: "+note)
 	}
 	return []Result{r}
 }

@@ -65,6 +65,9 @@ func runUsage(ctx context.Context, e *env, b Baseline) []Result {
 	run := uuid.NewString()[:8]
 
 	rec := newRecorder()
+	st0, tx0 := allSQL.statements.Load(), allSQL.txs.Load()
+	e.takeTally()
+	times0 := scrapeServer(ctx, e)
 	elapsed := closedLoop(ctx, "usage: reportUsage", e.opts.Duration, conc, e.prog, rec, func(ctx context.Context, w, n int) (int, error) {
 		var out struct {
 			ReportUsage struct {
@@ -84,6 +87,14 @@ func runUsage(ctx context.Context, e *env, b Baseline) []Result {
 		return 1, err
 	})
 	single.finish(rec.summarize(elapsed), elapsed.Seconds(), b)
+	times1 := scrapeServer(ctx, e)
+	if bd := breakdown(times0, times1, rec.ok.Load()); bd != "" {
+		single.Notes = append(single.Notes, "server, per request (requests × mean latency): "+bd)
+	}
+	if note := e.sqlNote(rec.ok.Load(), st0, tx0); note != "" {
+		single.Notes = append(single.Notes, "SQL per event: "+note)
+	}
+	st0, tx0 = allSQL.statements.Load(), allSQL.txs.Load()
 
 	rec = newRecorder()
 	elapsed = closedLoop(ctx, "usage: reportUsageBatch", e.opts.Duration, conc, e.prog, rec, func(ctx context.Context, w, n int) (int, error) {
@@ -95,6 +106,12 @@ func runUsage(ctx context.Context, e *env, b Baseline) []Result {
 		return accepted, err
 	})
 	batch.finish(rec.summarize(elapsed), elapsed.Seconds(), b)
+	if bd := breakdown(times1, scrapeServer(ctx, e), rec.ok.Load()); bd != "" {
+		batch.Notes = append(batch.Notes, "server, per request (requests × mean latency): "+bd)
+	}
+	if note := e.sqlNote(rec.ok.Load(), st0, tx0); note != "" {
+		batch.Notes = append(batch.Notes, "SQL per request of 1,000 events: "+note)
+	}
 	batch.Notes = append(batch.Notes, fmt.Sprintf("%d events per request, each event's result read back; latency is per request", usageBatchSize))
 	return []Result{single, batch}
 }
@@ -192,6 +209,7 @@ func (c *client) reportBatch(ctx context.Context, body []byte) (int, error) {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+c.key)
+	req.Header.Set(opHeader, "ReportUsageBatch")
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return 0, err

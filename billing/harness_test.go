@@ -1,107 +1,55 @@
 package billing_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
-	"kassa/db"
 	"kassa/db/dbtest"
-	"kassa/logging"
-	"kassa/merchants"
+	"kassa/kassatest"
 	"kassa/server"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-// kassa is a whole server for a test: HTTP, simulator, callbacks, River.
+// kassa is a whole server for a test (see kassatest), with this
+// package's helpers and short names for what they use.
 type kassa struct {
+	*kassatest.Env
 	srv        *server.Server
-	db         *db.DB
 	url        string
-	ownerURL   string
-	key        string
+	ownerURL   string // the superuser's
 	merchantID uuid.UUID
-	log        *syncBuffer
 }
 
 func start(t *testing.T) *kassa {
 	t.Helper()
-	d, ownerURL := dbtest.NewWithURL(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	ln.Close()
-	logBuf := &syncBuffer{}
-	cfg := server.Config{
-		Addr: addr, PublicURL: "http://" + addr, DataDir: t.TempDir(), Env: "development", APIKeyMode: "test",
-		MaxBody: 4 << 20, RateLimit: 10000, RateBurst: 10000, Complexity: 100000, MaxDepth: 15, SessionTTL: time.Hour,
-		Processor: "simulator", SimulatorSecret: "test-secret", MailFrom: "kassa@example.com",
-		BillingSchedule: "0 0 1 1 *", // the tests sweep by hand
-	}
-	srv, err := server.New(cfg, d, logging.New(logBuf, "info"))
-	require.NoError(t, err)
-	l, err := srv.Listen()
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = srv.Serve(ctx, l); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	c, err := srv.Merchants().Create(context.Background(), merchants.NewMerchant{Name: "Gym AB", OwnerEmail: "owner-" + uuid.NewString()[:8] + "@gym.example", OwnerPassword: "correct horse battery"})
-	require.NoError(t, err)
-	return &kassa{srv: srv, db: d, url: cfg.PublicURL, ownerURL: ownerURL, key: c.Secret, merchantID: c.Merchant.ID, log: logBuf}
+	e := kassatest.Start(t, kassatest.LogLevel("info"),
+		kassatest.SimulatorSecret("test-secret"), // also the runners' in TestExactlyOnceWithRunnersKilled
+		kassatest.BillingSchedule("0 0 1 1 *"),   // the tests sweep by hand
+		kassatest.RateLimit(10000, 10000),
+		kassatest.Configure(func(c *server.Config) {
+			c.MaxBody, c.Complexity, c.MaxDepth, c.MailFrom = 4<<20, 100000, 15, "kassa@example.com"
+		}),
+		kassatest.Merchant(kassatest.MerchantNamed("Gym AB")))
+	return &kassa{Env: e, srv: e.Server, url: e.URL, ownerURL: e.DBURL, merchantID: e.Merchant.Merchant.ID}
 }
 
 // gql runs a GraphQL request with the merchant's key and decodes data.
 func (k *kassa) gql(t *testing.T, query string, vars map[string]any, out any, header ...string) {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, k.url+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+k.key)
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	require.Equal(t, http.StatusOK, resp.StatusCode, string(b))
-	var env struct {
-		Data   json.RawMessage `json:"data"`
-		Errors []any           `json:"errors"`
-	}
-	require.NoError(t, json.Unmarshal(b, &env), string(b))
-	require.Empty(t, env.Errors, string(b))
-	if out != nil {
-		require.NoError(t, json.Unmarshal(env.Data, out), string(b))
-	}
+	k.Query(t, query, vars, out, header...)
 }
 
 var hidden = regexp.MustCompile(`name="(csrf_token|attempt|checkout)" value="([^"]*)"`)
@@ -139,17 +87,14 @@ func (k *kassa) pay(t *testing.T, link, card string) {
 // sweep runs the billing sweep as of now.
 func (k *kassa) sweep(t *testing.T, now time.Time) {
 	t.Helper()
-	_, err := k.srv.Billing().Sweep(context.Background(), now)
+	_, err := k.Server.Billing().Sweep(context.Background(), now)
 	require.NoError(t, err)
 }
 
 func (k *kassa) scalar(t *testing.T, query string, args ...any) int64 {
 	t.Helper()
-	owner, err := sqlOpen(k.ownerURL)
-	require.NoError(t, err)
-	defer owner.Close()
 	var n int64
-	require.NoError(t, owner.QueryRow(query, args...).Scan(&n))
+	require.NoError(t, k.SQL.QueryRow(query, args...).Scan(&n))
 	return n
 }
 
@@ -157,7 +102,7 @@ func (k *kassa) scalar(t *testing.T, query string, args ...any) int64 {
 // …) written to addr.
 func (k *kassa) mails(t *testing.T, kind, addr string) int {
 	t.Helper()
-	dir := k.srv.MailDir()
+	dir := k.Server.MailDir()
 	entries, _ := os.ReadDir(dir)
 	n := 0
 	for _, e := range entries {

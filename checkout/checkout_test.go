@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"kassa/checkout"
+	"kassa/kassatest"
 )
 
 const createCheckout = `mutation($input: CreateCheckoutInput!) {
@@ -84,7 +85,7 @@ func (e *env) createCheckout(t *testing.T, input map[string]any) (*checkoutView,
 			UserErrors []userError   `json:"userErrors"`
 		} `json:"createCheckout"`
 	}
-	e.graphql(t, createCheckout, map[string]any{"input": input}, &out)
+	e.Query(t, createCheckout, map[string]any{"input": input}, &out)
 	return out.CreateCheckout.Checkout, out.CreateCheckout.UserErrors
 }
 
@@ -96,7 +97,7 @@ func (e *env) checkout(t *testing.T, id string) checkoutView {
 			ID string `json:"id"`
 		} `json:"node"`
 	}
-	e.graphql(t, `query($id: ID!) { checkout(id: $id) { id url status successUrl cancelUrl expiresAt completedAt
+	e.Query(t, `query($id: ID!) { checkout(id: $id) { id url status successUrl cancelUrl expiresAt completedAt
 		order { id status captureMode reference totals { gross { amount } } lines { description quantity } payments { id status } }
 		paymentLink { kind status } }
 		node(id: $id) { id ... on Checkout { status } } }`, map[string]any{"id": id}, &out)
@@ -112,7 +113,7 @@ func TestCreateCheckout(t *testing.T) {
 	c, ue := e.createCheckout(t, cart("1001"))
 	require.Empty(t, ue)
 	require.True(t, strings.HasPrefix(c.ID, "chk_"), c.ID)
-	require.True(t, strings.HasPrefix(c.URL, e.url+"/pay/"), c.URL)
+	require.True(t, strings.HasPrefix(c.URL, e.URL+"/pay/"), c.URL)
 	require.Equal(t, "OPEN", c.Status)
 	require.Equal(t, "CHECKOUT", c.PaymentLink.Kind)
 	require.Equal(t, "1001", c.Order.Reference)
@@ -132,7 +133,7 @@ func TestCreateCheckout(t *testing.T) {
 			} `json:"checkout"`
 		} `json:"node"`
 	}
-	e.graphql(t, `query($id: ID!) { node(id: $id) { ... on Order { checkout { id } } } }`, map[string]any{"id": c.Order.ID}, &viaOrder)
+	e.Query(t, `query($id: ID!) { node(id: $id) { ... on Order { checkout { id } } } }`, map[string]any{"id": c.Order.ID}, &viaOrder)
 	require.Equal(t, c.ID, viaOrder.Node.Checkout.ID)
 
 	// The shopper's page shows both lines, the way back to the shop, and
@@ -151,7 +152,7 @@ func TestCreateCheckout(t *testing.T) {
 				UserErrors []userError  `json:"userErrors"`
 			} `json:"expireCheckout"`
 		}
-		e.graphql(t, `mutation($id: ID!) { expireCheckout(input: {checkoutId: $id}) { checkout { status order { status } paymentLink { status } } userErrors { code } } }`,
+		e.Query(t, `mutation($id: ID!) { expireCheckout(input: {checkoutId: $id}) { checkout { status order { status } paymentLink { status } } userErrors { code } } }`,
 			map[string]any{"id": c.ID}, &out)
 		require.Empty(t, out.ExpireCheckout.UserErrors)
 		require.Equal(t, "EXPIRED", out.ExpireCheckout.Checkout.Status)
@@ -194,14 +195,14 @@ func TestCreateCheckoutRefusesBadInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c, ue := e.createCheckout(t, tc.input)
 			require.Nil(t, c)
-			require.Equal(t, []string{tc.code}, codes(ue))
+			require.Equal(t, []string{tc.code}, kassatest.Codes(ue))
 			if tc.field != nil {
 				require.Equal(t, tc.field, ue[0].Field)
 			}
 		})
 	}
-	require.Zero(t, e.count(t, `SELECT count(*) FROM orders`), "no order was made")
-	require.Zero(t, e.count(t, `SELECT count(*) FROM checkouts`))
+	require.Zero(t, e.Count(t, `SELECT count(*) FROM orders`), "no order was made")
+	require.Zero(t, e.Count(t, `SELECT count(*) FROM checkouts`))
 }
 
 func TestReturnURLs(t *testing.T) {
@@ -254,7 +255,7 @@ func (e *env) brand(t *testing.T, input map[string]any) (*brandingView, []userEr
 			UserErrors []userError   `json:"userErrors"`
 		} `json:"updateBranding"`
 	}
-	e.graphql(t, updateBranding, map[string]any{"input": input}, &out)
+	e.Query(t, updateBranding, map[string]any{"input": input}, &out)
 	return out.UpdateBranding.Branding, out.UpdateBranding.UserErrors
 }
 
@@ -288,10 +289,10 @@ func TestBranding(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				b, ue := e.brand(t, tc.input)
 				require.Nil(t, b)
-				require.Equal(t, []string{tc.code}, codes(ue))
+				require.Equal(t, []string{tc.code}, kassatest.Codes(ue))
 			})
 		}
-		require.Zero(t, e.count(t, `SELECT count(*) FROM merchant_branding`), "nothing was stored")
+		require.Zero(t, e.Count(t, `SELECT count(*) FROM merchant_branding`), "nothing was stored")
 	})
 
 	t.Run("ShownOnThePaymentPage", func(t *testing.T) {
@@ -301,7 +302,7 @@ func TestBranding(t *testing.T) {
 		require.Equal(t, "Snickeriet", b.DisplayName)
 		require.Equal(t, "#0e7c3a", b.AccentColor)
 		require.NotNil(t, b.LogoURL)
-		require.True(t, strings.HasPrefix(*b.LogoURL, e.url+"/branding/logo/"), *b.LogoURL)
+		require.True(t, strings.HasPrefix(*b.LogoURL, e.URL+"/branding/logo/"), *b.LogoURL)
 
 		resp, err := http.Get(*b.LogoURL)
 		require.NoError(t, err)
@@ -317,7 +318,7 @@ func TestBranding(t *testing.T) {
 		require.Empty(t, ue)
 		p := newShopper(t).do(t, http.MethodGet, c.URL, nil)
 		require.Equal(t, http.StatusOK, p.status)
-		logoPath := strings.TrimPrefix(*b.LogoURL, e.url)
+		logoPath := strings.TrimPrefix(*b.LogoURL, e.URL)
 		require.Contains(t, p.body, `src="`+logoPath+`"`, "the logo comes from kassa itself")
 		require.Contains(t, p.body, `href="/branding/theme/0e7c3a.css"`)
 		require.Contains(t, p.body, "Betala till Snickeriet")
@@ -325,13 +326,13 @@ func TestBranding(t *testing.T) {
 		require.Contains(t, p.body, "46 8 123 456")
 		require.NotContains(t, p.body, "https://", "nothing on the page loads from elsewhere")
 
-		resp, err = http.Get(e.url + "/branding/theme/0e7c3a.css")
+		resp, err = http.Get(e.URL + "/branding/theme/0e7c3a.css")
 		require.NoError(t, err)
 		css, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		require.Equal(t, "text/css; charset=utf-8", resp.Header.Get("Content-Type"))
 		require.Contains(t, string(css), "--accent: #0e7c3a")
-		resp, err = http.Get(e.url + "/branding/theme/red;}body{x.css")
+		resp, err = http.Get(e.URL + "/branding/theme/red;}body{x.css")
 		require.NoError(t, err)
 		resp.Body.Close()
 		require.Equal(t, http.StatusNotFound, resp.StatusCode)
@@ -361,7 +362,7 @@ func TestCheckoutPaid(t *testing.T) {
 			UserErrors []userError `json:"userErrors"`
 		} `json:"createWebhookEndpoint"`
 	}
-	e.graphql(t, `mutation($url: String!) { createWebhookEndpoint(input: {url: $url, events: ["ORDER_PAID", "ORDER_RESERVED", "PAYMENT_CAPTURED",
+	e.Query(t, `mutation($url: String!) { createWebhookEndpoint(input: {url: $url, events: ["ORDER_PAID", "ORDER_RESERVED", "PAYMENT_CAPTURED",
 		"PAYMENT_REFUNDED", "PAYMENT_FAILED", "RESERVATION_EXPIRING"]}) { webhookEndpoint { id events } secret userErrors { code } } }`,
 		map[string]any{"url": rc.url}, &ep)
 	require.Empty(t, ep.CreateWebhookEndpoint.UserErrors)
@@ -420,8 +421,8 @@ func TestCheckoutPaid(t *testing.T) {
 	require.Contains(t, p.body, `id="back"`)
 
 	// The receipt carries the merchant's branding.
-	eventually(t, 20*time.Second, "the receipt email", func() bool {
-		files, _ := filepath.Glob(filepath.Join(e.dataDir, "mail", "*.eml"))
+	kassatest.Eventually(t, 20*time.Second, "the receipt email", func() bool {
+		files, _ := filepath.Glob(filepath.Join(e.DataDir, "mail", "*.eml"))
 		for _, f := range files {
 			b, _ := os.ReadFile(f)
 			s := string(b)
@@ -448,8 +449,8 @@ func TestCheckoutPaid(t *testing.T) {
 			} `json:"edges"`
 		} `json:"webhookDeliveries"`
 	}
-	eventually(t, 10*time.Second, "every delivery to succeed", func() bool {
-		e.graphql(t, `{ webhookDeliveries(first: 50) { edges { node { status attempts lastResponseCode event { id type } } } } }`, nil, &ds)
+	kassatest.Eventually(t, 10*time.Second, "every delivery to succeed", func() bool {
+		e.Query(t, `{ webhookDeliveries(first: 50) { edges { node { status attempts lastResponseCode event { id type } } } } }`, nil, &ds)
 		for _, ed := range ds.WebhookDeliveries.Edges {
 			if ed.Node.Status != "SUCCEEDED" {
 				return false
@@ -471,7 +472,7 @@ func TestCheckoutPaid(t *testing.T) {
 				UserErrors []userError `json:"userErrors"`
 			} `json:"refundPayment"`
 		}
-		e.graphql(t, `mutation($id: ID!) { refundPayment(input: {paymentId: $id, amount: 12500, reason: "knife returned"}) { userErrors { code } } }`,
+		e.Query(t, `mutation($id: ID!) { refundPayment(input: {paymentId: $id, amount: 12500, reason: "knife returned"}) { userErrors { code } } }`,
 			map[string]any{"id": captured.Data["id"]}, &out)
 		require.Empty(t, out.RefundPayment.UserErrors)
 		refunded := rc.wait(t, "payment.refunded", nil)
@@ -497,9 +498,9 @@ func TestCheckoutPaid(t *testing.T) {
 		// A day before the hold lapses, the shop is warned.
 		orderID, err := uuid.Parse(strings.TrimPrefix(c.Order.ID, "ord_"))
 		require.NoError(t, err)
-		_, err = e.sql.Exec(`UPDATE payments SET capture_before = now() + interval '2 hours' WHERE order_id = $1`, orderID)
+		_, err = e.SQL.Exec(`UPDATE payments SET capture_before = now() + interval '2 hours' WHERE order_id = $1`, orderID)
 		require.NoError(t, err)
-		n, err := e.srv.Payments().WarnExpiring(context.Background())
+		n, err := e.Server.Payments().WarnExpiring(context.Background())
 		require.NoError(t, err)
 		require.Equal(t, 1, n)
 		expiring := rc.wait(t, "reservation.expiring", nil)
@@ -513,7 +514,7 @@ func TestCheckoutPaid(t *testing.T) {
 				UserErrors []userError `json:"userErrors"`
 			} `json:"markOrderDelivered"`
 		}
-		e.graphql(t, `mutation($id: ID!) { markOrderDelivered(input: {orderId: $id}) { order { status } userErrors { code } } }`,
+		e.Query(t, `mutation($id: ID!) { markOrderDelivered(input: {orderId: $id}) { order { status } userErrors { code } } }`,
 			map[string]any{"id": c.Order.ID}, &out)
 		require.Empty(t, out.MarkOrderDelivered.UserErrors)
 		paid := rc.wait(t, "order.paid", func(d map[string]any) bool { return d["reference"] == "4002" })
@@ -558,14 +559,14 @@ func TestWebhookEndpointsRefuseBadInput(t *testing.T) {
 					UserErrors      []userError          `json:"userErrors"`
 				} `json:"createWebhookEndpoint"`
 			}
-			e.graphql(t, `mutation($url: String!, $events: [String!]!) { createWebhookEndpoint(input: {url: $url, events: $events}) {
+			e.Query(t, `mutation($url: String!, $events: [String!]!) { createWebhookEndpoint(input: {url: $url, events: $events}) {
 				webhookEndpoint { id } secret userErrors { field code } } }`, map[string]any{"url": tc.url, "events": tc.events}, &out)
 			require.Nil(t, out.CreateWebhookEndpoint.WebhookEndpoint)
 			require.Nil(t, out.CreateWebhookEndpoint.Secret)
-			require.Equal(t, []string{tc.code}, codes(out.CreateWebhookEndpoint.UserErrors))
+			require.Equal(t, []string{tc.code}, kassatest.Codes(out.CreateWebhookEndpoint.UserErrors))
 		})
 	}
-	require.Zero(t, e.count(t, `SELECT count(*) FROM webhook_endpoints`))
+	require.Zero(t, e.Count(t, `SELECT count(*) FROM webhook_endpoints`))
 
 	t.Run("ManageAnEndpoint", func(t *testing.T) {
 		// A public literal address passes the check (nothing is sent to it
@@ -578,7 +579,7 @@ func TestWebhookEndpointsRefuseBadInput(t *testing.T) {
 				Secret string `json:"secret"`
 			} `json:"createWebhookEndpoint"`
 		}
-		e.graphql(t, `mutation { createWebhookEndpoint(input: {url: "https://93.184.215.14/kassa", events: ["ORDER_PAID"]}) { webhookEndpoint { id } secret } }`, nil, &created)
+		e.Query(t, `mutation { createWebhookEndpoint(input: {url: "https://93.184.215.14/kassa", events: ["ORDER_PAID"]}) { webhookEndpoint { id } secret } }`, nil, &created)
 		id := created.CreateWebhookEndpoint.WebhookEndpoint.ID
 		require.True(t, strings.HasPrefix(id, "whe_"))
 		var rotated struct {
@@ -589,7 +590,7 @@ func TestWebhookEndpointsRefuseBadInput(t *testing.T) {
 				Secret string `json:"secret"`
 			} `json:"rotateWebhookSecret"`
 		}
-		e.graphql(t, `mutation($id: ID!) { rotateWebhookSecret(input: {webhookEndpointId: $id}) { webhookEndpoint { previousSecretExpiresAt } secret } }`,
+		e.Query(t, `mutation($id: ID!) { rotateWebhookSecret(input: {webhookEndpointId: $id}) { webhookEndpoint { previousSecretExpiresAt } secret } }`,
 			map[string]any{"id": id}, &rotated)
 		require.NotEqual(t, created.CreateWebhookEndpoint.Secret, rotated.RotateWebhookSecret.Secret)
 		require.NotNil(t, rotated.RotateWebhookSecret.WebhookEndpoint.PreviousSecretExpiresAt)
@@ -609,7 +610,7 @@ func TestWebhookEndpointsRefuseBadInput(t *testing.T) {
 				Name string `json:"name"`
 			} `json:"webhookEventTypes"`
 		}
-		e.graphql(t, `{ webhookEndpoints { edges { node { id url status events } } } webhookEventTypes { type name } }`, nil, &list)
+		e.Query(t, `{ webhookEndpoints { edges { node { id url status events } } } webhookEventTypes { type name } }`, nil, &list)
 		require.Len(t, list.WebhookEndpoints.Edges, 1)
 		require.Equal(t, "ENABLED", list.WebhookEndpoints.Edges[0].Node.Status)
 		require.GreaterOrEqual(t, len(list.WebhookEventTypes), 6)
@@ -618,8 +619,8 @@ func TestWebhookEndpointsRefuseBadInput(t *testing.T) {
 				DeletedWebhookEndpointID string `json:"deletedWebhookEndpointId"`
 			} `json:"deleteWebhookEndpoint"`
 		}
-		e.graphql(t, `mutation($id: ID!) { deleteWebhookEndpoint(input: {webhookEndpointId: $id}) { deletedWebhookEndpointId } }`, map[string]any{"id": id}, &deleted)
+		e.Query(t, `mutation($id: ID!) { deleteWebhookEndpoint(input: {webhookEndpointId: $id}) { deletedWebhookEndpointId } }`, map[string]any{"id": id}, &deleted)
 		require.Equal(t, id, deleted.DeleteWebhookEndpoint.DeletedWebhookEndpointID)
-		require.Zero(t, e.count(t, `SELECT count(*) FROM webhook_endpoints`))
+		require.Zero(t, e.Count(t, `SELECT count(*) FROM webhook_endpoints`))
 	})
 }

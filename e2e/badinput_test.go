@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"kassa/kassatest"
 )
 
 // counts are the rows a bad request must not change.
@@ -19,7 +21,7 @@ type counts struct {
 func (e *env) counts(t *testing.T) counts {
 	t.Helper()
 	var c counts
-	require.NoError(t, e.sql.QueryRow(`SELECT
+	require.NoError(t, e.SQL.QueryRow(`SELECT
 		(SELECT count(*) FROM orders), (SELECT count(*) FROM order_lines), (SELECT count(*) FROM order_confirmations),
 		(SELECT count(*) FROM payment_links), (SELECT count(*) FROM payments),
 		(SELECT count(*) FROM river_job WHERE kind = 'mailer.send'),
@@ -37,7 +39,7 @@ func (e *env) deactivateLink(t *testing.T, id string) (*linkView, []userError) {
 			UserErrors  []userError `json:"userErrors"`
 		} `json:"deactivatePaymentLink"`
 	}
-	e.graphql(t, `mutation($input: DeactivatePaymentLinkInput!) { deactivatePaymentLink(input: $input) {
+	e.Query(t, `mutation($input: DeactivatePaymentLinkInput!) { deactivatePaymentLink(input: $input) {
 		paymentLink { id url status views attempts } userErrors { field message code } } }`,
 		map[string]any{"input": map[string]any{"paymentLinkId": id}}, &out)
 	return out.D.PaymentLink, out.D.UserErrors
@@ -120,7 +122,7 @@ func TestBadInput(t *testing.T) {
 			before := e.counts(t)
 			o, errs := e.createOrder(t, tc.input())
 			require.Nil(t, o)
-			require.Equal(t, []string{tc.code}, codes(errs), "userErrors: %+v", errs)
+			require.Equal(t, []string{tc.code}, kassatest.Codes(errs), "userErrors: %+v", errs)
 			require.NotEmpty(t, errs[0].Message)
 			require.Equal(t, before, e.counts(t), "a refused order changed something")
 		})
@@ -173,7 +175,7 @@ func TestBadInput(t *testing.T) {
 		// An expiry in the past is refused.
 		before := e.counts(t)
 		_, errs = e.sendConfirmation(t, map[string]any{"orderId": o.ID, "expiresAt": time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)})
-		require.Equal(t, []string{"INVALID_EXPIRY"}, codes(errs))
+		require.Equal(t, []string{"INVALID_EXPIRY"}, kassatest.Codes(errs))
 		require.Equal(t, before, e.counts(t))
 	})
 
@@ -201,22 +203,22 @@ func TestBadInput(t *testing.T) {
 	})
 
 	t.Run("UnknownLink", func(t *testing.T) {
-		p := newCustomer(t).get(t, e.url+"/pay/"+strings.Repeat("A", 32))
+		p := newCustomer(t).get(t, e.URL+"/pay/"+strings.Repeat("A", 32))
 		require.Equal(t, http.StatusNotFound, p.status)
 	})
 
 	t.Run("AnotherMerchantsOrder", func(t *testing.T) {
-		_, otherKey := e.newMerchant(t, "Annan Butik AB")
+		_, otherKey := e.NewMerchant(t, "Annan Butik AB")
 		email := customerEmail("other")
 		theirs, errs := e.createOrderKey(t, otherKey, orderInput("Bo Ek", email, ok()))
 		require.Empty(t, errs)
 		before := e.counts(t)
 
 		_, errs = e.sendConfirmation(t, map[string]any{"orderId": theirs.ID})
-		require.Equal(t, []string{"NOT_FOUND"}, codes(errs))
+		require.Equal(t, []string{"NOT_FOUND"}, kassatest.Codes(errs))
 		_, errs = e.markDelivered(t, theirs.ID, nil)
-		require.Equal(t, []string{"NOT_FOUND"}, codes(errs))
-		require.Nil(t, e.orderKey(t, e.key, theirs.ID), "another merchant's order is not found")
+		require.Equal(t, []string{"NOT_FOUND"}, kassatest.Codes(errs))
+		require.Nil(t, e.orderKey(t, e.APIKey, theirs.ID), "another merchant's order is not found")
 
 		require.Equal(t, before, e.counts(t))
 		still := e.orderKey(t, otherKey, theirs.ID)

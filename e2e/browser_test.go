@@ -10,6 +10,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
+
+	"kassa/kassatest"
 )
 
 // chromiumPath finds Debian's Chromium. Its absence fails the test rather
@@ -64,7 +66,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	require.NoError(t, err)
-	path := artifactPath(t, name+".png")
+	path := kassatest.ArtifactPath(t, name+".png")
 	require.NoError(t, os.WriteFile(path, png, 0o644))
 	t.Logf("screenshot: %s", path)
 }
@@ -118,7 +120,7 @@ func TestThreeDSecureInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("code")),
 	), "3-D Secure page")
 	loc := location(t, ctx)
-	require.True(t, strings.HasPrefix(loc, e.url+"/simulator/3ds/"), "after submitting the browser is at %s", loc)
+	require.True(t, strings.HasPrefix(loc, e.URL+"/simulator/3ds/"), "after submitting the browser is at %s", loc)
 	require.Equal(t, "25299.00 SEK", text(t, ctx, "amount"))
 	screenshot(t, ctx, "2-3ds-challenge")
 	require.Equal(t, "REQUIRES_ACTION", e.order(t, o.ID).Payments[0].Status)

@@ -10,6 +10,8 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/stretchr/testify/require"
+
+	"kassa/kassatest"
 )
 
 // wsMessage is a message of the graphql-transport-ws protocol.
@@ -36,7 +38,7 @@ type subscription struct {
 // server's answer to the init.
 func dialGraphQL(t *testing.T, ctx context.Context, e *env, authorization string) (*websocket.Conn, wsMessage) {
 	t.Helper()
-	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.url, "http")+"/graphql",
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.URL, "http")+"/graphql",
 		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = conn.CloseNow() })
@@ -94,7 +96,7 @@ func subscribe(t *testing.T, ctx context.Context, e *env, key, orderID string) *
 					Data struct {
 						OrderUpdated orderUpdate `json:"orderUpdated"`
 					} `json:"data"`
-					Errors []gqlError `json:"errors"`
+					Errors []kassatest.GraphQLError `json:"errors"`
 				}
 				if json.Unmarshal(m.Payload, &p) != nil || len(p.Errors) > 0 {
 					s.errs <- "next: " + string(m.Payload)
@@ -158,10 +160,10 @@ func TestLiveOrderUpdates(t *testing.T) {
 
 	email := customerEmail("live")
 	o := e.mustCreateOrder(t, twoLineOrder(email))
-	sub := subscribe(t, ctx, e, e.key, o.ID)
+	sub := subscribe(t, ctx, e, e.APIKey, o.ID)
 
 	// Another merchant's dashboard, subscribed to all of its own orders.
-	_, otherKey := e.newMerchant(t, "Annan Butik AB")
+	_, otherKey := e.NewMerchant(t, "Annan Butik AB")
 	other := subscribe(t, ctx, e, otherKey, "")
 
 	// The subscription starts asynchronously: touch the order until an
@@ -173,7 +175,7 @@ func TestLiveOrderUpdates(t *testing.T) {
 				UserErrors []userError `json:"userErrors"`
 			} `json:"updateOrder"`
 		}
-		e.graphql(t, `mutation($input: UpdateOrderInput!) { updateOrder(input: $input) { userErrors { code } } }`,
+		e.Query(t, `mutation($input: UpdateOrderInput!) { updateOrder(input: $input) { userErrors { code } } }`,
 			map[string]any{"input": map[string]any{"orderId": o.ID, "reference": fmt.Sprintf("PO-%d", i)}}, &out)
 		require.Empty(t, out.U.UserErrors)
 		if u, ok := sub.next(t, 500*time.Millisecond); ok {

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"kassa/kassatest"
 )
 
 // mailpitModule is the tool pinned in tools/go.mod.
@@ -37,7 +39,7 @@ func mailpitBinary(t *testing.T) string {
 	t.Helper()
 	mailpitBuild.once.Do(func() {
 		cmd := exec.Command("go", "tool", "-n", mailpitModule)
-		cmd.Dir = filepath.Join(repoRoot(t), "tools")
+		cmd.Dir = filepath.Join(kassatest.RepoRoot(t), "tools")
 		cmd.Env = append(os.Environ(), "GOWORK=off")
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
@@ -63,7 +65,7 @@ func mailpitBinary(t *testing.T) string {
 type mailpit struct {
 	bin, dir           string
 	smtpAddr, httpAddr string
-	out                *syncBuffer
+	out                *kassatest.Logs
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -73,18 +75,18 @@ type mailpit struct {
 // startMailpit starts a mailpit for this test, stopped when it ends.
 func startMailpit(t *testing.T) *mailpit {
 	t.Helper()
-	m := &mailpit{bin: mailpitBinary(t), dir: t.TempDir(), out: &syncBuffer{}}
+	m := &mailpit{bin: mailpitBinary(t), dir: t.TempDir(), out: &kassatest.Logs{}}
 	t.Cleanup(func() {
 		m.stop(t)
 		if t.Failed() {
-			t.Logf("mailpit output:\n%s", tail(m.out.String(), 40))
+			t.Logf("mailpit output:\n%s", kassatest.Tail(m.out.String(), 40))
 		}
 	})
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		// Free ports are found by asking the kernel for one and closing
 		// it; another process may take it meanwhile, so try again then.
-		m.smtpAddr, m.httpAddr = freeAddr(t), freeAddr(t)
+		m.smtpAddr, m.httpAddr = kassatest.FreeAddr(t), kassatest.FreeAddr(t)
 		if err = m.tryStart(); err == nil {
 			return m
 		}
@@ -92,15 +94,6 @@ func startMailpit(t *testing.T) *mailpit {
 	}
 	require.NoError(t, err, "start mailpit")
 	return m
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
 }
 
 // start starts mailpit again after stop, on the same ports and storage.
@@ -136,14 +129,14 @@ func (m *mailpit) tryStart() error {
 		select {
 		case <-exited:
 			m.cmd = nil
-			return fmt.Errorf("mailpit exited at start:\n%s", tail(m.out.String(), 20))
+			return fmt.Errorf("mailpit exited at start:\n%s", kassatest.Tail(m.out.String(), 20))
 		default:
 		}
 		if m.ready() {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("mailpit not ready after 30 s:\n%s", tail(m.out.String(), 20))
+			return fmt.Errorf("mailpit not ready after 30 s:\n%s", kassatest.Tail(m.out.String(), 20))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -23,15 +23,15 @@ func TestSMTPOutage(t *testing.T) {
 		email := customerEmail(fmt.Sprintf("outage%03d", i))
 		o := e.mustCreateOrder(t, orderInput(fmt.Sprintf("Kund %d", i), email, line("Konsulttimme", int64(i+1), 1_250_00, 2500)))
 		e.mustSend(t, o.ID)
-		subjects[fmt.Sprintf("Orderbekräftelse %d från %s", o.Number, e.name)] = email
+		subjects[fmt.Sprintf("Orderbekräftelse %d från %s", o.Number, e.Merchant.Merchant.Name)] = email
 	}
 	require.Len(t, subjects, n)
 
 	// Every email was tried and failed: the outage is real.
 	eventually(t, 60*time.Second, "every email to fail at least once", func() bool {
-		return e.count(t, `SELECT count(*) FROM river_job WHERE kind = 'mailer.send' AND cardinality(errors) > 0`) == n
+		return e.Count(t, `SELECT count(*) FROM river_job WHERE kind = 'mailer.send' AND cardinality(errors) > 0`) == n
 	})
-	require.Zero(t, e.count(t, `SELECT count(*) FROM river_job WHERE kind = 'mailer.send' AND state = 'completed'`))
+	require.Zero(t, e.Count(t, `SELECT count(*) FROM river_job WHERE kind = 'mailer.send' AND state = 'completed'`))
 
 	mp.start(t)
 	eventually(t, 90*time.Second, fmt.Sprintf("%d confirmations in mailpit", n), func() bool {

@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	kmoney "kassa/money"
+
+	"kassa/kassatest"
 )
 
 func sek(amount int64) string {
@@ -83,12 +85,12 @@ func TestPaymentLinkEndToEnd(t *testing.T) {
 	require.Equal(t, "CONFIRMATION_SENT", e.order(t, o.ID).Status)
 
 	// The confirmation, as the customer receives it.
-	subject := fmt.Sprintf("Orderbekräftelse %d från %s", o.Number, e.name)
+	subject := fmt.Sprintf("Orderbekräftelse %d från %s", o.Number, e.Merchant.Merchant.Name)
 	got := e.mail.waitTo(t, email, "Orderbekräftelse", 1)
 	require.Len(t, got, 1)
 	msg := e.mail.message(t, got[0].ID)
 	require.Equal(t, subject, msg.Subject)
-	require.Equal(t, e.name, msg.From.Name, "the sender name is the merchant's")
+	require.Equal(t, e.Merchant.Merchant.Name, msg.From.Name, "the sender name is the merchant's")
 	require.Equal(t, mailFrom, msg.From.Address)
 	require.Len(t, msg.To, 1)
 	require.Equal(t, "Anna Andersson", msg.To[0].Name)
@@ -109,7 +111,7 @@ func TestPaymentLinkEndToEnd(t *testing.T) {
 	f, pg := c.open(t, payLinkRe.FindString(msg.Text))
 	require.Contains(t, pg.body, "Ekbord, massivt")
 	require.Contains(t, pg.body, sek(twoLineGross))
-	require.Contains(t, pg.body, e.name)
+	require.Contains(t, pg.body, e.Merchant.Merchant.Name)
 	statusURL := statusURLOf(t, link.URL, c.submit(t, f, cardOK))
 	done := c.waitDone(t, statusURL)
 	require.Contains(t, done.body, sek(twoLineGross))
@@ -134,8 +136,8 @@ func TestPaymentLinkEndToEnd(t *testing.T) {
 	receipts = e.mail.to(t, email, "Kvitto")
 	require.Len(t, receipts, 1)
 	r := e.mail.message(t, receipts[0].ID)
-	require.Equal(t, fmt.Sprintf("Kvitto för order %d från %s", o.Number, e.name), r.Subject)
-	require.Equal(t, e.name, r.From.Name)
+	require.Equal(t, fmt.Sprintf("Kvitto för order %d från %s", o.Number, e.Merchant.Merchant.Name), r.Subject)
+	require.Equal(t, e.Merchant.Merchant.Name, r.From.Name)
 	require.Contains(t, r.Text, sek(twoLineGross))
 	require.Contains(t, r.Text, "4242")
 	require.Len(t, e.mail.to(t, email, ""), 2, "the customer got the confirmation and the receipt, nothing else")
@@ -185,7 +187,7 @@ func TestReserveOrderCapturedOnDelivery(t *testing.T) {
 
 		// Delivered again: nothing left to capture.
 		_, errs = e.markDelivered(t, o.ID, nil)
-		require.Equal(t, []string{"ORDER_NOT_RESERVED"}, codes(errs))
+		require.Equal(t, []string{"ORDER_NOT_RESERVED"}, kassatest.Codes(errs))
 
 		// One receipt (at the reservation), not another at capture.
 		e.mail.waitTo(t, email, "Kvitto", 1)
@@ -241,16 +243,16 @@ func TestDuplicateOutOfOrderCallbacks(t *testing.T) {
 
 	// Wait until the simulator delivered every copy of every callback.
 	var ref string
-	require.NoError(t, e.sql.Get(&ref, `SELECT processor_ref FROM payments WHERE order_id = (SELECT id FROM orders WHERE number = $1)`, o.Number))
+	require.NoError(t, e.SQL.Get(&ref, `SELECT processor_ref FROM payments WHERE order_id = (SELECT id FROM orders WHERE number = $1)`, o.Number))
 	eventually(t, 30*time.Second, "every callback copy to be delivered", func() bool {
-		return e.count(t, `SELECT count(*) FROM simulator_callbacks WHERE ref = $1 AND delivered_at IS NULL`, ref) == 0
+		return e.Count(t, `SELECT count(*) FROM simulator_callbacks WHERE ref = $1 AND delivered_at IS NULL`, ref) == 0
 	})
-	require.Positive(t, e.count(t, `SELECT count(*) FROM simulator_callbacks WHERE ref = $1 AND copy = 2`, ref),
+	require.Positive(t, e.Count(t, `SELECT count(*) FROM simulator_callbacks WHERE ref = $1 AND copy = 2`, ref),
 		"the simulator sent no duplicate callbacks")
 	e.waitJobsIdle(t)
 
 	// Each processor event was applied once.
-	require.Zero(t, e.count(t, `SELECT count(*) FROM (SELECT processor_event_id FROM payment_events
+	require.Zero(t, e.Count(t, `SELECT count(*) FROM (SELECT processor_event_id FROM payment_events
 		WHERE processor_event_id IS NOT NULL GROUP BY processor_event_id HAVING count(*) > 1) d`))
 	// The payment's history enters CAPTURED once.
 	final := e.order(t, o.ID)

@@ -13,7 +13,6 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 
 	"kassa/db"
 	"kassa/db/dbtest"
+	"kassa/kassatest"
 	"kassa/logging"
 	"kassa/merchants"
 	"kassa/server"
@@ -41,22 +41,7 @@ func TestMain(m *testing.M) {
 
 // syncBuffer collects the server's log lines; handlers write from many
 // goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type syncBuffer struct{ kassatest.Logs }
 
 // lines returns every log line, each of which must be a JSON object.
 func (b *syncBuffer) lines(t *testing.T) []map[string]any {

@@ -12,10 +12,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"kassa/auth"
+	"kassa/kassatest"
 	"kassa/merchants"
 	"kassa/orders"
 	"kassa/payments"
-	"kassa/terminal/terminaltest"
 )
 
 const createPayment = `mutation($input: CreateTerminalPaymentInput!) { createTerminalPayment(input: $input) {
@@ -47,8 +47,8 @@ type gqlPayment struct {
 
 type createResult struct {
 	CreateTerminalPayment struct {
-		Payment    *gqlPayment              `json:"payment"`
-		UserErrors []terminaltest.UserError `json:"userErrors"`
+		Payment    *gqlPayment           `json:"payment"`
+		UserErrors []kassatest.UserError `json:"userErrors"`
 	} `json:"createTerminalPayment"`
 }
 
@@ -66,7 +66,7 @@ func paymentInput(amount int64, number string, extra map[string]any) map[string]
 
 func orderGlobalID(id uuid.UUID) string { return "ord_" + strings.ReplaceAll(id.String(), "-", "") }
 
-func newOrder(t *testing.T, e *terminaltest.Env, merchantID uuid.UUID, currency string, total int64) orders.Order {
+func newOrder(t *testing.T, e *kassatest.Env, merchantID uuid.UUID, currency string, total int64) orders.Order {
 	t.Helper()
 	o, err := e.Server.Orders().Create(context.Background(), merchantID, payments.Actor{}, "", orders.NewOrder{
 		Customer: orders.Customer{Name: "Kund Karlsson", Email: "kund@example.com"}, Currency: currency,
@@ -78,7 +78,7 @@ func newOrder(t *testing.T, e *terminaltest.Env, merchantID uuid.UUID, currency 
 
 func TestCreateTerminalPaymentRefusesBadInput(t *testing.T) {
 	t.Parallel()
-	e := terminaltest.Start(t)
+	e := kassatest.Start(t)
 	other, err := e.Server.Merchants().Create(context.Background(), merchants.NewMerchant{
 		Name: "Other AB", OwnerEmail: "owner@other.test", OwnerPassword: "other-owner-password"})
 	require.NoError(t, err)
@@ -92,27 +92,27 @@ func TestCreateTerminalPaymentRefusesBadInput(t *testing.T) {
 		code  string
 		field []string
 	}{
-		{"ZeroAmount", paymentInput(0, terminaltest.CardOK, nil), "INVALID_AMOUNT", []string{"input", "amount"}},
-		{"NegativeAmount", paymentInput(-100, terminaltest.CardOK, nil), "INVALID_AMOUNT", []string{"input", "amount"}},
-		{"HugeAmount", paymentInput(100_000_000_000_000, terminaltest.CardOK, nil), "AMOUNT_TOO_LARGE", []string{"input", "amount"}},
-		{"UnknownCurrency", paymentInput(1000, terminaltest.CardOK, map[string]any{"currency": "KRONOR"}), "INVALID_CURRENCY", []string{"input", "currency"}},
-		{"NoSuchCurrency", paymentInput(1000, terminaltest.CardOK, map[string]any{"currency": "ABC"}), "INVALID_CURRENCY", []string{"input", "currency"}},
+		{"ZeroAmount", paymentInput(0, kassatest.CardOK, nil), "INVALID_AMOUNT", []string{"input", "amount"}},
+		{"NegativeAmount", paymentInput(-100, kassatest.CardOK, nil), "INVALID_AMOUNT", []string{"input", "amount"}},
+		{"HugeAmount", paymentInput(100_000_000_000_000, kassatest.CardOK, nil), "AMOUNT_TOO_LARGE", []string{"input", "amount"}},
+		{"UnknownCurrency", paymentInput(1000, kassatest.CardOK, map[string]any{"currency": "KRONOR"}), "INVALID_CURRENCY", []string{"input", "currency"}},
+		{"NoSuchCurrency", paymentInput(1000, kassatest.CardOK, map[string]any{"currency": "ABC"}), "INVALID_CURRENCY", []string{"input", "currency"}},
 		{"BadLuhn", paymentInput(1000, "4242424242424241", nil), "INVALID_CARD_NUMBER", []string{"input", "card", "number"}},
 		{"LettersInNumber", paymentInput(1000, "4242 4242 4242 424X", nil), "INVALID_CARD_NUMBER", []string{"input", "card", "number"}},
 		{"ShortNumber", paymentInput(1000, "4242", nil), "INVALID_CARD_NUMBER", []string{"input", "card", "number"}},
-		{"BadMonth", paymentInput(1000, "", map[string]any{"card": map[string]any{"number": terminaltest.CardOK, "expMonth": 13, "expYear": year + 1, "cvc": "123"}}),
+		{"BadMonth", paymentInput(1000, "", map[string]any{"card": map[string]any{"number": kassatest.CardOK, "expMonth": 13, "expYear": year + 1, "cvc": "123"}}),
 			"INVALID_EXPIRY", []string{"input", "card", "expYear"}},
-		{"ExpiredCard", paymentInput(1000, "", map[string]any{"card": map[string]any{"number": terminaltest.CardOK, "expMonth": 1, "expYear": year - 1, "cvc": "123"}}),
+		{"ExpiredCard", paymentInput(1000, "", map[string]any{"card": map[string]any{"number": kassatest.CardOK, "expMonth": 1, "expYear": year - 1, "cvc": "123"}}),
 			"CARD_EXPIRED", []string{"input", "card", "expYear"}},
-		{"ShortCVC", paymentInput(1000, "", map[string]any{"card": map[string]any{"number": terminaltest.CardOK, "expMonth": 12, "expYear": year + 1, "cvc": "12"}}),
+		{"ShortCVC", paymentInput(1000, "", map[string]any{"card": map[string]any{"number": kassatest.CardOK, "expMonth": 12, "expYear": year + 1, "cvc": "12"}}),
 			"INVALID_CVC", []string{"input", "card", "cvc"}},
-		{"OtherMerchantsOrder", paymentInput(1000, terminaltest.CardOK, map[string]any{"orderId": orderGlobalID(foreign.ID)}), "NOT_FOUND", []string{"input", "orderId"}},
-		{"MalformedOrderID", paymentInput(1000, terminaltest.CardOK, map[string]any{"orderId": "ord_123"}), "NOT_FOUND", []string{"input", "orderId"}},
-		{"PaymentIDAsOrderID", paymentInput(1000, terminaltest.CardOK, map[string]any{"orderId": terminaltest.PaymentGlobalID(euro.ID)}), "NOT_FOUND", []string{"input", "orderId"}},
-		{"OrderInOtherCurrency", paymentInput(1000, terminaltest.CardOK, map[string]any{"orderId": orderGlobalID(euro.ID)}), "ORDER_CURRENCY_MISMATCH", []string{"input", "currency"}},
-		{"BadEmail", paymentInput(1000, terminaltest.CardOK, map[string]any{"customerEmail": "not an email"}), "INVALID_EMAIL", []string{"input", "customerEmail"}},
-		{"TwoLineDescription", paymentInput(1000, terminaltest.CardOK, map[string]any{"description": "one\ntwo"}), "INVALID_DESCRIPTION", []string{"input", "description"}},
-		{"LongDescription", paymentInput(1000, terminaltest.CardOK, map[string]any{"description": strings.Repeat("x", 501)}), "INVALID_DESCRIPTION", []string{"input", "description"}},
+		{"OtherMerchantsOrder", paymentInput(1000, kassatest.CardOK, map[string]any{"orderId": orderGlobalID(foreign.ID)}), "NOT_FOUND", []string{"input", "orderId"}},
+		{"MalformedOrderID", paymentInput(1000, kassatest.CardOK, map[string]any{"orderId": "ord_123"}), "NOT_FOUND", []string{"input", "orderId"}},
+		{"PaymentIDAsOrderID", paymentInput(1000, kassatest.CardOK, map[string]any{"orderId": kassatest.PaymentGlobalID(euro.ID)}), "NOT_FOUND", []string{"input", "orderId"}},
+		{"OrderInOtherCurrency", paymentInput(1000, kassatest.CardOK, map[string]any{"orderId": orderGlobalID(euro.ID)}), "ORDER_CURRENCY_MISMATCH", []string{"input", "currency"}},
+		{"BadEmail", paymentInput(1000, kassatest.CardOK, map[string]any{"customerEmail": "not an email"}), "INVALID_EMAIL", []string{"input", "customerEmail"}},
+		{"TwoLineDescription", paymentInput(1000, kassatest.CardOK, map[string]any{"description": "one\ntwo"}), "INVALID_DESCRIPTION", []string{"input", "description"}},
+		{"LongDescription", paymentInput(1000, kassatest.CardOK, map[string]any{"description": strings.Repeat("x", 501)}), "INVALID_DESCRIPTION", []string{"input", "description"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -134,13 +134,13 @@ func TestCreateTerminalPaymentRefusesBadInput(t *testing.T) {
 		require.Zero(t, e.Count(t, `SELECT count(*) FROM simulator_tokens`))
 	})
 	t.Run("NoCardInLogsOrDump", func(t *testing.T) {
-		e.ScanForCards(t, terminaltest.CardOK, "4242424242424241")
+		e.ScanForCards(t, kassatest.CardOK, "4242424242424241")
 	})
 }
 
 func TestCreateTerminalPayment(t *testing.T) {
 	t.Parallel()
-	e := terminaltest.Start(t)
+	e := kassatest.Start(t)
 	sales := e.AddStaff(t, "Sara Säljare", "sara@snickeri.test", auth.RoleSales)
 	browser := e.Login(t, sales)
 	order := newOrder(t, e, e.Merchant.Merchant.ID, "SEK", 50000)
@@ -164,7 +164,7 @@ func TestCreateTerminalPayment(t *testing.T) {
 	})
 	t.Run("DeclinedIsAPaymentAndAUserError", func(t *testing.T) {
 		var out createResult
-		e.GraphQL(t, createPayment, paymentInput(5000, terminaltest.CardDeclined, nil)).Decode(t, &out)
+		e.GraphQL(t, createPayment, paymentInput(5000, kassatest.CardDeclined, nil)).Decode(t, &out)
 		p := out.CreateTerminalPayment.Payment
 		require.NotNil(t, p)
 		require.Equal(t, "FAILED", p.Status)
@@ -175,7 +175,7 @@ func TestCreateTerminalPayment(t *testing.T) {
 	})
 	var supplement createResult
 	t.Run("SupplementReservedBySalesWithReceipt", func(t *testing.T) {
-		e.GraphQLAs(t, browser, createPayment, paymentInput(10000, terminaltest.CardMastercard, map[string]any{
+		e.GraphQLAs(t, browser, createPayment, paymentInput(10000, kassatest.CardMastercard, map[string]any{
 			"captureMode": "RESERVE", "orderId": orderGlobalID(order.ID), "customerEmail": "kund@example.com", "description": "Extra hyllplan",
 		})).Decode(t, &supplement)
 		p := supplement.CreateTerminalPayment.Payment
@@ -202,7 +202,7 @@ func TestCreateTerminalPayment(t *testing.T) {
 			return e.Count(t, `SELECT count(*) FROM river_job WHERE kind = 'mailer.send'
 				AND args->'message'->>'kind' = 'terminal_receipt' AND args->'message'->>'to' = 'kund@example.com'`)
 		}
-		terminaltest.Eventually(t, 15*time.Second, "the receipt email", func() bool { return receipts() > 0 })
+		kassatest.Eventually(t, 15*time.Second, "the receipt email", func() bool { return receipts() > 0 })
 		var msg struct {
 			Subject, Text, HTML string
 		}
@@ -272,7 +272,7 @@ func TestCreateTerminalPayment(t *testing.T) {
 		require.NotNil(t, captured.ActorAPIKey)
 	})
 	t.Run("NoCardInLogsOrDump", func(t *testing.T) {
-		e.ScanForCards(t, terminaltest.CardOK, terminaltest.CardDeclined, terminaltest.CardMastercard)
+		e.ScanForCards(t, kassatest.CardOK, kassatest.CardDeclined, kassatest.CardMastercard)
 	})
 }
 
@@ -290,13 +290,13 @@ type limitResult struct {
 				Formatted string
 			} `json:"paymentLimit"`
 		} `json:"user"`
-		UserErrors []terminaltest.UserError `json:"userErrors"`
+		UserErrors []kassatest.UserError `json:"userErrors"`
 	} `json:"setUserPaymentLimit"`
 }
 
 func TestPaymentLimits(t *testing.T) {
 	t.Parallel()
-	e := terminaltest.Start(t)
+	e := kassatest.Start(t)
 	sales := e.AddStaff(t, "Sven Säljare", "sven@snickeri.test", auth.RoleSales)
 	admin := e.AddStaff(t, "Astrid Admin", "astrid@snickeri.test", auth.RoleAdmin)
 	asSales, asAdmin := e.Login(t, sales), e.Login(t, admin)
@@ -324,7 +324,7 @@ func TestPaymentLimits(t *testing.T) {
 			{map[string]any{"user": sales.GlobalID, "max": 0}, "INVALID_AMOUNT"},
 			{map[string]any{"user": sales.GlobalID, "max": -5}, "INVALID_AMOUNT"},
 			{map[string]any{"user": sales.GlobalID, "max": 100, "currency": "XYZ"}, "INVALID_CURRENCY"},
-			{map[string]any{"user": terminaltest.UserGlobalID(uuid.New()), "max": 100}, "NOT_FOUND"},
+			{map[string]any{"user": kassatest.UserGlobalID(uuid.New()), "max": 100}, "NOT_FOUND"},
 			{map[string]any{"user": "usr_nope", "max": 100}, "NOT_FOUND"},
 		} {
 			var out limitResult
@@ -335,7 +335,7 @@ func TestPaymentLimits(t *testing.T) {
 	})
 	t.Run("SalesAboveTheirLimitIsRefused", func(t *testing.T) {
 		var out createResult
-		e.GraphQLAs(t, asSales, createPayment, paymentInput(100_001, terminaltest.CardOK, nil)).Decode(t, &out)
+		e.GraphQLAs(t, asSales, createPayment, paymentInput(100_001, kassatest.CardOK, nil)).Decode(t, &out)
 		require.Nil(t, out.CreateTerminalPayment.Payment)
 		require.Len(t, out.CreateTerminalPayment.UserErrors, 1)
 		ue := out.CreateTerminalPayment.UserErrors[0]
@@ -344,15 +344,15 @@ func TestPaymentLimits(t *testing.T) {
 		require.Contains(t, ue.Message, "1\u00a0000,00\u00a0kr")
 		require.Zero(t, e.Count(t, `SELECT count(*) FROM payments`), "nothing was charged")
 
-		e.GraphQLAs(t, asSales, createPayment, paymentInput(5_000, terminaltest.CardOK, map[string]any{"currency": "EUR"})).Decode(t, &out)
+		e.GraphQLAs(t, asSales, createPayment, paymentInput(5_000, kassatest.CardOK, map[string]any{"currency": "EUR"})).Decode(t, &out)
 		require.Equal(t, "LIMIT_CURRENCY_MISMATCH", out.CreateTerminalPayment.UserErrors[0].Code)
 	})
 	t.Run("AtTheLimitAndOthersAreFine", func(t *testing.T) {
 		var out createResult
-		e.GraphQLAs(t, asSales, createPayment, paymentInput(100_000, terminaltest.CardOK, nil)).Decode(t, &out)
+		e.GraphQLAs(t, asSales, createPayment, paymentInput(100_000, kassatest.CardOK, nil)).Decode(t, &out)
 		require.Empty(t, out.CreateTerminalPayment.UserErrors)
 		require.Equal(t, "CAPTURED", out.CreateTerminalPayment.Payment.Status)
-		e.GraphQLAs(t, asAdmin, createPayment, paymentInput(900_000, terminaltest.CardOK, nil)).Decode(t, &out)
+		e.GraphQLAs(t, asAdmin, createPayment, paymentInput(900_000, kassatest.CardOK, nil)).Decode(t, &out)
 		require.Empty(t, out.CreateTerminalPayment.UserErrors, "admins have no limit")
 	})
 	t.Run("RemovedLimitNoLongerApplies", func(t *testing.T) {
@@ -361,7 +361,7 @@ func TestPaymentLimits(t *testing.T) {
 		require.Empty(t, out.SetUserPaymentLimit.UserErrors)
 		require.Nil(t, out.SetUserPaymentLimit.User.PaymentLimit)
 		var pay createResult
-		e.GraphQLAs(t, asSales, createPayment, paymentInput(200_000, terminaltest.CardOK, nil)).Decode(t, &pay)
+		e.GraphQLAs(t, asSales, createPayment, paymentInput(200_000, kassatest.CardOK, nil)).Decode(t, &pay)
 		require.Empty(t, pay.CreateTerminalPayment.UserErrors)
 	})
 

@@ -7,15 +7,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,9 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"kassa/db/dbtest"
-	"kassa/logging"
-	"kassa/merchants"
-	"kassa/server"
+	"kassa/kassatest"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -36,52 +31,17 @@ const chromiumPath = "/usr/bin/chromium"
 // API key of a new merchant.
 func startKassa(t *testing.T) (string, string) {
 	t.Helper()
-	d := dbtest.New(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	cfg := server.Config{
-		Addr: ln.Addr().String(), DataDir: t.TempDir(), PublicURL: base, Env: "development", LogLevel: "warn", APIKeyMode: "test",
-		MaxBody: 1 << 20, RateLimit: 100000, RateBurst: 100000, Complexity: 1000, MaxDepth: 12, SessionTTL: time.Hour, DBMaxConns: 10,
-		Processor: "simulator", SimulatorSecret: "kassa-webshop-test-secret", MailFrom: "kassa@kassa.test",
-		WebhookAllowPrivate: true, WebhookSchedule: []time.Duration{200 * time.Millisecond, 500 * time.Millisecond, time.Second},
-	}
-	logs := &lockedBuffer{}
-	srv, err := server.New(cfg, d, logging.New(logs, cfg.LogLevel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("kassa: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("kassa's log:\n%s", logs.String())
-		}
-	})
-	c, err := srv.Merchants().Create(context.Background(), merchants.NewMerchant{
-		Name: "Snickeriet AB", OwnerEmail: "owner@snickeriet.example", OwnerName: "Owner", OwnerPassword: "a long password 123"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return base, c.Secret
+	e := kassatest.Start(t, kassatest.LogLevel("warn"), kassatest.WebhookAllowPrivate(),
+		kassatest.WebhookSchedule(200*time.Millisecond, 500*time.Millisecond, time.Second),
+		kassatest.Merchant(kassatest.MerchantNamed("Snickeriet AB")))
+	return e.URL, e.APIKey
 }
 
 // startShop runs the example shop against kassa, registered for webhooks
 // as its main does.
 func startShop(t *testing.T, kassaURL, apiKey string) (*Shop, string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
+	ln, base := kassatest.Listen(t)
 	shop, err := NewShop(Config{PublicURL: base, KassaURL: kassaURL, APIKey: apiKey, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -264,21 +224,4 @@ func TestShopperBuysAndTheWebhookMarksTheOrderPaid(t *testing.T) {
 			t.Fatalf("order 1002's history lacks %q:\n%s", want, events)
 		}
 	}
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

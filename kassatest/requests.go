@@ -1,201 +1,30 @@
-// Package terminaltest runs a whole kassa server for the web terminal's
-// tests: its own database, the server on its own port with its background
-// loops (the simulator's callbacks, jobs), a merchant with an API key and
-// staff who log in, and helpers to call GraphQL, drive the pages over HTTP
-// and scan a database dump and the logs for card numbers.
-package terminaltest
+package kassatest
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"html"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/require"
-
-	"kassa/auth"
-	"kassa/db/dbtest"
-	"kassa/logging"
-	"kassa/merchants"
-	"kassa/server"
 )
-
-// Logs collects the server's log output, written from many goroutines.
-type Logs struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *Logs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *Logs) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// Staff is a member who logs in.
-type Staff struct {
-	ID          uuid.UUID
-	Name, Email string
-	Password    string
-	Role        auth.Role
-	GlobalID    string // usr_…
-}
-
-// Env is one running kassa.
-type Env struct {
-	URL      string
-	Server   *server.Server
-	DBURL    string   // the database's superuser URL
-	SQL      *sqlx.DB // superuser: looks behind the API's back
-	Logs     *Logs
-	Merchant merchants.Created
-	APIKey   string
-	Owner    Staff
-	DataDir  string
-}
-
-// Start runs kassa for t, stopped when t ends.
-func Start(t *testing.T) *Env {
-	t.Helper()
-	d, dbURL := dbtest.NewWithURL(t)
-	su, err := sqlx.Open("postgres", dbURL)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = su.Close() })
-
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	base := "http://" + ln.Addr().String()
-	cfg := server.Config{
-		Addr: ln.Addr().String(), DataDir: t.TempDir(), PublicURL: base,
-		Env: "development", LogLevel: "debug", APIKeyMode: "test",
-		MaxBody: 1 << 20, RateLimit: 100000, RateBurst: 100000, Complexity: 1000, MaxDepth: 12,
-		SessionTTL: time.Hour, DBMaxConns: 20,
-		Processor: "simulator", SimulatorSecret: "kassa-terminal-test-secret",
-		MailFrom: "kassa@kassa.test",
-	}
-	logs := &Logs{}
-	srv, err := server.New(cfg, d, logging.New(logs, cfg.LogLevel))
-	if err != nil {
-		_ = ln.Close()
-	}
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-served:
-			if err != nil && !errors.Is(err, http.ErrServerClosed) {
-				t.Errorf("server: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Errorf("server did not stop within 30 s")
-		}
-		if t.Failed() {
-			p := ArtifactPath(t, "server.log")
-			_ = os.WriteFile(p, []byte(logs.String()), 0o644)
-			t.Logf("server log in %s", p)
-		}
-	})
-	e := &Env{URL: base, Server: srv, DBURL: dbURL, SQL: su, Logs: logs, DataDir: cfg.DataDir}
-	Eventually(t, 10*time.Second, "the server to answer /healthz", func() bool {
-		resp, err := http.Get(base + "/healthz")
-		if err != nil {
-			return false
-		}
-		_ = resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
-	pw := "owner-password-" + uuid.NewString()[:8]
-	e.Merchant, err = srv.Merchants().Create(context.Background(), merchants.NewMerchant{
-		Name: "Snickeri Nord AB", OwnerEmail: "owner@snickeri.test", OwnerName: "Olga Owner", OwnerPassword: pw,
-	})
-	require.NoError(t, err)
-	e.APIKey = e.Merchant.Secret
-	e.Owner = Staff{ID: e.Merchant.Owner.ID, Name: "Olga Owner", Email: "owner@snickeri.test", Password: pw, Role: auth.RoleOwner,
-		GlobalID: UserGlobalID(e.Merchant.Owner.ID)}
-	return e
-}
 
 // UserGlobalID is a user's GraphQL id.
 func UserGlobalID(id uuid.UUID) string { return "usr_" + strings.ReplaceAll(id.String(), "-", "") }
 
 // PaymentGlobalID is a payment's GraphQL id.
 func PaymentGlobalID(id uuid.UUID) string { return "pay_" + strings.ReplaceAll(id.String(), "-", "") }
-
-// AddStaff makes a member with a password.
-func (e *Env) AddStaff(t *testing.T, name, email string, role auth.Role) Staff {
-	t.Helper()
-	key := e.Merchant.APIKey.ID
-	actor := &auth.Principal{MerchantID: e.Merchant.Merchant.ID, Kind: auth.CredentialAPIKey, CredentialID: key}
-	pw := "staff-password-" + uuid.NewString()[:8]
-	u, err := e.Server.Auth().CreateUser(context.Background(), actor, auth.NewUser{Email: email, Name: name, Role: role, Password: pw})
-	require.NoError(t, err)
-	return Staff{ID: u.ID, Name: name, Email: email, Password: pw, Role: role, GlobalID: UserGlobalID(u.ID)}
-}
-
-// ArtifactPath is where a test leaves a file for people to look at:
-// test-artifacts/ at the repository root (ignored by git).
-func ArtifactPath(t *testing.T, name string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, parent, dir, "no go.mod above the test's directory")
-		dir = parent
-	}
-	out := filepath.Join(dir, "test-artifacts")
-	require.NoError(t, os.MkdirAll(out, 0o755))
-	return filepath.Join(out, strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+"-"+name)
-}
-
-// Eventually polls cond until it holds, failing t after timeout.
-func Eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// Count runs a counting query as the superuser.
-func (e *Env) Count(t *testing.T, query string, args ...any) int {
-	t.Helper()
-	var n int
-	require.NoError(t, e.SQL.Get(&n, query, args...), query)
-	return n
-}
 
 // UserError is one of a payload's userErrors.
 type UserError struct {
@@ -204,15 +33,18 @@ type UserError struct {
 	Code    string   `json:"code"`
 }
 
+// GraphQLError is a top-level error of a GraphQL answer.
+type GraphQLError struct {
+	Message    string         `json:"message"`
+	Extensions map[string]any `json:"extensions"`
+}
+
 // Response is a GraphQL answer.
 type Response struct {
 	Status int
 	Data   json.RawMessage `json:"data"`
-	Errors []struct {
-		Message    string         `json:"message"`
-		Extensions map[string]any `json:"extensions"`
-	} `json:"errors"`
-	Raw []byte `json:"-"`
+	Errors []GraphQLError  `json:"errors"`
+	Raw    []byte          `json:"-"`
 }
 
 // Decode reads the data into v, failing t on top-level errors.
@@ -231,16 +63,59 @@ func (r Response) Code() string {
 	return c
 }
 
+// Codes are the codes of userErrors.
+func Codes(errs []UserError) []string {
+	out := make([]string, len(errs))
+	for i, e := range errs {
+		out[i] = e.Code
+	}
+	return out
+}
+
 // GraphQL posts a request with the merchant's API key.
 func (e *Env) GraphQL(t *testing.T, query string, vars map[string]any) Response {
 	t.Helper()
-	return e.graphql(t, http.DefaultClient, map[string]string{"Authorization": "Bearer " + e.APIKey}, query, vars)
+	return e.GraphQLKey(t, e.APIKey, query, vars)
+}
+
+// GraphQLKey posts a request with an API key; header is more header
+// names and values, in pairs.
+func (e *Env) GraphQLKey(t *testing.T, key, query string, vars map[string]any, header ...string) Response {
+	t.Helper()
+	h := map[string]string{"Authorization": "Bearer " + key}
+	for i := 0; i+1 < len(header); i += 2 {
+		h[header[i]] = header[i+1]
+	}
+	c := e.Client
+	if c == nil {
+		c = http.DefaultClient
+	}
+	return e.graphql(t, c, h, query, vars)
 }
 
 // GraphQLAs posts a request as a logged-in browser (its session cookie).
 func (e *Env) GraphQLAs(t *testing.T, b *Browser, query string, vars map[string]any) Response {
 	t.Helper()
 	return e.graphql(t, b.Client, nil, query, vars)
+}
+
+// Query posts a request with the merchant's API key, requires a 200
+// answer without top-level errors, and decodes its data into out unless
+// out is nil. header is more header names and values, in pairs.
+func (e *Env) Query(t *testing.T, query string, vars map[string]any, out any, header ...string) {
+	t.Helper()
+	e.QueryKey(t, e.APIKey, query, vars, out, header...)
+}
+
+// QueryKey is Query with another API key.
+func (e *Env) QueryKey(t *testing.T, key, query string, vars map[string]any, out any, header ...string) {
+	t.Helper()
+	r := e.GraphQLKey(t, key, query, vars, header...)
+	require.Equal(t, http.StatusOK, r.Status, "GraphQL answered %d: %s", r.Status, r.Raw)
+	require.Empty(t, r.Errors, "GraphQL errors for %s: %s", query, r.Raw)
+	if out != nil {
+		require.NoError(t, json.Unmarshal(r.Data, out), "%s", r.Raw)
+	}
 }
 
 func (e *Env) graphql(t *testing.T, c *http.Client, headers map[string]string, query string, vars map[string]any) Response {
