@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"kassa/kassatest"
 )
 
 const createSub = `mutation($in: CreateSubscriptionInput!) { createSubscription(input: $in) {
@@ -243,7 +245,8 @@ func TestUsage(t *testing.T) {
 
 func TestDunning(t *testing.T) {
 	t.Parallel()
-	k := start(t)
+	mp := kassatest.StartMailpit(t)
+	k := start(t, kassatest.SMTP("smtp://"+mp.SMTPAddr))
 	begin := time.Now()
 	id, link := k.createSubscription(t, "broke@example.se", map[string]any{"kind": "FIXED", "amount": 19900, "interval": "MONTHLY"}, &begin)
 	k.pay(t, link, "4242424242424242")
@@ -267,7 +270,11 @@ func TestDunning(t *testing.T) {
 		return v
 	}
 	waitAttempts(1, "OPEN")
-	require.Eventually(t, func() bool { return k.mails(t, "charge_failed", "broke@example.se") == 1 }, 10*time.Second, 50*time.Millisecond)
+	// The customer is told, in a real mailbox, with a link to pay with
+	// another card.
+	failed := mp.WaitTo(t, "broke@example.se", "Betalningen misslyckades", 1)
+	require.Len(t, failed, 1)
+	require.Contains(t, string(mp.Raw(t, failed[0].ID)), "/pay/")
 
 	// Retries after 1, 3 and 7 days; each failure mails the customer a link.
 	k.sweep(t, due.Add(25*time.Hour))
@@ -277,7 +284,7 @@ func TestDunning(t *testing.T) {
 	k.sweep(t, due.Add((24+72+168+2)*time.Hour))
 	v := waitAttemptsFinal(t, k, id)
 	require.Equal(t, "PAST_DUE", v.Node.Status)
-	require.Eventually(t, func() bool { return k.mails(t, "charge_failed", "broke@example.se") == 4 }, 10*time.Second, 50*time.Millisecond)
+	require.Len(t, mp.WaitTo(t, "broke@example.se", "Betalningen misslyckades", 4), 4)
 	// Four attempts, four declined charges at the processor, none captured.
 	require.Equal(t, int64(4), k.scalar(t, `SELECT count(*) FROM payments WHERE initiator = 'MERCHANT_RECURRING' AND status = 'FAILED'`))
 

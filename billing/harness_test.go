@@ -33,16 +33,17 @@ type kassa struct {
 	merchantID uuid.UUID
 }
 
-func start(t *testing.T) *kassa {
+func start(t *testing.T, extra ...kassatest.Option) *kassa {
 	t.Helper()
-	e := kassatest.Start(t, kassatest.LogLevel("info"),
+	opts := []kassatest.Option{kassatest.LogLevel("info"),
 		kassatest.SimulatorSecret("test-secret"), // also the runners' in TestExactlyOnceWithRunnersKilled
 		kassatest.BillingSchedule("0 0 1 1 *"),   // the tests sweep by hand
 		kassatest.RateLimit(10000, 10000),
 		kassatest.Configure(func(c *server.Config) {
 			c.MaxBody, c.Complexity, c.MaxDepth, c.MailFrom = 4<<20, 100000, 15, "kassa@example.com"
 		}),
-		kassatest.Merchant(kassatest.MerchantNamed("Gym AB")))
+		kassatest.Merchant(kassatest.MerchantNamed("Gym AB"))}
+	e := kassatest.Start(t, append(opts, extra...)...)
 	return &kassa{Env: e, srv: e.Server, url: e.URL, ownerURL: e.DBURL, merchantID: e.Merchant.Merchant.ID}
 }
 

@@ -67,7 +67,7 @@ func (e *env) requireGone(t *testing.T, c *customer, f payForm, orderID, says st
 // nothing: no order, no order number used, no email.
 func TestBadInput(t *testing.T) {
 	t.Parallel()
-	e := setup(t, startMailpit(t))
+	e := setup(t, kassatest.StartMailpit(t))
 	ok := func() map[string]any { return line("Ekbord", 1, 1_000_00, 2500) }
 	lines := func(n int) []map[string]any {
 		out := make([]map[string]any, n)
@@ -142,7 +142,7 @@ func TestBadInput(t *testing.T) {
 		require.Equal(t, desc, o.Lines[0].Description, "the description is kept as typed")
 		link := e.mustSend(t, o.ID)
 
-		msg := e.mail.message(t, e.mail.waitTo(t, email, "Orderbekräftelse", 1)[0].ID)
+		msg := e.mail.Message(t, e.mail.WaitTo(t, email, "Orderbekräftelse", 1)[0].ID)
 		for _, raw := range []string{"<script", "<img", "<b>stolar"} {
 			require.NotContains(t, msg.HTML, raw, "the email's HTML part carries markup the seller typed")
 		}
@@ -250,9 +250,9 @@ func TestBadInput(t *testing.T) {
 		require.Len(t, paid.Payments, 2)
 		statuses := []string{paid.Payments[0].Status, paid.Payments[1].Status}
 		require.ElementsMatch(t, []string{"FAILED", "CAPTURED"}, statuses)
-		e.mail.waitTo(t, email, "Kvitto", 1)
+		e.mail.WaitTo(t, email, "Kvitto", 1)
 		e.waitJobsIdle(t)
-		require.Len(t, e.mail.to(t, email, "Kvitto"), 1)
+		require.Len(t, e.mail.To(t, email, "Kvitto"), 1)
 	})
 
 	t.Run("DoubleSubmit", func(t *testing.T) {
@@ -309,8 +309,8 @@ func TestBadInput(t *testing.T) {
 		paid = e.order(t, o.ID)
 		require.Len(t, paid.Payments, 1, "one payment for one form")
 		require.EqualValues(t, 1_000_00, paid.Paid.Amount)
-		e.mail.waitTo(t, email, "Kvitto", 1)
+		e.mail.WaitTo(t, email, "Kvitto", 1)
 		e.waitJobsIdle(t)
-		require.Len(t, e.mail.to(t, email, "Kvitto"), 1)
+		require.Len(t, e.mail.To(t, email, "Kvitto"), 1)
 	})
 }

@@ -93,12 +93,12 @@ func location(t *testing.T, ctx context.Context) string {
 func TestThreeDSecureInBrowser(t *testing.T) {
 	t.Parallel()
 	chromiumPath(t)
-	e := setup(t, startMailpit(t))
+	e := setup(t, kassatest.StartMailpit(t))
 	email := customerEmail("browser")
 	o := e.mustCreateOrder(t, twoLineOrder(email))
 	link := e.mustSend(t, o.ID)
-	mail := e.mail.waitTo(t, email, "Orderbekräftelse", 1)
-	fromMail := payLinkRe.FindString(e.mail.message(t, mail[0].ID).Text)
+	mail := e.mail.WaitTo(t, email, "Orderbekräftelse", 1)
+	fromMail := payLinkRe.FindString(e.mail.Message(t, mail[0].ID).Text)
 	require.Equal(t, link.URL, fromMail)
 
 	ctx := newBrowser(t)
@@ -142,7 +142,7 @@ func TestThreeDSecureInBrowser(t *testing.T) {
 	require.Len(t, paid.Payments, 1)
 	require.Equal(t, "CAPTURED", paid.Payments[0].Status)
 	require.Equal(t, "PASSED", paid.Payments[0].ThreeDSecure)
-	e.mail.waitTo(t, email, "Kvitto", 1)
+	e.mail.WaitTo(t, email, "Kvitto", 1)
 	e.waitJobsIdle(t)
-	require.Len(t, e.mail.to(t, email, "Kvitto"), 1)
+	require.Len(t, e.mail.To(t, email, "Kvitto"), 1)
 }

@@ -34,13 +34,13 @@ func randomHex(n int) string {
 // through.
 type env struct {
 	*kassatest.Env
-	mail *mailpit
+	mail *kassatest.Mailpit
 }
 
 // setup starts kassa for this test, sending mail through mp.
-func setup(t *testing.T, mp *mailpit) *env {
+func setup(t *testing.T, mp *kassatest.Mailpit) *env {
 	t.Helper()
-	e := &env{Env: kassatest.Start(t, kassatest.LogLevel("info"), kassatest.SMTP("smtp://"+mp.smtpAddr),
+	e := &env{Env: kassatest.Start(t, kassatest.LogLevel("info"), kassatest.SMTP("smtp://"+mp.SMTPAddr),
 		kassatest.Merchant(kassatest.MerchantNamed("Snickeri Nord AB"))), mail: mp}
 	e.Client = &http.Client{Timeout: 60 * time.Second}
 	return e

@@ -149,7 +149,7 @@ func (s *subscription) waitStatus(t *testing.T, id, status string) {
 // of it.
 func TestLiveOrderUpdates(t *testing.T) {
 	t.Parallel()
-	e := setup(t, startMailpit(t))
+	e := setup(t, kassatest.StartMailpit(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 

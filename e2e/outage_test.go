@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"kassa/kassatest"
 )
 
 // SMTP is down while 100 confirmations are sent: every email waits in the
@@ -13,9 +15,9 @@ import (
 // arrive, each exactly once.
 func TestSMTPOutage(t *testing.T) {
 	t.Parallel()
-	mp := startMailpit(t)
+	mp := kassatest.StartMailpit(t)
 	e := setup(t, mp)
-	mp.stop(t)
+	mp.Stop(t)
 
 	const n = 100
 	subjects := map[string]string{} // subject → recipient
@@ -33,13 +35,13 @@ func TestSMTPOutage(t *testing.T) {
 	})
 	require.Zero(t, e.Count(t, `SELECT count(*) FROM river_job WHERE kind = 'mailer.send' AND state = 'completed'`))
 
-	mp.start(t)
+	mp.Start(t)
 	eventually(t, 90*time.Second, fmt.Sprintf("%d confirmations in mailpit", n), func() bool {
-		return len(mp.all(t)) >= n
+		return len(mp.All(t)) >= n
 	})
 	e.waitJobsIdle(t)
 
-	got := mp.all(t)
+	got := mp.All(t)
 	seen := map[string]int{}
 	for _, m := range got {
 		seen[m.Subject]++

@@ -74,7 +74,7 @@ const (
 // simulator's callback marks the order PAID → a receipt in the mailbox.
 func TestPaymentLinkEndToEnd(t *testing.T) {
 	t.Parallel()
-	e := setup(t, startMailpit(t))
+	e := setup(t, kassatest.StartMailpit(t))
 	email := customerEmail("anna")
 
 	o := e.mustCreateOrder(t, twoLineOrder(email))
@@ -86,9 +86,9 @@ func TestPaymentLinkEndToEnd(t *testing.T) {
 
 	// The confirmation, as the customer receives it.
 	subject := fmt.Sprintf("Orderbekräftelse %d från %s", o.Number, e.Merchant.Merchant.Name)
-	got := e.mail.waitTo(t, email, "Orderbekräftelse", 1)
+	got := e.mail.WaitTo(t, email, "Orderbekräftelse", 1)
 	require.Len(t, got, 1)
-	msg := e.mail.message(t, got[0].ID)
+	msg := e.mail.Message(t, got[0].ID)
 	require.Equal(t, subject, msg.Subject)
 	require.Equal(t, e.Merchant.Merchant.Name, msg.From.Name, "the sender name is the merchant's")
 	require.Equal(t, mailFrom, msg.From.Address)
@@ -101,7 +101,7 @@ func TestPaymentLinkEndToEnd(t *testing.T) {
 	}
 	require.Contains(t, msg.Text, "Moms: "+sek(twoLineVAT))
 	require.Equal(t, []string{link.URL}, payLinkRe.FindAllString(msg.Text, -1), "the text part links to the payment page once")
-	parts := mimeParts(t, e.mail.raw(t, got[0].ID))
+	parts := mimeParts(t, e.mail.Raw(t, got[0].ID))
 	require.Contains(t, parts, "multipart/alternative")
 	require.Contains(t, parts, "text/plain")
 	require.Contains(t, parts, "text/html")
@@ -131,16 +131,16 @@ func TestPaymentLinkEndToEnd(t *testing.T) {
 	require.Equal(t, "127.0.0.1", *paid.Confirmations[0].AcceptedIP)
 
 	// The receipt: exactly one, once all mail has gone out.
-	receipts := e.mail.waitTo(t, email, "Kvitto", 1)
+	receipts := e.mail.WaitTo(t, email, "Kvitto", 1)
 	e.waitJobsIdle(t)
-	receipts = e.mail.to(t, email, "Kvitto")
+	receipts = e.mail.To(t, email, "Kvitto")
 	require.Len(t, receipts, 1)
-	r := e.mail.message(t, receipts[0].ID)
+	r := e.mail.Message(t, receipts[0].ID)
 	require.Equal(t, fmt.Sprintf("Kvitto för order %d från %s", o.Number, e.Merchant.Merchant.Name), r.Subject)
 	require.Equal(t, e.Merchant.Merchant.Name, r.From.Name)
 	require.Contains(t, r.Text, sek(twoLineGross))
 	require.Contains(t, r.Text, "4242")
-	require.Len(t, e.mail.to(t, email, ""), 2, "the customer got the confirmation and the receipt, nothing else")
+	require.Len(t, e.mail.To(t, email, ""), 2, "the customer got the confirmation and the receipt, nothing else")
 
 	// The link is used up.
 	gone := c.get(t, link.URL)
@@ -151,7 +151,7 @@ func TestPaymentLinkEndToEnd(t *testing.T) {
 // AUTHORIZED); markOrderDelivered captures it, in full or in parts.
 func TestReserveOrderCapturedOnDelivery(t *testing.T) {
 	t.Parallel()
-	e := setup(t, startMailpit(t))
+	e := setup(t, kassatest.StartMailpit(t))
 
 	reserve := func(t *testing.T) (orderView, string) {
 		email := customerEmail("reserve")
@@ -190,9 +190,9 @@ func TestReserveOrderCapturedOnDelivery(t *testing.T) {
 		require.Equal(t, []string{"ORDER_NOT_RESERVED"}, kassatest.Codes(errs))
 
 		// One receipt (at the reservation), not another at capture.
-		e.mail.waitTo(t, email, "Kvitto", 1)
+		e.mail.WaitTo(t, email, "Kvitto", 1)
 		e.waitJobsIdle(t)
-		require.Len(t, e.mail.to(t, email, "Kvitto"), 1)
+		require.Len(t, e.mail.To(t, email, "Kvitto"), 1)
 	})
 
 	t.Run("PartialCaptures", func(t *testing.T) {
@@ -231,7 +231,7 @@ func TestReserveOrderCapturedOnDelivery(t *testing.T) {
 // one receipt.
 func TestDuplicateOutOfOrderCallbacks(t *testing.T) {
 	t.Parallel()
-	e := setup(t, startMailpit(t))
+	e := setup(t, kassatest.StartMailpit(t))
 	email := customerEmail("dup")
 	o := e.mustCreateOrder(t, twoLineOrder(email))
 	link := e.mustSend(t, o.ID)
@@ -273,6 +273,6 @@ func TestDuplicateOutOfOrderCallbacks(t *testing.T) {
 
 	// One receipt queued, one received.
 	require.Equal(t, 1, e.emailJobs(t, "receipt", email))
-	e.mail.waitTo(t, email, "Kvitto", 1)
-	require.Len(t, e.mail.to(t, email, "Kvitto"), 1)
+	e.mail.WaitTo(t, email, "Kvitto", 1)
+	require.Len(t, e.mail.To(t, email, "Kvitto"), 1)
 }

@@ -1,4 +1,4 @@
-package e2e
+package kassatest
 
 import (
 	"encoding/json"
@@ -18,8 +18,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"kassa/kassatest"
 )
 
 // mailpitModule is the tool pinned in tools/go.mod.
@@ -31,15 +29,15 @@ var mailpitBuild struct {
 	err  error
 }
 
-// mailpitBinary builds mailpit once per test binary from the tools module
+// MailpitBinary builds mailpit once per test binary from the tools module
 // and returns its path. `go tool -n` builds the pinned tool into Go's
 // build cache (minutes on a cold cache, a second when warm) and prints
 // where it is, so nothing is left behind in temporary directories.
-func mailpitBinary(t *testing.T) string {
+func MailpitBinary(t *testing.T) string {
 	t.Helper()
 	mailpitBuild.once.Do(func() {
 		cmd := exec.Command("go", "tool", "-n", mailpitModule)
-		cmd.Dir = filepath.Join(kassatest.RepoRoot(t), "tools")
+		cmd.Dir = filepath.Join(RepoRoot(t), "tools")
 		cmd.Env = append(os.Environ(), "GOWORK=off")
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
@@ -59,50 +57,50 @@ func mailpitBinary(t *testing.T) string {
 	return mailpitBuild.path
 }
 
-// mailpit is a real SMTP server whose HTTP API shows what it received. It
+// Mailpit is a real SMTP server whose HTTP API shows what it received. It
 // can be stopped and started again on the same ports with the same
 // storage, for outage tests.
-type mailpit struct {
+type Mailpit struct {
 	bin, dir           string
-	smtpAddr, httpAddr string
-	out                *kassatest.Logs
+	SMTPAddr, httpAddr string
+	out                *Logs
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
 	exited chan struct{}
 }
 
-// startMailpit starts a mailpit for this test, stopped when it ends.
-func startMailpit(t *testing.T) *mailpit {
+// StartMailpit starts a mailpit for this test, stopped when it ends.
+func StartMailpit(t *testing.T) *Mailpit {
 	t.Helper()
-	m := &mailpit{bin: mailpitBinary(t), dir: t.TempDir(), out: &kassatest.Logs{}}
+	m := &Mailpit{bin: MailpitBinary(t), dir: t.TempDir(), out: &Logs{}}
 	t.Cleanup(func() {
-		m.stop(t)
+		m.Stop(t)
 		if t.Failed() {
-			t.Logf("mailpit output:\n%s", kassatest.Tail(m.out.String(), 40))
+			t.Logf("mailpit output:\n%s", Tail(m.out.String(), 40))
 		}
 	})
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		// Free ports are found by asking the kernel for one and closing
 		// it; another process may take it meanwhile, so try again then.
-		m.smtpAddr, m.httpAddr = kassatest.FreeAddr(t), kassatest.FreeAddr(t)
+		m.SMTPAddr, m.httpAddr = FreeAddr(t), FreeAddr(t)
 		if err = m.tryStart(); err == nil {
 			return m
 		}
-		m.stop(t)
+		m.Stop(t)
 	}
 	require.NoError(t, err, "start mailpit")
 	return m
 }
 
 // start starts mailpit again after stop, on the same ports and storage.
-func (m *mailpit) start(t *testing.T) {
+func (m *Mailpit) Start(t *testing.T) {
 	t.Helper()
 	require.NoError(t, m.tryStart(), "restart mailpit")
 }
 
-func (m *mailpit) tryStart() error {
+func (m *Mailpit) tryStart() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.cmd != nil {
@@ -111,7 +109,7 @@ func (m *mailpit) tryStart() error {
 	// Plain SMTP without authentication is mailpit's default; --max 0 keeps
 	// every message (the default prunes past 500).
 	cmd := exec.Command(m.bin,
-		"--smtp", m.smtpAddr, "--listen", m.httpAddr,
+		"--smtp", m.SMTPAddr, "--listen", m.httpAddr,
 		"--database", filepath.Join(m.dir, "mailpit.db"),
 		"--max", "0", "--disable-version-check", "--smtp-disable-rdns")
 	cmd.Stdout, cmd.Stderr = m.out, m.out
@@ -129,21 +127,21 @@ func (m *mailpit) tryStart() error {
 		select {
 		case <-exited:
 			m.cmd = nil
-			return fmt.Errorf("mailpit exited at start:\n%s", kassatest.Tail(m.out.String(), 20))
+			return fmt.Errorf("mailpit exited at start:\n%s", Tail(m.out.String(), 20))
 		default:
 		}
 		if m.ready() {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("mailpit not ready after 30 s:\n%s", kassatest.Tail(m.out.String(), 20))
+			return fmt.Errorf("mailpit not ready after 30 s:\n%s", Tail(m.out.String(), 20))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-func (m *mailpit) ready() bool {
-	c, err := net.DialTimeout("tcp", m.smtpAddr, time.Second)
+func (m *Mailpit) ready() bool {
+	c, err := net.DialTimeout("tcp", m.SMTPAddr, time.Second)
 	if err != nil {
 		return false
 	}
@@ -157,7 +155,7 @@ func (m *mailpit) ready() bool {
 }
 
 // stop stops mailpit and waits until its SMTP port refuses connections.
-func (m *mailpit) stop(t *testing.T) {
+func (m *Mailpit) Stop(t *testing.T) {
 	t.Helper()
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -172,32 +170,32 @@ func (m *mailpit) stop(t *testing.T) {
 		<-m.exited
 	}
 	m.cmd = nil
-	if c, err := net.DialTimeout("tcp", m.smtpAddr, time.Second); err == nil {
+	if c, err := net.DialTimeout("tcp", m.SMTPAddr, time.Second); err == nil {
 		_ = c.Close()
-		t.Errorf("mailpit stopped but %s still accepts connections", m.smtpAddr)
+		t.Errorf("mailpit stopped but %s still accepts connections", m.SMTPAddr)
 	}
 }
 
-type mailAddr struct {
+type MailAddr struct {
 	Name    string `json:"Name"`
 	Address string `json:"Address"`
 }
 
-type mailSummary struct {
+type MailSummary struct {
 	ID        string     `json:"ID"`
 	MessageID string     `json:"MessageID"`
-	From      mailAddr   `json:"From"`
-	To        []mailAddr `json:"To"`
+	From      MailAddr   `json:"From"`
+	To        []MailAddr `json:"To"`
 	Subject   string     `json:"Subject"`
 }
 
-type mailMessage struct {
-	mailSummary
+type MailMessage struct {
+	MailSummary
 	Text string `json:"Text"`
 	HTML string `json:"HTML"`
 }
 
-func (m *mailpit) get(t *testing.T, path string, out any) {
+func (m *Mailpit) Get(t *testing.T, path string, out any) {
 	t.Helper()
 	resp, err := http.Get("http://" + m.httpAddr + path)
 	require.NoError(t, err)
@@ -213,15 +211,15 @@ func (m *mailpit) get(t *testing.T, path string, out any) {
 }
 
 // all lists every message mailpit holds, newest first.
-func (m *mailpit) all(t *testing.T) []mailSummary {
+func (m *Mailpit) All(t *testing.T) []MailSummary {
 	t.Helper()
-	var out []mailSummary
+	var out []MailSummary
 	for start := 0; ; {
 		var page struct {
 			Total    int           `json:"total"`
-			Messages []mailSummary `json:"messages"`
+			Messages []MailSummary `json:"messages"`
 		}
-		m.get(t, fmt.Sprintf("/api/v1/messages?start=%d&limit=500", start), &page)
+		m.Get(t, fmt.Sprintf("/api/v1/messages?start=%d&limit=500", start), &page)
 		out = append(out, page.Messages...)
 		start += len(page.Messages)
 		if len(page.Messages) == 0 || start >= page.Total {
@@ -232,10 +230,10 @@ func (m *mailpit) all(t *testing.T) []mailSummary {
 
 // to lists the messages addressed to addr whose subject starts with
 // subject ("" for any).
-func (m *mailpit) to(t *testing.T, addr, subject string) []mailSummary {
+func (m *Mailpit) To(t *testing.T, addr, subject string) []MailSummary {
 	t.Helper()
-	var out []mailSummary
-	for _, s := range m.all(t) {
+	var out []MailSummary
+	for _, s := range m.All(t) {
 		if !strings.HasPrefix(s.Subject, subject) {
 			continue
 		}
@@ -249,29 +247,29 @@ func (m *mailpit) to(t *testing.T, addr, subject string) []mailSummary {
 	return out
 }
 
-// waitTo waits until at least n messages to addr with the subject prefix
+// WaitTo waits until at least n messages to addr with the subject prefix
 // arrived, and returns them.
-func (m *mailpit) waitTo(t *testing.T, addr, subject string, n int) []mailSummary {
+func (m *Mailpit) WaitTo(t *testing.T, addr, subject string, n int) []MailSummary {
 	t.Helper()
-	var got []mailSummary
-	eventually(t, 60*time.Second, fmt.Sprintf("%d message(s) to %s with subject %q", n, addr, subject), func() bool {
-		got = m.to(t, addr, subject)
+	var got []MailSummary
+	Poll(t, 60*time.Second, 100*time.Millisecond, fmt.Sprintf("%d message(s) to %s with subject %q", n, addr, subject), func() bool {
+		got = m.To(t, addr, subject)
 		return len(got) >= n
 	})
 	return got
 }
 
-func (m *mailpit) message(t *testing.T, id string) mailMessage {
+func (m *Mailpit) Message(t *testing.T, id string) MailMessage {
 	t.Helper()
-	var msg mailMessage
-	m.get(t, "/api/v1/message/"+url.PathEscape(id), &msg)
+	var msg MailMessage
+	m.Get(t, "/api/v1/message/"+url.PathEscape(id), &msg)
 	return msg
 }
 
 // raw is the message as it went over SMTP.
-func (m *mailpit) raw(t *testing.T, id string) []byte {
+func (m *Mailpit) Raw(t *testing.T, id string) []byte {
 	t.Helper()
 	var b []byte
-	m.get(t, "/api/v1/message/"+url.PathEscape(id)+"/raw", &b)
+	m.Get(t, "/api/v1/message/"+url.PathEscape(id)+"/raw", &b)
 	return b
 }
