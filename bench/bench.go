@@ -164,7 +164,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	defer e.close()
 
 	rep := &Report{Machine: Machine{CPUs: runtime.NumCPU(), OS: runtime.GOOS + "/" + runtime.GOARCH, Go: runtime.Version(),
-		PostgreSQL: e.pgVersion}}
+		PostgreSQL: e.pgVersion, LoadStart: loadAverage()}}
+	defer func() { rep.Machine.LoadEnd = loadAverage() }()
 	if e.inProc {
 		rep.Machine.Server = "in-process on a private PostgreSQL cluster (durable settings, as kassa serve runs it)"
 		rep.Notes = append(rep.Notes, fmt.Sprintf("the in-process server's per-credential rate limit is raised to %d/s (default %d/s): the bench drives one API key per scenario far beyond an integrator's allowance", benchRateLimit, 50))

@@ -72,6 +72,9 @@ func runBilling(ctx context.Context, e *env, b Baseline) []Result {
 		return []Result{failed(r, fmt.Errorf("copy subscriptions: %w", err), b)}
 	}
 
+	st0, tx0 := allSQL.statements.Load(), allSQL.txs.Load()
+	e.takeTally()
+	times0 := scrapeServer(ctx, e)
 	// The sweep runs in its own goroutine, as run-once in its own process
 	// would; the server's River workers charge the invoices meanwhile.
 	start := time.Now()
@@ -79,8 +82,10 @@ func runBilling(ctx context.Context, e *env, b Baseline) []Result {
 	var sweepTook time.Duration
 	var swept int
 	var wg sync.WaitGroup
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	defer stopSweep()
 	wg.Go(func() {
-		res, err := e.srv.Billing().Sweep(ctx, start)
+		res, err := e.srv.Billing().Sweep(sweepCtx, start)
 		sweepTook, swept, sweepErr = time.Since(start), res.Subscriptions, err
 	})
 	var paid, failedN int64
@@ -104,7 +109,13 @@ func runBilling(ctx context.Context, e *env, b Baseline) []Result {
 	poll.Stop()
 	elapsed := time.Since(start)
 	end()
+	// A sweep still running at the timeout stops: its open batch rolls
+	// back, as when a runner is killed.
+	stopSweep()
 	wg.Wait()
+	cancelled, cancelErr := cancelCharges(ctx, e, merchants)
+	times1 := scrapeServer(ctx, e)
+	sqlNote := e.sqlNote(paid, st0, tx0)
 
 	lat, err := paidLatencies(ctx, e, merchants, start)
 	if err != nil {
@@ -115,18 +126,31 @@ func runBilling(ctx context.Context, e *env, b Baseline) []Result {
 		rec.done(d, 1, nil)
 	}
 	s := rec.summarize(elapsed)
-	s.Errors = int64(n) - s.Units
+	s.Errors = failedN
 	r.finish(s, elapsed.Seconds(), b)
-	if sweepErr != nil {
+	if sweepErr != nil && !timedOut {
 		r.ErrorSamples = append(r.ErrorSamples, "sweep: "+sweepErr.Error())
+	}
+	if cancelErr != nil {
+		r.ErrorSamples = append(r.ErrorSamples, "cancel the remaining charge jobs: "+cancelErr.Error())
 	}
 	r.Notes = append(r.Notes,
 		fmt.Sprintf("%s subscriptions across %d merchants, one due period each; the sweep (invoices and charge jobs) took %.1f s for %s subscriptions (%s/s), the charges (River workers → processor → callback → invoice PAID) ended %.1f s after the start",
 			num(float64(n)), billingMerchants, sweepTook.Seconds(), num(float64(swept)), num(float64(swept)/sweepTook.Seconds()), elapsed.Seconds()),
 		"latency: from the start of the sweep until each invoice was paid")
+	if bd := breakdown(times0, times1, paid); bd != "" {
+		r.Notes = append(r.Notes, "server, per paid invoice (requests × mean latency): "+bd)
+	}
+	if sqlNote != "" {
+		r.Notes = append(r.Notes, "SQL per paid invoice (the whole sweep's included): "+sqlNote)
+	}
 	if timedOut {
-		r.Notes = append(r.Notes, fmt.Sprintf("stopped after %s (--billing-timeout): %d paid, %d failed, %d not charged yet; throughput is what was paid by then",
-			e.opts.BillingTimeout, paid, failedN, int64(n)-paid-failedN))
+		sweepNote := "the sweep had finished"
+		if sweepErr != nil {
+			sweepNote = fmt.Sprintf("the sweep was stopped after %s subscriptions", num(float64(swept)))
+		}
+		r.Notes = append(r.Notes, fmt.Sprintf("stopped after %s (--billing-timeout; %s): %d paid, %d failed, %d not charged yet, whose %d queued charge jobs were cancelled so that they do not weigh on what follows; throughput is what was paid by then",
+			e.opts.BillingTimeout, sweepNote, paid, failedN, int64(n)-paid-failedN, cancelled))
 	}
 	return []Result{r}
 }
@@ -143,6 +167,18 @@ func rawID(gid string) string {
 		}
 	}
 	return gid
+}
+
+// cancelCharges deletes the charge jobs of the bench's merchants that no
+// worker has started.
+func cancelCharges(ctx context.Context, e *env, merchants []string) (int64, error) {
+	res, err := e.db.System.ExecContext(ctx, `
+		DELETE FROM river_job WHERE kind = 'billing.charge' AND state IN ('available', 'scheduled', 'retryable', 'pending')
+		AND args->>'merchant_id' = ANY($1::text[])`, pq.Array(merchants))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 func invoiceCounts(ctx context.Context, e *env, merchants []string) (paid, failed int64, err error) {

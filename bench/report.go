@@ -192,6 +192,21 @@ type Machine struct {
 	Go         string `json:"go"`
 	PostgreSQL string `json:"postgresql"`
 	Server     string `json:"server"` // "in-process (embedded PostgreSQL, …)" or the target URL
+	// The 1-minute load average when the run started and ended: the
+	// machine may be shared, which the same-run baseline compensates
+	// only in part.
+	LoadStart float64 `json:"load_start,omitempty"`
+	LoadEnd   float64 `json:"load_end,omitempty"`
+}
+
+// loadAverage is the 1-minute load average (0 where /proc has none).
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f, _ := strconv.ParseFloat(strings.Fields(string(b) + " 0")[0], 64)
+	return f
 }
 
 // Report is the whole run, as printed and as written with --json.
@@ -215,6 +230,9 @@ func (rep *Report) WriteJSON(path string) error {
 func (rep *Report) WriteTable(w io.Writer) {
 	m := rep.Machine
 	fmt.Fprintf(w, "\nkassa bench: %d CPUs, %s, %s, PostgreSQL %s\nserver: %s\n", m.CPUs, m.OS, m.Go, m.PostgreSQL, m.Server)
+	if m.LoadStart > 0 || m.LoadEnd > 0 {
+		fmt.Fprintf(w, "load average: %.1f at the start, %.1f at the end\n", m.LoadStart, m.LoadEnd)
+	}
 	b := rep.Baseline
 	fmt.Fprintf(w, "baseline (same cluster, same run, %s each, before and after the scenarios):\n", dur(b.DurationS))
 	fmt.Fprintf(w, "  pgbench tpcb-like, scale %d, %d clients:          %s tps%s\n", b.PgbenchScale, b.PgbenchClients, num(b.PgbenchTPS), runs(b.PgbenchRuns))
