@@ -131,15 +131,14 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (*Princ
 		Email      string    `db:"email"`
 		LastSeenAt time.Time `db:"last_seen_at"`
 	}
-	err := s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
-		return tx.GetContext(ctx, &row, `
-			SELECT s.merchant_id, s.id, s.user_id, m.role, u.email, s.last_seen_at
-			FROM sessions s
-			JOIN memberships m ON m.merchant_id = s.merchant_id AND m.user_id = s.user_id AND m.status = 'ACTIVE'
-			JOIN users u ON u.id = s.user_id
-			WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3`,
-			hashToken(token), now, now.Add(-s.cfg.SessionIdle))
-	})
+	// One statement, no transaction: this runs on every request.
+	err := s.db.System.GetContext(ctx, &row, `
+		SELECT s.merchant_id, s.id, s.user_id, m.role, u.email, s.last_seen_at
+		FROM sessions s
+		JOIN memberships m ON m.merchant_id = s.merchant_id AND m.user_id = s.user_id AND m.status = 'ACTIVE'
+		JOIN users u ON u.id = s.user_id
+		WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3`,
+		hashToken(token), now, now.Add(-s.cfg.SessionIdle))
 	if db.IsNoRows(err) {
 		return nil, fault.ErrUnauthorized
 	}
@@ -147,10 +146,7 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (*Princ
 		return nil, err
 	}
 	if now.Sub(row.LastSeenAt) > time.Minute {
-		_ = s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
-			_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $3 WHERE merchant_id = $1 AND id = $2`, row.MerchantID, row.ID, now)
-			return err
-		})
+		_, _ = s.db.System.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $3 WHERE merchant_id = $1 AND id = $2`, row.MerchantID, row.ID, now)
 	}
 	return &Principal{
 		MerchantID: row.MerchantID, Kind: CredentialSession, CredentialID: row.UserID,

@@ -48,11 +48,19 @@ func (s *Service) applyEvent(ctx context.Context, processor string, ev Event) er
 		s.log.InfoContext(ctx, "callback event ignored", "processor", processor, "event_id", ev.ID, "type", ev.Type)
 		return nil
 	}
-	// Which merchant's payment is it? The one cross-tenant read of a
-	// callback; everything else happens under that merchant's policy.
+	// Which merchant's payment is it? A processor that echoes kassa's ids
+	// says so (its signature vouches for them, and the merchant's policy
+	// applies to everything that follows); otherwise it is the one
+	// cross-tenant read of a callback.
 	var ref struct {
 		MerchantID uuid.UUID `db:"merchant_id"`
 		ID         uuid.UUID `db:"id"`
+	}
+	if ev.MerchantID != uuid.Nil && ev.PaymentID != uuid.Nil {
+		err := s.applyTo(ctx, processor, ev, ev.MerchantID, ev.PaymentID)
+		if !db.IsNoRows(err) {
+			return err
+		}
 	}
 	err := s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
 		return tx.GetContext(ctx, &ref, `
@@ -67,9 +75,15 @@ func (s *Service) applyEvent(ctx context.Context, processor string, ev Event) er
 	if err != nil {
 		return err
 	}
-	err = s.db.InTenant(ctx, ref.MerchantID, func(tx *sqlx.Tx) error {
+	return s.applyTo(ctx, processor, ev, ref.MerchantID, ref.ID)
+}
+
+// applyTo applies a verified event to one payment, under its merchant's
+// policy, in one transaction with the event's record.
+func (s *Service) applyTo(ctx context.Context, processor string, ev Event, merchantID, paymentID uuid.UUID) error {
+	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		var before Payment
-		if err := tx.GetContext(ctx, &before, `SELECT `+paymentColumns+` FROM payments WHERE id = $1 FOR UPDATE`, ref.ID); err != nil {
+		if err := tx.GetContext(ctx, &before, `SELECT `+paymentColumns+` FROM payments WHERE id = $1 AND processor = $2 FOR UPDATE`, paymentID, processor); err != nil {
 			return err
 		}
 		var seen bool

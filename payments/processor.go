@@ -215,6 +215,7 @@ type Event struct {
 	Type         string    // e.g. payment.authorized; unknown types are logged and acknowledged
 	ProcessorRef string    // the processor's payment id
 	PaymentID    uuid.UUID // kassa's payment id, when the processor echoes it
+	MerchantID   uuid.UUID // kassa's merchant id, when the processor echoes it
 	Created      time.Time
 	Snapshot     Snapshot
 }

@@ -190,11 +190,9 @@ func (s *Service) ChargeMandate(ctx context.Context, m MandateCharge) (Payment, 
 	if proc == nil {
 		return Payment{}, fmt.Errorf("payments: unknown processor %q", name)
 	}
-	if existing, err := s.Get(ctx, m.MerchantID, m.ID); err == nil && existing.ProcessorRef != nil {
-		return existing, nil
-	} else if err != nil && !errors.Is(err, fault.ErrNotFound) {
-		return Payment{}, err
-	}
+	// A retry finds its payment (insert returns the existing row) and asks
+	// the processor again under the same idempotency key, which answers
+	// what it answered before: no second charge.
 	p, err := s.insert(ctx, NewPayment{
 		ID: m.ID, MerchantID: m.MerchantID, Amount: m.Amount, Currency: m.Currency, CaptureMode: CaptureImmediate,
 		Initiator: InitiatorMerchantRecurring, Description: m.Description, Actor: m.Actor,

@@ -303,7 +303,9 @@ func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, f
 	if err != nil {
 		return nil, err
 	}
-	primeOrders(ctx, os)
+	if err := r.primeOrders(ctx, p.MerchantID, os); err != nil {
+		return nil, err
+	}
 	edges, info := connection(os, more, func(o orders.Order) uuidT { return o.ID },
 		func(c string, o orders.Order) model.OrderEdge { return model.OrderEdge{Cursor: c, Node: &o} })
 	return &model.OrderConnection{Edges: edges, PageInfo: info}, nil

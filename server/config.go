@@ -28,7 +28,7 @@ type Config struct {
 	Complexity  int           // KASSA_COMPLEXITY_LIMIT, default 20000 (a page costs first × its items)
 	MaxDepth    int           // KASSA_MAX_DEPTH, default 12
 	SessionTTL  time.Duration // KASSA_SESSION_TTL, default 12h
-	DBMaxConns  int           // KASSA_DB_MAX_CONNS per pool, default 20
+	DBMaxConns  int           // KASSA_DB_MAX_CONNS per pool, default 40
 
 	Processor            string   // KASSA_PROCESSOR: simulator (default) or stripe
 	SimulatorSecret      string   // KASSA_SIMULATOR_SECRET: signs the simulator's callbacks
@@ -116,7 +116,7 @@ func FromEnv() (Config, error) {
 	c.RateBurst = int(num("KASSA_RATE_BURST", 100))
 	c.Complexity = int(num("KASSA_COMPLEXITY_LIMIT", 20000))
 	c.MaxDepth = int(num("KASSA_MAX_DEPTH", 12))
-	c.DBMaxConns = int(num("KASSA_DB_MAX_CONNS", 20))
+	c.DBMaxConns = int(num("KASSA_DB_MAX_CONNS", 40))
 	c.SessionTTL = dur("KASSA_SESSION_TTL", 12*time.Hour)
 	c.UsageGrace = dur("KASSA_USAGE_GRACE", time.Hour)
 	c.BillingSchedule = env("KASSA_BILLING_SCHEDULE", "* * * * *")

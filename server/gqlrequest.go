@@ -86,7 +86,12 @@ func (s *summaries) inspect(next http.Handler) http.Handler {
 				p.Query = q
 			}
 		}
-		req := &gqlRequest{Hash: hashParams(p)}
+		req := &gqlRequest{}
+		if r.Header.Get(IdempotencyHeader) != "" {
+			// Only a keyed request is compared with an earlier one: hashing
+			// costs a decode and an encode of the variables.
+			req.Hash = hashParams(p)
+		}
 		if p.Query != "" {
 			req.Operation, req.RootFields = s.summarize(r.Context(), p.Query, p.OperationName)
 		}

@@ -380,6 +380,7 @@ func FuzzInspect(f *testing.F) {
 
 		post := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 		post.Header.Set("Content-Type", contentType)
+		post.Header.Set(IdempotencyHeader, "fuzz")
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, post)
 		if len(body) <= 1<<16 {
@@ -396,6 +397,7 @@ func FuzzInspect(f *testing.F) {
 
 		got = nil
 		get := httptest.NewRequest(http.MethodGet, "/graphql?"+url.Values{"query": {getQuery}, "variables": {string(body)}}.Encode(), nil)
+		get.Header.Set(IdempotencyHeader, "fuzz")
 		h.ServeHTTP(httptest.NewRecorder(), get)
 		require.NotNil(t, got, "GET did not reach the next handler")
 		require.Len(t, got.Hash, 32)
@@ -427,4 +429,23 @@ func TestPagedComplexity(t *testing.T) {
 	c, ok := es.Complexity(t.Context(), "Query", "users", math.MaxInt/2, map[string]any{"first": int64(100)})
 	require.True(t, ok)
 	require.Equal(t, math.MaxInt, c, "saturates instead of overflowing")
+}
+
+func TestRequestsWithoutIdempotencyKeyAreNotHashed(t *testing.T) {
+	t.Parallel()
+	s := &summaries{cache: lru.New[*ast.QueryDocument](10), apq: lru.New[string](10)}
+	var got *gqlRequest
+	h := s.inspect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = gqlRequestFrom(r.Context()) }))
+	body := `{"query":"mutation { a: x b: y }","variables":{"k":1}}`
+	req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	require.Nil(t, got.Hash)
+	require.Equal(t, ast.Mutation, got.Operation)
+	require.Equal(t, 2, got.RootFields)
+	req = httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(IdempotencyHeader, "k1")
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	require.Len(t, got.Hash, 32)
 }

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"kassa/payments"
 )
 
@@ -215,11 +217,13 @@ func (c *Client) ParseCallback(header http.Header, body []byte) ([]payments.Even
 	if ev.ID == "" || ev.Type == "" || ev.Data.Ref == "" {
 		return nil, errors.New("simulator: callback body: id, type and data.ref are required")
 	}
+	merchantID, _ := uuid.Parse(ev.Data.Account)
 	return []payments.Event{{
 		ID:           ev.ID,
 		Type:         ev.Type,
 		ProcessorRef: ev.Data.Ref,
 		PaymentID:    ev.Data.PaymentID,
+		MerchantID:   merchantID,
 		Created:      time.Unix(ev.Created, 0).UTC(),
 		Snapshot:     ev.Data.snapshot(),
 	}}, nil
