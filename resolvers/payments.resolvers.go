@@ -125,17 +125,7 @@ func (r *paymentResolver) CreatedBy(ctx context.Context, obj *payments.Payment) 
 }
 
 func (r *paymentResolver) CreatedByAPIKey(ctx context.Context, obj *payments.Payment) (*auth.APIKey, error) {
-	if obj.CreatedByAPIKey == nil {
-		return nil, nil
-	}
-	k, err := loadersFrom(ctx).apiKeys.Load(ctx, *obj.CreatedByAPIKey)
-	if errors.Is(err, dataloadgen.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &k, nil
+	return loadAPIKey(ctx, obj.CreatedByAPIKey)
 }
 
 func (r *paymentResolver) Events(ctx context.Context, obj *payments.Payment) ([]payments.EventRecord, error) {

@@ -7,14 +7,11 @@ package resolvers
 
 import (
 	"context"
-	"errors"
 	"kassa/auth"
 	"kassa/graph"
 	"kassa/graph/model"
 	"kassa/merchants"
 	"kassa/money"
-
-	"github.com/vikstrous/dataloadgen"
 )
 
 func (r *apiKeyResolver) ID(ctx context.Context, obj *auth.APIKey) (string, error) {
@@ -22,17 +19,7 @@ func (r *apiKeyResolver) ID(ctx context.Context, obj *auth.APIKey) (string, erro
 }
 
 func (r *apiKeyResolver) CreatedBy(ctx context.Context, obj *auth.APIKey) (*auth.User, error) {
-	if obj.CreatedBy == nil {
-		return nil, nil
-	}
-	u, err := loadersFrom(ctx).users.Load(ctx, *obj.CreatedBy)
-	if errors.Is(err, dataloadgen.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &u, nil
+	return loadUser(ctx, obj.CreatedBy)
 }
 
 func (r *merchantResolver) ID(ctx context.Context, obj *merchants.Merchant) (string, error) {
