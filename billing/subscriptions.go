@@ -3,7 +3,6 @@ package billing
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -475,6 +474,5 @@ func (s *Service) UpdatePlan(ctx context.Context, merchantID, id uuid.UUID, p Pl
 	})
 }
 
-var errNoMandate = errors.New("billing: subscription has no mandate")
 
 func (s *Subscription) String() string { return fmt.Sprintf("subscription %s", s.ID) }

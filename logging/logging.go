@@ -25,17 +25,6 @@ func With(ctx context.Context, attrs ...slog.Attr) context.Context {
 	return context.WithValue(ctx, attrsKey{}, next)
 }
 
-// Attr returns the value of the context attribute named key, or "".
-func Attr(ctx context.Context, key string) string {
-	attrs, _ := ctx.Value(attrsKey{}).([]slog.Attr)
-	for i := len(attrs) - 1; i >= 0; i-- {
-		if attrs[i].Key == key {
-			return attrs[i].Value.String()
-		}
-	}
-	return ""
-}
-
 type handler struct{ slog.Handler }
 
 func (h handler) Handle(ctx context.Context, r slog.Record) error {

@@ -3,7 +3,6 @@ package orders
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -489,4 +488,3 @@ func strPtr(s string) *string {
 	return &s
 }
 
-var errStop = errors.New("stop")

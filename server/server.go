@@ -15,7 +15,6 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -287,9 +286,4 @@ func (s *Server) housekeeping(ctx context.Context) {
 		case <-t.C:
 		}
 	}
-}
-
-// URLFor returns the public URL of path.
-func (s *Server) URLFor(path string) string {
-	return s.cfg.PublicURL + "/" + strings.TrimLeft(path, "/")
 }
