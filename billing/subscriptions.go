@@ -474,5 +474,4 @@ func (s *Service) UpdatePlan(ctx context.Context, merchantID, id uuid.UUID, p Pl
 	})
 }
 
-
 func (s *Subscription) String() string { return fmt.Sprintf("subscription %s", s.ID) }

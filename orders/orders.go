@@ -487,4 +487,3 @@ func strPtr(s string) *string {
 	}
 	return &s
 }
-
