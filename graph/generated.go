@@ -48,7 +48,6 @@ type ResolverRoot interface {
 	Invoice() InvoiceResolver
 	InvoiceLine() InvoiceLineResolver
 	Merchant() MerchantResolver
-	Money() MoneyResolver
 	Mutation() MutationResolver
 	Order() OrderResolver
 	OrderConfirmation() OrderConfirmationResolver
@@ -864,9 +863,6 @@ type MerchantResolver interface {
 	ID(ctx context.Context, obj *merchants.Merchant) (string, error)
 
 	Branding(ctx context.Context, obj *merchants.Merchant) (*branding.Brand, error)
-}
-type MoneyResolver interface {
-	Formatted(ctx context.Context, obj *money.Money) (string, error)
 }
 type MutationResolver interface {
 	CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error)
@@ -12350,7 +12346,7 @@ func (ec *executionContext) _Money_formatted(ctx context.Context, field graphql.
 			return ec.fieldContext_Money_formatted(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Money().Formatted(ctx, obj)
+			return obj.Formatted(ctx), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -12361,7 +12357,7 @@ func (ec *executionContext) _Money_formatted(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Money_formatted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Money", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Money", field, true, false, "String")
 }
 
 func (ec *executionContext) _Mutation_createApiKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {

@@ -6,6 +6,7 @@
 package money
 
 import (
+	"context"
 	"math"
 	"strings"
 
@@ -179,4 +180,23 @@ func Rate(bp int) string {
 		f = "0" + f
 	}
 	return itoa(int64(whole)) + "," + strings.TrimRight(f, "0")
+}
+
+type localeKey struct{}
+
+// WithLocale returns ctx in which Money.Formatted formats for the locale
+// that locale returns (asked at most once per Formatted call; the caller
+// caches it).
+func WithLocale(ctx context.Context, locale func() string) context.Context {
+	return context.WithValue(ctx, localeKey{}, locale)
+}
+
+// Formatted formats m for the locale of ctx (see WithLocale), Swedish when
+// ctx names none.
+func (m Money) Formatted(ctx context.Context) string {
+	locale := "sv"
+	if f, ok := ctx.Value(localeKey{}).(func() string); ok {
+		locale = f()
+	}
+	return Format(m, locale)
 }

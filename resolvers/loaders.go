@@ -15,6 +15,7 @@ import (
 	"kassa/billing"
 	"kassa/checkout"
 	"kassa/merchants"
+	"kassa/money"
 	"kassa/orders"
 	"kassa/payments"
 	"kassa/terminal"
@@ -84,7 +85,17 @@ func (r *Resolver) WithLoaders(ctx context.Context) context.Context {
 		paymentLimits:      merchantScoped(r.Terminal.LimitsByUsers),
 		paymentsByID:       merchantScoped(r.PaymentService.ByIDs),
 	}
-	return context.WithValue(ctx, loadersKey{}, l)
+	ctx = context.WithValue(ctx, loadersKey{}, l)
+	// Money formats itself in the merchant's locale, loaded once per
+	// response; formatting is a plain method call, not a resolver, so a
+	// page of amounts costs no goroutine per amount.
+	return money.WithLocale(ctx, func() string {
+		m, err := r.merchant(ctx)
+		if err != nil {
+			return "sv"
+		}
+		return m.Locale
+	})
 }
 
 func loadersFrom(ctx context.Context) *loaders {

@@ -11,7 +11,6 @@ import (
 	"kassa/graph"
 	"kassa/graph/model"
 	"kassa/merchants"
-	"kassa/money"
 )
 
 func (r *apiKeyResolver) ID(ctx context.Context, obj *auth.APIKey) (string, error) {
@@ -24,14 +23,6 @@ func (r *apiKeyResolver) CreatedBy(ctx context.Context, obj *auth.APIKey) (*auth
 
 func (r *merchantResolver) ID(ctx context.Context, obj *merchants.Merchant) (string, error) {
 	return globalID(prefixMerchant, obj.ID), nil
-}
-
-func (r *moneyResolver) Formatted(ctx context.Context, obj *money.Money) (string, error) {
-	m, err := r.merchant(ctx)
-	if err != nil {
-		return "", err
-	}
-	return money.Format(*obj, m.Locale), nil
 }
 
 func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error) {
@@ -228,8 +219,6 @@ func (r *Resolver) ApiKey() graph.ApiKeyResolver { return &apiKeyResolver{r} }
 
 func (r *Resolver) Merchant() graph.MerchantResolver { return &merchantResolver{r} }
 
-func (r *Resolver) Money() graph.MoneyResolver { return &moneyResolver{r} }
-
 func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
 
 func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
@@ -239,7 +228,6 @@ func (r *Resolver) User() graph.UserResolver { return &userResolver{r} }
 type (
 	apiKeyResolver   struct{ *Resolver }
 	merchantResolver struct{ *Resolver }
-	moneyResolver    struct{ *Resolver }
 	mutationResolver struct{ *Resolver }
 	queryResolver    struct{ *Resolver }
 	userResolver     struct{ *Resolver }
