@@ -176,60 +176,36 @@ func (r *mutationResolver) CreateSubscription(ctx context.Context, input model.C
 }
 
 func (r *mutationResolver) CancelSubscription(ctx context.Context, input model.CancelSubscriptionInput) (*model.CancelSubscriptionPayload, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var sub billing.Subscription
-	id, err := idOf(prefixSubscription, "id", input.ID)
-	if err == nil {
-		sub, err = r.BillingService.Cancel(ctx, p.MerchantID, id, input.AtPeriodEnd != nil && *input.AtPeriodEnd)
-	}
+	sub, err := withID(ctx, prefixSubscription, "id", input.ID, func(p *principalT, id uuidT) (billing.Subscription, error) {
+		return r.BillingService.Cancel(ctx, p.MerchantID, id, input.AtPeriodEnd != nil && *input.AtPeriodEnd)
+	})
 	return payload(err, func(ue []model.UserError) *model.CancelSubscriptionPayload {
 		return &model.CancelSubscriptionPayload{Subscription: subscriptionOrNil(sub), UserErrors: orEmpty(ue)}
 	})
 }
 
 func (r *mutationResolver) PauseSubscription(ctx context.Context, input model.PauseSubscriptionInput) (*model.PauseSubscriptionPayload, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var sub billing.Subscription
-	id, err := idOf(prefixSubscription, "id", input.ID)
-	if err == nil {
-		sub, err = r.BillingService.Pause(ctx, p.MerchantID, id)
-	}
+	sub, err := withID(ctx, prefixSubscription, "id", input.ID, func(p *principalT, id uuidT) (billing.Subscription, error) {
+		return r.BillingService.Pause(ctx, p.MerchantID, id)
+	})
 	return payload(err, func(ue []model.UserError) *model.PauseSubscriptionPayload {
 		return &model.PauseSubscriptionPayload{Subscription: subscriptionOrNil(sub), UserErrors: orEmpty(ue)}
 	})
 }
 
 func (r *mutationResolver) ResumeSubscription(ctx context.Context, input model.ResumeSubscriptionInput) (*model.ResumeSubscriptionPayload, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var sub billing.Subscription
-	id, err := idOf(prefixSubscription, "id", input.ID)
-	if err == nil {
-		sub, err = r.BillingService.Resume(ctx, p.MerchantID, id)
-	}
+	sub, err := withID(ctx, prefixSubscription, "id", input.ID, func(p *principalT, id uuidT) (billing.Subscription, error) {
+		return r.BillingService.Resume(ctx, p.MerchantID, id)
+	})
 	return payload(err, func(ue []model.UserError) *model.ResumeSubscriptionPayload {
 		return &model.ResumeSubscriptionPayload{Subscription: subscriptionOrNil(sub), UserErrors: orEmpty(ue)}
 	})
 }
 
 func (r *mutationResolver) UpdateSubscriptionPlan(ctx context.Context, input model.UpdateSubscriptionPlanInput) (*model.UpdateSubscriptionPlanPayload, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var sub billing.Subscription
-	id, err := idOf(prefixSubscription, "id", input.ID)
-	if err == nil {
-		sub, err = r.BillingService.UpdatePlan(ctx, p.MerchantID, id, planOf(input.Plan))
-	}
+	sub, err := withID(ctx, prefixSubscription, "id", input.ID, func(p *principalT, id uuidT) (billing.Subscription, error) {
+		return r.BillingService.UpdatePlan(ctx, p.MerchantID, id, planOf(input.Plan))
+	})
 	return payload(err, func(ue []model.UserError) *model.UpdateSubscriptionPlanPayload {
 		return &model.UpdateSubscriptionPlanPayload{Subscription: subscriptionOrNil(sub), UserErrors: orEmpty(ue)}
 	})

@@ -1,6 +1,7 @@
 package resolvers
 
 import (
+	"context"
 	"github.com/google/uuid"
 
 	"kassa/auth"
@@ -22,4 +23,23 @@ func nullableUser(p *auth.Principal) *uuid.UUID {
 	}
 	id := p.UserID
 	return &id
+}
+
+type principalT = auth.Principal
+
+// withID is how a mutation on one object starts: who asks (an
+// unauthenticated caller gets a top-level error), and the object's id from
+// its global ID (a malformed or foreign one is NOT_FOUND on the field);
+// then fn does the work.
+func withID[T any](ctx context.Context, prefix, field, gid string, fn func(p *principalT, id uuidT) (T, error)) (T, error) {
+	var zero T
+	p, err := principal(ctx)
+	if err != nil {
+		return zero, err
+	}
+	id, err := idOf(prefix, field, gid)
+	if err != nil {
+		return zero, err
+	}
+	return fn(p, id)
 }

@@ -52,30 +52,18 @@ func (r *mutationResolver) UpdateOrder(ctx context.Context, input model.UpdateOr
 }
 
 func (r *mutationResolver) CancelOrder(ctx context.Context, input model.CancelOrderInput) (*model.CancelOrderPayload, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var o orders.Order
-	id, err := idOf(prefixOrder, "orderId", input.OrderID)
-	if err == nil {
-		o, err = r.OrderService.Cancel(ctx, p.MerchantID, actorOf(p), id)
-	}
+	o, err := withID(ctx, prefixOrder, "orderId", input.OrderID, func(p *principalT, id uuidT) (orders.Order, error) {
+		return r.OrderService.Cancel(ctx, p.MerchantID, actorOf(p), id)
+	})
 	return payload(err, func(ue []model.UserError) *model.CancelOrderPayload {
 		return &model.CancelOrderPayload{Order: orderOrNil(o), UserErrors: orEmpty(ue)}
 	})
 }
 
 func (r *mutationResolver) MarkOrderDelivered(ctx context.Context, input model.MarkOrderDeliveredInput) (*model.MarkOrderDeliveredPayload, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var o orders.Order
-	id, err := idOf(prefixOrder, "orderId", input.OrderID)
-	if err == nil {
-		o, err = r.OrderService.MarkDelivered(ctx, p.MerchantID, actorOf(p), id, input.Amount)
-	}
+	o, err := withID(ctx, prefixOrder, "orderId", input.OrderID, func(p *principalT, id uuidT) (orders.Order, error) {
+		return r.OrderService.MarkDelivered(ctx, p.MerchantID, actorOf(p), id, input.Amount)
+	})
 	return payload(err, func(ue []model.UserError) *model.MarkOrderDeliveredPayload {
 		return &model.MarkOrderDeliveredPayload{Order: orderOrNil(o), UserErrors: orEmpty(ue)}
 	})
@@ -132,15 +120,9 @@ func (r *mutationResolver) CreatePaymentLink(ctx context.Context, input model.Cr
 }
 
 func (r *mutationResolver) DeactivatePaymentLink(ctx context.Context, input model.DeactivatePaymentLinkInput) (*model.DeactivatePaymentLinkPayload, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var l orders.Link
-	id, err := idOf(prefixPaymentLink, "paymentLinkId", input.PaymentLinkID)
-	if err == nil {
-		l, err = r.OrderService.DeactivateLink(ctx, p.MerchantID, id)
-	}
+	l, err := withID(ctx, prefixPaymentLink, "paymentLinkId", input.PaymentLinkID, func(p *principalT, id uuidT) (orders.Link, error) {
+		return r.OrderService.DeactivateLink(ctx, p.MerchantID, id)
+	})
 	return payload(err, func(ue []model.UserError) *model.DeactivatePaymentLinkPayload {
 		return &model.DeactivatePaymentLinkPayload{PaymentLink: linkOrNil(l), UserErrors: orEmpty(ue)}
 	})

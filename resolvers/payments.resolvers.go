@@ -19,15 +19,9 @@ import (
 )
 
 func (r *mutationResolver) CapturePayment(ctx context.Context, input model.CapturePaymentInput) (*model.CapturePaymentPayload, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var pay payments.Payment
-	id, err := idOf(prefixPayment, "paymentId", input.PaymentID)
-	if err == nil {
-		pay, err = r.PaymentService.Capture(ctx, actorOf(p), p.MerchantID, id, input.Amount)
-	}
+	pay, err := withID(ctx, prefixPayment, "paymentId", input.PaymentID, func(p *principalT, id uuidT) (payments.Payment, error) {
+		return r.PaymentService.Capture(ctx, actorOf(p), p.MerchantID, id, input.Amount)
+	})
 	return payload(err, func(ue []model.UserError) *model.CapturePaymentPayload {
 		return &model.CapturePaymentPayload{Payment: paymentOrNil(pay), UserErrors: orEmpty(ue)}
 	})

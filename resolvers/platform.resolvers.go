@@ -93,15 +93,9 @@ func (r *mutationResolver) InviteUser(ctx context.Context, input model.InviteUse
 }
 
 func (r *mutationResolver) UpdateUserRole(ctx context.Context, input model.UpdateUserRoleInput) (*model.UpdateUserRolePayload, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var u auth.User
-	id, err := idOf(prefixUser, "userId", input.UserID)
-	if err == nil {
-		u, err = r.Auth.UpdateUserRole(ctx, p, id, input.Role)
-	}
+	u, err := withID(ctx, prefixUser, "userId", input.UserID, func(p *principalT, id uuidT) (auth.User, error) {
+		return r.Auth.UpdateUserRole(ctx, p, id, input.Role)
+	})
 	return payload(err, func(ue []model.UserError) *model.UpdateUserRolePayload {
 		if ue != nil {
 			return &model.UpdateUserRolePayload{UserErrors: ue}
@@ -111,15 +105,9 @@ func (r *mutationResolver) UpdateUserRole(ctx context.Context, input model.Updat
 }
 
 func (r *mutationResolver) DeactivateUser(ctx context.Context, input model.DeactivateUserInput) (*model.DeactivateUserPayload, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var u auth.User
-	id, err := idOf(prefixUser, "userId", input.UserID)
-	if err == nil {
-		u, err = r.Auth.DeactivateUser(ctx, p, id)
-	}
+	u, err := withID(ctx, prefixUser, "userId", input.UserID, func(p *principalT, id uuidT) (auth.User, error) {
+		return r.Auth.DeactivateUser(ctx, p, id)
+	})
 	return payload(err, func(ue []model.UserError) *model.DeactivateUserPayload {
 		if ue != nil {
 			return &model.DeactivateUserPayload{UserErrors: ue}
