@@ -7,7 +7,9 @@
 // Exactly once, by construction rather than by care: an invoice is unique
 // per (subscription, period start) in SQL, so a period can be invoiced once
 // however many runners sweep and however often a crashed sweep is
-// repeated; runners claim due subscriptions with FOR UPDATE SKIP LOCKED;
+// repeated; runners claim due subscriptions with FOR UPDATE SKIP LOCKED,
+// then wait for the rows still due that someone else held, so a sweep
+// leaves nothing due behind;
 // an invoice's charge is a River job inserted in the same transaction as
 // the invoice, and the payment it makes has an id (and so a processor
 // idempotency key) derived from the invoice and attempt number, so a

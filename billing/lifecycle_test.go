@@ -1,6 +1,7 @@
 package billing_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -156,4 +157,56 @@ func TestCardAboutToExpireIsWarnedOnce(t *testing.T) {
 	require.Eventually(t, func() bool {
 		return k.scalar(t, `SELECT count(*) FROM simulator_payments WHERE last4 = '4444' AND status = 'VOIDED'`) == 1
 	}, 20*time.Second, 100*time.Millisecond)
+}
+
+// TestSweepWaitsForRowsOthersHold: a sweep must not pass over a due
+// subscription (or a due retry) because a payment callback or a merchant's
+// mutation holds its row at that moment; only rows another runner is
+// billing may be left to that runner.
+func TestSweepWaitsForRowsOthersHold(t *testing.T) {
+	t.Parallel()
+	k := start(t)
+	begin := time.Now()
+	id, link := k.createSubscription(t, "held@example.se", map[string]any{"kind": "FIXED", "amount": 9900, "interval": "MONTHLY"}, &begin)
+	k.pay(t, link, "4242424242424242")
+	k.waitPaid(t, id, 1)
+	owner, err := sqlOpen(k.ownerURL)
+	require.NoError(t, err)
+	defer owner.Close()
+
+	// hold locks a row as a callback's transaction would, for a moment
+	// after the sweep started.
+	hold := func(query string) (released chan struct{}) {
+		tx, err := owner.Begin()
+		require.NoError(t, err)
+		var n int
+		require.NoError(t, tx.QueryRow(query).Scan(&n))
+		released = make(chan struct{})
+		go func() {
+			time.Sleep(500 * time.Millisecond)
+			_ = tx.Commit()
+			close(released)
+		}()
+		return released
+	}
+
+	t.Run("DueSubscription", func(t *testing.T) {
+		released := hold(`SELECT 1 FROM subscriptions FOR UPDATE`)
+		r, err := k.Server.Billing().Sweep(context.Background(), begin.AddDate(0, 1, 0).Add(time.Minute))
+		require.NoError(t, err)
+		<-released
+		require.Equal(t, 1, r.Subscriptions, "the held subscription is billed once its row is free")
+		require.Equal(t, 1, r.Invoices)
+	})
+
+	t.Run("DueRetry", func(t *testing.T) {
+		k.waitPaid(t, id, 2)
+		_, err := owner.Exec(`UPDATE invoices SET status = 'OPEN', paid_at = NULL, next_attempt_at = now() WHERE number = 2`)
+		require.NoError(t, err)
+		released := hold(`SELECT 1 FROM invoices WHERE number = 2 FOR UPDATE`)
+		r, err := k.Server.Billing().Sweep(context.Background(), time.Now().Add(time.Minute))
+		require.NoError(t, err)
+		<-released
+		require.Equal(t, 1, r.Retries, "the held invoice's retry is enqueued once its row is free")
+	})
 }

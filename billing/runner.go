@@ -26,41 +26,80 @@ type SweepResult struct {
 // invoice (oldest first, once each) and a charge job. It also retries
 // failed charges whose time has come and warns of cards about to expire.
 // Several sweeps may run at once, in one process or many.
+//
+// Runners claim batches with SKIP LOCKED, so they never wait for each
+// other. A row can also be held for a moment by someone else: a payment
+// callback, a merchant's mutation. So when nothing is left to claim, a
+// last pass waits for the rows still due (up to lockWait each); the
+// database re-checks a row once its lock is released, so one that another
+// runner billed meanwhile is no longer due and is passed over. Nothing due
+// is left for the next sweep merely because it was busy.
 func (s *Service) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 	var r SweepResult
-	for {
-		subs, invs, err := s.sweepBatch(ctx, now)
-		if err != nil {
-			return r, err
-		}
-		r.Subscriptions += subs
-		r.Invoices += invs
-		if subs == 0 {
-			break
+	for _, claim := range []string{skipLocked, waitLocked} {
+		for {
+			subs, invs, err := s.sweepBatch(ctx, now, claim)
+			if err != nil {
+				return r, err
+			}
+			r.Subscriptions += subs
+			r.Invoices += invs
+			if subs == 0 {
+				break
+			}
 		}
 	}
-	n, err := s.retryDue(ctx, now)
-	r.Retries = n
-	if err != nil {
-		return r, err
+	for _, claim := range []string{skipLocked, waitLocked} {
+		for {
+			n, err := s.retryDue(ctx, now, claim)
+			r.Retries += n
+			if err != nil {
+				return r, err
+			}
+			if n < retryBatch {
+				break
+			}
+		}
 	}
+	var err error
 	r.CardWarnings, err = s.warnExpiringCards(ctx, now)
 	return r, err
 }
 
-// sweepBatch claims a batch of due subscriptions that no other runner
-// holds and bills them in one transaction, with a fixed number of
-// statements for the writes: the invoices, their lines, the schedules
-// and the charge jobs each go in one statement for the whole batch.
-func (s *Service) sweepBatch(ctx context.Context, now time.Time) (int, int, error) {
+// How a sweep claims rows: skipping those held by others, or waiting for
+// them (at most lockWait per row, then the sweep fails and the next one
+// retries).
+const (
+	skipLocked = "FOR UPDATE SKIP LOCKED"
+	waitLocked = "FOR UPDATE"
+	lockWait   = "10s"
+	retryBatch = 1000
+)
+
+// claimTx runs fn in a system transaction that claims rows with claim.
+func (s *Service) claimTx(ctx context.Context, claim string, fn func(tx *sqlx.Tx) error) error {
+	return s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
+		if claim == waitLocked {
+			if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = '`+lockWait+`'`); err != nil {
+				return err
+			}
+		}
+		return fn(tx)
+	})
+}
+
+// sweepBatch claims a batch of due subscriptions and bills them in one
+// transaction, with a fixed number of statements for the writes: the
+// invoices, their lines, the schedules and the charge jobs each go in one
+// statement for the whole batch.
+func (s *Service) sweepBatch(ctx context.Context, now time.Time, claim string) (int, int, error) {
 	subs, invoices := 0, 0
-	err := s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
+	err := s.claimTx(ctx, claim, func(tx *sqlx.Tx) error {
 		var due []Subscription
 		if err := tx.SelectContext(ctx, &due, `
 			SELECT `+subscriptionColumns+` FROM subscriptions
 			WHERE status IN ('ACTIVE', 'PAST_DUE') AND next_billing_at <= $1
-			ORDER BY next_billing_at LIMIT $2
-			FOR UPDATE SKIP LOCKED`, now, s.cfg.BatchSize); err != nil {
+			ORDER BY next_billing_at LIMIT $2 `+claim, now, s.cfg.BatchSize); err != nil {
 			return err
 		}
 		var created []Invoice
@@ -183,11 +222,11 @@ func (s *Service) periodLines(ctx context.Context, tx *sqlx.Tx, sub *Subscriptio
 	return []orders.LineInput{{Description: fmt.Sprintf("%s: %d %s", name, q, unit), Quantity: 1, UnitPrice: amount, VATRate: plan.VATRate}}, nil
 }
 
-// retryDue enqueues the next attempt of every failed charge whose retry
-// time has come.
-func (s *Service) retryDue(ctx context.Context, now time.Time) (int, error) {
+// retryDue enqueues the next attempt of a batch of failed charges whose
+// retry time has come.
+func (s *Service) retryDue(ctx context.Context, now time.Time, claim string) (int, error) {
 	n := 0
-	err := s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
+	err := s.claimTx(ctx, claim, func(tx *sqlx.Tx) error {
 		var due []struct {
 			MerchantID uuid.UUID `db:"merchant_id"`
 			ID         uuid.UUID `db:"id"`
@@ -196,7 +235,7 @@ func (s *Service) retryDue(ctx context.Context, now time.Time) (int, error) {
 		if err := tx.SelectContext(ctx, &due, `
 			SELECT merchant_id, id, attempts FROM invoices
 			WHERE status = 'OPEN' AND next_attempt_at <= $1
-			ORDER BY next_attempt_at LIMIT 1000 FOR UPDATE SKIP LOCKED`, now); err != nil {
+			ORDER BY next_attempt_at LIMIT $2 `+claim, now, retryBatch); err != nil {
 			return err
 		}
 		var jobs []river.JobArgs
