@@ -1,8 +1,6 @@
 package billing_test
 
 import (
-	"context"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -170,11 +168,9 @@ func TestUsage(t *testing.T) {
 		for range 1000 {
 			wg.Add(1)
 			go func() { defer wg.Done(); report("same-key", 7, time.Now()) }()
-			if n := 0; n == 0 {
-				// Throttle goroutine start-up a little so 1000 requests do not
-				// exhaust local ports on a 2-core machine.
-				time.Sleep(200 * time.Microsecond)
-			}
+			// Throttle goroutine start-up a little so 1000 requests do not
+			// exhaust local ports on a 2-core machine.
+			time.Sleep(200 * time.Microsecond)
 		}
 		wg.Wait()
 		require.Equal(t, int64(1), k.scalar(t, `SELECT count(*) FROM usage_events WHERE idempotency_key = 'same-key'`))
@@ -296,7 +292,6 @@ func TestDunning(t *testing.T) {
 			v := k.view(t, id)
 			return v.Node.Status == "ACTIVE" && v.Node.Mandate.Card.Last4 == "4444"
 		}, 20*time.Second, 100*time.Millisecond)
-		_ = fmt.Sprint()
 	})
 }
 
@@ -311,5 +306,3 @@ func waitAttemptsFinal(t *testing.T, k *kassa, id string) subView {
 	}, 20*time.Second, 100*time.Millisecond)
 	return v
 }
-
-var _ = context.Background
