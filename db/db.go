@@ -37,6 +37,11 @@ type DB struct {
 	// System sees every merchant's rows: use it through InSystem, only on
 	// the paths that must cross tenants.
 	System *sqlx.DB
+	// locks holds connections that keep a session advisory lock while
+	// their holder works on App and System (see SessionLock). A pool of
+	// its own, so holders can never take every connection the work under
+	// the lock needs.
+	locks *sqlx.DB
 
 	url string
 }
@@ -68,7 +73,13 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 		app.Close()
 		return nil, err
 	}
-	d := &DB{App: app, System: sys, url: url}
+	locks, err := openAs(ctx, url, RoleApp, opts)
+	if err != nil {
+		app.Close()
+		sys.Close()
+		return nil, err
+	}
+	d := &DB{App: app, System: sys, locks: locks, url: url}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := d.Ping(pingCtx); err != nil {
@@ -165,7 +176,35 @@ func (d *DB) Ping(ctx context.Context) error {
 
 // Close closes both pools.
 func (d *DB) Close() error {
-	return errors.Join(d.App.Close(), d.System.Close())
+	return errors.Join(d.App.Close(), d.System.Close(), d.locks.Close())
+}
+
+// SessionLock takes the advisory lock (class, key), waiting for it, and
+// holds it on a connection of its own until release is called (safe to
+// call more than once). It serializes work across processes that must
+// not hold a transaction open, such as a call to the processor.
+func (d *DB) SessionLock(ctx context.Context, class, key int32) (release func(), err error) {
+	conn, err := d.locks.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1, $2)`, class, key); err != nil {
+		_ = conn.Close()
+		return nil, err
+	}
+	done := false
+	return func() {
+		if done {
+			return
+		}
+		done = true
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1, $2)`, class, key); err != nil {
+			// Never hand a connection that may still hold the lock back
+			// to the pool.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		_ = conn.Close()
+	}, nil
 }
 
 // InTenant runs fn in a transaction that can see and change only

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -446,4 +447,38 @@ func TestPaymentLimits(t *testing.T) {
 		require.NoError(t, conn.GetContext(ctx, &n, `SELECT count(*) FROM audit_events`))
 		require.Equal(t, 2, n, "the application reads the trail")
 	})
+}
+
+// TestConcurrentChargesOnASmallPool: more sales at once than the database
+// pools have connections. A sale holds a lock while it works, and the
+// work needs connections of its own: the lock must never take the last
+// one (it did once, and every sale waited forever).
+func TestConcurrentChargesOnASmallPool(t *testing.T) {
+	t.Setenv("KASSA_TEST_DB_CONNS", "2")
+	e := kassatest.Start(t)
+	const n = 8
+	results := make(chan createResult, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			var out createResult
+			e.GraphQL(t, createPayment, paymentInput(int64(1000+i), "4242 4242 4242 4242", nil)).Decode(t, &out)
+			results <- out
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the sales did not finish in 30 s: the pool is starved")
+	}
+	close(results)
+	got := 0
+	for r := range results {
+		require.Empty(t, r.CreateTerminalPayment.UserErrors)
+		require.Equal(t, "CAPTURED", r.CreateTerminalPayment.Payment.Status)
+		got++
+	}
+	require.Equal(t, n, got)
 }

@@ -2,7 +2,6 @@ package terminal
 
 import (
 	"context"
-	"database/sql/driver"
 	"encoding/binary"
 	"errors"
 	"log/slog"
@@ -264,31 +263,10 @@ func (s *Service) record(ctx context.Context, merchantID, paymentID uuid.UUID, a
 // lockClass namespaces the terminal's advisory locks ("term").
 const lockClass = 0x7465726d
 
-// lock takes a session advisory lock for a payment id on a connection of
-// its own, held until the returned func is called (safe to call twice).
+// lock takes a session advisory lock for a payment id, held until the
+// returned func is called (safe to call twice).
 func (s *Service) lock(ctx context.Context, id uuid.UUID) (func(), error) {
-	conn, err := s.db.App.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	key := int32(binary.BigEndian.Uint32(id[12:]))
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1, $2)`, lockClass, key); err != nil {
-		_ = conn.Close()
-		return nil, err
-	}
-	done := false
-	return func() {
-		if done {
-			return
-		}
-		done = true
-		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1, $2)`, lockClass, key); err != nil {
-			// Never hand a connection that may still hold the lock back
-			// to the pool.
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
-		_ = conn.Close()
-	}, nil
+	return s.db.SessionLock(ctx, lockClass, int32(binary.BigEndian.Uint32(id[12:])))
 }
 
 // unsettled reports whether p's outcome is still on its way: PENDING, or
