@@ -15,11 +15,14 @@ package kassatest
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -229,6 +232,9 @@ func Start(t *testing.T, opts ...Option) *Env {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ctx, ln) }()
 	t.Cleanup(func() {
+		if t.Failed() {
+			writeDiagnostics(t, su)
+		}
 		cancel()
 		select {
 		case err := <-served:
@@ -319,6 +325,39 @@ func RepoRoot(t *testing.T) string {
 		require.NotEqual(t, parent, dir, "no go.mod above the test's directory")
 		dir = parent
 	}
+}
+
+// writeDiagnostics leaves, for a failed test, what explains a stall: the
+// test process's goroutines (the server runs in it) and the River jobs
+// with their state, attempts and errors.
+func writeDiagnostics(t *testing.T, su *sqlx.DB) {
+	var b bytes.Buffer
+	_ = pprof.Lookup("goroutine").WriteTo(&b, 2)
+	_ = os.WriteFile(ArtifactPath(t, "goroutines.txt"), b.Bytes(), 0o644)
+	b.Reset()
+	rows, err := su.Query(`SELECT id, kind, state, attempt, created_at, scheduled_at, attempted_at, finalized_at, errors::text
+		FROM river_job ORDER BY id`)
+	if err != nil {
+		fmt.Fprintf(&b, "river_job: %v\n", err)
+	} else {
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var kind, state string
+			var attempt int
+			var created, scheduled time.Time
+			var attempted, finalized sql.NullTime
+			var errs sql.NullString
+			if err := rows.Scan(&id, &kind, &state, &attempt, &created, &scheduled, &attempted, &finalized, &errs); err != nil {
+				fmt.Fprintf(&b, "scan: %v\n", err)
+				break
+			}
+			fmt.Fprintf(&b, "%d %s %s attempt=%d created=%s scheduled=%s attempted=%v finalized=%v errors=%s\n", id, kind, state, attempt,
+				created.Format(time.RFC3339Nano), scheduled.Format(time.RFC3339Nano), attempted.Time.Format(time.RFC3339Nano), finalized.Time.Format(time.RFC3339Nano), errs.String)
+		}
+	}
+	_ = os.WriteFile(ArtifactPath(t, "river-jobs.txt"), b.Bytes(), 0o644)
+	t.Logf("goroutines and River jobs in %s", ArtifactPath(t, "{goroutines,river-jobs}.txt"))
 }
 
 // ArtifactPath is where a test leaves a file for people to look at:

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"sort"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -233,7 +234,14 @@ func NewWithURL(t testing.TB) (*db.DB, string) {
 	t.Helper()
 	name := NewDatabase(t)
 	u := URLFor(t, name)
-	d, err := db.Open(context.Background(), u, db.Options{MaxOpenConns: 10})
+	// KASSA_TEST_DB_CONNS=1 runs every test on one connection per pool:
+	// code that takes a second connection while holding one (a deadlock
+	// under load) then hangs at once instead of one day in production.
+	conns := 10
+	if v, err := strconv.Atoi(os.Getenv("KASSA_TEST_DB_CONNS")); err == nil && v > 0 {
+		conns = v
+	}
+	d, err := db.Open(context.Background(), u, db.Options{MaxOpenConns: conns})
 	if err != nil {
 		t.Fatalf("dbtest: open: %v", err)
 	}
