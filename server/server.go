@@ -106,8 +106,11 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	s.billing = billing.NewService(billing.Config{DB: d, Payments: s.payments, Orders: s.orders, Mailer: s.mailer, Jobs: s.jobs, Webhooks: s.webhooks,
 		Log: log, PublicURL: cfg.PublicURL, UsageGrace: cfg.UsageGrace, Dunning: cfg.Dunning, CancelAfterDunning: cfg.DunningCancel})
 	s.audit = audit.New(d, s.payments)
+	s.payments.OnChange(func(ctx context.Context, tx *sqlx.Tx, _, p payments.Payment) error {
+		return live.Publish(ctx, tx, live.Event{MerchantID: p.MerchantID, Kind: "payment", ID: p.ID})
+	})
 	s.terminal = terminal.NewService(terminal.Config{DB: d, Payments: s.payments, Orders: s.orders, Auth: s.auth, Merchants: s.merchants,
-		Mailer: s.mailer, Jobs: s.jobs, Audit: s.audit, Log: log})
+		Mailer: s.mailer, Jobs: s.jobs, Audit: s.audit, Log: log, Live: s.live})
 	res := &resolvers.Resolver{Auth: s.auth, Merchants: s.merchants, PaymentService: s.payments, OrderService: s.orders, BillingService: s.billing,
 		Live: s.live, PublicURL: cfg.PublicURL, CheckoutService: s.checkouts, WebhookService: s.webhooks, BrandingService: s.branding}
 	res.Terminal, res.Audit = s.terminal, s.audit

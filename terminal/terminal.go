@@ -19,6 +19,7 @@ import (
 	"kassa/db"
 	"kassa/fault"
 	"kassa/jobs"
+	"kassa/live"
 	"kassa/mailer"
 	"kassa/merchants"
 	"kassa/money"
@@ -41,6 +42,9 @@ type Config struct {
 	// SettleWait bounds how long Charge waits for the processor's callback
 	// to settle a payment (default 5 s).
 	SettleWait time.Duration
+	// Live, when set, wakes a waiting sale as soon as its payment changes
+	// (payment events); without it Charge polls.
+	Live *live.Broker
 }
 
 // Service is the web terminal's domain.
@@ -56,6 +60,7 @@ type Service struct {
 	log       *slog.Logger
 	now       func() time.Time
 	wait      time.Duration
+	live      *live.Broker
 }
 
 // NewService returns the service, subscribed to payment changes (for
@@ -63,7 +68,8 @@ type Service struct {
 // Call it before the queue starts.
 func NewService(cfg Config) *Service {
 	s := &Service{db: cfg.DB, pay: cfg.Payments, orders: cfg.Orders, auth: cfg.Auth, merchants: cfg.Merchants,
-		mailer: cfg.Mailer, jobs: cfg.Jobs, audit: cfg.Audit, log: cfg.Log, now: cfg.Now, wait: cfg.SettleWait}
+		mailer: cfg.Mailer, jobs: cfg.Jobs, audit: cfg.Audit, log: cfg.Log, now: cfg.Now, wait: cfg.SettleWait,
+		live: cfg.Live}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -192,6 +198,11 @@ func (s *Service) Charge(ctx context.Context, p *auth.Principal, c Charge) (paym
 		c.ID = uuid.Must(uuid.NewV7())
 	}
 	actor := actorOf(p)
+	// Listen before anything is asked: the callback that settles the
+	// payment may land before Authorize returns.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	changes := s.watch(ctx, p.MerchantID)
 
 	// One submission at a time per payment id: a double click waits for
 	// the first, then finds its payment instead of asking again.
@@ -211,7 +222,7 @@ func (s *Service) Charge(ctx context.Context, p *auth.Principal, c Charge) (paym
 				"this form was already used for payment %s of another amount; nothing more was charged: check the details and submit again", Reference(existing.ID))
 		}
 		unlock()
-		return s.settle(ctx, existing), nil
+		return s.settle(ctx, existing, changes), nil
 	} else if !errors.Is(err, fault.ErrNotFound) {
 		return payments.Payment{}, err
 	}
@@ -230,7 +241,7 @@ func (s *Service) Charge(ctx context.Context, p *auth.Principal, c Charge) (paym
 		}
 		return payments.Payment{}, err
 	}
-	return s.settle(ctx, pay), nil
+	return s.settle(ctx, pay, changes), nil
 }
 
 func actorOf(p *auth.Principal) payments.Actor {
@@ -277,19 +288,40 @@ func unsettled(p payments.Payment) bool {
 		(p.Status == payments.StatusAuthorized && p.CaptureMode == payments.CaptureImmediate)
 }
 
+// watch returns the merchant's payment changes (nil without a broker).
+func (s *Service) watch(ctx context.Context, merchantID uuid.UUID) <-chan live.Event {
+	if s.live == nil {
+		return nil
+	}
+	return s.live.Subscribe(ctx, merchantID)
+}
+
 // settle waits, up to the configured bound, until p's outcome is known.
-func (s *Service) settle(ctx context.Context, p payments.Payment) payments.Payment {
+// It reloads p when changes says it changed, and also polls, more slowly,
+// in case a notification was lost (a listener reconnecting).
+func (s *Service) settle(ctx context.Context, p payments.Payment, changes <-chan live.Event) payments.Payment {
 	deadline := time.Now().Add(s.wait)
 	step := 20 * time.Millisecond
+	if changes != nil {
+		step = 100 * time.Millisecond
+	}
 	for unsettled(p) && time.Now().Before(deadline) {
 		t := time.NewTimer(min(step, time.Until(deadline)))
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return p
+		case e, ok := <-changes:
+			t.Stop()
+			if !ok || e.Kind != "payment" || e.ID != p.ID {
+				if !ok {
+					changes = nil
+				}
+				continue
+			}
 		case <-t.C:
+			step = min(step*2, 200*time.Millisecond)
 		}
-		step = min(step*2, 200*time.Millisecond)
 		q, err := s.pay.Get(ctx, p.MerchantID, p.ID)
 		if err != nil {
 			s.log.WarnContext(ctx, "terminal: poll payment", "payment_id", p.ID, "error", err)
