@@ -1,7 +1,11 @@
 package auth
 
 import (
+	"context"
 	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
 
 	"kassa/db"
 )
@@ -24,10 +28,11 @@ type Config struct {
 
 // Service is the auth domain.
 type Service struct {
-	db   *db.DB
-	cfg  Config
-	mode string
-	now  func() time.Time
+	db      *db.DB
+	cfg     Config
+	mode    string
+	now     func() time.Time
+	invited []func(ctx context.Context, tx *sqlx.Tx, inv Invited) error
 }
 
 // NewService returns a service on d.
@@ -54,6 +59,23 @@ func NewService(d *db.DB, cfg Config) *Service {
 		cfg.Now = time.Now
 	}
 	return &Service{db: d, cfg: cfg, mode: cfg.Mode, now: cfg.Now}
+}
+
+// Invited is an invitation just made, for the email that carries it.
+type Invited struct {
+	MerchantID  uuid.UUID
+	Email, Name string
+	Role        Role
+	Token       string // the secret of the /invite/{token} link
+	InvitedBy   string // the inviter's name, "" for an API key
+	ExpiresAt   time.Time
+}
+
+// OnInvite registers fn for every invitation, called inside the
+// transaction that makes it (so an email is queued only with an
+// invitation that exists). Register before serving.
+func (s *Service) OnInvite(fn func(ctx context.Context, tx *sqlx.Tx, inv Invited) error) {
+	s.invited = append(s.invited, fn)
 }
 
 // SessionTTL is the longest a session lives.

@@ -196,7 +196,21 @@ func (s *Service) InviteUser(ctx context.Context, actor *Principal, in NewUser) 
 		if err != nil {
 			return err
 		}
-		return tx.GetContext(ctx, &u, `SELECT `+userColumns+userFrom+` WHERE m.user_id = $1`, userID)
+		if err := tx.GetContext(ctx, &u, `SELECT `+userColumns+userFrom+` WHERE m.user_id = $1`, userID); err != nil {
+			return err
+		}
+		inv := Invited{MerchantID: actor.MerchantID, Email: u.Email, Name: u.Name, Role: in.Role, Token: token, ExpiresAt: now.Add(s.cfg.InviteTTL)}
+		if actor.UserID != uuid.Nil {
+			if err := tx.GetContext(ctx, &inv.InvitedBy, `SELECT name FROM users WHERE id = $1`, actor.UserID); err != nil {
+				return err
+			}
+		}
+		for _, fn := range s.invited {
+			if err := fn(ctx, tx, inv); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return Invitation{}, err

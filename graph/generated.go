@@ -5196,7 +5196,7 @@ type Mutation {
   revokeApiKey(input: RevokeApiKeyInput!): RevokeApiKeyPayload!
   "Create a member with a password (OWNER or ADMIN; only owners create owners)."
   createUser(input: CreateUserInput!): CreateUserPayload!
-  "Invite someone by email; they accept at inviteUrl and choose a password."
+  "Invite someone by email: kassa emails them the link (in the merchant's language); they accept at inviteUrl and choose a password."
   inviteUser(input: InviteUserInput!): InviteUserPayload!
   updateUserRole(input: UpdateUserRoleInput!): UpdateUserRolePayload!
   "End a member's access and sessions. Their past actions keep their name."
@@ -5243,7 +5243,7 @@ input InviteUserInput {
 
 type InviteUserPayload {
   user: User
-  "Where the invitee accepts; contains a secret, shown only here."
+  "Where the invitee accepts; contains a secret, shown only here and in the invitation email."
   inviteUrl: String
   userErrors: [UserError!]!
 }

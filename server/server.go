@@ -88,6 +88,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 		FileDir: filepath.Join(cfg.DataDir, "mail"), Log: log}, s.jobs); err != nil {
 		return nil, err
 	}
+	mailInvites(s.auth, s.mailer, cfg.PublicURL)
 	s.live = live.NewBroker(d.ListenerURL(), log)
 	egressClient := egress.New(egress.Options{AllowPrivate: cfg.WebhookAllowPrivate, Timeout: 15 * time.Second})
 	s.branding = branding.NewService(branding.Config{DB: d, Fetch: egressClient, Log: log})

@@ -305,7 +305,7 @@ type InviteUserInput struct {
 
 type InviteUserPayload struct {
 	User *auth.User `json:"user,omitempty"`
-	// Where the invitee accepts; contains a secret, shown only here.
+	// Where the invitee accepts; contains a secret, shown only here and in the invitation email.
 	InviteURL  *string     `json:"inviteUrl,omitempty"`
 	UserErrors []UserError `json:"userErrors"`
 }
