@@ -38,6 +38,12 @@ type subView struct {
 					Attempts int
 					Gross    struct{ Amount int64 }
 					Period   *struct{ Start, End time.Time }
+					Lines    []struct {
+						Gross struct {
+							Amount   int64
+							Currency string
+						}
+					}
 				}
 			}
 		}
@@ -45,7 +51,7 @@ type subView struct {
 }
 
 const viewSub = `query($id: ID!) { node(id: $id) { ... on BillingSubscription { status nextBillingAt mandate { card { last4 } }
-	invoices(first: 50) { edges { node { number status attempts gross { amount } period { start end } } } } } } }`
+	invoices(first: 50) { edges { node { number status attempts gross { amount } period { start end } lines { gross { amount currency } } } } } } } }`
 
 func (k *kassa) createSubscription(t *testing.T, email string, plan map[string]any, startsAt *time.Time) (string, string) {
 	t.Helper()
@@ -98,6 +104,9 @@ func TestFixedMonthly(t *testing.T) {
 		require.Equal(t, "ACTIVE", v.Node.Status)
 		require.Equal(t, "4242", v.Node.Mandate.Card.Last4)
 		require.Equal(t, int64(9900), v.Node.Invoices.Edges[0].Node.Gross.Amount)
+		require.Len(t, v.Node.Invoices.Edges[0].Node.Lines, 1)
+		require.Equal(t, int64(9900), v.Node.Invoices.Edges[0].Node.Lines[0].Gross.Amount)
+		require.Equal(t, "SEK", v.Node.Invoices.Edges[0].Node.Lines[0].Gross.Currency)
 		require.NotNil(t, v.Node.NextBillingAt)
 		require.WithinDuration(t, start.AddDate(0, 1, 0), *v.Node.NextBillingAt, 2*time.Hour, "next billing a month after the start")
 	})

@@ -37,10 +37,23 @@ func TestLifecycle(t *testing.T) {
 			"plan": map[string]any{"kind": "FIXED", "amount": 14900, "interval": "MONTHLY"}})
 		require.Empty(t, e.UserErrors)
 		var up struct {
-			UpcomingInvoice struct{ Gross struct{ Amount int64 } }
+			UpcomingInvoice struct {
+				Gross struct{ Amount int64 }
+				Lines []struct {
+					Quantity  int64
+					UnitPrice struct {
+						Amount   int64
+						Currency string
+					}
+				}
+			}
 		}
-		k.gql(t, `query($id: ID!) { upcomingInvoice(subscriptionId: $id) { gross { amount } } }`, map[string]any{"id": id}, &up)
+		k.gql(t, `query($id: ID!) { upcomingInvoice(subscriptionId: $id) { gross { amount } lines { quantity unitPrice { amount currency } } } }`, map[string]any{"id": id}, &up)
 		require.Equal(t, int64(14900), up.UpcomingInvoice.Gross.Amount)
+		require.Len(t, up.UpcomingInvoice.Lines, 1)
+		require.Equal(t, int64(1), up.UpcomingInvoice.Lines[0].Quantity)
+		require.Equal(t, int64(14900), up.UpcomingInvoice.Lines[0].UnitPrice.Amount)
+		require.Equal(t, "SEK", up.UpcomingInvoice.Lines[0].UnitPrice.Currency)
 		k.sweep(t, begin.AddDate(0, 1, 0).Add(time.Minute))
 		v := k.waitPaid(t, id, 2)
 		require.Equal(t, int64(14900), v.Node.Invoices.Edges[0].Node.Gross.Amount)

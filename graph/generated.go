@@ -46,12 +46,10 @@ type ResolverRoot interface {
 	Checkout() CheckoutResolver
 	Customer() CustomerResolver
 	Invoice() InvoiceResolver
-	InvoiceLine() InvoiceLineResolver
 	Merchant() MerchantResolver
 	Mutation() MutationResolver
 	Order() OrderResolver
 	OrderConfirmation() OrderConfirmationResolver
-	OrderLine() OrderLineResolver
 	Payment() PaymentResolver
 	PaymentEvent() PaymentEventResolver
 	PaymentLink() PaymentLinkResolver
@@ -306,8 +304,8 @@ type ComplexityRoot struct {
 		Net         func(childComplexity int) int
 		Quantity    func(childComplexity int) int
 		UnitPrice   func(childComplexity int) int
-		VATRate     func(childComplexity int) int
 		Vat         func(childComplexity int) int
+		VatRate     func(childComplexity int) int
 	}
 
 	Mandate struct {
@@ -431,8 +429,8 @@ type ComplexityRoot struct {
 		Position    func(childComplexity int) int
 		Quantity    func(childComplexity int) int
 		UnitPrice   func(childComplexity int) int
-		VATRate     func(childComplexity int) int
 		Vat         func(childComplexity int) int
+		VatRate     func(childComplexity int) int
 	}
 
 	OrderTotals struct {
@@ -453,12 +451,12 @@ type ComplexityRoot struct {
 	}
 
 	Payment struct {
-		Amount             func(childComplexity int) int
-		Authorized         func(childComplexity int) int
-		Capturable         func(childComplexity int) int
+		AmountMoney        func(childComplexity int) int
+		AuthorizedMoney    func(childComplexity int) int
+		CapturableMoney    func(childComplexity int) int
 		CaptureBefore      func(childComplexity int) int
 		CaptureMode        func(childComplexity int) int
-		Captured           func(childComplexity int) int
+		CapturedMoney      func(childComplexity int) int
 		Card               func(childComplexity int) int
 		CreatedAt          func(childComplexity int) int
 		CreatedBy          func(childComplexity int) int
@@ -473,8 +471,8 @@ type ComplexityRoot struct {
 		NextActionURL      func(childComplexity int) int
 		Processor          func(childComplexity int) int
 		ProcessorReference func(childComplexity int) int
-		Refundable         func(childComplexity int) int
-		Refunded           func(childComplexity int) int
+		RefundableMoney    func(childComplexity int) int
+		RefundedMoney      func(childComplexity int) int
 		Status             func(childComplexity int) int
 		ThreeDSecure       func(childComplexity int) int
 		UpdatedAt          func(childComplexity int) int
@@ -845,19 +843,13 @@ type InvoiceResolver interface {
 
 	Period(ctx context.Context, obj *billing.Invoice) (*model.BillingPeriod, error)
 
+	Lines(ctx context.Context, obj *billing.Invoice) ([]model.InvoiceLine, error)
 	Net(ctx context.Context, obj *billing.Invoice) (*money.Money, error)
 	Vat(ctx context.Context, obj *billing.Invoice) (*money.Money, error)
 	Gross(ctx context.Context, obj *billing.Invoice) (*money.Money, error)
 
 	Payment(ctx context.Context, obj *billing.Invoice) (*payments.Payment, error)
 	URL(ctx context.Context, obj *billing.Invoice) (string, error)
-}
-type InvoiceLineResolver interface {
-	UnitPrice(ctx context.Context, obj *orders.Line) (*money.Money, error)
-
-	Net(ctx context.Context, obj *orders.Line) (*money.Money, error)
-	Vat(ctx context.Context, obj *orders.Line) (*money.Money, error)
-	Gross(ctx context.Context, obj *orders.Line) (*money.Money, error)
 }
 type MerchantResolver interface {
 	ID(ctx context.Context, obj *merchants.Merchant) (string, error)
@@ -906,7 +898,7 @@ type OrderResolver interface {
 	Number(ctx context.Context, obj *orders.Order) (int, error)
 
 	Customer(ctx context.Context, obj *orders.Order) (*orders.Customer, error)
-
+	Lines(ctx context.Context, obj *orders.Order) ([]model.OrderLine, error)
 	Totals(ctx context.Context, obj *orders.Order) (*model.OrderTotals, error)
 	Paid(ctx context.Context, obj *orders.Order) (*money.Money, error)
 	Refunded(ctx context.Context, obj *orders.Order) (*money.Money, error)
@@ -923,29 +915,15 @@ type OrderConfirmationResolver interface {
 	ID(ctx context.Context, obj *orders.Confirmation) (string, error)
 	Order(ctx context.Context, obj *orders.Confirmation) (*orders.Order, error)
 
-	Lines(ctx context.Context, obj *orders.Confirmation) ([]orders.Line, error)
+	Lines(ctx context.Context, obj *orders.Confirmation) ([]model.OrderLine, error)
 	Totals(ctx context.Context, obj *orders.Confirmation) (*model.OrderTotals, error)
 	Customer(ctx context.Context, obj *orders.Confirmation) (*orders.Customer, error)
 
 	AcceptedIP(ctx context.Context, obj *orders.Confirmation) (*string, error)
 	PaymentLink(ctx context.Context, obj *orders.Confirmation) (*orders.Link, error)
 }
-type OrderLineResolver interface {
-	Quantity(ctx context.Context, obj *orders.Line) (int, error)
-	UnitPrice(ctx context.Context, obj *orders.Line) (*money.Money, error)
-
-	Net(ctx context.Context, obj *orders.Line) (*money.Money, error)
-	Vat(ctx context.Context, obj *orders.Line) (*money.Money, error)
-	Gross(ctx context.Context, obj *orders.Line) (*money.Money, error)
-}
 type PaymentResolver interface {
 	ID(ctx context.Context, obj *payments.Payment) (string, error)
-	Amount(ctx context.Context, obj *payments.Payment) (*money.Money, error)
-	Authorized(ctx context.Context, obj *payments.Payment) (*money.Money, error)
-	Captured(ctx context.Context, obj *payments.Payment) (*money.Money, error)
-	Refunded(ctx context.Context, obj *payments.Payment) (*money.Money, error)
-	Capturable(ctx context.Context, obj *payments.Payment) (*money.Money, error)
-	Refundable(ctx context.Context, obj *payments.Payment) (*money.Money, error)
 
 	ProcessorReference(ctx context.Context, obj *payments.Payment) (*string, error)
 	Card(ctx context.Context, obj *payments.Payment) (*model.Card, error)
@@ -1890,18 +1868,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.InvoiceLine.UnitPrice(childComplexity), true
-	case "InvoiceLine.vatRate":
-		if e.ComplexityRoot.InvoiceLine.VATRate == nil {
-			break
-		}
-
-		return e.ComplexityRoot.InvoiceLine.VATRate(childComplexity), true
 	case "InvoiceLine.vat":
 		if e.ComplexityRoot.InvoiceLine.Vat == nil {
 			break
 		}
 
 		return e.ComplexityRoot.InvoiceLine.Vat(childComplexity), true
+	case "InvoiceLine.vatRate":
+		if e.ComplexityRoot.InvoiceLine.VatRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceLine.VatRate(childComplexity), true
 
 	case "Mandate.card":
 		if e.ComplexityRoot.Mandate.Card == nil {
@@ -2645,18 +2623,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderLine.UnitPrice(childComplexity), true
-	case "OrderLine.vatRate":
-		if e.ComplexityRoot.OrderLine.VATRate == nil {
-			break
-		}
-
-		return e.ComplexityRoot.OrderLine.VATRate(childComplexity), true
 	case "OrderLine.vat":
 		if e.ComplexityRoot.OrderLine.Vat == nil {
 			break
 		}
 
 		return e.ComplexityRoot.OrderLine.Vat(childComplexity), true
+	case "OrderLine.vatRate":
+		if e.ComplexityRoot.OrderLine.VatRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.VatRate(childComplexity), true
 
 	case "OrderTotals.byRate":
 		if e.ComplexityRoot.OrderTotals.ByRate == nil {
@@ -2710,23 +2688,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		return e.ComplexityRoot.PauseSubscriptionPayload.UserErrors(childComplexity), true
 
 	case "Payment.amount":
-		if e.ComplexityRoot.Payment.Amount == nil {
+		if e.ComplexityRoot.Payment.AmountMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Payment.Amount(childComplexity), true
+		return e.ComplexityRoot.Payment.AmountMoney(childComplexity), true
 	case "Payment.authorized":
-		if e.ComplexityRoot.Payment.Authorized == nil {
+		if e.ComplexityRoot.Payment.AuthorizedMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Payment.Authorized(childComplexity), true
+		return e.ComplexityRoot.Payment.AuthorizedMoney(childComplexity), true
 	case "Payment.capturable":
-		if e.ComplexityRoot.Payment.Capturable == nil {
+		if e.ComplexityRoot.Payment.CapturableMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Payment.Capturable(childComplexity), true
+		return e.ComplexityRoot.Payment.CapturableMoney(childComplexity), true
 	case "Payment.captureBefore":
 		if e.ComplexityRoot.Payment.CaptureBefore == nil {
 			break
@@ -2740,11 +2718,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Payment.CaptureMode(childComplexity), true
 	case "Payment.captured":
-		if e.ComplexityRoot.Payment.Captured == nil {
+		if e.ComplexityRoot.Payment.CapturedMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Payment.Captured(childComplexity), true
+		return e.ComplexityRoot.Payment.CapturedMoney(childComplexity), true
 	case "Payment.card":
 		if e.ComplexityRoot.Payment.Card == nil {
 			break
@@ -2830,17 +2808,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Payment.ProcessorReference(childComplexity), true
 	case "Payment.refundable":
-		if e.ComplexityRoot.Payment.Refundable == nil {
+		if e.ComplexityRoot.Payment.RefundableMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Payment.Refundable(childComplexity), true
+		return e.ComplexityRoot.Payment.RefundableMoney(childComplexity), true
 	case "Payment.refunded":
-		if e.ComplexityRoot.Payment.Refunded == nil {
+		if e.ComplexityRoot.Payment.RefundedMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Payment.Refunded(childComplexity), true
+		return e.ComplexityRoot.Payment.RefundedMoney(childComplexity), true
 	case "Payment.status":
 		if e.ComplexityRoot.Payment.Status == nil {
 			break
@@ -11397,11 +11375,11 @@ func (ec *executionContext) _Invoice_lines(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Invoice_lines(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Lines, nil
+			return ec.Resolvers.Invoice().Lines(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []orders.Line) graphql.Marshaler {
-			return ec.marshalNInvoiceLine2ᚕkassaᚋordersᚐLineᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []model.InvoiceLine) graphql.Marshaler {
+			return ec.marshalNInvoiceLine2ᚕkassaᚋgraphᚋmodelᚐInvoiceLineᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11411,8 +11389,8 @@ func (ec *executionContext) fieldContext_Invoice_lines(_ context.Context, field 
 	fc = &graphql.FieldContext{
 		Object:     "Invoice",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_InvoiceLine(ctx, field)
 		},
@@ -11805,7 +11783,7 @@ func (ec *executionContext) fieldContext_InvoiceEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _InvoiceLine_description(ctx context.Context, field graphql.CollectedField, obj *orders.Line) (ret graphql.Marshaler) {
+func (ec *executionContext) _InvoiceLine_description(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11828,7 +11806,7 @@ func (ec *executionContext) fieldContext_InvoiceLine_description(_ context.Conte
 	return graphql.NewScalarFieldContext("InvoiceLine", field, false, false, "String")
 }
 
-func (ec *executionContext) _InvoiceLine_quantity(ctx context.Context, field graphql.CollectedField, obj *orders.Line) (ret graphql.Marshaler) {
+func (ec *executionContext) _InvoiceLine_quantity(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11851,7 +11829,7 @@ func (ec *executionContext) fieldContext_InvoiceLine_quantity(_ context.Context,
 	return graphql.NewScalarFieldContext("InvoiceLine", field, false, false, "Int64")
 }
 
-func (ec *executionContext) _InvoiceLine_unitPrice(ctx context.Context, field graphql.CollectedField, obj *orders.Line) (ret graphql.Marshaler) {
+func (ec *executionContext) _InvoiceLine_unitPrice(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11860,7 +11838,7 @@ func (ec *executionContext) _InvoiceLine_unitPrice(ctx context.Context, field gr
 			return ec.fieldContext_InvoiceLine_unitPrice(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.InvoiceLine().UnitPrice(ctx, obj)
+			return obj.UnitPrice, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
@@ -11874,8 +11852,8 @@ func (ec *executionContext) fieldContext_InvoiceLine_unitPrice(_ context.Context
 	fc = &graphql.FieldContext{
 		Object:     "InvoiceLine",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -11883,7 +11861,7 @@ func (ec *executionContext) fieldContext_InvoiceLine_unitPrice(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _InvoiceLine_vatRate(ctx context.Context, field graphql.CollectedField, obj *orders.Line) (ret graphql.Marshaler) {
+func (ec *executionContext) _InvoiceLine_vatRate(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11892,7 +11870,7 @@ func (ec *executionContext) _InvoiceLine_vatRate(ctx context.Context, field grap
 			return ec.fieldContext_InvoiceLine_vatRate(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.VATRate, nil
+			return obj.VatRate, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -11906,7 +11884,7 @@ func (ec *executionContext) fieldContext_InvoiceLine_vatRate(_ context.Context, 
 	return graphql.NewScalarFieldContext("InvoiceLine", field, false, false, "Int")
 }
 
-func (ec *executionContext) _InvoiceLine_net(ctx context.Context, field graphql.CollectedField, obj *orders.Line) (ret graphql.Marshaler) {
+func (ec *executionContext) _InvoiceLine_net(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11915,7 +11893,7 @@ func (ec *executionContext) _InvoiceLine_net(ctx context.Context, field graphql.
 			return ec.fieldContext_InvoiceLine_net(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.InvoiceLine().Net(ctx, obj)
+			return obj.Net, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
@@ -11929,8 +11907,8 @@ func (ec *executionContext) fieldContext_InvoiceLine_net(_ context.Context, fiel
 	fc = &graphql.FieldContext{
 		Object:     "InvoiceLine",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -11938,7 +11916,7 @@ func (ec *executionContext) fieldContext_InvoiceLine_net(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _InvoiceLine_vat(ctx context.Context, field graphql.CollectedField, obj *orders.Line) (ret graphql.Marshaler) {
+func (ec *executionContext) _InvoiceLine_vat(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11947,7 +11925,7 @@ func (ec *executionContext) _InvoiceLine_vat(ctx context.Context, field graphql.
 			return ec.fieldContext_InvoiceLine_vat(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.InvoiceLine().Vat(ctx, obj)
+			return obj.Vat, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
@@ -11961,8 +11939,8 @@ func (ec *executionContext) fieldContext_InvoiceLine_vat(_ context.Context, fiel
 	fc = &graphql.FieldContext{
 		Object:     "InvoiceLine",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -11970,7 +11948,7 @@ func (ec *executionContext) fieldContext_InvoiceLine_vat(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _InvoiceLine_gross(ctx context.Context, field graphql.CollectedField, obj *orders.Line) (ret graphql.Marshaler) {
+func (ec *executionContext) _InvoiceLine_gross(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11979,7 +11957,7 @@ func (ec *executionContext) _InvoiceLine_gross(ctx context.Context, field graphq
 			return ec.fieldContext_InvoiceLine_gross(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.InvoiceLine().Gross(ctx, obj)
+			return obj.Gross, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
@@ -11993,8 +11971,8 @@ func (ec *executionContext) fieldContext_InvoiceLine_gross(_ context.Context, fi
 	fc = &graphql.FieldContext{
 		Object:     "InvoiceLine",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -14010,11 +13988,11 @@ func (ec *executionContext) _Order_lines(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Order_lines(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Lines, nil
+			return ec.Resolvers.Order().Lines(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []orders.Line) graphql.Marshaler {
-			return ec.marshalNOrderLine2ᚕkassaᚋordersᚐLineᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []model.OrderLine) graphql.Marshaler {
+			return ec.marshalNOrderLine2ᚕkassaᚋgraphᚋmodelᚐOrderLineᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14024,8 +14002,8 @@ func (ec *executionContext) fieldContext_Order_lines(_ context.Context, field gr
 	fc = &graphql.FieldContext{
 		Object:     "Order",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_OrderLine(ctx, field)
 		},
@@ -14595,8 +14573,8 @@ func (ec *executionContext) _OrderConfirmation_lines(ctx context.Context, field 
 			return ec.Resolvers.OrderConfirmation().Lines(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []orders.Line) graphql.Marshaler {
-			return ec.marshalNOrderLine2ᚕkassaᚋordersᚐLineᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []model.OrderLine) graphql.Marshaler {
+			return ec.marshalNOrderLine2ᚕkassaᚋgraphᚋmodelᚐOrderLineᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14945,7 +14923,7 @@ func (ec *executionContext) fieldContext_OrderEdge_node(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _OrderLine_position(ctx context.Context, field graphql.CollectedField, obj *orders.Line) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderLine_position(ctx context.Context, field graphql.CollectedField, obj *model.OrderLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14968,7 +14946,7 @@ func (ec *executionContext) fieldContext_OrderLine_position(_ context.Context, f
 	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "Int")
 }
 
-func (ec *executionContext) _OrderLine_description(ctx context.Context, field graphql.CollectedField, obj *orders.Line) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderLine_description(ctx context.Context, field graphql.CollectedField, obj *model.OrderLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14991,7 +14969,7 @@ func (ec *executionContext) fieldContext_OrderLine_description(_ context.Context
 	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "String")
 }
 
-func (ec *executionContext) _OrderLine_quantity(ctx context.Context, field graphql.CollectedField, obj *orders.Line) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderLine_quantity(ctx context.Context, field graphql.CollectedField, obj *model.OrderLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15000,7 +14978,7 @@ func (ec *executionContext) _OrderLine_quantity(ctx context.Context, field graph
 			return ec.fieldContext_OrderLine_quantity(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.OrderLine().Quantity(ctx, obj)
+			return obj.Quantity, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -15011,10 +14989,10 @@ func (ec *executionContext) _OrderLine_quantity(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_OrderLine_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrderLine", field, true, true, "Int")
+	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "Int")
 }
 
-func (ec *executionContext) _OrderLine_unitPrice(ctx context.Context, field graphql.CollectedField, obj *orders.Line) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderLine_unitPrice(ctx context.Context, field graphql.CollectedField, obj *model.OrderLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15023,7 +15001,7 @@ func (ec *executionContext) _OrderLine_unitPrice(ctx context.Context, field grap
 			return ec.fieldContext_OrderLine_unitPrice(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.OrderLine().UnitPrice(ctx, obj)
+			return obj.UnitPrice, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
@@ -15037,8 +15015,8 @@ func (ec *executionContext) fieldContext_OrderLine_unitPrice(_ context.Context, 
 	fc = &graphql.FieldContext{
 		Object:     "OrderLine",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -15046,7 +15024,7 @@ func (ec *executionContext) fieldContext_OrderLine_unitPrice(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _OrderLine_vatRate(ctx context.Context, field graphql.CollectedField, obj *orders.Line) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderLine_vatRate(ctx context.Context, field graphql.CollectedField, obj *model.OrderLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15055,7 +15033,7 @@ func (ec *executionContext) _OrderLine_vatRate(ctx context.Context, field graphq
 			return ec.fieldContext_OrderLine_vatRate(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.VATRate, nil
+			return obj.VatRate, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -15069,7 +15047,7 @@ func (ec *executionContext) fieldContext_OrderLine_vatRate(_ context.Context, fi
 	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "Int")
 }
 
-func (ec *executionContext) _OrderLine_net(ctx context.Context, field graphql.CollectedField, obj *orders.Line) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderLine_net(ctx context.Context, field graphql.CollectedField, obj *model.OrderLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15078,7 +15056,7 @@ func (ec *executionContext) _OrderLine_net(ctx context.Context, field graphql.Co
 			return ec.fieldContext_OrderLine_net(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.OrderLine().Net(ctx, obj)
+			return obj.Net, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
@@ -15092,8 +15070,8 @@ func (ec *executionContext) fieldContext_OrderLine_net(_ context.Context, field 
 	fc = &graphql.FieldContext{
 		Object:     "OrderLine",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -15101,7 +15079,7 @@ func (ec *executionContext) fieldContext_OrderLine_net(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _OrderLine_vat(ctx context.Context, field graphql.CollectedField, obj *orders.Line) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderLine_vat(ctx context.Context, field graphql.CollectedField, obj *model.OrderLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15110,7 +15088,7 @@ func (ec *executionContext) _OrderLine_vat(ctx context.Context, field graphql.Co
 			return ec.fieldContext_OrderLine_vat(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.OrderLine().Vat(ctx, obj)
+			return obj.Vat, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
@@ -15124,8 +15102,8 @@ func (ec *executionContext) fieldContext_OrderLine_vat(_ context.Context, field 
 	fc = &graphql.FieldContext{
 		Object:     "OrderLine",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -15133,7 +15111,7 @@ func (ec *executionContext) fieldContext_OrderLine_vat(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _OrderLine_gross(ctx context.Context, field graphql.CollectedField, obj *orders.Line) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderLine_gross(ctx context.Context, field graphql.CollectedField, obj *model.OrderLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15142,7 +15120,7 @@ func (ec *executionContext) _OrderLine_gross(ctx context.Context, field graphql.
 			return ec.fieldContext_OrderLine_gross(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.OrderLine().Gross(ctx, obj)
+			return obj.Gross, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
@@ -15156,8 +15134,8 @@ func (ec *executionContext) fieldContext_OrderLine_gross(_ context.Context, fiel
 	fc = &graphql.FieldContext{
 		Object:     "OrderLine",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -15435,11 +15413,11 @@ func (ec *executionContext) _Payment_amount(ctx context.Context, field graphql.C
 			return ec.fieldContext_Payment_amount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Payment().Amount(ctx, obj)
+			return obj.AmountMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖkassaᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2kassaᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15450,7 +15428,7 @@ func (ec *executionContext) fieldContext_Payment_amount(_ context.Context, field
 		Object:     "Payment",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -15467,11 +15445,11 @@ func (ec *executionContext) _Payment_authorized(ctx context.Context, field graph
 			return ec.fieldContext_Payment_authorized(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Payment().Authorized(ctx, obj)
+			return obj.AuthorizedMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖkassaᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2kassaᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15482,7 +15460,7 @@ func (ec *executionContext) fieldContext_Payment_authorized(_ context.Context, f
 		Object:     "Payment",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -15499,11 +15477,11 @@ func (ec *executionContext) _Payment_captured(ctx context.Context, field graphql
 			return ec.fieldContext_Payment_captured(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Payment().Captured(ctx, obj)
+			return obj.CapturedMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖkassaᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2kassaᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15514,7 +15492,7 @@ func (ec *executionContext) fieldContext_Payment_captured(_ context.Context, fie
 		Object:     "Payment",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -15531,11 +15509,11 @@ func (ec *executionContext) _Payment_refunded(ctx context.Context, field graphql
 			return ec.fieldContext_Payment_refunded(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Payment().Refunded(ctx, obj)
+			return obj.RefundedMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖkassaᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2kassaᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15546,7 +15524,7 @@ func (ec *executionContext) fieldContext_Payment_refunded(_ context.Context, fie
 		Object:     "Payment",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -15563,11 +15541,11 @@ func (ec *executionContext) _Payment_capturable(ctx context.Context, field graph
 			return ec.fieldContext_Payment_capturable(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Payment().Capturable(ctx, obj)
+			return obj.CapturableMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖkassaᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2kassaᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15578,7 +15556,7 @@ func (ec *executionContext) fieldContext_Payment_capturable(_ context.Context, f
 		Object:     "Payment",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -15595,11 +15573,11 @@ func (ec *executionContext) _Payment_refundable(ctx context.Context, field graph
 			return ec.fieldContext_Payment_refundable(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Payment().Refundable(ctx, obj)
+			return obj.RefundableMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖkassaᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2kassaᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15610,7 +15588,7 @@ func (ec *executionContext) fieldContext_Payment_refundable(_ context.Context, f
 		Object:     "Payment",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -18897,8 +18875,8 @@ func (ec *executionContext) _UpcomingInvoice_lines(ctx context.Context, field gr
 			return obj.Lines, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []orders.Line) graphql.Marshaler {
-			return ec.marshalNInvoiceLine2ᚕkassaᚋordersᚐLineᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []model.InvoiceLine) graphql.Marshaler {
+			return ec.marshalNInvoiceLine2ᚕkassaᚋgraphᚋmodelᚐInvoiceLineᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26455,10 +26433,11 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lines":
-			out.Values[i] = ec._Invoice_lines(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Invoice_lines(ctx, field, obj)
+				})
 		case "net":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -26609,7 +26588,7 @@ func (ec *executionContext) _InvoiceEdge(ctx context.Context, sel ast.SelectionS
 
 var invoiceLineImplementors = []string{"InvoiceLine"}
 
-func (ec *executionContext) _InvoiceLine(ctx context.Context, sel ast.SelectionSet, obj *orders.Line) graphql.Marshaler {
+func (ec *executionContext) _InvoiceLine(ctx context.Context, sel ast.SelectionSet, obj *model.InvoiceLine) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, invoiceLineImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -26621,42 +26600,38 @@ func (ec *executionContext) _InvoiceLine(ctx context.Context, sel ast.SelectionS
 		case "description":
 			out.Values[i] = ec._InvoiceLine_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "quantity":
 			out.Values[i] = ec._InvoiceLine_quantity(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "unitPrice":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._InvoiceLine_unitPrice(ctx, field, obj)
-				})
+			out.Values[i] = ec._InvoiceLine_unitPrice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "vatRate":
 			out.Values[i] = ec._InvoiceLine_vatRate(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "net":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._InvoiceLine_net(ctx, field, obj)
-				})
+			out.Values[i] = ec._InvoiceLine_net(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "vat":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._InvoiceLine_vat(ctx, field, obj)
-				})
+			out.Values[i] = ec._InvoiceLine_vat(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "gross":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._InvoiceLine_gross(ctx, field, obj)
-				})
+			out.Values[i] = ec._InvoiceLine_gross(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -27175,10 +27150,11 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 					return ec._Order_customer(ctx, field, obj)
 				})
 		case "lines":
-			out.Values[i] = ec._Order_lines(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_lines(ctx, field, obj)
+				})
 		case "totals":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -27463,7 +27439,7 @@ func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet
 
 var orderLineImplementors = []string{"OrderLine"}
 
-func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet, obj *orders.Line) graphql.Marshaler {
+func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet, obj *model.OrderLine) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderLineImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -27475,48 +27451,43 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 		case "position":
 			out.Values[i] = ec._OrderLine_position(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._OrderLine_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "quantity":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OrderLine_quantity(ctx, field, obj)
-				})
+			out.Values[i] = ec._OrderLine_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "unitPrice":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OrderLine_unitPrice(ctx, field, obj)
-				})
+			out.Values[i] = ec._OrderLine_unitPrice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "vatRate":
 			out.Values[i] = ec._OrderLine_vatRate(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "net":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OrderLine_net(ctx, field, obj)
-				})
+			out.Values[i] = ec._OrderLine_net(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "vat":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OrderLine_vat(ctx, field, obj)
-				})
+			out.Values[i] = ec._OrderLine_vat(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "gross":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OrderLine_gross(ctx, field, obj)
-				})
+			out.Values[i] = ec._OrderLine_gross(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -27676,41 +27647,35 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 					return ec._Payment_id(ctx, field, obj)
 				})
 		case "amount":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Payment_amount(ctx, field, obj)
-				})
+			out.Values[i] = ec._Payment_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "authorized":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Payment_authorized(ctx, field, obj)
-				})
+			out.Values[i] = ec._Payment_authorized(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "captured":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Payment_captured(ctx, field, obj)
-				})
+			out.Values[i] = ec._Payment_captured(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "refunded":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Payment_refunded(ctx, field, obj)
-				})
+			out.Values[i] = ec._Payment_refunded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "capturable":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Payment_capturable(ctx, field, obj)
-				})
+			out.Values[i] = ec._Payment_capturable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "refundable":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Payment_refundable(ctx, field, obj)
-				})
+			out.Values[i] = ec._Payment_refundable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "status":
 			out.Values[i] = ec._Payment_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -30841,15 +30806,15 @@ func (ec *executionContext) marshalNInvoiceEdge2ᚕkassaᚋgraphᚋmodelᚐInvoi
 	return ret
 }
 
-func (ec *executionContext) marshalNInvoiceLine2kassaᚋordersᚐLine(ctx context.Context, sel ast.SelectionSet, v orders.Line) graphql.Marshaler {
+func (ec *executionContext) marshalNInvoiceLine2kassaᚋgraphᚋmodelᚐInvoiceLine(ctx context.Context, sel ast.SelectionSet, v model.InvoiceLine) graphql.Marshaler {
 	return ec._InvoiceLine(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNInvoiceLine2ᚕkassaᚋordersᚐLineᚄ(ctx context.Context, sel ast.SelectionSet, v []orders.Line) graphql.Marshaler {
+func (ec *executionContext) marshalNInvoiceLine2ᚕkassaᚋgraphᚋmodelᚐInvoiceLineᚄ(ctx context.Context, sel ast.SelectionSet, v []model.InvoiceLine) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNInvoiceLine2kassaᚋordersᚐLine(ctx, sel, v[i])
+		return ec.marshalNInvoiceLine2kassaᚋgraphᚋmodelᚐInvoiceLine(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -30905,6 +30870,10 @@ func (ec *executionContext) marshalNMerchant2ᚖkassaᚋmerchantsᚐMerchant(ctx
 		return graphql.Null
 	}
 	return ec._Merchant(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMoney2kassaᚋmoneyᚐMoney(ctx context.Context, sel ast.SelectionSet, v money.Money) graphql.Marshaler {
+	return ec._Money(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalNMoney2ᚖkassaᚋmoneyᚐMoney(ctx context.Context, sel ast.SelectionSet, v *money.Money) graphql.Marshaler {
@@ -30971,15 +30940,15 @@ func (ec *executionContext) marshalNOrderEdge2ᚕkassaᚋgraphᚋmodelᚐOrderEd
 	return ret
 }
 
-func (ec *executionContext) marshalNOrderLine2kassaᚋordersᚐLine(ctx context.Context, sel ast.SelectionSet, v orders.Line) graphql.Marshaler {
+func (ec *executionContext) marshalNOrderLine2kassaᚋgraphᚋmodelᚐOrderLine(ctx context.Context, sel ast.SelectionSet, v model.OrderLine) graphql.Marshaler {
 	return ec._OrderLine(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNOrderLine2ᚕkassaᚋordersᚐLineᚄ(ctx context.Context, sel ast.SelectionSet, v []orders.Line) graphql.Marshaler {
+func (ec *executionContext) marshalNOrderLine2ᚕkassaᚋgraphᚋmodelᚐOrderLineᚄ(ctx context.Context, sel ast.SelectionSet, v []model.OrderLine) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNOrderLine2kassaᚋordersᚐLine(ctx, sel, v[i])
+		return ec.marshalNOrderLine2kassaᚋgraphᚋmodelᚐOrderLine(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

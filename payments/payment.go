@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"kassa/money"
 )
 
 // Status of a payment.
@@ -88,6 +90,25 @@ func (p *Payment) Remaining() int64 { return p.AmountAuthorized - p.AmountCaptur
 
 // Refundable is what can still be refunded.
 func (p *Payment) Refundable() int64 { return p.AmountCaptured - p.AmountRefunded }
+
+// Capturable is what can still be captured: the uncaptured part of a
+// live reservation, else 0.
+func (p *Payment) Capturable() int64 {
+	if (p.Status == StatusAuthorized || p.Status == StatusPartiallyCaptured) && !p.Expired && !p.Voided {
+		return p.Remaining()
+	}
+	return 0
+}
+
+// The amounts as Money, in the payment's currency (the API's view).
+func (p *Payment) AmountMoney() money.Money     { return p.money(p.Amount) }
+func (p *Payment) AuthorizedMoney() money.Money { return p.money(p.AmountAuthorized) }
+func (p *Payment) CapturedMoney() money.Money   { return p.money(p.AmountCaptured) }
+func (p *Payment) RefundedMoney() money.Money   { return p.money(p.AmountRefunded) }
+func (p *Payment) CapturableMoney() money.Money { return p.money(p.Capturable()) }
+func (p *Payment) RefundableMoney() money.Money { return p.money(p.Refundable()) }
+
+func (p *Payment) money(n int64) money.Money { return money.Money{Amount: n, Currency: p.Currency} }
 
 // deriveStatus computes the status from the amounts and flags. Because it
 // depends only on values that grow monotonically, applying the same

@@ -113,6 +113,10 @@ func (r *invoiceResolver) Period(ctx context.Context, obj *billing.Invoice) (*mo
 	return &model.BillingPeriod{Start: *obj.PeriodStart, End: *obj.PeriodEnd}, nil
 }
 
+func (r *invoiceResolver) Lines(ctx context.Context, obj *billing.Invoice) ([]model.InvoiceLine, error) {
+	return invoiceLines(obj.Lines, obj.Currency), nil
+}
+
 func (r *invoiceResolver) Net(ctx context.Context, obj *billing.Invoice) (*money.Money, error) {
 	return &money.Money{Amount: obj.Net, Currency: obj.Currency}, nil
 }
@@ -145,22 +149,6 @@ func (r *invoiceResolver) Payment(ctx context.Context, obj *billing.Invoice) (*p
 
 func (r *invoiceResolver) URL(ctx context.Context, obj *billing.Invoice) (string, error) {
 	return r.BillingService.InvoiceURL(*obj), nil
-}
-
-func (r *invoiceLineResolver) UnitPrice(ctx context.Context, obj *orders.Line) (*money.Money, error) {
-	return &money.Money{Amount: obj.UnitPrice, Currency: currencyFromPath(ctx)}, nil
-}
-
-func (r *invoiceLineResolver) Net(ctx context.Context, obj *orders.Line) (*money.Money, error) {
-	return &money.Money{Amount: obj.Net, Currency: currencyFromPath(ctx)}, nil
-}
-
-func (r *invoiceLineResolver) Vat(ctx context.Context, obj *orders.Line) (*money.Money, error) {
-	return &money.Money{Amount: obj.VAT, Currency: currencyFromPath(ctx)}, nil
-}
-
-func (r *invoiceLineResolver) Gross(ctx context.Context, obj *orders.Line) (*money.Money, error) {
-	return &money.Money{Amount: obj.Gross, Currency: currencyFromPath(ctx)}, nil
 }
 
 func (r *mutationResolver) CreateSubscription(ctx context.Context, input model.CreateSubscriptionInput) (*model.CreateSubscriptionPayload, error) {
@@ -377,7 +365,7 @@ func (r *queryResolver) UpcomingInvoice(ctx context.Context, subscriptionID stri
 	}
 	m := func(a int64) *money.Money { return &money.Money{Amount: a, Currency: inv.Currency} }
 	return &model.UpcomingInvoice{Period: &model.BillingPeriod{Start: *inv.PeriodStart, End: *inv.PeriodEnd}, DueAt: *inv.NextAttemptAt,
-		Description: inv.Description, Lines: inv.Lines, Net: m(inv.Net), Vat: m(inv.VAT), Gross: m(inv.Gross)}, nil
+		Description: inv.Description, Lines: invoiceLines(inv.Lines, inv.Currency), Net: m(inv.Net), Vat: m(inv.VAT), Gross: m(inv.Gross)}, nil
 }
 
 func (r *usageEventResolver) ID(ctx context.Context, obj *billing.UsageEvent) (string, error) {
@@ -394,13 +382,10 @@ func (r *Resolver) BillingSubscription() graph.BillingSubscriptionResolver {
 
 func (r *Resolver) Invoice() graph.InvoiceResolver { return &invoiceResolver{r} }
 
-func (r *Resolver) InvoiceLine() graph.InvoiceLineResolver { return &invoiceLineResolver{r} }
-
 func (r *Resolver) UsageEvent() graph.UsageEventResolver { return &usageEventResolver{r} }
 
 type (
 	billingSubscriptionResolver struct{ *Resolver }
 	invoiceResolver             struct{ *Resolver }
-	invoiceLineResolver         struct{ *Resolver }
 	usageEventResolver          struct{ *Resolver }
 )

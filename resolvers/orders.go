@@ -1,13 +1,9 @@
 package resolvers
 
 import (
-	"context"
-
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 
 	"kassa/auth"
-	"kassa/billing"
 	"kassa/graph/model"
 	"kassa/money"
 	"kassa/orders"
@@ -62,30 +58,6 @@ func totalsModel(t orders.Totals, currency string) *model.OrderTotals {
 	return out
 }
 
-// currencyFromPath finds the currency of the order, confirmation or link
-// a nested field belongs to.
-func currencyFromPath(ctx context.Context) string {
-	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
-		switch v := fc.Result.(type) {
-		case *orders.Order:
-			return v.Currency
-		case *orders.Confirmation:
-			if f, err := v.Frozen(); err == nil {
-				return f.Currency
-			}
-		case *orders.Link:
-			return v.Currency
-		case *billing.Invoice:
-			return v.Currency
-		case *model.UpcomingInvoice:
-			if v.Gross != nil {
-				return v.Gross.Currency
-			}
-		}
-	}
-	return "SEK"
-}
-
 // salespersonEmail is the acting user's email, or "" for an API key.
 func salespersonEmail(p *auth.Principal) string {
 	if p.IsAPIKey() {
@@ -113,4 +85,33 @@ func confirmationOrNil(c orders.Confirmation) *orders.Confirmation {
 		return nil
 	}
 	return &c
+}
+
+// orderLines are an order's lines as the API shows them, their amounts in
+// the order's currency. Built in one resolver per order rather than one
+// per amount: a page of orders then starts one goroutine per order.
+func orderLines(ls []orders.Line, currency string) []model.OrderLine {
+	out := make([]model.OrderLine, len(ls))
+	for i, l := range ls {
+		unit, net, vat, gross := lineMoney(l, currency)
+		out[i] = model.OrderLine{Position: l.Position, Description: l.Description, Quantity: int(l.Quantity), VatRate: l.VATRate,
+			UnitPrice: unit, Net: net, Vat: vat, Gross: gross}
+	}
+	return out
+}
+
+// invoiceLines are an invoice's lines as the API shows them.
+func invoiceLines(ls []orders.Line, currency string) []model.InvoiceLine {
+	out := make([]model.InvoiceLine, len(ls))
+	for i, l := range ls {
+		unit, net, vat, gross := lineMoney(l, currency)
+		out[i] = model.InvoiceLine{Description: l.Description, Quantity: l.Quantity, VatRate: l.VATRate,
+			UnitPrice: unit, Net: net, Vat: vat, Gross: gross}
+	}
+	return out
+}
+
+func lineMoney(l orders.Line, currency string) (unit, net, vat, gross *money.Money) {
+	m := func(a int64) *money.Money { return &money.Money{Amount: a, Currency: currency} }
+	return m(l.UnitPrice), m(l.Net), m(l.VAT), m(l.Gross)
 }

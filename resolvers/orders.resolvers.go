@@ -141,6 +141,10 @@ func (r *orderResolver) Customer(ctx context.Context, obj *orders.Order) (*order
 	return &c, nil
 }
 
+func (r *orderResolver) Lines(ctx context.Context, obj *orders.Order) ([]model.OrderLine, error) {
+	return orderLines(obj.Lines, obj.Currency), nil
+}
+
 func (r *orderResolver) Totals(ctx context.Context, obj *orders.Order) (*model.OrderTotals, error) {
 	return totalsModel(obj.Totals(), obj.Currency), nil
 }
@@ -184,9 +188,9 @@ func (r *orderConfirmationResolver) Order(ctx context.Context, obj *orders.Confi
 	return loadOrder(ctx, obj.OrderID)
 }
 
-func (r *orderConfirmationResolver) Lines(ctx context.Context, obj *orders.Confirmation) ([]orders.Line, error) {
+func (r *orderConfirmationResolver) Lines(ctx context.Context, obj *orders.Confirmation) ([]model.OrderLine, error) {
 	f, err := obj.Frozen()
-	return f.Lines, err
+	return orderLines(f.Lines, f.Currency), err
 }
 
 func (r *orderConfirmationResolver) Totals(ctx context.Context, obj *orders.Confirmation) (*model.OrderTotals, error) {
@@ -218,26 +222,6 @@ func (r *orderConfirmationResolver) PaymentLink(ctx context.Context, obj *orders
 		}
 	}
 	return nil, nil
-}
-
-func (r *orderLineResolver) Quantity(ctx context.Context, obj *orders.Line) (int, error) {
-	return int(obj.Quantity), nil
-}
-
-func (r *orderLineResolver) UnitPrice(ctx context.Context, obj *orders.Line) (*money.Money, error) {
-	return &money.Money{Amount: obj.UnitPrice, Currency: currencyFromPath(ctx)}, nil
-}
-
-func (r *orderLineResolver) Net(ctx context.Context, obj *orders.Line) (*money.Money, error) {
-	return &money.Money{Amount: obj.Net, Currency: currencyFromPath(ctx)}, nil
-}
-
-func (r *orderLineResolver) Vat(ctx context.Context, obj *orders.Line) (*money.Money, error) {
-	return &money.Money{Amount: obj.VAT, Currency: currencyFromPath(ctx)}, nil
-}
-
-func (r *orderLineResolver) Gross(ctx context.Context, obj *orders.Line) (*money.Money, error) {
-	return &money.Money{Amount: obj.Gross, Currency: currencyFromPath(ctx)}, nil
 }
 
 func (r *paymentLinkResolver) ID(ctx context.Context, obj *orders.Link) (string, error) {
@@ -319,14 +303,11 @@ func (r *Resolver) OrderConfirmation() graph.OrderConfirmationResolver {
 	return &orderConfirmationResolver{r}
 }
 
-func (r *Resolver) OrderLine() graph.OrderLineResolver { return &orderLineResolver{r} }
-
 func (r *Resolver) PaymentLink() graph.PaymentLinkResolver { return &paymentLinkResolver{r} }
 
 type (
 	customerResolver          struct{ *Resolver }
 	orderResolver             struct{ *Resolver }
 	orderConfirmationResolver struct{ *Resolver }
-	orderLineResolver         struct{ *Resolver }
 	paymentLinkResolver       struct{ *Resolver }
 )

@@ -67,34 +67,6 @@ func (r *paymentResolver) ID(ctx context.Context, obj *payments.Payment) (string
 	return globalID(prefixPayment, obj.ID), nil
 }
 
-func (r *paymentResolver) Amount(ctx context.Context, obj *payments.Payment) (*money.Money, error) {
-	return &money.Money{Amount: obj.Amount, Currency: obj.Currency}, nil
-}
-
-func (r *paymentResolver) Authorized(ctx context.Context, obj *payments.Payment) (*money.Money, error) {
-	return &money.Money{Amount: obj.AmountAuthorized, Currency: obj.Currency}, nil
-}
-
-func (r *paymentResolver) Captured(ctx context.Context, obj *payments.Payment) (*money.Money, error) {
-	return &money.Money{Amount: obj.AmountCaptured, Currency: obj.Currency}, nil
-}
-
-func (r *paymentResolver) Refunded(ctx context.Context, obj *payments.Payment) (*money.Money, error) {
-	return &money.Money{Amount: obj.AmountRefunded, Currency: obj.Currency}, nil
-}
-
-func (r *paymentResolver) Capturable(ctx context.Context, obj *payments.Payment) (*money.Money, error) {
-	var n int64
-	if (obj.Status == payments.StatusAuthorized || obj.Status == payments.StatusPartiallyCaptured) && !obj.Expired && !obj.Voided {
-		n = obj.Remaining()
-	}
-	return &money.Money{Amount: n, Currency: obj.Currency}, nil
-}
-
-func (r *paymentResolver) Refundable(ctx context.Context, obj *payments.Payment) (*money.Money, error) {
-	return &money.Money{Amount: obj.Refundable(), Currency: obj.Currency}, nil
-}
-
 func (r *paymentResolver) ProcessorReference(ctx context.Context, obj *payments.Payment) (*string, error) {
 	return obj.ProcessorRef, nil
 }

@@ -320,6 +320,16 @@ type InvoiceEdge struct {
 	Node   *billing.Invoice `json:"node"`
 }
 
+type InvoiceLine struct {
+	Description string       `json:"description"`
+	Quantity    int64        `json:"quantity"`
+	UnitPrice   *money.Money `json:"unitPrice"`
+	VatRate     int          `json:"vatRate"`
+	Net         *money.Money `json:"net"`
+	Vat         *money.Money `json:"vat"`
+	Gross       *money.Money `json:"gross"`
+}
+
 // The stored card a subscription charges.
 type Mandate struct {
 	Processor string `json:"processor"`
@@ -358,6 +368,19 @@ type OrderFilter struct {
 	CreatedTo     *time.Time `json:"createdTo,omitempty"`
 	// Words of the order number, customer, reference or lines.
 	Search *string `json:"search,omitempty"`
+}
+
+type OrderLine struct {
+	Position    int    `json:"position"`
+	Description string `json:"description"`
+	Quantity    int    `json:"quantity"`
+	// Including VAT.
+	UnitPrice *money.Money `json:"unitPrice"`
+	// Basis points: 2500 is 25 %.
+	VatRate int          `json:"vatRate"`
+	Net     *money.Money `json:"net"`
+	Vat     *money.Money `json:"vat"`
+	Gross   *money.Money `json:"gross"`
 }
 
 type OrderLineInput struct {
@@ -610,7 +633,7 @@ type UpcomingInvoice struct {
 	// When it will be made and charged.
 	DueAt       time.Time     `json:"dueAt"`
 	Description string        `json:"description"`
-	Lines       []orders.Line `json:"lines"`
+	Lines       []InvoiceLine `json:"lines"`
 	Net         *money.Money  `json:"net"`
 	Vat         *money.Money  `json:"vat"`
 	Gross       *money.Money  `json:"gross"`
