@@ -1,6 +1,7 @@
 package billing_test
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -186,6 +187,37 @@ func TestUsage(t *testing.T) {
 		dup, code := report("same-key", 7, time.Now())
 		require.True(t, dup)
 		require.Empty(t, code)
+	})
+
+	t.Run("ConcurrentReportsKeepTheirOwnResults", func(t *testing.T) {
+		// Reports arriving together are committed together; a refused one
+		// must refuse only itself.
+		type answer struct {
+			dup  bool
+			code string
+		}
+		answers := make([]answer, 200)
+		var wg sync.WaitGroup
+		for i := range answers {
+			wg.Go(func() {
+				at := time.Now()
+				if i%2 == 1 {
+					at = at.Add(time.Hour) // FUTURE_EVENT
+				}
+				dup, code := report(fmt.Sprintf("group-%d", i), 0, at)
+				answers[i] = answer{dup, code}
+			})
+		}
+		wg.Wait()
+		for i, a := range answers {
+			if i%2 == 1 {
+				require.Equal(t, "FUTURE_EVENT", a.code, "report %d", i)
+			} else {
+				require.Empty(t, a.code, "report %d", i)
+				require.False(t, a.dup, "report %d", i)
+			}
+		}
+		require.Equal(t, int64(100), k.scalar(t, `SELECT count(*) FROM usage_events WHERE idempotency_key LIKE 'group-%'`))
 	})
 
 	t.Run("FutureAndLateEventsAreRefused", func(t *testing.T) {

@@ -138,10 +138,11 @@ type Config struct {
 
 // Service is the billing domain.
 type Service struct {
-	cfg Config
-	db  *db.DB
-	log *slog.Logger
-	now func() time.Time
+	cfg   Config
+	db    *db.DB
+	log   *slog.Logger
+	now   func() time.Time
+	usage usageGroups
 }
 
 // NewService returns the service, subscribed to payment changes and with
@@ -163,6 +164,7 @@ func NewService(cfg Config) *Service {
 		cfg.BatchSize = 200
 	}
 	s := &Service{cfg: cfg, db: cfg.DB, log: cfg.Log, now: cfg.Now}
+	s.usage.s = s
 	cfg.Payments.OnChange(s.paymentChanged)
 	registerWorkers(s)
 	return s

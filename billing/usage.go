@@ -48,17 +48,18 @@ const MaxUsageBatch = 1000
 // stamped (clock skew).
 const futureTolerance = 5 * time.Minute
 
-// ReportUsage records one usage event.
+// ReportUsage records one usage event. Reports of one merchant that
+// arrive together are committed together (see usageGroups).
 //
 // Errors: fault.ErrNotFound (subscription); codes INVALID_QUANTITY,
 // INVALID_IDEMPOTENCY_KEY, NOT_METERED, INVALID_STATE, FUTURE_EVENT,
 // LATE_EVENT.
 func (s *Service) ReportUsage(ctx context.Context, merchantID uuid.UUID, r UsageReport) (UsageEvent, bool, error) {
-	res, err := s.ReportUsageBatch(ctx, merchantID, []UsageReport{r})
+	res, err := s.usage.report(ctx, merchantID, r)
 	if err != nil {
 		return UsageEvent{}, false, err
 	}
-	return res[0].Event, res[0].Duplicate, res[0].Err
+	return res.Event, res.Duplicate, res.Err
 }
 
 // ReportUsageBatch records up to MaxUsageBatch events in one transaction
