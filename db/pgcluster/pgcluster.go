@@ -151,11 +151,25 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err := c.prepareSocketDir(acct); err != nil {
 		return nil, err
 	}
-	if err := c.start(ctx, binDir, acct, opts.Fast); err != nil {
-		return nil, err
+	// After a crash the dead server's processes can hold its shared
+	// memory for a moment after the postmaster is gone, and postgres
+	// refuses to start beside them: wait for them, a few seconds at most.
+	for wait := time.Now().Add(sharedMemoryWait); ; {
+		err := c.start(ctx, binDir, acct, opts.Fast)
+		if err == nil {
+			return c, nil
+		}
+		if !strings.Contains(err.Error(), "pre-existing shared memory block") || time.Now().After(wait) || ctx.Err() != nil {
+			return nil, err
+		}
+		c.logger.Info("the previous server's processes still hold its shared memory; retrying", "data_dir", c.dataDir)
+		time.Sleep(200 * time.Millisecond)
 	}
-	return c, nil
 }
+
+// sharedMemoryWait bounds how long Open waits for a crashed server's
+// processes to let go of its shared memory.
+const sharedMemoryWait = 10 * time.Second
 
 // URL is the lib/pq URL of database "postgres" for the superuser, over the
 // unix socket.
@@ -474,6 +488,7 @@ func socketPath(dir string, port int) string {
 // start runs the postmaster in its own process group, so that a terminal's
 // ^C reaches us and not it: we decide when and how it stops.
 func (c *Cluster) start(ctx context.Context, binDir string, acct *account, fast bool) error {
+	c.stopping.Store(false) // a failed attempt before this one set it
 	if acct != nil {
 		if err := os.Chmod(c.dataDir, 0o700); err != nil {
 			return fmt.Errorf("pgcluster: %w", err)

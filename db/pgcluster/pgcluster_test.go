@@ -1,6 +1,7 @@
 package pgcluster
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"os"
@@ -233,4 +234,55 @@ func TestFastShutdownEndsOpenTransactions(t *testing.T) {
 	started := time.Now()
 	require.NoError(t, c.Stop(ctx))
 	require.Less(t, time.Since(started), 5*time.Second)
+}
+
+// TestRestartWhileTheCrashedServersProcessesLinger: the postmaster died
+// but its children still hold the shared memory, and postgres refuses to
+// start beside them. Open waits for them to go.
+func TestRestartWhileTheCrashedServersProcessesLinger(t *testing.T) {
+	t.Parallel()
+	dir := testDir(t)
+	crashed := start(t, Options{DataDir: dir})
+	selectOne(t, crashed.URL())
+	children := childrenOf(t, crashed.pid)
+	require.NotEmpty(t, children)
+	for _, p := range children {
+		require.NoError(t, syscall.Kill(p, syscall.SIGSTOP)) // they linger until killed below
+	}
+	require.NoError(t, syscall.Kill(crashed.pid, syscall.SIGKILL))
+	<-crashed.exited
+	go func() {
+		time.Sleep(1500 * time.Millisecond)
+		for _, p := range children {
+			_ = syscall.Kill(p, syscall.SIGKILL)
+		}
+	}()
+
+	c := start(t, Options{DataDir: dir})
+	require.True(t, c.Owned())
+	selectOne(t, c.URL())
+}
+
+// childrenOf lists the processes whose parent is pid.
+func childrenOf(t *testing.T, pid int) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	require.NoError(t, err)
+	var out []int
+	for _, e := range entries {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid …; comm may hold spaces: read after ')'.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
