@@ -353,21 +353,29 @@ func (s *Shop) deliver(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if o.Status != Reserved {
+	// Record the delivery before asking kassa: the ORDER_PAID webhook the
+	// capture causes may arrive before kassa's answer does.
+	s.mu.Lock()
+	cur := s.orders[o.ID]
+	if cur.Status != Reserved {
+		s.mu.Unlock()
 		http.Redirect(w, r, "/admin?error="+template.URLQueryEscaper("order "+o.ID+" is not reserved"), http.StatusSeeOther)
 		return
 	}
+	cur.Status = Capturing
+	cur.Events = append(cur.Events, "delivered; capture asked of kassa")
+	s.mu.Unlock()
 	if err := s.kassa.Deliver(r.Context(), o.KassaOrderID); err != nil {
 		s.log.Error("deliver", "order", o.ID, "error", err)
+		s.mu.Lock()
+		if cur.Status == Capturing {
+			cur.Status = Reserved
+			cur.Events = append(cur.Events, "capture refused: "+err.Error())
+		}
+		s.mu.Unlock()
 		http.Redirect(w, r, "/admin?error="+template.URLQueryEscaper(err.Error()), http.StatusSeeOther)
 		return
 	}
-	s.mu.Lock()
-	if cur := s.orders[o.ID]; cur.Status == Reserved {
-		cur.Status = Capturing
-		cur.Events = append(cur.Events, "delivered; capture asked of kassa")
-	}
-	s.mu.Unlock()
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
 }
 
