@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/robfig/cron/v3"
 
+	"kassa/db"
 	"kassa/orders"
 )
 
@@ -30,15 +31,21 @@ type SweepResult struct {
 // Runners claim batches with SKIP LOCKED, so they never wait for each
 // other. A row can also be held for a moment by someone else: a payment
 // callback, a merchant's mutation. So when nothing is left to claim, a
-// last pass waits for the rows still due (up to lockWait each); the
-// database re-checks a row once its lock is released, so one that another
-// runner billed meanwhile is no longer due and is passed over. Nothing due
-// is left for the next sweep merely because it was busy.
+// last pass waits for the rows still due, one at a time (holding no other
+// claim while it waits, so it cannot deadlock) and at most lockWait each;
+// the database re-checks a row once its lock is released, so one another
+// runner billed meanwhile is no longer due and is passed over. Nothing
+// due is left for the next sweep merely because it was busy for a moment;
+// a row held longer than lockWait is.
 func (s *Service) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 	var r SweepResult
-	for _, claim := range []string{skipLocked, waitLocked} {
+	for _, c := range []claim{skipLocked, waitLocked} {
 		for {
-			subs, invs, err := s.sweepBatch(ctx, now, claim)
+			subs, invs, err := s.sweepBatch(ctx, now, c)
+			if c == waitLocked && db.IsLockConflict(err) {
+				s.log.WarnContext(ctx, "billing sweep: a due subscription stayed locked; the next sweep bills it", "error", err)
+				break
+			}
 			if err != nil {
 				return r, err
 			}
@@ -49,14 +56,18 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (SweepResult, error)
 			}
 		}
 	}
-	for _, claim := range []string{skipLocked, waitLocked} {
+	for _, c := range []claim{skipLocked, waitLocked} {
 		for {
-			n, err := s.retryDue(ctx, now, claim)
+			n, err := s.retryDue(ctx, now, c)
+			if c == waitLocked && db.IsLockConflict(err) {
+				s.log.WarnContext(ctx, "billing sweep: a due retry stayed locked; the next sweep retries it", "error", err)
+				break
+			}
 			r.Retries += n
 			if err != nil {
 				return r, err
 			}
-			if n < retryBatch {
+			if n == 0 || n < c.limit(retryBatch) {
 				break
 			}
 		}
@@ -66,20 +77,38 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (SweepResult, error)
 	return r, err
 }
 
-// How a sweep claims rows: skipping those held by others, or waiting for
-// them (at most lockWait per row, then the sweep fails and the next one
-// retries).
+// claim is how a sweep takes rows: skipping those held by others, a batch
+// at a time, or waiting for them, one at a time.
+type claim int
+
 const (
-	skipLocked = "FOR UPDATE SKIP LOCKED"
-	waitLocked = "FOR UPDATE"
-	lockWait   = "10s"
+	skipLocked claim = iota
+	waitLocked
+)
+
+const (
+	lockWait   = "10s" // the longest the waiting pass waits for one row
 	retryBatch = 1000
 )
 
-// claimTx runs fn in a system transaction that claims rows with claim.
-func (s *Service) claimTx(ctx context.Context, claim string, fn func(tx *sqlx.Tx) error) error {
+func (c claim) clause() string {
+	if c == waitLocked {
+		return "FOR UPDATE"
+	}
+	return "FOR UPDATE SKIP LOCKED"
+}
+
+func (c claim) limit(batch int) int {
+	if c == waitLocked {
+		return 1
+	}
+	return batch
+}
+
+// claimTx runs fn in a system transaction that claims rows as c says.
+func (s *Service) claimTx(ctx context.Context, c claim, fn func(tx *sqlx.Tx) error) error {
 	return s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
-		if claim == waitLocked {
+		if c == waitLocked {
 			if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = '`+lockWait+`'`); err != nil {
 				return err
 			}
@@ -92,14 +121,14 @@ func (s *Service) claimTx(ctx context.Context, claim string, fn func(tx *sqlx.Tx
 // transaction, with a fixed number of statements for the writes: the
 // invoices, their lines, the schedules and the charge jobs each go in one
 // statement for the whole batch.
-func (s *Service) sweepBatch(ctx context.Context, now time.Time, claim string) (int, int, error) {
+func (s *Service) sweepBatch(ctx context.Context, now time.Time, c claim) (int, int, error) {
 	subs, invoices := 0, 0
-	err := s.claimTx(ctx, claim, func(tx *sqlx.Tx) error {
+	err := s.claimTx(ctx, c, func(tx *sqlx.Tx) error {
 		var due []Subscription
 		if err := tx.SelectContext(ctx, &due, `
 			SELECT `+subscriptionColumns+` FROM subscriptions
 			WHERE status IN ('ACTIVE', 'PAST_DUE') AND next_billing_at <= $1
-			ORDER BY next_billing_at LIMIT $2 `+claim, now, s.cfg.BatchSize); err != nil {
+			ORDER BY next_billing_at LIMIT $2 `+c.clause(), now, c.limit(s.cfg.BatchSize)); err != nil {
 			return err
 		}
 		var created []Invoice
@@ -224,9 +253,9 @@ func (s *Service) periodLines(ctx context.Context, tx *sqlx.Tx, sub *Subscriptio
 
 // retryDue enqueues the next attempt of a batch of failed charges whose
 // retry time has come.
-func (s *Service) retryDue(ctx context.Context, now time.Time, claim string) (int, error) {
+func (s *Service) retryDue(ctx context.Context, now time.Time, c claim) (int, error) {
 	n := 0
-	err := s.claimTx(ctx, claim, func(tx *sqlx.Tx) error {
+	err := s.claimTx(ctx, c, func(tx *sqlx.Tx) error {
 		var due []struct {
 			MerchantID uuid.UUID `db:"merchant_id"`
 			ID         uuid.UUID `db:"id"`
@@ -235,7 +264,7 @@ func (s *Service) retryDue(ctx context.Context, now time.Time, claim string) (in
 		if err := tx.SelectContext(ctx, &due, `
 			SELECT merchant_id, id, attempts FROM invoices
 			WHERE status = 'OPEN' AND next_attempt_at <= $1
-			ORDER BY next_attempt_at LIMIT $2 `+claim, now, retryBatch); err != nil {
+			ORDER BY next_attempt_at LIMIT $2 `+c.clause(), now, c.limit(retryBatch)); err != nil {
 			return err
 		}
 		var jobs []river.JobArgs

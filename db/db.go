@@ -29,8 +29,8 @@ const (
 	RoleSystem = "kassa_system"
 )
 
-// DB holds the two pools kassa uses. Both connect with the same URL; they
-// differ in the role each connection assumes.
+// DB holds the pools kassa uses. They connect with the same URL and
+// differ in the role each connection assumes and in what they are for.
 type DB struct {
 	// App is subject to row-level security: use it through InTenant.
 	App *sqlx.DB
@@ -174,7 +174,7 @@ func (d *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes both pools.
+// Close closes the pools.
 func (d *DB) Close() error {
 	return errors.Join(d.App.Close(), d.System.Close(), d.locks.Close())
 }
@@ -198,7 +198,9 @@ func (d *DB) SessionLock(ctx context.Context, class, key int32) (release func(),
 			return
 		}
 		done = true
-		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1, $2)`, class, key); err != nil {
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if _, err := conn.ExecContext(uctx, `SELECT pg_advisory_unlock($1, $2)`, class, key); err != nil {
 			// Never hand a connection that may still hold the lock back
 			// to the pool.
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
@@ -314,6 +316,14 @@ func ConstraintName(err error) string {
 		}
 	}
 	return ""
+}
+
+// IsLockConflict reports whether err is a lock wait that gave up: a
+// lock_timeout (55P03) or a deadlock PostgreSQL broke (40P01). The
+// transaction rolled back; trying again later is safe.
+func IsLockConflict(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && (pqErr.Code == "55P03" || pqErr.Code == "40P01")
 }
 
 // IsNoRows reports whether err means a query found no row.
