@@ -298,29 +298,31 @@ func (s *Service) watch(ctx context.Context, merchantID uuid.UUID) <-chan live.E
 
 // settle waits, up to the configured bound, until p's outcome is known.
 // It reloads p when changes says it changed, and also polls, more slowly,
-// in case a notification was lost (a listener reconnecting).
+// in case a notification was lost (a listener reconnecting, a full
+// buffer); other payments' events do not put the poll off.
 func (s *Service) settle(ctx context.Context, p payments.Payment, changes <-chan live.Event) payments.Payment {
 	deadline := time.Now().Add(s.wait)
 	step := 20 * time.Millisecond
 	if changes != nil {
 		step = 100 * time.Millisecond
 	}
+	poll := time.NewTimer(min(step, time.Until(deadline)))
+	defer poll.Stop()
 	for unsettled(p) && time.Now().Before(deadline) {
-		t := time.NewTimer(min(step, time.Until(deadline)))
 		select {
 		case <-ctx.Done():
-			t.Stop()
 			return p
 		case e, ok := <-changes:
-			t.Stop()
-			if !ok || e.Kind != "payment" || e.ID != p.ID {
-				if !ok {
-					changes = nil
-				}
+			if !ok {
+				changes = nil
 				continue
 			}
-		case <-t.C:
+			if e.Kind != "payment" || e.ID != p.ID {
+				continue
+			}
+		case <-poll.C:
 			step = min(step*2, 200*time.Millisecond)
+			poll.Reset(min(step, max(time.Until(deadline), 0)))
 		}
 		q, err := s.pay.Get(ctx, p.MerchantID, p.ID)
 		if err != nil {
