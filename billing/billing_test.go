@@ -200,24 +200,30 @@ func TestUsage(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range answers {
 			wg.Go(func() {
-				at := time.Now()
+				at, key := time.Now(), fmt.Sprintf("group-%d", i)
 				if i%2 == 1 {
 					at = at.Add(time.Hour) // FUTURE_EVENT
 				}
-				dup, code := report(fmt.Sprintf("group-%d", i), 0, at)
+				if i%10 == 4 {
+					key += "\x00" // INVALID_IDEMPOTENCY_KEY (PostgreSQL's jsonb refuses a NUL)
+				}
+				dup, code := report(key, 0, at)
 				answers[i] = answer{dup, code}
 			})
 		}
 		wg.Wait()
 		for i, a := range answers {
-			if i%2 == 1 {
+			switch {
+			case i%2 == 1:
 				require.Equal(t, "FUTURE_EVENT", a.code, "report %d", i)
-			} else {
+			case i%10 == 4:
+				require.Equal(t, "INVALID_IDEMPOTENCY_KEY", a.code, "report %d", i)
+			default:
 				require.Empty(t, a.code, "report %d", i)
 				require.False(t, a.dup, "report %d", i)
 			}
 		}
-		require.Equal(t, int64(100), k.scalar(t, `SELECT count(*) FROM usage_events WHERE idempotency_key LIKE 'group-%'`))
+		require.Equal(t, int64(80), k.scalar(t, `SELECT count(*) FROM usage_events WHERE idempotency_key LIKE 'group-%'`))
 	})
 
 	t.Run("FutureAndLateEventsAreRefused", func(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -217,8 +219,9 @@ func (s *Service) checkReport(r UsageReport, sub *meteredSub, now time.Time) err
 	if r.Quantity < 0 || r.Quantity > 1_000_000_000_000 {
 		return fault.Invalid("quantity", "INVALID_QUANTITY", "quantity must be between 0 and 10^12")
 	}
-	if k := strings.TrimSpace(r.IdempotencyKey); k == "" || len(r.IdempotencyKey) > 255 || k != r.IdempotencyKey {
-		return fault.Invalid("idempotencyKey", "INVALID_IDEMPOTENCY_KEY", "idempotencyKey must be 1 to 255 characters without surrounding spaces")
+	if k := strings.TrimSpace(r.IdempotencyKey); k == "" || len(r.IdempotencyKey) > 255 || k != r.IdempotencyKey ||
+		!utf8.ValidString(k) || strings.IndexFunc(k, unicode.IsControl) >= 0 {
+		return fault.Invalid("idempotencyKey", "INVALID_IDEMPOTENCY_KEY", "idempotencyKey must be 1 to 255 characters without surrounding spaces or control characters")
 	}
 	if r.OccurredAt.After(now.Add(futureTolerance)) {
 		return fault.Invalid("occurredAt", "FUTURE_EVENT", "occurredAt is more than 5 minutes in the future")

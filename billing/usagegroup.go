@@ -84,11 +84,24 @@ func (g *usageGroups) flush(ctx context.Context, merchantID uuid.UUID, lane *usa
 		reports[i] = w.report
 	}
 	res, err := g.commit(ctx, merchantID, reports)
-	for i, w := range group {
-		if err != nil {
-			w.done <- usageAnswer{err: err}
-		} else {
-			w.done <- usageAnswer{res: res[i]}
+	if err != nil && len(group) > 1 {
+		// Something in the group failed the whole commit: commit each
+		// report alone, so only its own report fails a caller.
+		for i, w := range group {
+			one, err := g.commit(ctx, merchantID, reports[i:i+1])
+			if err != nil {
+				w.done <- usageAnswer{err: err}
+			} else {
+				w.done <- usageAnswer{res: one[0]}
+			}
+		}
+	} else {
+		for i, w := range group {
+			if err != nil {
+				w.done <- usageAnswer{err: err}
+			} else {
+				w.done <- usageAnswer{res: res[i]}
+			}
 		}
 	}
 
