@@ -58,6 +58,7 @@ type Cluster struct {
 	exited   chan struct{}
 	waitErr  error
 	stopping atomic.Bool
+	logFrom  int64 // where the current start attempt's log lines begin
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -163,7 +164,11 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 			return nil, err
 		}
 		c.logger.Info("the previous server's processes still hold its shared memory; retrying", "data_dir", c.dataDir)
-		time.Sleep(200 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 }
 
@@ -488,7 +493,6 @@ func socketPath(dir string, port int) string {
 // start runs the postmaster in its own process group, so that a terminal's
 // ^C reaches us and not it: we decide when and how it stops.
 func (c *Cluster) start(ctx context.Context, binDir string, acct *account, fast bool) error {
-	c.stopping.Store(false) // a failed attempt before this one set it
 	if acct != nil {
 		if err := os.Chmod(c.dataDir, 0o700); err != nil {
 			return fmt.Errorf("pgcluster: %w", err)
@@ -499,6 +503,9 @@ func (c *Cluster) start(ctx context.Context, binDir string, acct *account, fast 
 		return err
 	}
 	defer logf.Close() // the child has its own descriptor
+	if fi, err := logf.Stat(); err == nil {
+		c.logFrom = fi.Size() // logTail shows this attempt's lines only
+	}
 
 	args := []string{
 		"-D", c.dataDir,
@@ -526,12 +533,15 @@ func (c *Cluster) start(ctx context.Context, binDir string, acct *account, fast 
 	c.owned = true
 	c.pid = cmd.Process.Pid
 	c.exited = make(chan struct{})
+	// Per attempt: a failed start may be followed by another, whose pid
+	// and channel replace these while this goroutine still runs.
+	pid, exited, ready := c.pid, c.exited, new(atomic.Bool)
 	go func() {
 		err := cmd.Wait()
 		c.waitErr = err
-		close(c.exited)
-		if !c.stopping.Load() {
-			c.logger.Error("postgres exited unexpectedly", "data_dir", c.dataDir, "pid", c.pid, "err", err, "log", c.logPath)
+		close(exited)
+		if ready.Load() && !c.stopping.Load() {
+			c.logger.Error("postgres exited unexpectedly", "data_dir", c.dataDir, "pid", pid, "err", err, "log", c.logPath)
 		}
 	}()
 
@@ -547,13 +557,13 @@ func (c *Cluster) start(ctx context.Context, binDir string, acct *account, fast 
 			err = ping(ctx, c.URL())
 		}
 		if err == nil {
+			ready.Store(true)
 			c.logger.Info("postgres started", "data_dir", c.dataDir, "socket_dir", c.socketDir,
 				"pid", c.pid, "took", time.Since(started))
 			return nil
 		}
 		select {
 		case <-c.exited:
-			c.stopping.Store(true)
 			return fmt.Errorf("pgcluster: postgres exited while starting (%v)%s", c.waitErr, c.logTail())
 		case <-ctx.Done():
 			_ = c.Stop(context.Background())
@@ -632,8 +642,8 @@ func (c *Cluster) logTail() string {
 	}
 	defer f.Close()
 	const tailBytes = 4096
-	if fi, err := f.Stat(); err == nil && fi.Size() > tailBytes {
-		_, _ = f.Seek(-tailBytes, io.SeekEnd)
+	if fi, err := f.Stat(); err == nil {
+		_, _ = f.Seek(max(fi.Size()-tailBytes, min(c.logFrom, fi.Size())), io.SeekStart)
 	}
 	b, _ := io.ReadAll(f)
 	if t := tail(b); t != "" {
