@@ -69,6 +69,9 @@ type Invited struct {
 	Token       string // the secret of the /invite/{token} link
 	InvitedBy   string // the inviter's name, "" for an API key
 	ExpiresAt   time.Time
+	// HasPassword: the person already signs in to kassa (for another
+	// merchant) and accepts with that password instead of choosing one.
+	HasPassword bool
 }
 
 // OnInvite registers fn for every invitation, called inside the

@@ -162,9 +162,12 @@ func (s *Service) InviteUser(ctx context.Context, actor *Principal, in NewUser) 
 	token, tokenHash := newToken()
 	// Whether this person already has a login is a deliberate cross-tenant
 	// lookup: people are global.
-	var existing uuid.UUID
+	var existing struct {
+		ID          uuid.UUID `db:"id"`
+		HasPassword bool      `db:"has_password"`
+	}
 	err := s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
-		err := tx.GetContext(ctx, &existing, `SELECT id FROM users WHERE lower(email) = lower($1)`, in.Email)
+		err := tx.GetContext(ctx, &existing, `SELECT id, password_hash IS NOT NULL AS has_password FROM users WHERE lower(email) = lower($1)`, in.Email)
 		if db.IsNoRows(err) {
 			return nil
 		}
@@ -175,7 +178,7 @@ func (s *Service) InviteUser(ctx context.Context, actor *Principal, in NewUser) 
 	}
 	var u User
 	err = s.db.InTenant(ctx, actor.MerchantID, func(tx *sqlx.Tx) error {
-		userID := existing
+		userID := existing.ID
 		if userID == uuid.Nil {
 			userID = uuid.Must(uuid.NewV7())
 			if _, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, name, created_at) VALUES ($1, $2, $3, $4)`,
@@ -199,7 +202,8 @@ func (s *Service) InviteUser(ctx context.Context, actor *Principal, in NewUser) 
 		if err := tx.GetContext(ctx, &u, `SELECT `+userColumns+userFrom+` WHERE m.user_id = $1`, userID); err != nil {
 			return err
 		}
-		inv := Invited{MerchantID: actor.MerchantID, Email: u.Email, Name: u.Name, Role: in.Role, Token: token, ExpiresAt: now.Add(s.cfg.InviteTTL)}
+		inv := Invited{MerchantID: actor.MerchantID, Email: u.Email, Name: u.Name, Role: in.Role, Token: token,
+			ExpiresAt: now.Add(s.cfg.InviteTTL), HasPassword: existing.HasPassword}
 		if actor.UserID != uuid.Nil {
 			if err := tx.GetContext(ctx, &inv.InvitedBy, `SELECT name FROM users WHERE id = $1`, actor.UserID); err != nil {
 				return err

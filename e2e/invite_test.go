@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"kassa/kassatest"
+	"kassa/merchants"
 )
 
 // TestInvitationByEmail: an owner invites a salesperson, who gets the link
@@ -49,6 +51,17 @@ func TestInvitationByEmail(t *testing.T) {
 	done := b.Post(t, u.Path, form)
 	require.Equal(t, http.StatusSeeOther, done.Status, done.Body)
 	e.Login(t, kassatest.Staff{Email: "sam@snickeri.test", Password: "sam-password-1234"})
+
+	// Someone who already signs in to kassa, for another merchant, is told
+	// to accept with that password, not to choose one.
+	_, err = e.Server.Merchants().Create(context.Background(), merchants.NewMerchant{Name: "Annan AB", OwnerEmail: "olle@annan.test",
+		OwnerName: "Olle", OwnerPassword: "olle-password-1234"})
+	require.NoError(t, err)
+	e.GraphQLAs(t, owner, `mutation { inviteUser(input: {email: "olle@annan.test", role: SALES}) { inviteUrl userErrors { code } } }`, nil).Decode(t, &out)
+	require.Empty(t, out.InviteUser.UserErrors)
+	m = e.mail.Message(t, e.mail.WaitTo(t, "olle@annan.test", "Inbjudan", 1)[0].ID)
+	require.Contains(t, m.Text, "Godkänn inbjudan med ditt befintliga lösenord för kassa här")
+	require.NotContains(t, m.Text, "Välj ditt lösenord")
 
 	// An API key's invitation says who invites in general terms.
 	e.GraphQL(t, `mutation { inviteUser(input: {email: "ada@snickeri.test", role: ADMIN}) { inviteUrl userErrors { code } } }`, nil).Decode(t, &out)

@@ -29,7 +29,7 @@ func TestEveryTemplateRendersInBothLanguages(t *testing.T) {
 		"Paid": "1 000,00 kr", "ExpiresAt": "2027-01-01", "Card": "Visa •••• 4242", "PaidAt": "2026-11-26", "Reserved": false,
 		"Plan": "<script>plan</script>", "InvoiceNumber": "3", "Period": "2026-11-01–2026-11-30", "InvoiceURL": "https://kassa.example/invoices/x",
 		"Reason": "kortet nekades", "Expires": "12/26", "Final": false,
-		"Name": "<script>Sam</script>", "InvitedBy": "<script>Olga</script>", "Role": "säljare", "URL": "https://kassa.example/invite/x",
+		"Name": "<script>Sam</script>", "InvitedBy": "<script>Olga</script>", "Role": "säljare", "URL": "https://kassa.example/invite/x", "HasPassword": false,
 		"Lines": []map[string]any{{"Description": "<img src=x onerror=alert(1)>", "UnitPrice": "1", "VATPercent": "25", "Gross": "1", "Quantity": 1}},
 		"VAT":   []map[string]any{{"Percent": "25", "Net": "1", "VAT": "1"}},
 	}

@@ -28,7 +28,7 @@ func mailInvites(a *auth.Service, m *mailer.Mailer, publicURL string) {
 			loc = time.UTC
 		}
 		d := inviteMail{Lang: merchant.Locale, Accent: "#0b5fff", MerchantName: merchant.Name, Name: inv.Name, InvitedBy: inv.InvitedBy,
-			Role: roleName(inv.Role, merchant.Locale), URL: publicURL + "/invite/" + inv.Token,
+			Role: roleName(inv.Role, merchant.Locale), URL: publicURL + "/invite/" + inv.Token, HasPassword: inv.HasPassword,
 			Expires: inv.ExpiresAt.In(loc).Format("2006-01-02 15:04")}
 		d.Title = d.MerchantName
 		r, err := mailer.Render("invite", d.Lang, d)
@@ -45,6 +45,7 @@ type inviteMail struct {
 	Lang, Title, Accent           string
 	MerchantName, Name, InvitedBy string
 	Role, URL, Expires            string
+	HasPassword                   bool
 }
 
 func roleName(r auth.Role, locale string) string {
