@@ -365,7 +365,9 @@ func (s *Shop) deliver(w http.ResponseWriter, r *http.Request) {
 	cur.Status = Capturing
 	cur.Events = append(cur.Events, "delivered; capture asked of kassa")
 	s.mu.Unlock()
-	if err := s.kassa.Deliver(r.Context(), o.KassaOrderID); err != nil {
+	// Not the admin's request context: a closed browser tab must not cut
+	// the capture off halfway.
+	if err := s.kassa.Deliver(context.WithoutCancel(r.Context()), o.KassaOrderID); err != nil {
 		s.log.Error("deliver", "order", o.ID, "error", err)
 		s.mu.Lock()
 		if cur.Status == Capturing {
