@@ -83,6 +83,19 @@ func (k *kassa) pay(t *testing.T, link, card string) {
 		r.Body.Close()
 		return r.StatusCode == http.StatusOK
 	}, 20*time.Second, 50*time.Millisecond, "payment not settled")
+	// The page says settled at the first callback (authorized); wait for
+	// the rest (captured) too, or a test that changes the subscription
+	// next races the callback that stores the card again.
+	k.callbacksDelivered(t)
+}
+
+// callbacksDelivered waits until the simulator delivered every callback:
+// each is processed in the request that delivers it.
+func (k *kassa) callbacksDelivered(t *testing.T) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		return k.scalar(t, `SELECT count(*) FROM simulator_callbacks WHERE delivered_at IS NULL`) == 0
+	}, 20*time.Second, 50*time.Millisecond, "callbacks not delivered")
 }
 
 // sweep runs the billing sweep as of now.
