@@ -66,6 +66,17 @@ func (k *kassa) createSubscription(t *testing.T, email string, plan map[string]a
 	return c.CreateSubscription.Subscription.ID, c.CreateSubscription.PaymentLink.URL
 }
 
+// activeFixed creates a monthly FIXED subscription starting now and pays
+// its first period with 4242…, as most tests begin.
+func (k *kassa) activeFixed(t *testing.T, email string, amount int64) (id string, begin time.Time) {
+	t.Helper()
+	begin = time.Now()
+	id, link := k.createSubscription(t, email, map[string]any{"kind": "FIXED", "amount": amount, "interval": "MONTHLY"}, &begin)
+	k.pay(t, link, "4242424242424242")
+	k.waitPaid(t, id, 1)
+	return id, begin
+}
+
 func (k *kassa) view(t *testing.T, id string) subView {
 	t.Helper()
 	var v subView
@@ -290,14 +301,9 @@ func TestDunning(t *testing.T) {
 	t.Parallel()
 	mp := kassatest.StartMailpit(t)
 	k := start(t, kassatest.SMTP("smtp://"+mp.SMTPAddr))
-	begin := time.Now()
-	id, link := k.createSubscription(t, "broke@example.se", map[string]any{"kind": "FIXED", "amount": 19900, "interval": "MONTHLY"}, &begin)
-	k.pay(t, link, "4242424242424242")
-	k.waitPaid(t, id, 1)
+	id, begin := k.activeFixed(t, "broke@example.se", 19900)
 	var token string
-	owner, err := sqlOpen(k.ownerURL)
-	require.NoError(t, err)
-	defer owner.Close()
+	owner := k.SQL
 	require.NoError(t, owner.QueryRow(`SELECT mandate_token FROM subscriptions`).Scan(&token))
 	require.NoError(t, k.srv.Simulator().SetMandateBehaviour(token, "insufficient_funds"))
 

@@ -31,13 +31,8 @@ func TestExactlyOnceWithRunnersKilled(t *testing.T) {
 	bin := buildKassa(t)
 
 	// One real mandate, from a customer's first payment.
-	begin := time.Now()
-	id, link := k.createSubscription(t, "seed@example.se", map[string]any{"kind": "FIXED", "amount": 100, "interval": "MONTHLY"}, &begin)
-	k.pay(t, link, "4242424242424242")
-	k.waitPaid(t, id, 1)
-	owner, err := sqlOpen(k.ownerURL)
-	require.NoError(t, err)
-	defer owner.Close()
+	id, begin := k.activeFixed(t, "seed@example.se", 100)
+	owner := k.SQL
 	var token string
 	require.NoError(t, owner.QueryRow(`SELECT mandate_token FROM subscriptions`).Scan(&token))
 

@@ -21,10 +21,7 @@ type payloadErrors struct {
 func TestLifecycle(t *testing.T) {
 	t.Parallel()
 	k := start(t)
-	begin := time.Now()
-	id, link := k.createSubscription(t, "life@example.se", map[string]any{"kind": "FIXED", "amount": 9900, "interval": "MONTHLY"}, &begin)
-	k.pay(t, link, "4242424242424242")
-	k.waitPaid(t, id, 1)
+	id, begin := k.activeFixed(t, "life@example.se", 9900)
 
 	mutate := func(name, input string, vars map[string]any) payloadErrors {
 		var out map[string]payloadErrors
@@ -111,10 +108,7 @@ func TestLifecycle(t *testing.T) {
 
 	t.Run("InvoicePageShowsTheInvoice", func(t *testing.T) {
 		var token string
-		owner, err := sqlOpen(k.ownerURL)
-		require.NoError(t, err)
-		defer owner.Close()
-		require.NoError(t, owner.QueryRow(`SELECT token FROM invoices WHERE kind = 'MANUAL'`).Scan(&token))
+		require.NoError(t, k.SQL.QueryRow(`SELECT token FROM invoices WHERE kind = 'MANUAL'`).Scan(&token))
 		resp, err := http.Get(k.url + "/invoices/" + token)
 		require.NoError(t, err)
 		b, _ := io.ReadAll(resp.Body)
@@ -142,15 +136,10 @@ func TestLifecycle(t *testing.T) {
 func TestCardAboutToExpireIsWarnedOnce(t *testing.T) {
 	t.Parallel()
 	k := start(t)
-	begin := time.Now()
-	id, link := k.createSubscription(t, "expiring@example.se", map[string]any{"kind": "FIXED", "amount": 9900, "interval": "MONTHLY"}, &begin)
-	k.pay(t, link, "4242424242424242")
-	k.waitPaid(t, id, 1)
-	owner, err := sqlOpen(k.ownerURL)
-	require.NoError(t, err)
-	defer owner.Close()
+	id, _ := k.activeFixed(t, "expiring@example.se", 9900)
+	owner := k.SQL
 	now := time.Now()
-	_, err = owner.Exec(`UPDATE subscriptions SET card_exp_month = $1, card_exp_year = $2`, int(now.Month()), now.Year())
+	_, err := owner.Exec(`UPDATE subscriptions SET card_exp_month = $1, card_exp_year = $2`, int(now.Month()), now.Year())
 	require.NoError(t, err)
 	k.sweep(t, now)
 	k.sweep(t, now.Add(time.Hour))
@@ -179,13 +168,8 @@ func TestCardAboutToExpireIsWarnedOnce(t *testing.T) {
 func TestSweepWaitsForRowsOthersHold(t *testing.T) {
 	t.Parallel()
 	k := start(t)
-	begin := time.Now()
-	id, link := k.createSubscription(t, "held@example.se", map[string]any{"kind": "FIXED", "amount": 9900, "interval": "MONTHLY"}, &begin)
-	k.pay(t, link, "4242424242424242")
-	k.waitPaid(t, id, 1)
-	owner, err := sqlOpen(k.ownerURL)
-	require.NoError(t, err)
-	defer owner.Close()
+	id, begin := k.activeFixed(t, "held@example.se", 9900)
+	owner := k.SQL
 
 	// hold locks a row as a callback's transaction would, for a moment
 	// after the sweep started.
