@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,6 +17,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"kassa/kassatest"
 )
 
 // The binary under test, built once.
@@ -77,7 +78,7 @@ func TestNewcomerPath(t *testing.T) {
 
 	serve := exec.Command(kassaBin, "serve", "--demo")
 	serve.Env = env
-	var stderr bytes.Buffer
+	var stderr kassatest.Logs // written by the process while the test reads it
 	serve.Stderr = &stderr
 	stdout, err := serve.StdoutPipe()
 	require.NoError(t, err)
@@ -98,7 +99,9 @@ func TestNewcomerPath(t *testing.T) {
 	for key == "" {
 		select {
 		case l, ok := <-lines:
-			require.True(t, ok, "serve exited before printing the API key: %s", stderr.String())
+			if !ok {
+				t.Fatalf("serve exited before printing the API key: %s", stderr.String())
+			}
 			if f := strings.Fields(l); len(f) == 3 && f[0] == "API" && f[1] == "key" {
 				key = f[2]
 			}
