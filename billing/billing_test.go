@@ -105,7 +105,15 @@ func (k *kassa) waitPaid(t *testing.T, id string, n int) subView {
 
 func TestFixedMonthly(t *testing.T) {
 	t.Parallel()
-	k := start(t)
+	k := start(t, kassatest.WebhookAllowPrivate())
+	// An endpoint for invoice events, so they are recorded (deliveries to
+	// this closed port fail and retry; the events are what is counted).
+	var hook struct {
+		CreateWebhookEndpoint struct{ UserErrors []struct{ Code string } }
+	}
+	k.gql(t, `mutation { createWebhookEndpoint(input: {url: "http://127.0.0.1:9/hook", events: ["INVOICE_PAID"]}) { userErrors { code } } }`, nil, &hook)
+	require.Empty(t, hook.CreateWebhookEndpoint.UserErrors)
+	invoicePaidEvents := func() int64 { return k.scalar(t, `SELECT count(*) FROM webhook_events WHERE type = 'INVOICE_PAID'`) }
 	start := time.Now().Add(time.Minute)
 	id, link := k.createSubscription(t, "kim@example.se", map[string]any{"kind": "FIXED", "amount": 9900, "currency": "SEK", "interval": "MONTHLY", "vatRate": 2500}, &start)
 	require.Equal(t, "PENDING_MANDATE", k.view(t, id).Node.Status)
@@ -121,6 +129,12 @@ func TestFixedMonthly(t *testing.T) {
 		require.Equal(t, "SEK", v.Node.Invoices.Edges[0].Node.Lines[0].Gross.Currency)
 		require.NotNil(t, v.Node.NextBillingAt)
 		require.WithinDuration(t, start.AddDate(0, 1, 0), *v.Node.NextBillingAt, 2*time.Hour, "next billing a month after the start")
+		// Paid at the capture, announced once; the order's receipt is the
+		// customer's receipt, so no invoice email on top.
+		require.Equal(t, int64(1), invoicePaidEvents())
+		require.Equal(t, int64(1), k.scalar(t, `SELECT count(*) FROM invoices i JOIN payments p ON p.id = i.payment_id
+			WHERE i.status = 'PAID' AND p.status = 'CAPTURED'`))
+		require.Zero(t, k.mails(t, "invoice_paid", "kim@example.se"))
 	})
 
 	t.Run("SweepBeforeDueBillsNothing", func(t *testing.T) {
@@ -133,6 +147,7 @@ func TestFixedMonthly(t *testing.T) {
 		v := k.waitPaid(t, id, 2)
 		require.Equal(t, int64(2), v.Node.Invoices.Edges[0].Node.Number-v.Node.Invoices.Edges[1].Node.Number+1)
 		require.Eventually(t, func() bool { return k.mails(t, "invoice_paid", "kim@example.se") == 1 }, 10*time.Second, 50*time.Millisecond)
+		require.Equal(t, int64(2), invoicePaidEvents())
 	})
 
 	t.Run("RepeatedSweepsChargeNothingTwice", func(t *testing.T) {

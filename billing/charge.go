@@ -166,6 +166,11 @@ func (s *Service) paymentChanged(ctx context.Context, tx *sqlx.Tx, before, after
 		if err := s.emitInvoice(ctx, tx, InvoicePaidEvent, inv, InvoicePaid, "", nil); err != nil {
 			return err
 		}
+		if after.OrderID != nil {
+			// Paid through a payment link: the order's receipt is the
+			// customer's receipt.
+			return nil
+		}
 		return s.mailInvoicePaid(ctx, tx, inv)
 	case after.Status == payments.StatusFailed && inv.PaymentID != nil && *inv.PaymentID == after.ID && inv.Status == InvoiceOpen:
 		return s.chargeFailed(ctx, tx, inv, after, now)
@@ -297,7 +302,10 @@ func (s *Service) mandateStored(ctx context.Context, tx *sqlx.Tx, p payments.Pay
 			if err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE invoices SET status = 'PAID', paid_at = $2, payment_id = $3, attempts = 1 WHERE id = $1`, inv.ID, now, p.ID); err != nil {
+			// The first payment pays it, once captured, like an order: the
+			// caller (paymentChanged) marks it PAID in this transaction if
+			// the payment is captured already, else at its capture.
+			if _, err := tx.ExecContext(ctx, `UPDATE invoices SET payment_id = $2, attempts = 1 WHERE id = $1`, inv.ID, p.ID); err != nil {
 				return err
 			}
 			sub.NextPeriod = 1
