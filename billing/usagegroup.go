@@ -84,25 +84,15 @@ func (g *usageGroups) flush(ctx context.Context, merchantID uuid.UUID, lane *usa
 		reports[i] = w.report
 	}
 	res, err := g.commit(ctx, merchantID, reports)
-	if err != nil && len(group) > 1 {
-		// Something in the group failed the whole commit: commit each
-		// report alone, so only its own report fails a caller.
-		for i, w := range group {
-			one, err := g.commit(ctx, merchantID, reports[i:i+1])
-			if err != nil {
-				w.done <- usageAnswer{err: err}
-			} else {
-				w.done <- usageAnswer{res: one[0]}
-			}
+	for i, w := range group {
+		if err != nil && len(group) > 1 {
+			// Something in the group failed the whole commit: commit
+			// each report alone, so only its own report fails a caller.
+			one, oneErr := g.commit(ctx, merchantID, reports[i:i+1])
+			w.done <- answer(one, oneErr, 0)
+			continue
 		}
-	} else {
-		for i, w := range group {
-			if err != nil {
-				w.done <- usageAnswer{err: err}
-			} else {
-				w.done <- usageAnswer{res: res[i]}
-			}
-		}
+		w.done <- answer(res, err, i)
 	}
 
 	g.mu.Lock()
@@ -115,6 +105,14 @@ func (g *usageGroups) flush(ctx context.Context, merchantID uuid.UUID, lane *usa
 	if more {
 		go g.flush(ctx, merchantID, lane)
 	}
+}
+
+// answer is report i's answer from a commit's results or error.
+func answer(res []UsageResult, err error, i int) usageAnswer {
+	if err != nil {
+		return usageAnswer{err: err}
+	}
+	return usageAnswer{res: res[i]}
 }
 
 // commit runs the group's transaction. A panic becomes every report's
