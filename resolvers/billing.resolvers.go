@@ -76,11 +76,7 @@ func (r *billingSubscriptionResolver) FirstPaymentLink(ctx context.Context, obj 
 }
 
 func (r *billingSubscriptionResolver) Invoices(ctx context.Context, obj *billing.Subscription, first *int, after *string) (*model.InvoiceConnection, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	page, err := pageOf(first, after)
+	p, page, err := pageFor(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -283,11 +279,7 @@ func (r *mutationResolver) ReportUsageBatch(ctx context.Context, input model.Rep
 }
 
 func (r *queryResolver) Subscriptions(ctx context.Context, first *int, after *string, status []billing.Status) (*model.BillingSubscriptionConnection, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	page, err := pageOf(first, after)
+	p, page, err := pageFor(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -303,11 +295,7 @@ func (r *queryResolver) Subscriptions(ctx context.Context, first *int, after *st
 }
 
 func (r *queryResolver) Invoices(ctx context.Context, first *int, after *string, subscriptionID *string, status []billing.InvoiceStatus) (*model.InvoiceConnection, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	page, err := pageOf(first, after)
+	p, page, err := pageFor(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}

@@ -1,8 +1,11 @@
 package resolvers
 
 import (
+	"context"
+
 	"github.com/google/uuid"
 
+	"kassa/auth"
 	"kassa/db"
 	"kassa/fault"
 	"kassa/graph/model"
@@ -10,6 +13,16 @@ import (
 
 // MaxPageSize bounds `first` on every connection.
 const MaxPageSize = 100
+
+// pageFor is how every list query starts: who asks, and which page.
+func pageFor(ctx context.Context, first *int, after *string) (*auth.Principal, db.Page, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, db.Page{}, err
+	}
+	page, err := pageOf(first, after)
+	return p, page, err
+}
 
 func pageOf(first *int, after *string) (db.Page, error) {
 	n := 20

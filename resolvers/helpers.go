@@ -32,10 +32,22 @@ type principalT = auth.Principal
 // its global ID (a malformed or foreign one is NOT_FOUND on the field);
 // then fn does the work.
 func withID[T any](ctx context.Context, prefix, field, gid string, fn func(p *principalT, id uuidT) (T, error)) (T, error) {
+	return withIDAs(ctx, nil, prefix, field, gid, fn)
+}
+
+// withIDAs is withID for a mutation only some callers may make: may
+// refuses the others (FORBIDDEN) before the id is read, so they learn
+// nothing about which ids exist.
+func withIDAs[T any](ctx context.Context, may func(*principalT) error, prefix, field, gid string, fn func(p *principalT, id uuidT) (T, error)) (T, error) {
 	var zero T
 	p, err := principal(ctx)
 	if err != nil {
 		return zero, err
+	}
+	if may != nil {
+		if err := may(p); err != nil {
+			return zero, err
+		}
 	}
 	id, err := idOf(prefix, field, gid)
 	if err != nil {
@@ -43,3 +55,6 @@ func withID[T any](ctx context.Context, prefix, field, gid string, fn func(p *pr
 	}
 	return fn(p, id)
 }
+
+// ownerOrAdmin lets owners, admins and API keys through.
+func ownerOrAdmin(p *principalT) error { return p.Require(auth.RoleOwner, auth.RoleAdmin) }

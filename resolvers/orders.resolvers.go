@@ -252,11 +252,7 @@ func (r *paymentLinkResolver) Order(ctx context.Context, obj *orders.Link) (*ord
 }
 
 func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, filter *model.OrderFilter) (*model.OrderConnection, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	page, err := pageOf(first, after)
+	p, page, err := pageFor(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -278,11 +274,7 @@ func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, f
 }
 
 func (r *queryResolver) PaymentLinks(ctx context.Context, first *int, after *string, status []orders.LinkStatus) (*model.PaymentLinkConnection, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	page, err := pageOf(first, after)
+	p, page, err := pageFor(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}

@@ -28,36 +28,18 @@ func (r *mutationResolver) CapturePayment(ctx context.Context, input model.Captu
 }
 
 func (r *mutationResolver) VoidPayment(ctx context.Context, input model.VoidPaymentInput) (*model.VoidPaymentPayload, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.Require(auth.RoleOwner, auth.RoleAdmin); err != nil {
-		return nil, err
-	}
-	var pay payments.Payment
-	id, err := idOf(prefixPayment, "paymentId", input.PaymentID)
-	if err == nil {
-		pay, err = r.PaymentService.Void(ctx, actorOf(p), p.MerchantID, id)
-	}
+	pay, err := withIDAs(ctx, ownerOrAdmin, prefixPayment, "paymentId", input.PaymentID, func(p *principalT, id uuidT) (payments.Payment, error) {
+		return r.PaymentService.Void(ctx, actorOf(p), p.MerchantID, id)
+	})
 	return payload(err, func(ue []model.UserError) *model.VoidPaymentPayload {
 		return &model.VoidPaymentPayload{Payment: paymentOrNil(pay), UserErrors: orEmpty(ue)}
 	})
 }
 
 func (r *mutationResolver) RefundPayment(ctx context.Context, input model.RefundPaymentInput) (*model.RefundPaymentPayload, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.Require(auth.RoleOwner, auth.RoleAdmin); err != nil {
-		return nil, err
-	}
-	var pay payments.Payment
-	id, err := idOf(prefixPayment, "paymentId", input.PaymentID)
-	if err == nil {
-		pay, err = r.PaymentService.Refund(ctx, actorOf(p), p.MerchantID, id, input.Amount, deref(input.Reason))
-	}
+	pay, err := withIDAs(ctx, ownerOrAdmin, prefixPayment, "paymentId", input.PaymentID, func(p *principalT, id uuidT) (payments.Payment, error) {
+		return r.PaymentService.Refund(ctx, actorOf(p), p.MerchantID, id, input.Amount, deref(input.Reason))
+	})
 	return payload(err, func(ue []model.UserError) *model.RefundPaymentPayload {
 		return &model.RefundPaymentPayload{Payment: paymentOrNil(pay), UserErrors: orEmpty(ue)}
 	})
@@ -118,11 +100,7 @@ func (r *paymentEventResolver) Actor(ctx context.Context, obj *payments.EventRec
 }
 
 func (r *queryResolver) Payments(ctx context.Context, first *int, after *string, filter *model.PaymentFilter) (*model.PaymentConnection, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	page, err := pageOf(first, after)
+	p, page, err := pageFor(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -138,11 +116,7 @@ func (r *queryResolver) Payments(ctx context.Context, first *int, after *string,
 }
 
 func (r *queryResolver) Reservations(ctx context.Context, first *int, after *string) (*model.PaymentConnection, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	page, err := pageOf(first, after)
+	p, page, err := pageFor(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}

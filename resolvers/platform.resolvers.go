@@ -43,18 +43,9 @@ func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateA
 }
 
 func (r *mutationResolver) RevokeAPIKey(ctx context.Context, input model.RevokeAPIKeyInput) (*model.RevokeAPIKeyPayload, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.Require(auth.RoleOwner, auth.RoleAdmin); err != nil {
-		return nil, err
-	}
-	var key auth.APIKey
-	id, err := idOf(prefixAPIKey, "apiKeyId", input.APIKeyID)
-	if err == nil {
-		key, err = r.Auth.RevokeAPIKey(ctx, p.MerchantID, id)
-	}
+	key, err := withIDAs(ctx, ownerOrAdmin, prefixAPIKey, "apiKeyId", input.APIKeyID, func(p *principalT, id uuidT) (auth.APIKey, error) {
+		return r.Auth.RevokeAPIKey(ctx, p.MerchantID, id)
+	})
 	return payload(err, func(ue []model.UserError) *model.RevokeAPIKeyPayload {
 		if ue != nil {
 			return &model.RevokeAPIKeyPayload{UserErrors: ue}
@@ -178,11 +169,7 @@ func (r *queryResolver) APIKeys(ctx context.Context, first *int, after *string) 
 }
 
 func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	page, err := pageOf(first, after)
+	p, page, err := pageFor(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}

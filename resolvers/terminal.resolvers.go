@@ -89,11 +89,7 @@ func (r *mutationResolver) SetUserPaymentLimit(ctx context.Context, input model.
 }
 
 func (r *queryResolver) AuditEvents(ctx context.Context, first *int, after *string, filter *model.AuditEventFilter) (*model.AuditEventConnection, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	page, err := pageOf(first, after)
+	p, page, err := pageFor(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -114,11 +110,7 @@ func (r *queryResolver) AuditEvents(ctx context.Context, first *int, after *stri
 }
 
 func (r *queryResolver) TerminalPayments(ctx context.Context, first *int, after *string, takenBy *string) (*model.PaymentConnection, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	page, err := pageOf(first, after)
+	p, page, err := pageFor(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}

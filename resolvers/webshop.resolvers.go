@@ -115,37 +115,19 @@ func (r *mutationResolver) CreateWebhookEndpoint(ctx context.Context, input mode
 }
 
 func (r *mutationResolver) UpdateWebhookEndpoint(ctx context.Context, input model.UpdateWebhookEndpointInput) (*model.UpdateWebhookEndpointPayload, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := mayManageIntegrations(p); err != nil {
-		return nil, err
-	}
-	var e webhooks.Endpoint
-	id, err := idOf(prefixWebhookEndpoint, "webhookEndpointId", input.WebhookEndpointID)
-	if err == nil {
-		e, err = r.WebhookService.UpdateEndpoint(ctx, p.MerchantID, id, webhooks.EndpointUpdate{
+	e, err := withIDAs(ctx, mayManageIntegrations, prefixWebhookEndpoint, "webhookEndpointId", input.WebhookEndpointID, func(p *principalT, id uuidT) (webhooks.Endpoint, error) {
+		return r.WebhookService.UpdateEndpoint(ctx, p.MerchantID, id, webhooks.EndpointUpdate{
 			URL: input.URL, Events: input.Events, Description: input.Description, Enabled: input.Enabled})
-	}
+	})
 	return payload(err, func(ue []model.UserError) *model.UpdateWebhookEndpointPayload {
 		return &model.UpdateWebhookEndpointPayload{WebhookEndpoint: endpointOrNil(e), UserErrors: orEmpty(ue)}
 	})
 }
 
 func (r *mutationResolver) DeleteWebhookEndpoint(ctx context.Context, input model.DeleteWebhookEndpointInput) (*model.DeleteWebhookEndpointPayload, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := mayManageIntegrations(p); err != nil {
-		return nil, err
-	}
-	var e webhooks.Endpoint
-	id, err := idOf(prefixWebhookEndpoint, "webhookEndpointId", input.WebhookEndpointID)
-	if err == nil {
-		e, err = r.WebhookService.DeleteEndpoint(ctx, p.MerchantID, id)
-	}
+	e, err := withIDAs(ctx, mayManageIntegrations, prefixWebhookEndpoint, "webhookEndpointId", input.WebhookEndpointID, func(p *principalT, id uuidT) (webhooks.Endpoint, error) {
+		return r.WebhookService.DeleteEndpoint(ctx, p.MerchantID, id)
+	})
 	return payload(err, func(ue []model.UserError) *model.DeleteWebhookEndpointPayload {
 		out := &model.DeleteWebhookEndpointPayload{UserErrors: orEmpty(ue)}
 		if e.ID != (uuidT{}) {
@@ -176,18 +158,9 @@ func (r *mutationResolver) RotateWebhookSecret(ctx context.Context, input model.
 }
 
 func (r *mutationResolver) RedeliverWebhook(ctx context.Context, input model.RedeliverWebhookInput) (*model.RedeliverWebhookPayload, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := mayManageIntegrations(p); err != nil {
-		return nil, err
-	}
-	var d webhooks.Delivery
-	id, err := idOf(prefixWebhookDelivery, "deliveryId", input.DeliveryID)
-	if err == nil {
-		d, err = r.WebhookService.Redeliver(ctx, p.MerchantID, id)
-	}
+	d, err := withIDAs(ctx, mayManageIntegrations, prefixWebhookDelivery, "deliveryId", input.DeliveryID, func(p *principalT, id uuidT) (webhooks.Delivery, error) {
+		return r.WebhookService.Redeliver(ctx, p.MerchantID, id)
+	})
 	return payload(err, func(ue []model.UserError) *model.RedeliverWebhookPayload {
 		return &model.RedeliverWebhookPayload{Delivery: deliveryOrNil(d), UserErrors: orEmpty(ue)}
 	})
@@ -226,11 +199,7 @@ func (r *queryResolver) Checkout(ctx context.Context, id string) (*checkout.Chec
 }
 
 func (r *queryResolver) WebhookEndpoints(ctx context.Context, first *int, after *string) (*model.WebhookEndpointConnection, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	page, err := pageOf(first, after)
+	p, page, err := pageFor(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}
