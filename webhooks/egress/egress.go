@@ -23,47 +23,66 @@ import (
 	"kassa/fault"
 )
 
-// blocked are the networks no merchant-given URL may reach.
+// blocked are the networks no merchant-given URL may reach: every entry of
+// the IANA IPv4 and IPv6 Special-Purpose Address Registries (the few that
+// are globally reachable anycast services too: nothing a webhook needs),
+// plus multicast. Ranges that embed an IPv4 address (IPv4-compatible,
+// IPv4-translated, NAT64, 6to4, Teredo) are refused whole rather than
+// judged by the embedded address: a gateway that unwraps them could reach
+// kassa's own network, and no real webhook receiver needs one.
 var blocked = func() []netip.Prefix {
 	var ps []netip.Prefix
 	for _, s := range []string{
-		"0.0.0.0/8",       // "this" network
-		"10.0.0.0/8",      // private
-		"100.64.0.0/10",   // carrier-grade NAT
-		"127.0.0.0/8",     // loopback
-		"169.254.0.0/16",  // link-local (cloud metadata lives here)
-		"172.16.0.0/12",   // private
-		"192.0.0.0/24",    // IETF protocol assignments
-		"192.0.2.0/24",    // documentation
-		"192.88.99.0/24",  // 6to4 relay
-		"192.168.0.0/16",  // private
-		"198.18.0.0/15",   // benchmarking
-		"198.51.100.0/24", // documentation
-		"203.0.113.0/24",  // documentation
-		"224.0.0.0/4",     // multicast
-		"240.0.0.0/4",     // reserved, broadcast
-		"::/128",          // unspecified
-		"::1/128",         // loopback
-		"64:ff9b::/96",    // NAT64 (reaches IPv4 behind it)
-		"64:ff9b:1::/48",  // local NAT64
-		"100::/64",        // discard
-		"2001::/23",       // IETF protocol assignments (Teredo, ORCHID, …)
-		"2001:db8::/32",   // documentation
-		"2002::/16",       // 6to4 (reaches IPv4 behind it)
-		"fc00::/7",        // unique local
-		"fe80::/10",       // link-local
-		"fec0::/10",       // site-local (deprecated)
-		"ff00::/8",        // multicast
+		"0.0.0.0/8",         // "this" network
+		"10.0.0.0/8",        // private
+		"100.64.0.0/10",     // carrier-grade NAT
+		"127.0.0.0/8",       // loopback
+		"169.254.0.0/16",    // link-local (cloud metadata lives here)
+		"172.16.0.0/12",     // private
+		"192.0.0.0/24",      // IETF protocol assignments (DS-Lite, NAT64 discovery, …)
+		"192.0.2.0/24",      // documentation
+		"192.88.99.0/24",    // 6to4 relay anycast (deprecated)
+		"192.31.196.0/24",   // AS112 DNS service
+		"192.52.193.0/24",   // AMT relays
+		"192.168.0.0/16",    // private
+		"192.175.48.0/24",   // direct delegation AS112 service
+		"198.18.0.0/15",     // benchmarking
+		"198.51.100.0/24",   // documentation
+		"203.0.113.0/24",    // documentation
+		"224.0.0.0/4",       // multicast
+		"240.0.0.0/4",       // reserved, limited broadcast 255.255.255.255
+		"::/96",             // IPv4-compatible (deprecated; [::127.0.0.1] is loopback to some stacks), :: and ::1 included
+		"::/128",            // unspecified
+		"::1/128",           // loopback
+		"::ffff:0:0/96",     // IPv4-mapped (Public unmaps these first and judges the IPv4 address)
+		"::ffff:0:0:0/96",   // IPv4-translated (SIIT)
+		"64:ff9b::/96",      // NAT64 well-known prefix (reaches IPv4 behind it)
+		"64:ff9b:1::/48",    // local-use NAT64
+		"100::/64",          // discard-only
+		"100:0:0:1::/64",    // dummy prefix
+		"2001::/23",         // IETF protocol assignments: Teredo 2001::/32, benchmarking 2001:2::/48, ORCHID, …
+		"2001:db8::/32",     // documentation
+		"2002::/16",         // 6to4 (reaches IPv4 behind it)
+		"2620:4f:8000::/48", // direct delegation AS112 service
+		"3fff::/20",         // documentation
+		"5f00::/16",         // segment routing (SRv6) SIDs
+		"fc00::/7",          // unique local
+		"fe80::/10",         // link-local
+		"fec0::/10",         // site-local (deprecated)
+		"ff00::/8",          // multicast
 	} {
 		ps = append(ps, netip.MustParsePrefix(s))
 	}
 	return ps
 }()
 
-// Public reports whether ip is an address a merchant's URL may reach.
+// Public reports whether ip is an address a merchant's URL may reach. An
+// address with a zone (fe80::1%eth0) is never public: zones only name
+// interfaces of scoped addresses, and netip.Prefix.Contains ignores zoned
+// addresses, so they would slip past every prefix.
 func Public(ip netip.Addr) bool {
 	ip = ip.Unmap()
-	if !ip.IsValid() {
+	if !ip.IsValid() || ip.Zone() != "" {
 		return false
 	}
 	for _, p := range blocked {

@@ -89,3 +89,75 @@ func FuzzParseURL(f *testing.F) {
 		}
 	})
 }
+
+// TestPublicSpecialPurposeRanges covers every range of the IANA IPv4 and
+// IPv6 Special-Purpose Address Registries (and multicast), by addresses at
+// their edges, plus addresses that embed a private IPv4 address in IPv6.
+func TestPublicSpecialPurposeRanges(t *testing.T) {
+	t.Parallel()
+	blocked := []string{
+		// IPv4
+		"0.0.0.0", "0.255.255.255", // this network
+		"10.0.0.0", "10.255.255.255", // private
+		"100.64.0.0", "100.127.255.255", // shared address space
+		"127.0.0.1", "127.255.255.254", // loopback
+		"169.254.0.1", "169.254.169.254", // link-local, cloud metadata
+		"172.16.0.0", "172.31.255.255", // private
+		"192.0.0.0", "192.0.0.8", "192.0.0.9", "192.0.0.170", "192.0.0.255", // IETF protocol assignments
+		"192.0.2.1", "198.51.100.7", "203.0.113.255", // documentation
+		"192.31.196.1", "192.52.193.1", "192.175.48.1", // AS112, AMT
+		"192.88.99.1",                    // 6to4 relay anycast
+		"192.168.0.1", "192.168.255.255", // private
+		"198.18.0.1", "198.19.255.255", // benchmarking
+		"224.0.0.1", "239.255.255.250", // multicast
+		"240.0.0.1", "255.255.255.254", "255.255.255.255", // reserved, broadcast
+		// IPv6
+		"::", "::1", // unspecified, loopback
+		"::127.0.0.1", "::10.0.0.1", "::169.254.169.254", "::1.1.1.1", "::ffff:ffff", // IPv4-compatible
+		"::ffff:127.0.0.1", "::ffff:192.168.1.1", "::ffff:169.254.169.254", // IPv4-mapped, private inside
+		"::ffff:0:7f00:1", "::ffff:0:a00:1", // IPv4-translated
+		"64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", "64:ff9b::101:101", // NAT64 (the last would be 1.1.1.1)
+		"64:ff9b:1::1", "64:ff9b:1:ffff::1", // local-use NAT64
+		"100::1", "100::ffff:ffff:ffff:ffff", "100:0:0:1::1", // discard, dummy
+		"2001::1", "2001:0:4136:e378:8000:63bf:3fff:fdd2", // Teredo
+		"2001:1::1", "2001:2::1", "2001:3::1", "2001:4:112::1", "2001:10::1", "2001:20::1", "2001:1ff::1", // IETF assignments
+		"2001:db8::1", "2001:db8:ffff::1", // documentation
+		"2002:7f00:1::1", "2002:a00:1::", "2002:101:101::1", // 6to4
+		"2620:4f:8000::1",        // direct delegation AS112
+		"3fff::1", "3fff:fff::1", // documentation (2024)
+		"5f00::1", "5f00:ffff::1", // SRv6 SIDs
+		"fc00::1", "fd00::1", "fdff:ffff::1", // unique local
+		"fe80::1", "febf:ffff::1", // link-local
+		"fec0::1", "feff::1", // site-local
+		"ff02::1", "ff0e::1", // multicast
+		"fe80::1%eth0", "2606:4700:4700::1111%eth0", // zoned: scoped to an interface
+	}
+	for _, ip := range blocked {
+		require.False(t, egress.Public(netip.MustParseAddr(ip)), "%s must be blocked", ip)
+	}
+	public := []string{
+		"1.1.1.1", "8.8.8.8", "93.184.215.14", "11.0.0.1", "100.63.255.255", "100.128.0.0", "172.32.0.1",
+		"169.253.255.255", "192.0.1.1", "192.88.98.1", "198.17.255.255", "198.20.0.1", "223.255.255.255",
+		"2606:4700:4700::1111", "2a00:1450:4001:82a::200e", "2001:200::1", "2001:4860:4860::8888",
+		"2003::1", "3fff:1000::1", "2620:4f:8001::1", "::ffff:1.1.1.1",
+	}
+	for _, ip := range public {
+		require.True(t, egress.Public(netip.MustParseAddr(ip)), "%s must be allowed", ip)
+	}
+}
+
+// TestCheckURLRefusesEmbeddedLoopback: URLs whose literal host is IPv6
+// carrying a private IPv4 address are refused before any request.
+func TestCheckURLRefusesEmbeddedLoopback(t *testing.T) {
+	t.Parallel()
+	strict := egress.New(egress.Options{})
+	for _, u := range []string{
+		"https://[::127.0.0.1]/hooks", "https://[::7f00:1]:8443/", "https://[64:ff9b::127.0.0.1]/",
+		"https://[2002:7f00:1::1]/", "https://[::ffff:0:127.0.0.1]/", "https://[fe80::1%25eth0]/",
+	} {
+		_, err := strict.CheckURL(context.Background(), "url", u)
+		f, ok := fault.As(err)
+		require.True(t, ok, "%s: want a fault, got %v", u, err)
+		require.Equal(t, "PRIVATE_ADDRESS", f.Code, u)
+	}
+}
