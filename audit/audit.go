@@ -22,6 +22,9 @@ import (
 const (
 	ActionPaymentLimitSet     = "user.payment_limit_set"
 	ActionPaymentLimitRemoved = "user.payment_limit_removed"
+	// ActionEmailUndeliverable: an email kassa queued (a confirmation, a
+	// receipt, an invitation) can never be delivered and was given up on.
+	ActionEmailUndeliverable = "email.undeliverable"
 )
 
 // Event is one entry of the trail.

@@ -62,6 +62,7 @@ func MailpitBinary(t *testing.T) string {
 // storage, for outage tests.
 type Mailpit struct {
 	bin, dir           string
+	flags              []string
 	SMTPAddr, httpAddr string
 	out                *Logs
 
@@ -70,10 +71,12 @@ type Mailpit struct {
 	exited chan struct{}
 }
 
-// StartMailpit starts a mailpit for this test, stopped when it ends.
-func StartMailpit(t *testing.T) *Mailpit {
+// StartMailpit starts a mailpit for this test, stopped when it ends, with
+// extra command-line flags if given (e.g. --smtp-allowed-recipients, to
+// have it refuse some recipients as a real server would).
+func StartMailpit(t *testing.T, flags ...string) *Mailpit {
 	t.Helper()
-	m := &Mailpit{bin: MailpitBinary(t), dir: t.TempDir(), out: &Logs{}}
+	m := &Mailpit{bin: MailpitBinary(t), dir: t.TempDir(), out: &Logs{}, flags: flags}
 	t.Cleanup(func() {
 		m.Stop(t)
 		if t.Failed() {
@@ -108,10 +111,10 @@ func (m *Mailpit) tryStart() error {
 	}
 	// Plain SMTP without authentication is mailpit's default; --max 0 keeps
 	// every message (the default prunes past 500).
-	cmd := exec.Command(m.bin,
+	cmd := exec.Command(m.bin, append([]string{
 		"--smtp", m.SMTPAddr, "--listen", m.httpAddr,
 		"--database", filepath.Join(m.dir, "mailpit.db"),
-		"--max", "0", "--disable-version-check", "--smtp-disable-rdns")
+		"--max", "0", "--disable-version-check", "--smtp-disable-rdns"}, m.flags...)...)
 	cmd.Stdout, cmd.Stderr = m.out, m.out
 	if err := cmd.Start(); err != nil {
 		return err

@@ -14,8 +14,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
+	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	gomail "github.com/wneessen/go-mail"
 
@@ -35,6 +38,10 @@ type Message struct {
 	HTML      string   `json:"html"`
 	// Kind names the email for logs and metrics (order_confirmation, …).
 	Kind string `json:"kind"`
+	// MerchantID is the merchant the email is sent for, so that an email
+	// that can never be delivered is reported to that merchant. EnqueueTx
+	// fills it from a tenant transaction when the caller leaves it unset.
+	MerchantID uuid.UUID `json:"merchant_id"`
 }
 
 // Config configures delivery.
@@ -54,8 +61,22 @@ type Config struct {
 // Mailer enqueues and delivers email.
 type Mailer struct {
 	cfg   Config
+	from  string // the bare address of cfg.From
 	queue *jobs.Queue
 	log   *slog.Logger
+
+	undeliverable   *prometheus.CounterVec
+	onUndeliverable []func(context.Context, Undeliverable) error
+}
+
+// Undeliverable is an email given up on: it can never be delivered as it
+// is (the mail server refused its recipient for good, or its address
+// cannot be written), so retrying would only hide the failure.
+type Undeliverable struct {
+	MerchantID uuid.UUID // uuid.Nil when the email was not sent for a merchant
+	Kind       string    // the template, e.g. order_confirmation
+	Domain     string    // the recipient's domain; the full address is personal data
+	Reason     string    // why, in words fit for the merchant (no address, no server text)
 }
 
 // New returns a mailer that enqueues on q and registers its worker there.
@@ -63,7 +84,8 @@ func New(cfg Config, q *jobs.Queue) (*Mailer, error) {
 	if cfg.From == "" {
 		cfg.From = "kassa@localhost"
 	}
-	if _, err := mail.ParseAddress(cfg.From); err != nil {
+	from, err := mail.ParseAddress(cfg.From)
+	if err != nil {
 		return nil, fmt.Errorf("mailer: KASSA_MAIL_FROM %q is not an address", cfg.From)
 	}
 	if cfg.Log == nil {
@@ -77,9 +99,26 @@ func New(cfg Config, q *jobs.Queue) (*Mailer, error) {
 			return nil, err
 		}
 	}
-	m := &Mailer{cfg: cfg, queue: q, log: cfg.Log}
+	m := &Mailer{cfg: cfg, from: from.Address, queue: q, log: cfg.Log,
+		undeliverable: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "kassa", Name: "email_undeliverable_total",
+			Help: "Emails given up on because they can never be delivered (recipient refused for good, address not writable), by template.",
+		}, []string{"template"}),
+	}
 	river.AddWorker(q.Workers, &sendWorker{m: m})
 	return m, nil
+}
+
+// Collectors are the mailer's metrics, for the server's registry.
+func (m *Mailer) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.undeliverable}
+}
+
+// OnUndeliverable registers fn to record an email given up on where the
+// merchant sees it. It runs before the job is cancelled; when it fails,
+// the job is retried instead, so the record is not lost.
+func (m *Mailer) OnUndeliverable(fn func(ctx context.Context, u Undeliverable) error) {
+	m.onUndeliverable = append(m.onUndeliverable, fn)
 }
 
 // SendArgs is the job that delivers one message.
@@ -105,9 +144,19 @@ func (m *Mailer) EnqueueTx(ctx context.Context, tx *sqlx.Tx, msg Message) (strin
 	if msg.MessageID == "" {
 		msg.MessageID = NewMessageID(m.cfg.From)
 	}
+	if msg.MerchantID == uuid.Nil {
+		// A tenant transaction knows its merchant; a system one answers NULL.
+		var current *uuid.UUID
+		if err := tx.GetContext(ctx, &current, `SELECT kassa_current_merchant()`); err != nil {
+			return "", err
+		}
+		if current != nil {
+			msg.MerchantID = *current
+		}
+	}
 	msg.Subject = oneLine(msg.Subject)
-	msg.FromName = oneLine(msg.FromName)
-	msg.ToName = oneLine(msg.ToName)
+	msg.FromName = displayName(msg.FromName)
+	msg.ToName = displayName(msg.ToName)
 	return msg.MessageID, m.queue.InsertTx(ctx, tx, SendArgs{Message: msg}, &river.InsertOpts{Queue: river.QueueDefault})
 }
 
@@ -133,10 +182,30 @@ func checkAddress(a string) error {
 	return nil
 }
 
-// oneLine makes a string safe for a header: no CR, LF or other control
-// characters survive.
+// oneLine makes a string safe for a header: no CR, LF, other control
+// characters (C0, DEL, C1) or Unicode line separators survive; each run
+// of them and of spaces becomes one space.
 func oneLine(s string) string {
-	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\r' || r == '\n' || r < 0x20 && r != '\t' }), " ")
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
+		return unicode.IsControl(r) || unicode.IsSpace(r) || r == '\u2028' || r == '\u2029'
+	}), " ")
+}
+
+// maxNameRunes bounds a display name: names are typed by people (up to 200
+// characters elsewhere in kassa), and a header line must stay far below
+// SMTP's 998-octet limit.
+const maxNameRunes = 200
+
+// displayName is a person's or merchant's name as it may stand before an
+// address: on one line and bounded. Quoting and encoding are left to
+// net/mail's Address, which writes any name (quotes, backslashes,
+// non-ASCII) in a form that parses back to the same name.
+func displayName(s string) string {
+	s = oneLine(s)
+	if r := []rune(s); len(r) > maxNameRunes {
+		s = strings.TrimSpace(string(r[:maxNameRunes]))
+	}
+	return s
 }
 
 type sendWorker struct {
@@ -144,32 +213,106 @@ type sendWorker struct {
 	m *Mailer
 }
 
+// Work delivers the message. A transient failure (server down, 4xx) is
+// returned so River retries with backoff; a permanent one is recorded for
+// the merchant, counted, and the job cancelled: retrying it could never
+// succeed and would only keep the failure out of sight.
 func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	msg := job.Args.Message
-	if err := w.m.deliver(ctx, msg); err != nil {
+	err := w.m.deliver(ctx, msg)
+	if err == nil {
+		w.m.log.InfoContext(ctx, "email sent", "kind", msg.Kind, "message_id", msg.MessageID, "attempt", job.Attempt)
+		return nil
+	}
+	reason, permanent := permanentFailure(err)
+	if !permanent {
 		w.m.log.WarnContext(ctx, "email not delivered; will retry", "kind", msg.Kind, "message_id", msg.MessageID, "attempt", job.Attempt, "error", err)
 		return err
 	}
-	w.m.log.InfoContext(ctx, "email sent", "kind", msg.Kind, "message_id", msg.MessageID, "attempt", job.Attempt)
+	if rerr := w.m.giveUp(ctx, msg, reason); rerr != nil {
+		w.m.log.ErrorContext(ctx, "email undeliverable but not recorded; will retry", "kind", msg.Kind, "message_id", msg.MessageID, "error", rerr)
+		return rerr
+	}
+	w.m.log.ErrorContext(ctx, "email undeliverable; given up", "kind", msg.Kind, "message_id", msg.MessageID, "merchant_id", msg.MerchantID,
+		"attempt", job.Attempt, "error", err)
+	return river.JobCancel(err)
+}
+
+// giveUp records an undeliverable message for its merchant and counts it.
+func (m *Mailer) giveUp(ctx context.Context, msg Message, reason string) error {
+	u := Undeliverable{MerchantID: msg.MerchantID, Kind: msg.Kind, Domain: domainOf(msg.To), Reason: reason}
+	for _, fn := range m.onUndeliverable {
+		if err := fn(ctx, u); err != nil {
+			return err
+		}
+	}
+	m.undeliverable.WithLabelValues(msg.Kind).Inc()
 	return nil
 }
 
+func domainOf(addr string) string {
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		return strings.ToLower(addr[i+1:])
+	}
+	return ""
+}
+
+// badMessage marks a message that cannot be written as it is: trying again
+// builds the same message and fails the same way.
+type badMessage struct{ err error }
+
+func (e badMessage) Error() string { return "mailer: message cannot be written: " + e.err.Error() }
+func (e badMessage) Unwrap() error { return e.err }
+
+// permanentFailure reports whether err can never go away by retrying the
+// same message, and why in words for the merchant. Only refusals of this
+// message or its recipient are permanent (5xx to RCPT TO or DATA, as
+// 550 mailbox unavailable or 553 mailbox name not allowed); a 5xx to MAIL
+// FROM or to authentication is the sender's configuration, which an
+// operator fixes, so those retry like 4xx and refused connections.
+func permanentFailure(err error) (string, bool) {
+	var bad badMessage
+	if errors.As(err, &bad) {
+		return "the address or name cannot be written in an email", true
+	}
+	var se *gomail.SendError
+	if !errors.As(err, &se) {
+		return "", false
+	}
+	switch se.Reason {
+	case gomail.ErrGetSender, gomail.ErrGetRcpts:
+		return "the address cannot be written in an email", true
+	case gomail.ErrSMTPRcptTo:
+		if se.ErrorCode()/100 == 5 {
+			return fmt.Sprintf("the recipient's mail server refused the address (%d)", se.ErrorCode()), true
+		}
+	case gomail.ErrSMTPData, gomail.ErrSMTPDataClose:
+		if se.ErrorCode()/100 == 5 {
+			return fmt.Sprintf("the mail server refused the message (%d)", se.ErrorCode()), true
+		}
+	}
+	return "", false
+}
+
+// build writes msg as a go-mail message. Names are given to go-mail apart
+// from addresses (mail.Address), never pasted into a `"name" <addr>`
+// string: a name with a quote or backslash would make that string
+// unparseable, and the email undeliverable.
 func (m *Mailer) build(msg Message) (*gomail.Msg, error) {
 	g := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
-	if err := g.FromFormat(oneLine(msg.FromName), m.cfg.From); err != nil {
-		return nil, err
+	g.FromMailAddress(&mail.Address{Name: displayName(msg.FromName), Address: m.fromAddress()})
+	if err := checkAddress(msg.To); err != nil {
+		return nil, badMessage{err}
 	}
-	if err := g.AddToFormat(oneLine(msg.ToName), msg.To); err != nil {
-		return nil, err
-	}
+	g.ToMailAddress(&mail.Address{Name: displayName(msg.ToName), Address: msg.To})
 	if len(msg.Cc) > 0 {
 		if err := g.Cc(msg.Cc...); err != nil {
-			return nil, err
+			return nil, badMessage{err}
 		}
 	}
 	if msg.ReplyTo != "" {
 		if err := g.ReplyTo(msg.ReplyTo); err != nil {
-			return nil, err
+			return nil, badMessage{err}
 		}
 	}
 	g.Subject(oneLine(msg.Subject))
@@ -180,6 +323,18 @@ func (m *Mailer) build(msg Message) (*gomail.Msg, error) {
 		g.AddAlternativeString(gomail.TypeTextHTML, msg.HTML)
 	}
 	return g, nil
+}
+
+// fromAddress is the sender's bare address (KASSA_MAIL_FROM may carry a
+// name of its own; the merchant's name replaces it).
+func (m *Mailer) fromAddress() string {
+	if m.from != "" {
+		return m.from
+	}
+	if a, err := mail.ParseAddress(m.cfg.From); err == nil {
+		return a.Address
+	}
+	return m.cfg.From
 }
 
 func (m *Mailer) deliver(ctx context.Context, msg Message) error {
