@@ -74,6 +74,17 @@ func TestMigrationsApplyOnData(t *testing.T) {
 			  VALUES ('00000000-0000-7000-8000-000000000001', '00000000-0000-7000-8000-000000000009', 'https://shop.example/hooks', '{ORDER_PAID}', 'ENABLED', 'whsec_AAAA');
 			INSERT INTO merchant_branding (merchant_id, accent_color) VALUES ('00000000-0000-7000-8000-000000000001', '#112233');`,
 			`SELECT (SELECT count(*) FROM checkouts) = 1 AND (SELECT count(*) FROM webhook_endpoints) = 1 AND (SELECT accent_color FROM merchant_branding) = '#112233'`},
+		// 8 (mandate consent): the terms a customer agreed to, with the order and link of 4 and 7.
+		{8, `
+			INSERT INTO mandate_consents (merchant_id, id, order_id, payment_link_id, payment_id, lang, text, terms, accepted_at, accepted_ip, accepted_user_agent)
+			  VALUES ('00000000-0000-7000-8000-000000000001', '00000000-0000-7000-8000-00000000000c', '00000000-0000-7000-8000-000000000005',
+			          '00000000-0000-7000-8000-000000000007', '00000000-0000-7000-8000-000000000004', 'sv', 'Jag godkänner …',
+			          '{"kind":"FIXED","amount":9900,"currency":"SEK","interval":"MONTHLY"}', now(), '127.0.0.1', 'test');`,
+			`SELECT (SELECT count(*) FROM mandate_consents c JOIN orders o ON o.id = c.order_id JOIN payment_links l ON l.id = c.payment_link_id) = 1`},
+		// 9 (one live payment attempt per order) keeps the orders of 4 and
+		// records an order's live attempt.
+		{9, `UPDATE orders SET payment_attempt_id = '00000000-0000-7000-8000-000000000004', payment_attempt_at = now();`,
+			`SELECT (SELECT count(*) FROM orders WHERE payment_attempt_id = '00000000-0000-7000-8000-000000000004' AND settled_by_payment_id IS NULL) = 1`},
 	}
 	for _, st := range steps {
 		require.NoError(t, db.MigrateTo(ctx, url, st.version), "migration %d", st.version)

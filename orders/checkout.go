@@ -2,7 +2,9 @@ package orders
 
 import (
 	"context"
+	"errors"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -91,7 +93,10 @@ func (s *Service) PayTargetByToken(ctx context.Context, token string) (PayTarget
 type Checkout struct {
 	// CheckoutID identifies one customer's visit to a reusable link (kept
 	// across a declined card), so retries pay the same order.
-	CheckoutID    uuid.UUID
+	CheckoutID uuid.UUID
+	// PaymentID is the payment this attempt will make (derived from the
+	// rendered form, so resubmitting the form is the same attempt).
+	PaymentID     uuid.UUID
 	Accepted      bool
 	CustomerEmail string
 	IP, UserAgent string
@@ -102,14 +107,23 @@ type Checkout struct {
 // agent), counts the attempt, and for a reusable link makes the order for
 // this checkout.
 //
+// It also makes this attempt the order's one live payment attempt, under
+// the order's row lock: while another attempt is with the processor or
+// holds money, it refuses with PAYMENT_IN_PROGRESS; an attempt left at
+// 3-D Secure (another tab, an abandoned challenge) is superseded, and should
+// it still be authorized, it is reversed (see paymentChanged).
+//
 // Errors: fault.ErrNotFound; codes LINK_NOT_ACTIVE, ORDER_NOT_PAYABLE,
-// NOT_ACCEPTED, INVALID_EMAIL.
+// NOT_ACCEPTED, INVALID_EMAIL, PAYMENT_IN_PROGRESS.
 func (s *Service) StartCheckout(ctx context.Context, t PayTarget, c Checkout) (Order, error) {
 	c.CustomerEmail = strings.TrimSpace(c.CustomerEmail)
 	if c.CustomerEmail != "" {
 		if err := auth.ValidateEmail(c.CustomerEmail); err != nil {
 			return Order{}, fault.Invalid("email", "INVALID_EMAIL", "the email address is not valid")
 		}
+	}
+	if c.PaymentID == uuid.Nil {
+		return Order{}, errors.New("orders: a checkout needs the id of the payment it will make")
 	}
 	if t.Link.Kind == LinkOrder && !c.Accepted {
 		return Order{}, fault.Invalid("accept", "NOT_ACCEPTED", "confirm that you have checked the order")
@@ -160,6 +174,9 @@ func (s *Service) StartCheckout(ctx context.Context, t PayTarget, c Checkout) (O
 		if !o.Status.Payable() {
 			return fault.New("ORDER_NOT_PAYABLE", "this order is %s", strings.ToLower(string(o.Status)))
 		}
+		if err := s.claimAttempt(ctx, tx, &o, c.PaymentID); err != nil {
+			return err
+		}
 		if c.CustomerEmail != "" && o.CustomerEmail == nil {
 			o.CustomerEmail = &c.CustomerEmail
 			if _, err := tx.ExecContext(ctx, `UPDATE orders SET customer_email = $2 WHERE id = $1`, o.ID, c.CustomerEmail); err != nil {
@@ -184,4 +201,61 @@ func (s *Service) StartCheckout(ctx context.Context, t PayTarget, c Checkout) (O
 		return o, fault.NotFound("payment link")
 	}
 	return o, err
+}
+
+// How long an attempt keeps others out while its outcome is unknown: the
+// payment row is about to be written (the post is between StartCheckout
+// and the processor), or the processor has not answered yet. Past that
+// the attempt is taken to be dead and a new one supersedes it; should it
+// still be authorized, it is reversed.
+const (
+	attemptUnrecordedGrace = time.Minute
+	attemptPendingGrace    = 5 * time.Minute
+)
+
+// ErrPaymentInProgress: another attempt to pay the order is with the
+// processor or already holds the money.
+var ErrPaymentInProgress = fault.New("PAYMENT_IN_PROGRESS", "a payment for this order is already in progress")
+
+// claimAttempt makes paymentID the order's live payment attempt, or
+// refuses while another one is live. The caller holds the order's row lock.
+func (s *Service) claimAttempt(ctx context.Context, tx *sqlx.Tx, o *Order, paymentID uuid.UUID) error {
+	now := s.now().UTC()
+	if o.PaymentAttemptID != nil && *o.PaymentAttemptID != paymentID {
+		busy, err := s.attemptLive(ctx, tx, *o.PaymentAttemptID, o.PaymentAttemptAt, now)
+		if err != nil {
+			return err
+		}
+		if busy {
+			return ErrPaymentInProgress
+		}
+	}
+	if o.PaymentAttemptID != nil && *o.PaymentAttemptID == paymentID {
+		return nil // the same form again: the same attempt
+	}
+	o.PaymentAttemptID, o.PaymentAttemptAt = &paymentID, &now
+	_, err := tx.ExecContext(ctx, `UPDATE orders SET payment_attempt_id = $2, payment_attempt_at = $3 WHERE id = $1`, o.ID, paymentID, now)
+	return err
+}
+
+// attemptLive reports whether the attempt id keeps a new one out.
+func (s *Service) attemptLive(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, startedAt *time.Time, now time.Time) (bool, error) {
+	p, err := payments.GetTx(ctx, tx, id)
+	if errors.Is(err, fault.ErrNotFound) {
+		return startedAt != nil && now.Sub(*startedAt) < attemptUnrecordedGrace, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	switch p.Status {
+	case payments.StatusPending:
+		return now.Sub(p.UpdatedAt) < attemptPendingGrace, nil
+	case payments.StatusRequiresAction:
+		// The customer started over (another tab, a closed challenge
+		// window): the new attempt supersedes this one.
+		return false, nil
+	case payments.StatusFailed, payments.StatusVoided, payments.StatusExpired, payments.StatusRefunded:
+		return false, nil
+	}
+	return true, nil // it holds money: the order is being paid
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+	"github.com/riverqueue/river"
 
 	"kassa/auth"
 	"kassa/branding"
@@ -70,15 +71,23 @@ type Order struct {
 	CreatedByAPIKey  *uuid.UUID           `db:"created_by_api_key"`
 	SalespersonEmail *string              `db:"salesperson_email"`
 	PaidAt           *time.Time           `db:"paid_at"`
-	CreatedAt        time.Time            `db:"created_at"`
-	UpdatedAt        time.Time            `db:"updated_at"`
+	// PaymentAttemptID is the customer's payment attempt that may pay the
+	// order now (started at PaymentAttemptAt); SettledByPaymentID is the
+	// payment that reserved or paid it. Any other authorization for the
+	// order is reversed.
+	PaymentAttemptID   *uuid.UUID `db:"payment_attempt_id"`
+	PaymentAttemptAt   *time.Time `db:"payment_attempt_at"`
+	SettledByPaymentID *uuid.UUID `db:"settled_by_payment_id"`
+	CreatedAt          time.Time  `db:"created_at"`
+	UpdatedAt          time.Time  `db:"updated_at"`
 
 	Lines []Line `db:"-"`
 }
 
 const orderColumns = `merchant_id, id, number, status, currency, capture_mode, customer_name, customer_email, customer_phone,
 	customer_locale, reference, net_total, vat_total, gross_total, amount_paid, amount_refunded, version,
-	created_by_user, created_by_api_key, salesperson_email, paid_at, created_at, updated_at`
+	created_by_user, created_by_api_key, salesperson_email, paid_at, payment_attempt_id, payment_attempt_at, settled_by_payment_id,
+	created_at, updated_at`
 
 // Totals sums the order's lines.
 func (o *Order) Totals() Totals { return totalsOf(o.Lines) }
@@ -116,7 +125,8 @@ type Service struct {
 	log *slog.Logger
 	now func() time.Time
 
-	statusListeners []StatusListener
+	statusListeners    []StatusListener
+	duplicateListeners []DuplicateListener
 }
 
 // NewService returns the service and subscribes it to payment changes.
@@ -130,6 +140,9 @@ func NewService(cfg Config) *Service {
 	s := &Service{cfg: cfg, db: cfg.DB, pay: cfg.Payments, log: cfg.Log, now: cfg.Now}
 	cfg.Payments.OnChange(s.paymentChanged)
 	cfg.Payments.OnExpiring(s.reservationExpiring)
+	if cfg.Jobs != nil {
+		river.AddWorker(cfg.Jobs.Workers, &reverseWorker{s: s})
+	}
 	return s
 }
 

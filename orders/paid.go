@@ -31,6 +31,15 @@ func (s *Service) paymentChanged(ctx context.Context, tx *sqlx.Tx, before, after
 		}
 		return nil
 	}
+	if before.AmountAuthorized == 0 && after.AmountAuthorized > 0 && s.duplicate(o, after) {
+		return s.reverseDuplicate(ctx, tx, o, after)
+	}
+	if o.SettledByPaymentID != nil && *o.SettledByPaymentID != after.ID {
+		// Another payment of the order's amount (one being reversed, or a
+		// staff member's deliberate second charge): it neither pays nor
+		// refunds this order.
+		return nil
+	}
 	next := o.Status
 	settled := false
 	switch after.Status {
@@ -69,10 +78,14 @@ func (s *Service) paymentChanged(ctx context.Context, tx *sqlx.Tx, before, after
 	if next == StatusPaid && o.PaidAt == nil {
 		o.PaidAt = &now
 	}
+	if settled && o.SettledByPaymentID == nil {
+		o.SettledByPaymentID = &after.ID
+	}
 	from := o.Status
 	o.Status, o.AmountPaid, o.AmountRefunded, o.UpdatedAt = next, paid, refunded, now
-	if _, err := tx.ExecContext(ctx, `UPDATE orders SET status = $2, amount_paid = $3, amount_refunded = $4, paid_at = $5, updated_at = $6 WHERE id = $1`,
-		o.ID, o.Status, o.AmountPaid, o.AmountRefunded, o.PaidAt, now); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE orders SET status = $2, amount_paid = $3, amount_refunded = $4, paid_at = $5, updated_at = $6,
+		  settled_by_payment_id = $7 WHERE id = $1`,
+		o.ID, o.Status, o.AmountPaid, o.AmountRefunded, o.PaidAt, now, o.SettledByPaymentID); err != nil {
 		return err
 	}
 	if settled {

@@ -26,6 +26,49 @@ func (s *Service) Get(ctx context.Context, merchantID, id uuid.UUID) (Payment, e
 	return p, err
 }
 
+// GetAs returns a payment as viewer may see it (rules.go): one it may not
+// see is not found.
+//
+// Errors: fault.ErrNotFound.
+func (s *Service) GetAs(ctx context.Context, viewer Actor, merchantID, id uuid.UUID) (Payment, error) {
+	p, err := s.Get(ctx, merchantID, id)
+	if err == nil && !viewer.MaySee(p) {
+		return Payment{}, fault.NotFound("payment")
+	}
+	return p, err
+}
+
+// Visible keeps the payments of ps that viewer may see (rules.go).
+func Visible(viewer Actor, ps []Payment) []Payment {
+	out := ps[:0:0]
+	for _, p := range ps {
+		if viewer.MaySee(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// GetTx returns a payment inside the caller's transaction (of the
+// payment's merchant).
+//
+// Errors: fault.ErrNotFound.
+func GetTx(ctx context.Context, tx *sqlx.Tx, id uuid.UUID) (Payment, error) {
+	var p Payment
+	err := tx.GetContext(ctx, &p, `SELECT `+paymentColumns+` FROM payments WHERE id = $1`, id)
+	if db.IsNoRows(err) {
+		return p, fault.NotFound("payment")
+	}
+	return p, err
+}
+
+// NoteTx records an event of kassa's own on a payment's timeline, inside
+// the caller's transaction: what another domain decided about it (e.g. the
+// order it was meant to pay was already paid).
+func NoteTx(ctx context.Context, tx *sqlx.Tx, p Payment, typ, detail string) error {
+	return recordEvent(ctx, tx, &p, typ, nil, nil, detail, Actor{})
+}
+
 // ByIDs loads payments by id.
 func (s *Service) ByIDs(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Payment, error) {
 	var ps []Payment
@@ -58,6 +101,8 @@ type Filter struct {
 	OrderID             *uuid.UUID
 	CaptureBeforeAfter  *time.Time // captureBefore >= this
 	CaptureBeforeBefore *time.Time // captureBefore < this
+	// Viewer is who lists: only what it may see is listed (rules.go).
+	Viewer Actor
 }
 
 // List returns the merchant's payments, newest first.
@@ -84,6 +129,13 @@ func (s *Service) List(ctx context.Context, merchantID uuid.UUID, f Filter, page
 		where = append(where, "capture_before < ?")
 		args = append(args, *f.CaptureBeforeBefore)
 	}
+	if !f.Viewer.known() {
+		return nil, false, fault.ErrForbidden
+	}
+	if own := f.Viewer.seesOnlyOwnStaffPayments(); own != nil {
+		where = append(where, "(initiator <> 'MERCHANT_MOTO' OR created_by_user = ?)")
+		args = append(args, *own)
+	}
 	args = append(args, page.Fetch())
 	var ps []Payment
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
@@ -98,19 +150,29 @@ func (s *Service) List(ctx context.Context, merchantID uuid.UUID, f Filter, page
 }
 
 // Reservations returns open authorizations (something left to capture),
-// soonest expiry first. after is the last payment of the previous page.
-func (s *Service) Reservations(ctx context.Context, merchantID uuid.UUID, after *Payment, limit int) ([]Payment, bool, error) {
+// soonest expiry first, as viewer may see them. after is the last payment
+// of the previous page.
+func (s *Service) Reservations(ctx context.Context, viewer Actor, merchantID uuid.UUID, after *Payment, limit int) ([]Payment, bool, error) {
+	if !viewer.known() {
+		return nil, false, fault.ErrForbidden
+	}
+	own := uuid.Nil
+	if u := viewer.seesOnlyOwnStaffPayments(); u != nil {
+		own = *u
+	}
 	var ps []Payment
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		if after == nil || after.CaptureBefore == nil {
 			return tx.SelectContext(ctx, &ps, `SELECT `+paymentColumns+` FROM payments
 				WHERE status IN ('AUTHORIZED', 'PARTIALLY_CAPTURED') AND NOT expired AND NOT voided
-				ORDER BY capture_before, id LIMIT $1`, limit+1)
+				  AND ($2 = '00000000-0000-0000-0000-000000000000'::uuid OR initiator <> 'MERCHANT_MOTO' OR created_by_user = $2)
+				ORDER BY capture_before, id LIMIT $1`, limit+1, own)
 		}
 		return tx.SelectContext(ctx, &ps, `SELECT `+paymentColumns+` FROM payments
 			WHERE status IN ('AUTHORIZED', 'PARTIALLY_CAPTURED') AND NOT expired AND NOT voided
 			  AND (capture_before, id) > ($1, $2)
-			ORDER BY capture_before, id LIMIT $3`, *after.CaptureBefore, after.ID, limit+1)
+			  AND ($4 = '00000000-0000-0000-0000-000000000000'::uuid OR initiator <> 'MERCHANT_MOTO' OR created_by_user = $4)
+			ORDER BY capture_before, id LIMIT $3`, *after.CaptureBefore, after.ID, limit+1, own)
 	})
 	if len(ps) > limit {
 		return ps[:limit], true, err

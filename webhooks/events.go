@@ -20,6 +20,7 @@ const (
 	PaymentRefunded     EventType = "PAYMENT_REFUNDED"
 	PaymentFailed       EventType = "PAYMENT_FAILED"
 	ReservationExpiring EventType = "RESERVATION_EXPIRING"
+	PaymentDuplicate    EventType = "PAYMENT_DUPLICATE"
 )
 
 func init() {
@@ -29,6 +30,7 @@ func init() {
 	RegisterEventType(PaymentRefunded, "Money was refunded on a payment (each refund).")
 	RegisterEventType(PaymentFailed, "A payment failed: declined, or 3-D Secure failed.")
 	RegisterEventType(ReservationExpiring, "A reservation expires within a day: capture it or lose it.")
+	RegisterEventType(PaymentDuplicate, "A payment was authorized for an order already paid, cancelled or being paid by another payment (e.g. a second browser tab); kassa reverses it automatically: voided while reserved, refunded once captured.")
 }
 
 var (

@@ -62,6 +62,19 @@ func (s *Service) Subscribe(src Sources) {
 	src.Payments.OnChange(h.paymentChanged)
 	src.Payments.OnExpiring(h.reservationExpiring)
 	src.Orders.OnStatusChange(h.orderStatusChanged)
+	src.Orders.OnDuplicate(h.paymentDuplicate)
+}
+
+func (h *handlers) paymentDuplicate(ctx context.Context, tx *sqlx.Tx, _ orders.Order, p payments.Payment) error {
+	if ok, err := h.s.Wants(ctx, tx, p.MerchantID, PaymentDuplicate); err != nil || !ok {
+		return err
+	}
+	d, err := h.paymentData(ctx, tx, p)
+	if err != nil {
+		return err
+	}
+	_, err = h.s.EmitTx(ctx, tx, p.MerchantID, PaymentDuplicate, d)
+	return err
 }
 
 type handlers struct {
