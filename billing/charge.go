@@ -70,6 +70,11 @@ func (w *chargeWorker) Work(ctx context.Context, job *river.Job[ChargeArgs]) err
 // charge charges an open invoice to the mandate. The payment's outcome
 // arrives by callback (paymentChanged).
 func (s *Service) charge(ctx context.Context, merchantID, invoiceID uuid.UUID, attempt int) (payments.Payment, error) {
+	return s.chargeAs(ctx, payments.System, merchantID, invoiceID, attempt)
+}
+
+// chargeAs is charge on behalf of actor, who is recorded on the payment.
+func (s *Service) chargeAs(ctx context.Context, actor payments.Actor, merchantID, invoiceID uuid.UUID, attempt int) (payments.Payment, error) {
 	var inv Invoice
 	var sub Subscription
 	paymentID := AttemptPaymentID(invoiceID, attempt)
@@ -105,7 +110,7 @@ func (s *Service) charge(ctx context.Context, merchantID, invoiceID uuid.UUID, a
 	}
 	return s.cfg.Payments.ChargeMandate(ctx, payments.MandateCharge{
 		ID: paymentID, MerchantID: merchantID, Amount: inv.Gross, Currency: inv.Currency, MandateToken: *sub.MandateToken,
-		Processor: processor, Description: fmt.Sprintf("Invoice %d", inv.Number),
+		Processor: processor, Description: fmt.Sprintf("Invoice %d", inv.Number), Actor: actor,
 	})
 }
 
@@ -122,7 +127,7 @@ func (w *releaseWorker) Work(ctx context.Context, job *river.Job[ReleaseArgs]) e
 	if p.Status != payments.StatusAuthorized {
 		return nil
 	}
-	_, err = w.s.cfg.Payments.Void(ctx, payments.Actor{}, job.Args.MerchantID, job.Args.PaymentID)
+	_, err = w.s.cfg.Payments.Void(ctx, payments.System, job.Args.MerchantID, job.Args.PaymentID)
 	if f, ok := fault.As(err); ok && f.Code == "INVALID_STATE" {
 		return nil
 	}
@@ -343,7 +348,10 @@ func prefixed(alias string) string {
 //
 // Errors: fault.ErrNotFound; codes INVALID_AMOUNT, AMOUNT_TOO_LARGE,
 // INVALID_DESCRIPTION, INVALID_STATE, NO_MANDATE; PROCESSOR_UNAVAILABLE.
-func (s *Service) ChargeManually(ctx context.Context, merchantID, id uuid.UUID, amount int64, description string, vatRate *int) (Invoice, payments.Payment, error) {
+func (s *Service) ChargeManually(ctx context.Context, actor payments.Actor, merchantID, id uuid.UUID, amount int64, description string, vatRate *int) (Invoice, payments.Payment, error) {
+	if err := checkActor(actor); err != nil {
+		return Invoice{}, payments.Payment{}, err
+	}
 	if err := money.CheckAmount("amount", amount); err != nil {
 		return Invoice{}, payments.Payment{}, err
 	}
@@ -381,12 +389,18 @@ func (s *Service) ChargeManually(ctx context.Context, merchantID, id uuid.UUID, 
 		if inv.Gross <= 0 {
 			return fault.Invalid("amount", "INVALID_AMOUNT", "amount must be positive")
 		}
-		return nil
+		if s.cfg.Limits != nil {
+			if err := s.cfg.Limits.CheckLimit(ctx, merchantID, actor, inv.Gross, inv.Currency); err != nil {
+				return err
+			}
+		}
+		pid := AttemptPaymentID(inv.ID, 1)
+		return s.recordTx(ctx, tx, merchantID, actor, "subscription.charged", &pid, inv.Gross, inv.Currency, fmt.Sprintf("subscription %s: invoice %d", id, inv.Number))
 	})
 	if err != nil {
 		return Invoice{}, payments.Payment{}, err
 	}
-	p, err := s.charge(ctx, merchantID, inv.ID, 1)
+	p, err := s.chargeAs(ctx, actor, merchantID, inv.ID, 1)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return inv, p, err
 	}

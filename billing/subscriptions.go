@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"kassa/audit"
 	"kassa/auth"
 	"kassa/db"
 	"kassa/fault"
@@ -134,6 +135,11 @@ type Config struct {
 	// BatchSize is how many due subscriptions one runner transaction
 	// claims.
 	BatchSize int
+	// Limits applies members' limits per payment (nil: none).
+	Limits Limits
+	// Audit records who changed what a customer is charged (nil: not
+	// recorded).
+	Audit *audit.Log
 }
 
 // Service is the billing domain.
@@ -198,11 +204,18 @@ func verificationAmount(currency string) int64 {
 // Create makes a subscription waiting for its mandate, and the link the
 // customer pays to give it: the first period's amount for a FIXED plan,
 // otherwise a card check of one currency unit that is released again.
+// The customer is emailed the link with the subscription's terms.
 //
 // Errors: the codes of Plan.Check; INVALID_EMAIL, INVALID_NAME,
 // INVALID_LOCALE, INVALID_START.
 func (s *Service) Create(ctx context.Context, merchantID uuid.UUID, n NewSubscription) (Created, error) {
+	if err := checkActor(n.Actor); err != nil {
+		return Created{}, err
+	}
 	if err := n.Plan.Check(); err != nil {
+		return Created{}, err
+	}
+	if err := s.checkPlanLimit(ctx, merchantID, n.Actor, n.Plan); err != nil {
 		return Created{}, err
 	}
 	n.Customer.Email = strings.TrimSpace(n.Customer.Email)
@@ -241,6 +254,11 @@ func (s *Service) Create(ctx context.Context, merchantID uuid.UUID, n NewSubscri
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)`,
 			sub.MerchantID, sub.ID, sub.Status, sub.CustomerName, sub.CustomerEmail, sub.CustomerLocale, sub.PlanJSON, sub.Currency,
 			sub.TimeZone, sub.Anchor, sub.FirstOrderID, sub.CreatedByUser, sub.CreatedByAPIKey, now); err != nil {
+			return err
+		}
+		// The customer learns of the subscription, and gets its link, in
+		// the transaction that creates it: both or neither.
+		if err := s.mailFirstPayment(ctx, tx, sub, o, l); err != nil {
 			return err
 		}
 		c = Created{Subscription: sub, Link: l, Order: o}
@@ -447,14 +465,27 @@ func (s *Service) Resume(ctx context.Context, merchantID, id uuid.UUID) (Subscri
 	})
 }
 
-// UpdatePlan changes the plan from the next period on.
+// UpdatePlan changes the plan from the next period on. The actor's limit
+// per payment applies to the new plan, and the change is on the audit
+// trail with who made it.
 //
-// Errors: fault.ErrNotFound; codes INVALID_STATE, and those of Plan.Check.
-func (s *Service) UpdatePlan(ctx context.Context, merchantID, id uuid.UUID, p Plan) (Subscription, error) {
+// Errors: fault.ErrForbidden; fault.ErrNotFound; codes INVALID_STATE,
+// AMOUNT_ABOVE_LIMIT, LIMIT_CURRENCY_MISMATCH, and those of Plan.Check.
+func (s *Service) UpdatePlan(ctx context.Context, actor payments.Actor, merchantID, id uuid.UUID, p Plan) (Subscription, error) {
+	if err := checkActor(actor); err != nil {
+		return Subscription{}, err
+	}
 	if err := p.Check(); err != nil {
 		return Subscription{}, err
 	}
+	if err := s.checkPlanLimit(ctx, merchantID, actor, p); err != nil {
+		return Subscription{}, err
+	}
 	return s.change(ctx, merchantID, id, func(tx *sqlx.Tx, sub *Subscription) error {
+		if err := s.recordTx(ctx, tx, merchantID, actor, "subscription.plan_changed", nil, p.Amount, p.Currency,
+			fmt.Sprintf("subscription %s: %s plan", id, p.Kind)); err != nil {
+			return err
+		}
 		if sub.Status == Cancelled {
 			return fault.Invalid("id", "INVALID_STATE", "the subscription is cancelled")
 		}

@@ -99,6 +99,12 @@ func (e *Env) GraphQLAs(t *testing.T, b *Browser, query string, vars map[string]
 	return e.graphql(t, b.Client, nil, query, vars)
 }
 
+// GraphQLAsWith is GraphQLAs with extra headers (an Idempotency-Key).
+func (e *Env) GraphQLAsWith(t *testing.T, b *Browser, headers map[string]string, query string, vars map[string]any) Response {
+	t.Helper()
+	return e.graphql(t, b.Client, headers, query, vars)
+}
+
 // Query posts a request with the merchant's API key, requires a 200
 // answer without top-level errors, and decodes its data into out unless
 // out is nil. header is more header names and values, in pairs.

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"kassa/auth"
 	"kassa/db/dbtest"
 	"kassa/fault"
 	"kassa/payments"
@@ -65,7 +66,7 @@ func setup(t *testing.T, opts ...paymentstest.Option) *bundle {
 
 func (b *bundle) actor() payments.Actor {
 	u := b.user
-	return payments.Actor{UserID: &u}
+	return payments.Actor{UserID: &u, Role: auth.RoleOwner}
 }
 
 // authorized returns a payment of amount the callback has authorized.

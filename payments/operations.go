@@ -35,8 +35,10 @@ type operation struct {
 
 // Capture takes amount (nil: all that remains) of an authorization.
 //
-// Errors: fault.ErrNotFound; codes INVALID_AMOUNT, AMOUNT_TOO_LARGE,
-// INVALID_STATE (not capturable now), RESERVATION_EXPIRED,
+// A SALES member captures only what they may see (see rules.go).
+//
+// Errors: fault.ErrForbidden; fault.ErrNotFound; codes INVALID_AMOUNT,
+// AMOUNT_TOO_LARGE, INVALID_STATE (not capturable now), RESERVATION_EXPIRED,
 // CAPTURE_DECLINED, PROCESSOR_UNAVAILABLE.
 func (s *Service) Capture(ctx context.Context, actor Actor, merchantID, paymentID uuid.UUID, amount *int64) (Payment, error) {
 	op, p, err := s.begin(ctx, actor, merchantID, paymentID, OpCapture, amount, "")
@@ -56,8 +58,10 @@ func (s *Service) Capture(ctx context.Context, actor Actor, merchantID, paymentI
 
 // Void releases an authorization with nothing captured.
 //
-// Errors: fault.ErrNotFound; codes INVALID_STATE, VOID_DECLINED,
-// PROCESSOR_UNAVAILABLE.
+// Only OWNER, ADMIN, API keys and kassa itself may void (see rules.go).
+//
+// Errors: fault.ErrForbidden; fault.ErrNotFound; codes INVALID_STATE,
+// VOID_DECLINED, PROCESSOR_UNAVAILABLE.
 func (s *Service) Void(ctx context.Context, actor Actor, merchantID, paymentID uuid.UUID) (Payment, error) {
 	op, p, err := s.begin(ctx, actor, merchantID, paymentID, OpVoid, nil, "")
 	if err != nil {
@@ -75,8 +79,11 @@ func (s *Service) Void(ctx context.Context, actor Actor, merchantID, paymentID u
 
 // Refund returns amount (nil: all that is refundable) of what was captured.
 //
-// Errors: fault.ErrNotFound; codes INVALID_AMOUNT, AMOUNT_TOO_LARGE,
-// INVALID_STATE, INVALID_REASON, REFUND_DECLINED, PROCESSOR_UNAVAILABLE.
+// Only OWNER, ADMIN, API keys and kassa itself may refund (see rules.go).
+//
+// Errors: fault.ErrForbidden; fault.ErrNotFound; codes INVALID_AMOUNT,
+// AMOUNT_TOO_LARGE, INVALID_STATE, INVALID_REASON, REFUND_DECLINED,
+// PROCESSOR_UNAVAILABLE.
 func (s *Service) Refund(ctx context.Context, actor Actor, merchantID, paymentID uuid.UUID, amount *int64, reason string) (Payment, error) {
 	reason = strings.TrimSpace(reason)
 	if utf8.RuneCountInString(reason) > 500 {
@@ -108,6 +115,9 @@ func (s *Service) processorOf(p Payment) (Processor, error) {
 // begin checks an operation against the payment under its row lock and
 // records it PENDING, holding its amount against concurrent requests.
 func (s *Service) begin(ctx context.Context, actor Actor, merchantID, paymentID uuid.UUID, kind OpKind, amount *int64, reason string) (operation, Payment, error) {
+	if !actor.known() || (kind != OpCapture && !actor.MayReverse()) {
+		return operation{}, Payment{}, fault.ErrForbidden
+	}
 	if amount != nil && *amount <= 0 {
 		return operation{}, Payment{}, fault.Invalid("amount", "INVALID_AMOUNT", "amount must be positive (in minor units)")
 	}
@@ -119,6 +129,10 @@ func (s *Service) begin(ctx context.Context, actor Actor, merchantID, paymentID 
 				return fault.NotFound("payment")
 			}
 			return err
+		}
+		if !actor.MaySee(p) || (kind == OpCapture && !actor.MayCapture(p)) {
+			p = Payment{}
+			return fault.NotFound("payment")
 		}
 		// What pending operations hold, and what succeeded ones took. A
 		// processor's snapshot may already count a capture or refund

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"kassa/auth"
 	"kassa/db"
 	"kassa/fault"
 	"kassa/money"
@@ -22,11 +23,14 @@ import (
 // enqueued) commits with it or not at all.
 type Listener func(ctx context.Context, tx *sqlx.Tx, before, after Payment) error
 
-// Actor is who asked for an operation: a user or an API key (or neither,
-// for the customer and for kassa itself).
+// Actor is who asked for an operation: a user (with the role the rules in
+// rules.go apply), an API key, kassa itself (System), or none of them: the
+// customer, who pays but operates on nothing.
 type Actor struct {
 	UserID   *uuid.UUID
 	APIKeyID *uuid.UUID
+	Role     auth.Role
+	System   bool
 }
 
 // Config configures the service.

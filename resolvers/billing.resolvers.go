@@ -188,7 +188,7 @@ func (r *mutationResolver) ResumeSubscription(ctx context.Context, input model.R
 
 func (r *mutationResolver) UpdateSubscriptionPlan(ctx context.Context, input model.UpdateSubscriptionPlanInput) (*model.UpdateSubscriptionPlanPayload, error) {
 	sub, err := withID(ctx, prefixSubscription, "id", input.ID, func(p *principalT, id uuidT) (billing.Subscription, error) {
-		return r.BillingService.UpdatePlan(ctx, p.MerchantID, id, planOf(input.Plan))
+		return r.BillingService.UpdatePlan(ctx, actorOf(p), p.MerchantID, id, planOf(input.Plan))
 	})
 	return payload(err, func(ue []model.UserError) *model.UpdateSubscriptionPlanPayload {
 		return &model.UpdateSubscriptionPlanPayload{Subscription: subscriptionOrNil(sub), UserErrors: orEmpty(ue)}
@@ -206,7 +206,7 @@ func (r *mutationResolver) ChargeSubscription(ctx context.Context, input model.C
 	if err == nil {
 		var id uuidT
 		if id, err = idOf(prefixSubscription, "subscriptionId", input.SubscriptionID); err == nil {
-			inv, pay, err = r.BillingService.ChargeManually(ctx, p.MerchantID, id, input.Amount, input.Description, input.VatRate)
+			inv, pay, err = r.BillingService.ChargeManually(ctx, actorOf(p), p.MerchantID, id, input.Amount, input.Description, input.VatRate)
 		}
 	}
 	return payload(err, func(ue []model.UserError) *model.ChargeSubscriptionPayload {

@@ -39,7 +39,7 @@ func (r *Resolver) node(ctx context.Context, p *auth.Principal, prefix string, i
 		k, err := l.apiKeys.Load(ctx, id)
 		return one(&k, err)
 	case prefixPayment:
-		pay, err := r.PaymentService.Get(ctx, p.MerchantID, id)
+		pay, err := r.PaymentService.GetAs(ctx, actorOf(p), p.MerchantID, id)
 		return one(&pay, err)
 	case prefixOrder:
 		o, err := l.orders.Load(ctx, id)

@@ -15,17 +15,7 @@ import (
 
 const prefixPayment = "pay"
 
-func actorOf(p *auth.Principal) payments.Actor {
-	var a payments.Actor
-	if p.IsAPIKey() {
-		id := p.CredentialID
-		a.APIKeyID = &id
-	} else {
-		id := p.UserID
-		a.UserID = &id
-	}
-	return a
-}
+func actorOf(p *auth.Principal) payments.Actor { return payments.ActorOf(p) }
 
 func paymentOrNil(p payments.Payment) *payments.Payment {
 	if p.ID == uuid.Nil {

@@ -28,7 +28,7 @@ func (r *mutationResolver) CapturePayment(ctx context.Context, input model.Captu
 }
 
 func (r *mutationResolver) VoidPayment(ctx context.Context, input model.VoidPaymentInput) (*model.VoidPaymentPayload, error) {
-	pay, err := withIDAs(ctx, ownerOrAdmin, prefixPayment, "paymentId", input.PaymentID, func(p *principalT, id uuidT) (payments.Payment, error) {
+	pay, err := withID(ctx, prefixPayment, "paymentId", input.PaymentID, func(p *principalT, id uuidT) (payments.Payment, error) {
 		return r.PaymentService.Void(ctx, actorOf(p), p.MerchantID, id)
 	})
 	return payload(err, func(ue []model.UserError) *model.VoidPaymentPayload {
@@ -37,7 +37,7 @@ func (r *mutationResolver) VoidPayment(ctx context.Context, input model.VoidPaym
 }
 
 func (r *mutationResolver) RefundPayment(ctx context.Context, input model.RefundPaymentInput) (*model.RefundPaymentPayload, error) {
-	pay, err := withIDAs(ctx, ownerOrAdmin, prefixPayment, "paymentId", input.PaymentID, func(p *principalT, id uuidT) (payments.Payment, error) {
+	pay, err := withID(ctx, prefixPayment, "paymentId", input.PaymentID, func(p *principalT, id uuidT) (payments.Payment, error) {
 		return r.PaymentService.Refund(ctx, actorOf(p), p.MerchantID, id, input.Amount, deref(input.Reason))
 	})
 	return payload(err, func(ue []model.UserError) *model.RefundPaymentPayload {
@@ -108,6 +108,7 @@ func (r *queryResolver) Payments(ctx context.Context, first *int, after *string,
 	if err != nil {
 		return nil, err
 	}
+	f.Viewer = actorOf(p)
 	ps, more, err := r.PaymentService.List(ctx, p.MerchantID, f, page)
 	if err != nil {
 		return nil, err
@@ -122,13 +123,13 @@ func (r *queryResolver) Reservations(ctx context.Context, first *int, after *str
 	}
 	var prev *payments.Payment
 	if page.After != (uuidT{}) {
-		pp, err := r.PaymentService.Get(ctx, p.MerchantID, page.After)
+		pp, err := r.PaymentService.GetAs(ctx, actorOf(p), p.MerchantID, page.After)
 		if err != nil {
 			return nil, fault.ErrInvalidCursor
 		}
 		prev = &pp
 	}
-	ps, more, err := r.PaymentService.Reservations(ctx, p.MerchantID, prev, page.Limit)
+	ps, more, err := r.PaymentService.Reservations(ctx, actorOf(p), p.MerchantID, prev, page.Limit)
 	if err != nil {
 		return nil, err
 	}

@@ -261,10 +261,10 @@ func TestPaymentsGraphQLLists(t *testing.T) {
 	middle := b.authorize(t, 10000, payments.CaptureReserve)
 	captured := b.authorize(t, 10000, payments.CaptureImmediate)
 	voided := b.authorize(t, 10000, payments.CaptureReserve)
-	_, err := b.srv.Payments().Void(context.Background(), payments.Actor{}, voided.MerchantID, voided.ID)
+	_, err := b.srv.Payments().Void(context.Background(), payments.System, voided.MerchantID, voided.ID)
 	require.NoError(t, err)
 	amt := int64(1000)
-	_, err = b.srv.Payments().Capture(context.Background(), payments.Actor{}, middle.MerchantID, middle.ID, &amt)
+	_, err = b.srv.Payments().Capture(context.Background(), payments.System, middle.MerchantID, middle.ID, &amt)
 	require.NoError(t, err)
 	require.True(t, soon.CaptureBefore.Before(*middle.CaptureBefore) && middle.CaptureBefore.Before(*late.CaptureBefore))
 

@@ -91,7 +91,7 @@ var terminalRoles = []auth.Role{auth.RoleOwner, auth.RoleAdmin, auth.RoleSales}
 func MayUse(p *auth.Principal) bool { return p != nil && p.HasRole(terminalRoles...) }
 
 // MayReverse reports whether p may void and refund (OWNER, ADMIN, API keys).
-func MayReverse(p *auth.Principal) bool { return p != nil && p.HasRole(auth.RoleOwner, auth.RoleAdmin) }
+func MayReverse(p *auth.Principal) bool { return p != nil && payments.ActorOf(p).MayReverse() }
 
 // SeesAll reports whether p sees every staff member's terminal payments
 // (OWNER, ADMIN, API keys); SALES see their own.
@@ -244,14 +244,7 @@ func (s *Service) Charge(ctx context.Context, p *auth.Principal, c Charge) (paym
 	return s.settle(ctx, pay, changes), nil
 }
 
-func actorOf(p *auth.Principal) payments.Actor {
-	if p.IsAPIKey() {
-		id := p.CredentialID
-		return payments.Actor{APIKeyID: &id}
-	}
-	id := p.UserID
-	return payments.Actor{UserID: &id}
-}
+func actorOf(p *auth.Principal) payments.Actor { return payments.ActorOf(p) }
 
 func sameActor(p payments.Payment, a payments.Actor) bool {
 	eq := func(x, y *uuid.UUID) bool { return (x == nil && y == nil) || (x != nil && y != nil && *x == *y) }
