@@ -121,7 +121,10 @@ func TestThreeDSecureInBrowser(t *testing.T) {
 	), "3-D Secure page")
 	loc := location(t, ctx)
 	require.True(t, strings.HasPrefix(loc, e.URL+"/simulator/3ds/"), "after submitting the browser is at %s", loc)
-	require.Equal(t, "25299.00 SEK", text(t, ctx, "amount"))
+	// The bank names the merchant and writes the amount in the merchant's
+	// language, as the payment page did: not an id and "25299.00 SEK".
+	require.Equal(t, sek(twoLineGross), text(t, ctx, "amount"))
+	require.Equal(t, e.Merchant.Merchant.Name, text(t, ctx, "merchant"))
 	screenshot(t, ctx, "2-3ds-challenge")
 	require.Equal(t, "REQUIRES_ACTION", e.order(t, o.ID).Payments[0].Status)
 

@@ -92,6 +92,9 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	s.live = live.NewBroker(d.ListenerURL(), log)
 	egressClient := egress.New(egress.Options{AllowPrivate: cfg.WebhookAllowPrivate, Timeout: 15 * time.Second})
 	s.branding = branding.NewService(branding.Config{DB: d, Fetch: egressClient, Log: log})
+	if sim != nil {
+		sim.SetAccounts(s.simulatorAccount)
+	}
 	s.orders = orders.NewService(orders.Config{DB: d, Payments: s.payments, Mailer: s.mailer, Jobs: s.jobs, PublicURL: cfg.PublicURL, Log: log,
 		Branding: s.branding,
 		Notify: func(ctx context.Context, tx *sqlx.Tx, o orders.Order) error {

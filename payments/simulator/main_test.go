@@ -54,6 +54,9 @@ type bundle struct {
 	recv    *receiver
 	logs    *syncBuffer
 	account uuid.UUID
+	// names is the account directory the 3-D Secure page asks: account
+	// id -> Account. Accounts not in it are unknown, as b.account is.
+	names sync.Map
 }
 
 func setup(t *testing.T) *bundle {
@@ -72,6 +75,12 @@ func setup(t *testing.T) *bundle {
 		Clock:       b.clock,
 		Logger:      slog.New(slog.NewTextHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Backoff:     func(int) time.Duration { return 50 * time.Millisecond },
+	})
+	b.srv.SetAccounts(func(_ context.Context, account string) (Account, error) {
+		if a, ok := b.names.Load(account); ok {
+			return a.(Account), nil
+		}
+		return Account{}, nil
 	})
 	b.client = NewClient(b.ts.URL+"/simulator", testSecret)
 	b.recv = &receiver{client: b.client}

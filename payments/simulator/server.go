@@ -60,6 +60,8 @@ type Server struct {
 
 	wake chan struct{}
 
+	accounts func(ctx context.Context, account string) (Account, error) // see SetAccounts
+
 	delayMu    sync.Mutex
 	delayCount int
 	delayFor   time.Duration

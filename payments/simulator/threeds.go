@@ -1,12 +1,15 @@
 package simulator
 
 import (
+	"context"
 	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"kassa/money"
 )
 
 // The 3-D Secure challenge: a page as the card issuer's bank would show
@@ -15,12 +18,59 @@ import (
 // ends in a 303 to the return URL given with the authorization, with
 // ?ref=<ref> (or &ref=) appended.
 
+// Account is what a processor knows of a merchant account from its
+// onboarding: the name cardholders see for it (its statement descriptor)
+// and its language. kassa answers for the built-in simulator from its
+// merchants (SetAccounts); without an answer the page shows the account.
+type Account struct {
+	Name   string
+	Locale string // "sv" or "en"
+}
+
+// SetAccounts tells the simulator how to look up an account (kassa's
+// merchant id). Call it before serving.
+func (s *Server) SetAccounts(fn func(ctx context.Context, account string) (Account, error)) {
+	s.accounts = fn
+}
+
+// challengeTexts are the page's words, as the cardholder's bank would show
+// them in the cardholder's language.
+var challengeTexts = map[string]map[string]string{
+	"en": {"title": "Verify your purchase", "merchant": "Merchant", "amount": "Amount", "card": "Card", "for": "For",
+		"code": "Enter the code 1234", "verify": "Verify", "cancel": "Cancel", "anycard": "Card",
+		"note": "This is kassa's card processor simulator. No real bank is involved."},
+	"sv": {"title": "Bekräfta ditt köp", "merchant": "Handlare", "amount": "Belopp", "card": "Kort", "for": "Avser",
+		"code": "Ange koden 1234", "verify": "Bekräfta", "cancel": "Avbryt", "anycard": "Kort",
+		"note": "Det här är kassas simulerade kortinlösare. Ingen riktig bank är inblandad."},
+}
+
+// challengeLang is the page's language: the merchant account's, which is
+// the language kassa's payment page speaks to the customer unless told
+// otherwise (so the bank's page follows it, not a browser left in
+// English), else the browser's (Accept-Language, as 3-D Secure 2 passes
+// it to the issuer), else English.
+func challengeLang(r *http.Request, account string) string {
+	if account == "sv" || account == "en" {
+		return account
+	}
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
+		switch {
+		case strings.HasPrefix(tag, "sv"):
+			return "sv"
+		case strings.HasPrefix(tag, "en"):
+			return "en"
+		}
+	}
+	return "en"
+}
+
 var challengePage = template.Must(template.New("3ds").Parse(`<!doctype html>
-<html lang="en">
+<html lang="{{.Lang}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Verify your purchase</title>
+<title>{{.T.title}}</title>
 <style>
 body{margin:0;background:#eef1f5;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1c2430}
 main{max-width:26rem;margin:3rem auto;background:#fff;border-radius:10px;box-shadow:0 2px 12px rgba(0,0,0,.12);padding:2rem}
@@ -40,24 +90,24 @@ button{font-size:1rem;padding:.6rem 1.2rem;border-radius:6px;border:0;cursor:poi
 <body>
 <main>
 <p class="bank">Simulator Bank · 3-D Secure</p>
-<h1>Verify your purchase</h1>
+<h1>{{.T.title}}</h1>
 <dl>
-<dt>Merchant</dt><dd id="merchant">{{.Account}}</dd>
-<dt>Amount</dt><dd id="amount">{{.Amount}}</dd>
-<dt>Card</dt><dd id="card">{{.Brand}} •••• {{.Last4}}</dd>
+<dt>{{.T.merchant}}</dt><dd id="merchant">{{.Merchant}}</dd>
+<dt>{{.T.amount}}</dt><dd id="amount">{{.Amount}}</dd>
+<dt>{{.T.card}}</dt><dd id="card">{{.Brand}} •••• {{.Last4}}</dd>
 {{- if .Description}}
-<dt>For</dt><dd id="description">{{.Description}}</dd>
+<dt>{{.T.for}}</dt><dd id="description">{{.Description}}</dd>
 {{- end}}
 </dl>
 <form method="post" action="{{.Action}}">
-<label for="code">Enter the code 1234</label>
+<label for="code">{{.T.code}}</label>
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="8" autofocus>
 <div class="actions">
-<button class="verify" type="submit" name="action" value="verify">Verify</button>
-<button class="cancel" type="submit" name="action" value="cancel">Cancel</button>
+<button class="verify" type="submit" name="action" value="verify">{{.T.verify}}</button>
+<button class="cancel" type="submit" name="action" value="cancel">{{.T.cancel}}</button>
 </div>
 </form>
-<p class="note">This is kassa's card processor simulator. No real bank is involved.</p>
+<p class="note">{{.T.note}}</p>
 </main>
 </body>
 </html>
@@ -85,13 +135,35 @@ func (s *Server) handleChallengePage(w http.ResponseWriter, r *http.Request) {
 		s.finishChallenge(w, r, p)
 		return
 	}
+	// The merchant by the name the cardholder knows, not the account id;
+	// the id stays when the account cannot be looked up, as the page
+	// must still let the purchase be verified.
+	acct := Account{Name: p.Account}
+	if s.accounts != nil {
+		a, err := s.accounts(r.Context(), p.Account)
+		if err != nil {
+			s.log.WarnContext(r.Context(), "simulator: 3-D Secure page: account unknown", "account", p.Account, "error", err)
+		} else if a.Name != "" {
+			acct = a
+		}
+	}
+	lang := challengeLang(r, acct.Locale)
+	t := challengeTexts[lang]
+	brand := brandName(p.Brand)
+	if brand == "Card" {
+		brand = t["anycard"]
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", lang)
+	w.Header().Set("Vary", "Accept-Language")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	_ = challengePage.Execute(w, map[string]string{
-		"Account":     p.Account,
-		"Amount":      formatAmount(p.Amount, p.Currency),
-		"Brand":       brandName(p.Brand),
+	_ = challengePage.Execute(w, map[string]any{
+		"Lang":        lang,
+		"T":           t,
+		"Merchant":    acct.Name,
+		"Amount":      money.Format(money.Money{Amount: p.Amount, Currency: p.Currency}, lang),
+		"Brand":       brand,
 		"Last4":       p.Last4,
 		"Description": p.Description,
 		"Action":      s.publicURL + "/3ds/" + p.Ref,

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"kassa/payments"
@@ -48,8 +49,8 @@ func testThreeDSecure(t *testing.T, b *bundle) {
 		require.Equal(t, http.StatusOK, page.StatusCode)
 		require.Contains(t, page.Header.Get("Content-Type"), "text/html")
 		require.Contains(t, body, "<title>Verify your purchase</title>")
-		require.Contains(t, body, "123.45 SEK")
-		require.Contains(t, body, req.MerchantID.String())
+		require.Contains(t, body, "SEK\u00a0123.45", "the amount as the page's language writes it")
+		require.Contains(t, body, req.MerchantID.String(), "without an account directory, the account")
 		require.Contains(t, body, "•••• 3220")
 		require.Contains(t, body, "Order 42")
 		require.Contains(t, body, `name="code"`)
@@ -60,6 +61,49 @@ func testThreeDSecure(t *testing.T, b *bundle) {
 		require.NotContains(t, body, "<script")
 		require.NotContains(t, body, "src=")
 		require.NotContains(t, body, "<link")
+	})
+
+	t.Run("PageShowsTheMerchantsNameAndTheAmountInItsLanguage", func(t *testing.T) {
+		t.Parallel()
+		named := uuid.New()
+		b.names.Store(named.String(), Account{Name: `Snickeri "Nord" AB`, Locale: "sv"})
+		_, resp := challenge(t, withAccount(named), withAmount(564800))
+		for _, tc := range []struct{ acceptLanguage, want, title string }{
+			{"", "5\u00a0648,00\u00a0kr", "Bekräfta ditt köp"},
+			{"en-US,en;q=0.8", "5\u00a0648,00\u00a0kr", "Bekräfta ditt köp"}, // the account's language first, as kassa's payment page
+		} {
+			r, err := http.NewRequest(http.MethodGet, resp.ActionURL, nil)
+			require.NoError(t, err)
+			if tc.acceptLanguage != "" {
+				r.Header.Set("Accept-Language", tc.acceptLanguage)
+			}
+			page, err := noRedirects.Do(r)
+			require.NoError(t, err)
+			raw, err := io.ReadAll(page.Body)
+			page.Body.Close()
+			require.NoError(t, err)
+			body := string(raw)
+			require.Equal(t, http.StatusOK, page.StatusCode)
+			require.Contains(t, body, `<dd id="merchant">Snickeri &#34;Nord&#34; AB</dd>`, "the name, escaped")
+			require.NotContains(t, body, named.String(), "not the account id")
+			require.Contains(t, body, `<dd id="amount">`+tc.want+`</dd>`, tc.acceptLanguage)
+			require.Contains(t, body, "<title>"+tc.title+"</title>")
+		}
+	})
+
+	t.Run("WithoutAnAccountLanguageTheBrowsersIsUsed", func(t *testing.T) {
+		t.Parallel()
+		_, resp := challenge(t, withAmount(564800))
+		r, err := http.NewRequest(http.MethodGet, resp.ActionURL, nil)
+		require.NoError(t, err)
+		r.Header.Set("Accept-Language", "sv-SE,sv;q=0.9,en;q=0.5")
+		page, err := noRedirects.Do(r)
+		require.NoError(t, err)
+		raw, err := io.ReadAll(page.Body)
+		page.Body.Close()
+		require.NoError(t, err)
+		require.Contains(t, string(raw), `<dd id="amount">5`+"\u00a0"+`648,00`+"\u00a0"+`kr</dd>`)
+		require.Contains(t, string(raw), "<title>Bekräfta ditt köp</title>")
 	})
 
 	t.Run("CorrectCodeAuthorizes", func(t *testing.T) {
