@@ -1,6 +1,9 @@
 package web
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -37,6 +40,7 @@ func (p *Pages) registerTerminal(mux *http.ServeMux) {
 }
 
 // terminalFrame is what every terminal page shows around its content.
+// CSRF is the session-bound token (terminalCSRF) of all its forms.
 type terminalFrame struct {
 	Title, CSRF, Who, Merchant string
 }
@@ -69,7 +73,60 @@ func (p *Pages) staff(w http.ResponseWriter, r *http.Request) (*auth.Principal, 
 }
 
 func (p *Pages) frame(w http.ResponseWriter, r *http.Request, pr *auth.Principal, m merchants.Merchant, title string) terminalFrame {
-	return terminalFrame{Title: title, CSRF: p.csrfToken(w, r), Who: pr.UserEmail + " · " + strings.ToLower(string(pr.Role)), Merchant: m.Name}
+	return terminalFrame{Title: title, CSRF: terminalCSRF(r),
+		Who: pr.UserEmail + " · " + strings.ToLower(string(pr.Role)), Merchant: m.Name}
+}
+
+// terminalCSRF is the token the terminal's forms carry: an HMAC keyed by
+// the session's own secret token (held only in the browser's HttpOnly
+// cookie; kassa stores its hash). It is thus bound to the session: a token
+// read from another session's page, or set in a cookie by a sibling
+// subdomain (which defeats a double-submit cookie), is refused. It needs
+// no state and no key shared between nodes.
+func terminalCSRF(r *http.Request) string {
+	c, err := r.Cookie(auth.SessionCookie)
+	if err != nil || c.Value == "" {
+		return ""
+	}
+	mac := hmac.New(sha256.New, []byte(c.Value))
+	mac.Write([]byte("kassa terminal form v1"))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// checkTerminalCSRF reports whether a terminal form post comes from this
+// site's page of the same session: the session-bound token, and no
+// foreign or opaque ("null": sandboxed frames, data: URLs) origin. A post
+// without Origin and Referer (not a browser) must still carry the token.
+func (p *Pages) checkTerminalCSRF(r *http.Request) bool {
+	if !p.sameOrigin(r) {
+		return false
+	}
+	want := terminalCSRF(r)
+	return want != "" && hmac.Equal([]byte(want), []byte(r.PostFormValue("csrf_token")))
+}
+
+// sameOrigin reports whether the request's Origin, or else its Referer,
+// names this site (the host the request was sent to, or the public URL's).
+func (p *Pages) sameOrigin(r *http.Request) bool {
+	from := r.Header.Get("Origin")
+	if from == "" {
+		from = r.Header.Get("Referer")
+		if from == "" {
+			return true
+		}
+	}
+	if from == "null" {
+		return false
+	}
+	u, err := url.Parse(from)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return false
+	}
+	if u.Host == r.Host {
+		return true
+	}
+	pub, err := url.Parse(p.publicURL)
+	return err == nil && pub.Host != "" && u.Scheme == pub.Scheme && u.Host == pub.Host
 }
 
 func (p *Pages) terminalUnavailable(w http.ResponseWriter, r *http.Request, err error) {
@@ -282,7 +339,7 @@ func (p *Pages) terminalCharge(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !checkCSRF(r) {
+	if !p.checkTerminalCSRF(r) {
 		p.forbidden(w, r)
 		return
 	}
@@ -548,7 +605,7 @@ func (p *Pages) terminalAction(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !checkCSRF(r) {
+	if !p.checkTerminalCSRF(r) {
 		p.forbidden(w, r)
 		return
 	}

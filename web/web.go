@@ -207,7 +207,7 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) logout(w http.ResponseWriter, r *http.Request) {
-	if !checkCSRF(r) {
+	if !checkCSRF(r) && !p.checkTerminalCSRF(r) { // the terminal's pages carry its session-bound token
 		p.forbidden(w, r)
 		return
 	}
