@@ -147,6 +147,9 @@ func TestFixedMonthly(t *testing.T) {
 		v := k.waitPaid(t, id, 2)
 		require.Equal(t, int64(2), v.Node.Invoices.Edges[0].Node.Number-v.Node.Invoices.Edges[1].Node.Number+1)
 		require.Eventually(t, func() bool { return k.mails(t, "invoice_paid", "kim@example.se") == 1 }, 10*time.Second, 50*time.Millisecond)
+		var text string
+		require.NoError(t, k.SQL.Get(&text, `SELECT args->'message'->>'text' FROM river_job WHERE kind = 'mailer.send' AND args->'message'->>'kind' = 'invoice_paid'`))
+		require.Contains(t, text, "Visa •••• 4242", "the card brand as people write it, not \"visa\"")
 		require.Equal(t, int64(2), invoicePaidEvents())
 	})
 

@@ -29,7 +29,7 @@ func (s *Service) mailData(ctx context.Context, tx *sqlx.Tx, sub Subscription) (
 		return d, err
 	}
 	if sub.CardBrand != nil && sub.CardLast4 != nil {
-		d.Card = *sub.CardBrand + " •••• " + *sub.CardLast4
+		d.Card = mailer.CardLabel(*sub.CardBrand, *sub.CardLast4, d.Lang)
 	}
 	return d, nil
 }
@@ -39,7 +39,7 @@ func (s *Service) send(ctx context.Context, tx *sqlx.Tx, name string, sub Subscr
 	if err != nil {
 		return err
 	}
-	_, err = s.cfg.Mailer.EnqueueTx(ctx, tx, mailer.Message{FromName: d.MerchantName, To: sub.CustomerEmail, ToName: sub.CustomerName,
+	_, err = s.cfg.Mailer.EnqueueTx(ctx, tx, mailer.Message{MerchantID: sub.MerchantID, FromName: d.MerchantName, To: sub.CustomerEmail, ToName: sub.CustomerName,
 		Subject: r.Subject, Text: r.Text, HTML: r.HTML, Kind: name})
 	return err
 }

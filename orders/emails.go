@@ -3,7 +3,6 @@ package orders
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -132,7 +131,7 @@ func (s *Service) sendPaidEmails(ctx context.Context, tx *sqlx.Tx, o Order, p pa
 	}
 	card := ""
 	if p.CardBrand != nil && p.CardLast4 != nil {
-		card = strings.ToUpper((*p.CardBrand)[:1]) + (*p.CardBrand)[1:] + " •••• " + *p.CardLast4
+		card = mailer.CardLabel(*p.CardBrand, *p.CardLast4, o.CustomerLocale)
 	}
 	reserved := p.Status == payments.StatusAuthorized
 	if o.CustomerEmail != nil {

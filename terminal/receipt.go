@@ -105,11 +105,7 @@ func CardLabel(p payments.Payment) string {
 	if p.CardBrand == nil || p.CardLast4 == nil || *p.CardBrand == "" {
 		return ""
 	}
-	b := *p.CardBrand
-	if b == "unknown" {
-		b = "Card"
-	}
-	return strings.ToUpper(b[:1]) + b[1:] + " •••• " + *p.CardLast4
+	return mailer.CardLabel(*p.CardBrand, *p.CardLast4, "en")
 }
 
 // Reference is the short reference printed on receipts and shown in
