@@ -45,6 +45,11 @@ type emailData struct {
 	Message, PayURL, ExpiresAt        string
 	Card, PaidAt                      string
 	Reserved                          bool
+	// Mandate says, on the receipt of a payment that stored the card for
+	// a subscription, what was agreed (orders.MandateTerms.Saved);
+	// CardCheck that the amount was only reserved to check the card.
+	Mandate   []string
+	CardCheck bool
 }
 
 // merchantInfo is what emails show of the merchant: its name as its
@@ -139,6 +144,11 @@ func (s *Service) sendPaidEmails(ctx context.Context, tx *sqlx.Tx, o Order, p pa
 		d.Card, d.PaidAt, d.Reserved = card, formatTime(s.now(), m.TimeZone, o.CustomerLocale), reserved
 		d.Paid = money.Format(money.Money{Amount: p.AmountCaptured, Currency: p.Currency}, o.CustomerLocale)
 		d.Title = "Receipt"
+		if a, ok, err := mandateOfPayment(ctx, tx, p.ID); err != nil {
+			return err
+		} else if ok {
+			d.Mandate, d.CardCheck = a.Terms.Saved(o.CustomerLocale), a.Terms.TodayIsCheck
+		}
 		if _, err := s.enqueue(ctx, tx, "receipt", *o.CustomerEmail, o.CustomerName, nil, d); err != nil {
 			return err
 		}

@@ -2,11 +2,17 @@ package orders
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"kassa/db"
+	"kassa/fault"
+	"kassa/money"
 	"kassa/payments"
 )
 
@@ -52,3 +58,306 @@ func (s *Service) NewMandateOrderTx(ctx context.Context, tx *sqlx.Tx, merchantID
 
 // LinkURL is the public URL of a link's token.
 func (s *Service) LinkURL(token string) string { return s.cfg.PublicURL + "/pay/" + token }
+
+// MandateTerms are what a customer agrees to when a payment stores their
+// card for later charges without them: card-network rules for stored
+// credentials require them shown before the payment and kept with the
+// consent. Billing, which knows the plan, fills them in; they are stored
+// as JSON with the consent, so a receipt or a dispute shows what was
+// agreed, not what the plan says today.
+type MandateTerms struct {
+	Kind      string        `json:"kind"`           // FIXED, USAGE or MANUAL
+	Plan      string        `json:"plan,omitempty"` // the plan's own name, if it has one
+	Currency  string        `json:"currency"`
+	Amount    int64         `json:"amount,omitempty"`    // FIXED: charged each interval
+	Interval  string        `json:"interval,omitempty"`  // MONTHLY, QUARTERLY, SEMIANNUAL or YEARLY
+	UnitPrice int64         `json:"unitPrice,omitempty"` // USAGE without tiers
+	Tiers     []MandateTier `json:"tiers,omitempty"`     // USAGE, graduated
+	// Today is what this payment takes; TodayIsCheck says it is only
+	// reserved to check the card and released again.
+	Today        int64      `json:"today"`
+	TodayIsCheck bool       `json:"todayIsCheck"`
+	NextChargeAt *time.Time `json:"nextChargeAt,omitempty"` // nil for MANUAL
+	TimeZone     string     `json:"timeZone"`
+	// Merchant and its support contact: how the customer cancels.
+	Merchant     string `json:"merchant"`
+	SupportEmail string `json:"supportEmail,omitempty"`
+	SupportPhone string `json:"supportPhone,omitempty"`
+}
+
+// MandateTier is a price tier of a USAGE plan.
+type MandateTier struct {
+	UpTo      *int64 `json:"upTo,omitempty"`
+	UnitPrice int64  `json:"unitPrice"`
+	FlatFee   int64  `json:"flatFee,omitempty"`
+}
+
+func (m MandateTerms) money(a int64, lang string) string {
+	return money.Format(money.Money{Amount: a, Currency: m.Currency}, lang)
+}
+
+func (m MandateTerms) every(lang string) string {
+	sv := map[string]string{"MONTHLY": "varje månad", "QUARTERLY": "varje kvartal", "SEMIANNUAL": "varje halvår", "YEARLY": "varje år"}
+	en := map[string]string{"MONTHLY": "every month", "QUARTERLY": "every quarter", "SEMIANNUAL": "every half-year", "YEARLY": "every year"}
+	if lang == "en" {
+		return en[m.Interval]
+	}
+	return sv[m.Interval]
+}
+
+// pricing is how a USAGE plan prices a period's units.
+func (m MandateTerms) pricing(lang string) string {
+	unit, above, upTo, fee := "%s per enhet", "%s per enhet därutöver", "%s per enhet upp till %d", "%s fast avgift"
+	if lang == "en" {
+		unit, above, upTo, fee = "%s per unit", "%s per unit above that", "%s per unit up to %d", "%s fixed fee"
+	}
+	if len(m.Tiers) == 0 {
+		return fmt.Sprintf(unit, m.money(m.UnitPrice, lang))
+	}
+	parts := make([]string, 0, len(m.Tiers))
+	for _, t := range m.Tiers {
+		p := fmt.Sprintf(above, m.money(t.UnitPrice, lang))
+		if t.UpTo != nil {
+			p = fmt.Sprintf(upTo, m.money(t.UnitPrice, lang), *t.UpTo)
+		}
+		if t.FlatFee > 0 {
+			p += " + " + fmt.Sprintf(fee, m.money(t.FlatFee, lang))
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// charges is what the merchant charges the card, after "charges it" /
+// "drar"; mine speaks as the customer ("my usage").
+func (m MandateTerms) charges(lang string, mine bool) string {
+	switch {
+	case m.Kind == "USAGE" && lang == "en":
+		who := "your"
+		if mine {
+			who = "my"
+		}
+		return fmt.Sprintf("%s for %s usage (%s)", m.every(lang), who, m.pricing(lang))
+	case m.Kind == "USAGE":
+		who := "din"
+		if mine {
+			who = "min"
+		}
+		return fmt.Sprintf("%s för %s användning (%s)", m.every(lang), who, m.pricing(lang))
+	case m.Kind == "MANUAL" && lang == "en":
+		who := "you"
+		if mine {
+			who = "me"
+		}
+		return fmt.Sprintf("for amounts %s notifies %s of in advance", m.Merchant, who)
+	case m.Kind == "MANUAL":
+		who := "dig"
+		if mine {
+			who = "mig"
+		}
+		return fmt.Sprintf("belopp som %s meddelar %s i förväg", m.Merchant, who)
+	}
+	return m.money(m.Amount, lang) + " " + m.every(lang)
+}
+
+func (m MandateTerms) date(t time.Time, lang string) string {
+	loc, err := time.LoadLocation(m.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	if lang == "en" {
+		return t.In(loc).Format("2 January 2006")
+	}
+	return t.In(loc).Format("2006-01-02")
+}
+
+// planName names the plan, when the merchant gave it a name.
+func (m MandateTerms) planName() string {
+	if m.Plan == "" {
+		return ""
+	}
+	return " (" + m.Plan + ")"
+}
+
+// contact is how to reach the merchant: support email and phone.
+func (m MandateTerms) contact() string {
+	var c []string
+	for _, s := range []string{m.SupportEmail, m.SupportPhone} {
+		if s != "" {
+			c = append(c, s)
+		}
+	}
+	if len(c) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(c, ", ") + ")"
+}
+
+// nextCharge and cancel are lines both the disclosure and the summary
+// after payment show.
+func (m MandateTerms) nextCharge(lang string) string {
+	if m.NextChargeAt == nil {
+		return ""
+	}
+	if lang == "en" {
+		return "Next charge: " + m.date(*m.NextChargeAt, lang) + "."
+	}
+	return "Nästa dragning: " + m.date(*m.NextChargeAt, lang) + "."
+}
+
+func (m MandateTerms) cancel(lang string) string {
+	if lang == "en" {
+		return fmt.Sprintf("To cancel, contact %s%s.", m.Merchant, m.contact())
+	}
+	return fmt.Sprintf("Du säger upp abonnemanget genom att kontakta %s%s.", m.Merchant, m.contact())
+}
+
+// Disclosure is what the payment page shows before the card form, in
+// lang ("sv" or "en"): that this is a subscription, what is charged and
+// how often, what is charged today, the next charge, how to cancel.
+func (m MandateTerms) Disclosure(lang string) []string {
+	var out []string
+	if lang == "en" {
+		out = append(out, fmt.Sprintf("This is a subscription%s: %s stores your card and charges it %s until you cancel.", m.planName(), m.Merchant, m.charges(lang, false)))
+		if m.TodayIsCheck {
+			out = append(out, fmt.Sprintf("Nothing is charged today: %s is reserved to check the card and released at once.", m.money(m.Today, lang)))
+		} else {
+			out = append(out, fmt.Sprintf("First charge: %s today.", m.money(m.Today, lang)))
+		}
+	} else {
+		out = append(out, fmt.Sprintf("Det här är ett abonnemang%s: %s sparar ditt kort och drar %s tills du säger upp det.", m.planName(), m.Merchant, m.charges(lang, false)))
+		if m.TodayIsCheck {
+			out = append(out, fmt.Sprintf("I dag dras ingenting: %s reserveras för att kontrollera kortet och släpps direkt.", m.money(m.Today, lang)))
+		} else {
+			out = append(out, fmt.Sprintf("Första dragningen: %s i dag.", m.money(m.Today, lang)))
+		}
+	}
+	if n := m.nextCharge(lang); n != "" {
+		out = append(out, n)
+	}
+	return append(out, m.cancel(lang))
+}
+
+// Agreement is the label of the checkbox the customer ticks to consent.
+func (m MandateTerms) Agreement(lang string) string {
+	if lang == "en" {
+		return fmt.Sprintf("I agree that %s stores my card and charges it %s until I cancel.", m.Merchant, m.charges(lang, true))
+	}
+	return fmt.Sprintf("Jag godkänner att %s sparar mitt kort och drar %s tills jag säger upp abonnemanget.", m.Merchant, m.charges(lang, true))
+}
+
+// Text is the whole text the customer consents to, as shown: the
+// disclosure and the checkbox's label, one per line. It is what is
+// stored as evidence.
+func (m MandateTerms) Text(lang string) string {
+	return strings.Join(append(m.Disclosure(lang), m.Agreement(lang)), "\n")
+}
+
+// Saved is what the success page and the receipt say once the card is
+// stored: for which subscription, what is charged and how often, the
+// next charge, how to cancel.
+func (m MandateTerms) Saved(lang string) []string {
+	var out []string
+	if lang == "en" {
+		out = append(out, fmt.Sprintf("Your card has been saved for the subscription%s: %s charges it %s until you cancel.", m.planName(), m.Merchant, m.charges(lang, false)))
+	} else {
+		out = append(out, fmt.Sprintf("Ditt kort är sparat för abonnemanget%s: %s drar %s tills du säger upp det.", m.planName(), m.Merchant, m.charges(lang, false)))
+	}
+	if n := m.nextCharge(lang); n != "" {
+		out = append(out, n)
+	}
+	return append(out, m.cancel(lang))
+}
+
+// MandateConsent is a customer's consent to a mandate, as the payment
+// page took it.
+type MandateConsent struct {
+	// PaymentID is the payment the consent goes with (the attempt's id,
+	// known before the processor is called).
+	PaymentID     uuid.UUID
+	Terms         MandateTerms
+	Lang          string // the language the text was shown in
+	IP, UserAgent string
+}
+
+// RecordMandateConsent stores the consent given on link t's payment page,
+// with the exact text shown, before the card is sent to the processor.
+// Recording the same payment's consent again (the form submitted twice)
+// keeps the first.
+//
+// Errors: code NO_MANDATE when the link stores no card.
+func (s *Service) RecordMandateConsent(ctx context.Context, t PayTarget, c MandateConsent) error {
+	if !t.Link.SaveMandate || t.Link.OrderID == nil {
+		return fault.New("NO_MANDATE", "this payment link does not store a card")
+	}
+	if c.Lang != "en" {
+		c.Lang = "sv"
+	}
+	terms, err := json.Marshal(c.Terms)
+	if err != nil {
+		return err
+	}
+	ua := c.UserAgent
+	if len(ua) > 300 {
+		ua = strings.ToValidUTF8(ua[:300], "")
+	}
+	return s.db.InTenant(ctx, t.Link.MerchantID, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO mandate_consents (merchant_id, id, order_id, payment_link_id, payment_id, lang, text, terms, accepted_at, accepted_ip, accepted_user_agent)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+			ON CONFLICT ON CONSTRAINT mandate_consents_payment_key DO NOTHING`,
+			t.Link.MerchantID, uuid.Must(uuid.NewV7()), *t.Link.OrderID, t.Link.ID, c.PaymentID, c.Lang, c.Terms.Text(c.Lang), terms,
+			s.now().UTC(), c.IP, ua)
+		return err
+	})
+}
+
+// AcceptedMandate is a stored consent.
+type AcceptedMandate struct {
+	Terms      MandateTerms
+	Lang, Text string
+	AcceptedAt time.Time
+}
+
+type consentRow struct {
+	Lang       string    `db:"lang"`
+	Text       string    `db:"text"`
+	Terms      []byte    `db:"terms"`
+	AcceptedAt time.Time `db:"accepted_at"`
+}
+
+func mandateOfPayment(ctx context.Context, tx *sqlx.Tx, paymentID uuid.UUID) (AcceptedMandate, bool, error) {
+	var r consentRow
+	err := tx.GetContext(ctx, &r, `SELECT lang, text, terms, accepted_at FROM mandate_consents WHERE payment_id = $1`, paymentID)
+	if db.IsNoRows(err) {
+		return AcceptedMandate{}, false, nil
+	}
+	if err != nil {
+		return AcceptedMandate{}, false, err
+	}
+	a := AcceptedMandate{Lang: r.Lang, Text: r.Text, AcceptedAt: r.AcceptedAt}
+	return a, true, json.Unmarshal(r.Terms, &a.Terms)
+}
+
+// MandateOfPayment returns the consent a payment was made with, if any.
+func (s *Service) MandateOfPayment(ctx context.Context, merchantID, paymentID uuid.UUID) (AcceptedMandate, bool, error) {
+	var a AcceptedMandate
+	var ok bool
+	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
+		var err error
+		a, ok, err = mandateOfPayment(ctx, tx, paymentID)
+		return err
+	})
+	return a, ok, err
+}
+
+// MerchantContactTx is the merchant's name and support contact as its
+// branding presents them (how a customer reaches it to cancel), for the
+// merchant of tx.
+func (s *Service) MerchantContactTx(ctx context.Context, tx *sqlx.Tx) (name, email, phone string, err error) {
+	m, err := s.merchantInfo(ctx, tx)
+	if err != nil {
+		return "", "", "", err
+	}
+	return m.Name, m.Brand.SupportEmail, m.Brand.SupportPhone, nil
+}
