@@ -172,13 +172,14 @@ func (c *client) createAndSend(ctx context.Context, n int) (orderID, token strin
 	return orderID, u[i+len("/pay/"):], nil
 }
 
-var hiddenField = regexp.MustCompile(`name="(csrf_token|attempt|checkout)" value="([^"]*)"`)
+var hiddenField = regexp.MustCompile(`name="(csrf_token|attempt|checkout|lang|mandate_terms)" value="([^"]*)"`)
 
 // payByCard opens the payment page as the customer's browser does and
 // pays with card: the CSRF cookie and the form's hidden fields go back
 // with the card fields. It returns once kassa has taken the payment (the
 // redirect to the status page); the order is marked paid on the
-// processor's callback.
+// processor's callback. A subscription's first payment also agrees to
+// its terms (mandate), which the page requires.
 func (c *client) payByCard(ctx context.Context, token, card string, opened func()) error {
 	page := c.base + "/pay/" + token
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, page, nil)
@@ -199,7 +200,7 @@ func (c *client) payByCard(ctx context.Context, token, card string, opened func(
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("payment page: HTTP %d", resp.StatusCode)
 	}
-	form := url.Values{"accept": {"yes"}, "lang": {"sv"}, "cardNumber": {card}, "expiry": {"12/34"}, "cvc": {"123"},
+	form := url.Values{"accept": {"yes"}, "mandate": {"yes"}, "lang": {"sv"}, "cardNumber": {card}, "expiry": {"12/34"}, "cvc": {"123"},
 		"cardholder": {"Bench Kund"}}
 	for _, m := range hiddenField.FindAllSubmatch(html, -1) {
 		form.Set(string(m[1]), string(m[2]))

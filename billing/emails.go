@@ -21,6 +21,9 @@ type emailData struct {
 	InvoiceURL, PayURL, Card, Reason  string
 	Expires                           string
 	Final                             bool
+	// Terms is the subscription's disclosure (orders.MandateTerms), one
+	// paragraph each.
+	Terms []string
 }
 
 func (s *Service) mailData(ctx context.Context, tx *sqlx.Tx, sub Subscription) (emailData, error) {

@@ -53,10 +53,11 @@ func (k *kassa) gql(t *testing.T, query string, vars map[string]any, out any, he
 	k.Query(t, query, vars, out, header...)
 }
 
-var hidden = regexp.MustCompile(`name="(csrf_token|attempt|checkout)" value="([^"]*)"`)
+var hidden = regexp.MustCompile(`name="(csrf_token|attempt|checkout|mandate_terms)" value="([^"]*)"`)
 
-// pay pays a payment link over HTTP as a customer would, and waits until
-// the processor's callback settled it.
+// pay pays a payment link over HTTP as a customer would, agreeing to the
+// subscription's terms shown, and waits until the processor's callback
+// settled it.
 func (k *kassa) pay(t *testing.T, link, card string) {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
@@ -66,7 +67,7 @@ func (k *kassa) pay(t *testing.T, link, card string) {
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(page))
-	form := url.Values{"accept": {"yes"}, "cardNumber": {card}, "expiry": {fmt.Sprintf("12/%02d", (time.Now().Year()+2)%100)}, "cvc": {"123"}, "cardholder": {"Test"}}
+	form := url.Values{"accept": {"yes"}, "mandate": {"yes"}, "cardNumber": {card}, "expiry": {fmt.Sprintf("12/%02d", (time.Now().Year()+2)%100)}, "cvc": {"123"}, "cardholder": {"Test"}}
 	for _, m := range hidden.FindAllStringSubmatch(string(page), -1) {
 		form.Set(m[1], m[2])
 	}
