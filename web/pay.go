@@ -43,6 +43,12 @@ type payView struct {
 	// leads back to the shop.
 	Brand     brandView
 	CancelURL string
+	// Mandate is the subscription's terms and the consent to them, when
+	// the payment stores the card for later charges; MandateChecked and
+	// MandateError carry a refused post back to the form.
+	Mandate        *mandateView
+	MandateChecked bool
+	MandateError   string
 }
 
 // brandView is the merchant's branding on the payment pages: all of it
@@ -232,6 +238,7 @@ func (p *Pages) renderPay(w http.ResponseWriter, r *http.Request, status int, t 
 	v.Net, v.Total = f(totals.Net), f(totals.Gross)
 	v.Heading = fmt.Sprintf(tr(lang, "pay.heading"), v.Brand.Name)
 	v.AskEmail = t.Link.Kind != orders.LinkOrder && (t.Order == nil || t.Order.CustomerEmail == nil) && t.Link.CustomerEmail == nil
+	p.mandateView(r, t, lang, &v)
 	p.render(w, r, status, "pay.html", map[string]any{"V": v, "Lang": lang, "Title": v.Title})
 }
 
@@ -279,6 +286,18 @@ func (p *Pages) pay(w http.ResponseWriter, r *http.Request) {
 		p.forbidden(w, r)
 		return
 	}
+	// A card stored for a subscription needs the customer's consent to
+	// its terms first: without it nothing is started or charged.
+	mandate, refused, err := p.mandateConsent(r, t, lang, paymentID, &view)
+	if err != nil {
+		p.log.ErrorContext(r.Context(), "load subscription terms", "error", err)
+		retry(http.StatusServiceUnavailable, "Try again in a moment.")
+		return
+	}
+	if refused {
+		retry(http.StatusUnprocessableEntity, "")
+		return
+	}
 	number, err := payments.ParseCardNumber("cardNumber", r.PostFormValue("cardNumber"))
 	if err != nil {
 		retry(http.StatusUnprocessableEntity, faultText(lang, err))
@@ -311,6 +330,15 @@ func (p *Pages) pay(w http.ResponseWriter, r *http.Request) {
 		p.log.ErrorContext(r.Context(), "start checkout", "error", err)
 		retry(http.StatusServiceUnavailable, "Try again in a moment.")
 		return
+	}
+	if mandate != nil {
+		// Recorded before the card goes to the processor: no stored card
+		// without the evidence of what was agreed.
+		if err := p.orders.RecordMandateConsent(r.Context(), t, *mandate); err != nil {
+			p.log.ErrorContext(r.Context(), "record mandate consent", "error", err)
+			retry(http.StatusServiceUnavailable, "Try again in a moment.")
+			return
+		}
 	}
 	returnURL := p.publicURL + "/pay/" + t.Link.Token + "/status?payment=" + paymentID.String() + "&lang=" + lang
 	pay, err := p.payments.Authorize(r.Context(), payments.NewPayment{
@@ -437,9 +465,17 @@ func (p *Pages) status(w http.ResponseWriter, r *http.Request) {
 		} else if o, err := p.orders.Get(r.Context(), t.Link.MerchantID, derefID(pay.OrderID)); err == nil && o.CustomerEmail != nil {
 			receipt = fmt.Sprintf(tr(lang, "pay.receipt"), *o.CustomerEmail)
 		}
+		// A payment that stored the card for a subscription says so, with
+		// the terms agreed: it is not a one-off purchase.
+		var mandate []string
+		if a, ok, err := p.orders.MandateOfPayment(r.Context(), t.Link.MerchantID, pay.ID); err != nil {
+			p.log.WarnContext(r.Context(), "load mandate consent", "error", err)
+		} else if ok {
+			msg, mandate = tr(lang, "pay.done.mandate"), a.Terms.Saved(lang)
+		}
 		p.render(w, r, http.StatusOK, "pay_done.html", map[string]any{"Lang": lang, "Title": tr(lang, "pay.title"),
 			"Heading": msg, "Merchant": brand.Name, "Brand": brand, "Amount": money.Format(money.Money{Amount: pay.Amount, Currency: pay.Currency}, lang),
-			"Card": card, "Receipt": receipt})
+			"Card": card, "Receipt": receipt, "Mandate": mandate})
 	}
 }
 
