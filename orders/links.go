@@ -121,8 +121,8 @@ func (s *Service) CreateLink(ctx context.Context, merchantID uuid.UUID, actor pa
 		return Link{}, err
 	}
 	n.Description = strings.TrimSpace(n.Description)
-	if n.Description == "" || utf8.RuneCountInString(n.Description) > 500 {
-		return Link{}, fault.Invalid("description", "INVALID_DESCRIPTION", "description must be 1 to 500 characters")
+	if n.Description == "" || utf8.RuneCountInString(n.Description) > 500 || strings.ContainsAny(n.Description, "\r\n") {
+		return Link{}, fault.Invalid("description", "INVALID_DESCRIPTION", "description must be 1 to 500 characters on one line")
 	}
 	if !validRate(rate) {
 		return Link{}, fault.Invalid("vatRate", "INVALID_VAT_RATE", "VAT rate must be one of 2500, 1200, 600, 0 (basis points)")
@@ -158,7 +158,10 @@ func (s *Service) CreateLink(ctx context.Context, merchantID uuid.UUID, actor pa
 		}
 		return insertLink(ctx, tx, l)
 	})
-	return l, err
+	if err != nil {
+		return Link{}, err
+	}
+	return l, nil
 }
 
 // orderForLink makes the order a payment through l pays for.

@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"errors"
+	"reflect"
 
 	"kassa/fault"
 	"kassa/graph/model"
@@ -22,11 +23,22 @@ func userErrors(err error) ([]model.UserError, error) {
 }
 
 // payload returns the payload built by mk from err's user errors, or err
-// itself when the caller cannot fix it.
+// itself when the caller cannot fix it. A payload with userErrors carries
+// no object: whatever mk put beside them is dropped, so a caller never
+// takes a half-made object for a result.
 func payload[P any](err error, mk func([]model.UserError) *P) (*P, error) {
 	ue, err := userErrors(err)
 	if err != nil {
 		return nil, err
 	}
-	return mk(ue), nil
+	p := mk(ue)
+	if len(ue) > 0 {
+		v := reflect.ValueOf(p).Elem()
+		for i := range v.NumField() {
+			if f := v.Field(i); f.Kind() == reflect.Pointer && v.Type().Field(i).Name != "UserErrors" {
+				f.SetZero()
+			}
+		}
+	}
+	return p, nil
 }

@@ -1,0 +1,114 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"kassa/fault"
+	"kassa/graph"
+	"kassa/graph/model"
+)
+
+// Every text a caller sends is checked once, here at the edge, before any
+// resolver runs: NUL bytes and invalid UTF-8 (which PostgreSQL refuses, so
+// they used to surface as INTERNAL), control characters other than tab and
+// line breaks, and texts longer than any field takes. A mutation answers
+// with its payload's userErrors naming the field (and nothing changes); a
+// query answers with an error coded INVALID_TEXT. Rules about a particular
+// field (one line, at most 500 characters) stay with the domain.
+
+// maxText is longer than any text field kassa keeps.
+const maxText = 64 << 10
+
+// CodeInvalidText is the userError code of a text the edge refuses.
+const CodeInvalidText = "INVALID_TEXT"
+
+// badText says what is wrong with s, or "" when nothing is.
+func badText(s string) string {
+	switch {
+	case !utf8.ValidString(s):
+		return "is not valid UTF-8"
+	case len(s) > maxText:
+		return fmt.Sprintf("is longer than %d bytes", maxText)
+	}
+	for _, r := range s {
+		if r == 0 {
+			return "contains a NUL character"
+		}
+		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return fmt.Sprintf("contains the control character U+%04X", r)
+		}
+	}
+	return ""
+}
+
+// findBadText walks a field's arguments as sent and returns the path of the
+// first bad text and what is wrong with it.
+func findBadText(path []string, v any) ([]string, string) {
+	switch x := v.(type) {
+	case string:
+		if why := badText(x); why != "" {
+			return path, why
+		}
+	case map[string]any:
+		for k, e := range x {
+			if p, why := findBadText(append(path[:len(path):len(path)], k), e); why != "" {
+				return p, why
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if p, why := findBadText(append(path[:len(path):len(path)], strconv.Itoa(i)), e); why != "" {
+				return p, why
+			}
+		}
+	}
+	return nil, ""
+}
+
+// payloadTypes maps each mutation (lower-cased, as gqlgen's method names
+// differ from the schema's field names only in case) to its payload type.
+var payloadTypes = func() map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	t := reflect.TypeOf((*graph.MutationResolver)(nil)).Elem()
+	for i := range t.NumMethod() {
+		m := t.Method(i)
+		if m.Type.NumOut() == 2 && m.Type.Out(0).Kind() == reflect.Pointer {
+			if f, ok := m.Type.Out(0).Elem().FieldByName("UserErrors"); ok && f.Type == reflect.TypeOf([]model.UserError(nil)) {
+				out[strings.ToLower(m.Name)] = m.Type.Out(0)
+			}
+		}
+	}
+	return out
+}()
+
+// textGuard is the field middleware that applies badText to the arguments
+// of every root field.
+func textGuard(ctx context.Context, next graphql.Resolver) (any, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Field == nil || fc.Field.ObjectDefinition == nil {
+		return next(ctx)
+	}
+	root := fc.Field.ObjectDefinition.Name
+	if root != "Mutation" && root != "Query" && root != "Subscription" {
+		return next(ctx)
+	}
+	args := fc.Field.ArgumentMap(graphql.GetOperationContext(ctx).Variables)
+	path, why := findBadText(nil, map[string]any(args))
+	if why == "" {
+		return next(ctx)
+	}
+	msg := fmt.Sprintf("%s %s", strings.Join(path, "."), why)
+	if pt, ok := payloadTypes[strings.ToLower(fc.Field.Name)]; ok && root == "Mutation" {
+		v := reflect.New(pt.Elem())
+		v.Elem().FieldByName("UserErrors").Set(reflect.ValueOf([]model.UserError{{Field: path, Message: msg, Code: CodeInvalidText}}))
+		return v.Interface(), nil
+	}
+	return nil, &fault.Error{Code: CodeInvalidText, Field: path, Message: msg}
+}

@@ -1,0 +1,145 @@
+package server_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"kassa/graph"
+	"kassa/kassatest"
+)
+
+// hostile are texts no field takes: each must come back as a userError
+// (mutations) or an INVALID_TEXT error (queries), never INTERNAL, and change
+// nothing.
+var hostile = map[string]string{
+	"NUL":          "Anna\x00Andersson",
+	"Bell":         "Anna\aAndersson",
+	"Escape":       "Anna\x1b[31mAndersson",
+	"C1":           "Anna\u0085Andersson",
+	"TooLong":      strings.Repeat("å", 40_000), // 80 000 bytes, inside the body limit
+	"NULOnly":      "\x00",
+	"DELCharacter": "Anna\x7f",
+}
+
+// sample builds a value of type t for a request: text fields get text,
+// everything else the simplest valid value, so the request passes GraphQL
+// validation and reaches the edge's text check.
+func sample(s *ast.Schema, t *ast.Type, text string, depth int) any {
+	if t.Elem != nil {
+		return []any{sample(s, t.Elem, text, depth)}
+	}
+	def := s.Types[t.NamedType]
+	switch {
+	case def == nil:
+		return nil
+	case def.Kind == ast.Enum:
+		return def.EnumValues[0].Name
+	case def.Kind == ast.InputObject:
+		if depth > 4 {
+			return nil
+		}
+		m := map[string]any{}
+		for _, f := range def.Fields {
+			m[f.Name] = sample(s, f.Type, text, depth+1)
+		}
+		return m
+	}
+	switch t.NamedType {
+	case "String", "ID":
+		return text
+	case "Int", "Int64":
+		return 1
+	case "Float":
+		return 1.0
+	case "Boolean":
+		return false
+	case "Time":
+		return "2026-12-03T12:00:00Z"
+	}
+	return text
+}
+
+// Every mutation and query, driven with hostile text in all its text
+// inputs at once, answers with a clear error the caller can act on.
+func TestEveryTextInputIsCheckedAtTheEdge(t *testing.T) {
+	t.Parallel()
+	e := kassatest.Start(t, kassatest.RateLimit(100000, 100000))
+	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
+	before := e.Count(t, `SELECT (SELECT count(*) FROM orders) + (SELECT count(*) FROM payments) + (SELECT count(*) FROM api_keys)
+		+ (SELECT count(*) FROM payment_links) + (SELECT count(*) FROM webhook_endpoints) + (SELECT count(*) FROM subscriptions)`)
+	for _, root := range []*ast.Definition{schema.Mutation, schema.Query} {
+		for _, f := range root.Fields {
+			if strings.HasPrefix(f.Name, "__") || len(f.Arguments) == 0 {
+				continue
+			}
+			for name, text := range hostile {
+				t.Run(root.Name+"/"+f.Name+"/"+name, func(t *testing.T) {
+					var decl, use []string
+					vars := map[string]any{}
+					for _, a := range f.Arguments {
+						decl = append(decl, fmt.Sprintf("$%s: %s", a.Name, a.Type.String()))
+						use = append(use, fmt.Sprintf("%s: $%s", a.Name, a.Name))
+						vars[a.Name] = sample(schema, a.Type, text, 0)
+					}
+					sel := ""
+					if def := schema.Types[f.Type.Name()]; def != nil && (def.Kind == ast.Object || def.Kind == ast.Interface || def.Kind == ast.Union) {
+						sel = "{ __typename }"
+						if def.Fields.ForName("userErrors") != nil {
+							sel = "{ userErrors { field message code } }"
+						}
+					}
+					op := strings.ToLower(root.Name)
+					q := fmt.Sprintf("%s(%s) { %s(%s) %s }", op, strings.Join(decl, ", "), f.Name, strings.Join(use, ", "), sel)
+					r := e.GraphQL(t, q, vars)
+					require.Less(t, r.Status, 500, "%s: %s", q, r.Raw)
+					for _, ge := range r.Errors {
+						require.NotEqual(t, "INTERNAL", ge.Extensions["code"], "%s: %s", q, r.Raw)
+					}
+					if root == schema.Mutation && strings.Contains(sel, "userErrors") && len(r.Errors) == 0 {
+						var data map[string]struct {
+							UserErrors []kassatest.UserError `json:"userErrors"`
+						}
+						require.NoError(t, json.Unmarshal(r.Data, &data), string(r.Raw))
+						require.NotEmpty(t, data[f.Name].UserErrors, "%s must refuse %s: %s", f.Name, name, r.Raw)
+						require.Equal(t, "INVALID_TEXT", data[f.Name].UserErrors[0].Code, "%s: %s", f.Name, r.Raw)
+						require.Greater(t, len(data[f.Name].UserErrors[0].Field), 0, "the userError names the field")
+					}
+					if root == schema.Query {
+						require.NotEmpty(t, r.Errors, "%s must refuse %s: %s", f.Name, name, r.Raw)
+						require.Equal(t, "INVALID_TEXT", r.Errors[0].Extensions["code"], "%s: %s", f.Name, r.Raw)
+					}
+				})
+			}
+		}
+	}
+	after := e.Count(t, `SELECT (SELECT count(*) FROM orders) + (SELECT count(*) FROM payments) + (SELECT count(*) FROM api_keys)
+		+ (SELECT count(*) FROM payment_links) + (SELECT count(*) FROM webhook_endpoints) + (SELECT count(*) FROM subscriptions)`)
+	require.Equal(t, before, after, "hostile text changed nothing")
+}
+
+// A payload with userErrors carries no object, and each userError names a
+// field that exists in the input: a description with a line break made an
+// ACTIVE link whose URL was 404, beside an error on input.lines.0.description.
+func TestRefusedPaymentLinkIsNotMade(t *testing.T) {
+	t.Parallel()
+	e := kassatest.Start(t)
+	links := e.Count(t, `SELECT count(*) FROM payment_links`)
+	var out struct {
+		C struct {
+			PaymentLink *struct{ ID, URL, Status string } `json:"paymentLink"`
+			UserErrors  []kassatest.UserError             `json:"userErrors"`
+		} `json:"createPaymentLink"`
+	}
+	e.GraphQL(t, `mutation($in: CreatePaymentLinkInput!) { createPaymentLink(input: $in) { paymentLink { id url status } userErrors { field message code } } }`,
+		map[string]any{"in": map[string]any{"amount": 10000, "description": "Bokhylla\nmed dörrar"}}).Decode(t, &out)
+	require.Nil(t, out.C.PaymentLink, "no link beside an error")
+	require.Len(t, out.C.UserErrors, 1)
+	require.Equal(t, "INVALID_DESCRIPTION", out.C.UserErrors[0].Code)
+	require.Equal(t, []string{"input", "description"}, out.C.UserErrors[0].Field)
+	require.Equal(t, links, e.Count(t, `SELECT count(*) FROM payment_links`), "no link was made")
+}
