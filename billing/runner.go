@@ -3,6 +3,7 @@ package billing
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -135,6 +136,13 @@ func (s *Service) sweepBatch(ctx context.Context, now time.Time, c claim) (int, 
 		updates := make([]scheduleUpdate, 0, len(due))
 		for i := range due {
 			invs, u, err := s.billDue(ctx, tx, &due[i], now)
+			if errors.Is(err, errCorruptPlan) {
+				// Loud, every sweep, but not at the cost of the others in
+				// the batch: this one stays due until its plan is mended.
+				s.log.ErrorContext(ctx, "subscription not billed: its plan is corrupt", "merchant_id", due[i].MerchantID,
+					"subscription_id", due[i].ID, "error", err)
+				continue
+			}
 			if err != nil {
 				return fmt.Errorf("bill %s: %w", due[i].ID, err)
 			}
@@ -192,11 +200,17 @@ func (s *Service) billDue(ctx context.Context, tx *sqlx.Tx, sub *Subscription, n
 	if len(sub.PendingPlanJSON) > 0 {
 		u.PendingPlan = sub.PendingPlanJSON
 	}
-	sch, ok := sub.Schedule()
-	if !ok {
+	plan, err := sub.decodePlan()
+	if err != nil {
+		return nil, u, err
+	}
+	if plan.Kind == Manual {
 		return nil, u, nil
 	}
-	plan := sub.Plan()
+	sch, err := NewSchedule(sub.Anchor, plan.Interval, sub.TimeZone)
+	if err != nil {
+		return nil, u, fmt.Errorf("%w: subscription %s: %v", errCorruptPlan, sub.ID, err)
+	}
 	pending := sub.PendingPlan()
 	var created []Invoice
 	for guard := 0; guard < 10000; guard++ {

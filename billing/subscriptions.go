@@ -3,6 +3,7 @@ package billing
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -72,11 +73,26 @@ const subscriptionColumns = `merchant_id, id, status, customer_name, customer_em
 	card_exp_year, card_warned_for, first_order_id, card_order_id, cancel_at_period_end, cancelled_at, paused_at,
 	created_by_user, created_by_api_key, created_at, updated_at`
 
-// Plan decodes the subscription's plan.
+// Plan decodes the subscription's plan, for display. What bills or
+// charges uses decodePlan, which fails on a plan that does not decode.
 func (s *Subscription) Plan() Plan {
-	var p Plan
-	_ = json.Unmarshal(s.PlanJSON, &p)
+	p, _ := s.decodePlan()
 	return p
+}
+
+// errCorruptPlan: a stored plan that does not decode to a known kind. It is
+// never taken for an empty plan (which would bill nothing, silently).
+var errCorruptPlan = errors.New("billing: the stored plan is corrupt")
+
+func (s *Subscription) decodePlan() (Plan, error) {
+	var p Plan
+	if err := json.Unmarshal(s.PlanJSON, &p); err != nil {
+		return p, fmt.Errorf("%w: subscription %s: %v", errCorruptPlan, s.ID, err)
+	}
+	if p.Kind != Fixed && p.Kind != Usage && p.Kind != Manual {
+		return p, fmt.Errorf("%w: subscription %s: kind %q", errCorruptPlan, s.ID, p.Kind)
+	}
+	return p, nil
 }
 
 // PendingPlan decodes the plan that takes effect next period, if any.

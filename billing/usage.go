@@ -3,6 +3,7 @@ package billing
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -196,10 +197,15 @@ func (s *Service) meteredSubscriptions(ctx context.Context, tx *sqlx.Tx, reports
 	for i := range rows {
 		m := &rows[i]
 		var p Plan
-		_ = json.Unmarshal(m.Plan, &p)
+		if err := json.Unmarshal(m.Plan, &p); err != nil {
+			return nil, fmt.Errorf("%w: subscription %s: %v", errCorruptPlan, m.ID, err)
+		}
 		m.kind = p.Kind
 		if p.Kind == Usage {
-			m.sched, _ = NewSchedule(m.Anchor, p.Interval, m.TZ)
+			var err error
+			if m.sched, err = NewSchedule(m.Anchor, p.Interval, m.TZ); err != nil {
+				return nil, fmt.Errorf("%w: subscription %s: %v", errCorruptPlan, m.ID, err)
+			}
 		}
 		out[m.ID] = m
 	}

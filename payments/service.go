@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -369,11 +370,23 @@ func recordEvent(ctx context.Context, tx *sqlx.Tx, p *Payment, typ string, ev *E
 }
 
 // retry calls fn up to three times while it times out: the idempotency
-// key makes a repeat safe.
+// key makes a repeat safe. It waits between tries (about 100 ms, then
+// 200 ms, each with random jitter) so a processor that is struggling is not
+// hit again at once by every caller in step.
 func retry[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 	var v T
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
+		if attempt > 0 {
+			base := retryBase << (attempt - 1)
+			t := time.NewTimer(base/2 + rand.N(base))
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return v, err
+			case <-t.C:
+			}
+		}
 		v, err = fn()
 		if !errors.Is(err, ErrTimeout) || ctx.Err() != nil {
 			return v, err
@@ -381,3 +394,6 @@ func retry[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 	}
 	return v, err
 }
+
+// retryBase is the first wait of retry.
+const retryBase = 100 * time.Millisecond
