@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"golang.org/x/time/rate"
@@ -307,6 +309,20 @@ func (s *Server) rateLimit(next http.Handler) http.Handler {
 // IdempotencyHeader is the header a client sets to make a mutation safe to retry.
 const IdempotencyHeader = "Idempotency-Key"
 
+// validIdempotencyKey reports whether key is UTF-8 text without control
+// characters (C0, DEL, C1), so it can be stored and shown back.
+func validIdempotencyKey(key string) bool {
+	if !utf8.ValidString(key) {
+		return false
+	}
+	for _, c := range key {
+		if unicode.IsControl(c) {
+			return false
+		}
+	}
+	return true
+}
+
 // bufferWriter holds a response so it can be stored before it is sent.
 type bufferWriter struct {
 	header http.Header
@@ -339,6 +355,13 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 		}
 		if len(key) > 255 {
 			writeError(w, r, http.StatusBadRequest, "IDEMPOTENCY_KEY_INVALID", "the Idempotency-Key header must be at most 255 characters")
+			return
+		}
+		if !validIdempotencyKey(key) {
+			// PostgreSQL refuses text that is not UTF-8 or holds NUL: without
+			// this the claim fails as 503, which a client retries forever.
+			writeError(w, r, http.StatusBadRequest, "IDEMPOTENCY_KEY_INVALID",
+				"the Idempotency-Key header must be UTF-8 text without control characters")
 			return
 		}
 		if q.RootFields != 1 {
