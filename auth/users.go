@@ -227,6 +227,8 @@ type InvitationInfo struct {
 	MerchantName string
 	Email        string
 	HasPassword  bool
+	Name         string // the name the inviter gave, to prefill
+	Locale       string // the merchant's language, which the invitation email spoke
 }
 
 // LookupInvitation finds an open invitation by its token.
@@ -236,10 +238,10 @@ func (s *Service) LookupInvitation(ctx context.Context, token string) (Invitatio
 	var info InvitationInfo
 	err := s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
 		return tx.QueryRowxContext(ctx, `
-			SELECT mc.name, u.email, u.password_hash IS NOT NULL
+			SELECT mc.name, u.email, u.password_hash IS NOT NULL, u.name, mc.locale
 			FROM memberships m JOIN users u ON u.id = m.user_id JOIN merchants mc ON mc.id = m.merchant_id
 			WHERE m.invite_token_hash = $1 AND m.status = 'INVITED' AND m.invite_expires_at > $2`,
-			hashToken(token), s.now().UTC()).Scan(&info.MerchantName, &info.Email, &info.HasPassword)
+			hashToken(token), s.now().UTC()).Scan(&info.MerchantName, &info.Email, &info.HasPassword, &info.Name, &info.Locale)
 	})
 	if db.IsNoRows(err) {
 		return info, fault.NotFound("invitation")

@@ -242,49 +242,6 @@ func (p *Pages) home(w http.ResponseWriter, r *http.Request) {
 	p.render(w, r, http.StatusOK, "home.html", map[string]any{"CSRF": p.csrfToken(w, r), "Email": pr.UserEmail, "Role": string(pr.Role)})
 }
 
-func (p *Pages) inviteForm(w http.ResponseWriter, r *http.Request) {
-	info, err := p.auth.LookupInvitation(r.Context(), r.PathValue("token"))
-	if err != nil {
-		p.inviteGone(w, r, err)
-		return
-	}
-	p.render(w, r, http.StatusOK, "invite.html", map[string]any{"CSRF": p.csrfToken(w, r), "Invite": info})
-}
-
-func (p *Pages) inviteGone(w http.ResponseWriter, r *http.Request, err error) {
-	if _, ok := fault.As(err); !ok {
-		p.log.ErrorContext(r.Context(), "invitation", "error", err)
-	}
-	p.render(w, r, http.StatusGone, "message.html", map[string]any{
-		"Title": "Invitation not valid", "Message": "This invitation has expired, was already used or was withdrawn. Ask for a new one.",
-	})
-}
-
-func (p *Pages) acceptInvite(w http.ResponseWriter, r *http.Request) {
-	if !checkCSRF(r) {
-		p.forbidden(w, r)
-		return
-	}
-	token := r.PathValue("token")
-	info, err := p.auth.LookupInvitation(r.Context(), token)
-	if err != nil {
-		p.inviteGone(w, r, err)
-		return
-	}
-	_, session, err := p.auth.AcceptInvitation(r.Context(), token, r.PostFormValue("name"), r.PostFormValue("password"), clientIP(r), r.UserAgent())
-	if err != nil {
-		f, ok := fault.As(err)
-		if !ok || f.Code == fault.ErrNotFound.Code {
-			p.inviteGone(w, r, err)
-			return
-		}
-		p.render(w, r, http.StatusUnprocessableEntity, "invite.html", map[string]any{"CSRF": p.csrfToken(w, r), "Invite": info, "Error": f.Message})
-		return
-	}
-	p.setSession(w, session)
-	http.Redirect(w, r, "/", http.StatusSeeOther)
-}
-
 // dict builds a map for passing named values to a sub-template.
 func dict(kv ...any) map[string]any {
 	m := make(map[string]any, len(kv)/2)
