@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -24,6 +25,10 @@ type gqlRequest struct {
 	Operation  ast.Operation // "" when it cannot be told (gqlgen reports the error)
 	RootFields int
 	Hash       []byte
+	// BodyError says what is wrong with a JSON body that does not decode
+	// (where, never what it holds), for the error presenter to show
+	// instead of gqlgen's message, which quotes the whole body back.
+	BodyError string
 }
 
 type gqlRequestKey struct{}
@@ -53,10 +58,13 @@ type summaries struct {
 
 // inspect reads the request (restoring the body for the next handler) and
 // attaches a gqlRequest to the context. Malformed requests pass through
-// untouched: the GraphQL transport answers them with its own 4xx.
+// untouched: the GraphQL transport answers them with its own 4xx, and the
+// error presenter replaces its words about a body that is not JSON (see
+// BodyError).
 func (s *summaries) inspect(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var p rawParams
+		var bodyError string
 		switch r.Method {
 		case http.MethodGet:
 			q := r.URL.Query()
@@ -79,14 +87,16 @@ func (s *summaries) inspect(next http.Handler) http.Handler {
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
-			_ = json.Unmarshal(body, &p)
+			if err := json.Unmarshal(body, &p); err != nil {
+				bodyError = invalidJSONMessage(err)
+			}
 		}
 		if p.Query == "" && p.Extensions.PersistedQuery != nil {
 			if q, ok := s.apq.Get(r.Context(), p.Extensions.PersistedQuery.Sha256Hash); ok {
 				p.Query = q
 			}
 		}
-		req := &gqlRequest{}
+		req := &gqlRequest{BodyError: bodyError}
 		if r.Header.Get(IdempotencyHeader) != "" {
 			// Only a keyed request is compared with an earlier one: hashing
 			// costs a decode and an encode of the variables.
@@ -97,6 +107,22 @@ func (s *summaries) inspect(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), gqlRequestKey{}, req)))
 	})
+}
+
+// invalidJSONMessage says what is wrong with a request body and where,
+// never what it holds: the body may carry a card number or a password, and
+// json's own messages quote parts of it.
+func invalidJSONMessage(err error) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("the request body is not valid JSON (error at byte offset %d)", syntax.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("the request body is not a GraphQL request: query and operationName must be strings, "+
+			"variables and extensions objects (error at byte offset %d)", typ.Offset)
+	}
+	return "the request body is not valid JSON"
 }
 
 func (s *summaries) summarize(ctx context.Context, query, opName string) (ast.Operation, int) {

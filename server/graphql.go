@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"runtime/debug"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -75,6 +76,7 @@ func (s *Server) newGraphQL(res *resolvers.Resolver, apq graphql.Cache[string]) 
 		}
 		return &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": "INTERNAL"}}
 	})
+	srv.AroundFields(textGuard)
 	// Fresh dataloaders for every response, including each event of a
 	// subscription, so nothing is served from a stale cache.
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
@@ -123,6 +125,15 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 		out := &gqlerror.Error{Message: f.Message, Path: gqlErr.Path, Locations: gqlErr.Locations,
 			Extensions: map[string]any{"code": f.Code}}
 		return out
+	}
+	if fromRequest && strings.HasPrefix(gqlErr.Message, "json request body could not be decoded") {
+		// gqlgen appends the whole body to this message, and the body may
+		// hold a card number: say what is wrong, and where, instead.
+		msg := "the request body is not a GraphQL request: query and operationName must be strings, variables and extensions objects"
+		if q := gqlRequestFrom(ctx); q != nil && q.BodyError != "" {
+			msg = q.BodyError
+		}
+		return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": "INVALID_JSON"}}
 	}
 	if fromRequest {
 		// Produced by gqlgen or gqlparser from the request itself.
