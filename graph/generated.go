@@ -5463,6 +5463,12 @@ enum WebhookEventType {
   PAYMENT_FAILED
   "A reservation expires within a day: capture it or lose it."
   RESERVATION_EXPIRING
+  """
+  A payment was authorized for an order that was already paid, cancelled or being paid by another payment
+  (e.g. a forgotten second browser tab). It does not pay the order; kassa reverses it automatically:
+  voided while reserved, refunded once captured.
+  """
+  PAYMENT_DUPLICATE
 }
 
 type WebhookEventTypeInfo {

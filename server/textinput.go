@@ -29,6 +29,20 @@ const maxText = 64 << 10
 // CodeInvalidText is the userError code of a text the edge refuses.
 const CodeInvalidText = "INVALID_TEXT"
 
+// fieldCodes keep the codes some fields had before the edge checked them,
+// which integrations already handle.
+var fieldCodes = map[string]string{"idempotencyKey": "INVALID_IDEMPOTENCY_KEY"}
+
+// codeFor is the code of a bad text at path.
+func codeFor(path []string) string {
+	if len(path) > 0 {
+		if c, ok := fieldCodes[path[len(path)-1]]; ok {
+			return c
+		}
+	}
+	return CodeInvalidText
+}
+
 // badText says what is wrong with s, or "" when nothing is.
 func badText(s string) string {
 	switch {
@@ -107,8 +121,8 @@ func textGuard(ctx context.Context, next graphql.Resolver) (any, error) {
 	msg := fmt.Sprintf("%s %s", strings.Join(path, "."), why)
 	if pt, ok := payloadTypes[strings.ToLower(fc.Field.Name)]; ok && root == "Mutation" {
 		v := reflect.New(pt.Elem())
-		v.Elem().FieldByName("UserErrors").Set(reflect.ValueOf([]model.UserError{{Field: path, Message: msg, Code: CodeInvalidText}}))
+		v.Elem().FieldByName("UserErrors").Set(reflect.ValueOf([]model.UserError{{Field: path, Message: msg, Code: codeFor(path)}}))
 		return v.Interface(), nil
 	}
-	return nil, &fault.Error{Code: CodeInvalidText, Field: path, Message: msg}
+	return nil, &fault.Error{Code: codeFor(path), Field: path, Message: msg}
 }

@@ -313,9 +313,13 @@ func (p *Pages) pay(w http.ResponseWriter, r *http.Request) {
 		retry(http.StatusUnprocessableEntity, faultText(lang, err))
 		return
 	}
-	o, err := p.orders.StartCheckout(r.Context(), t, orders.Checkout{CheckoutID: checkout, Accepted: view.Accepted,
+	o, err := p.orders.StartCheckout(r.Context(), t, orders.Checkout{CheckoutID: checkout, PaymentID: paymentID, Accepted: view.Accepted,
 		CustomerEmail: view.Email, IP: clientIP(r), UserAgent: r.UserAgent()})
 	if err != nil {
+		if errors.Is(err, orders.ErrPaymentInProgress) {
+			p.payMessage(w, r, http.StatusConflict, lang, tr(lang, "pay.title"), tr(lang, "pay.inprogress"), tr(lang, "pay.inprogress.hint"))
+			return
+		}
 		if f, ok := fault.As(err); ok {
 			if f.Code == "LINK_NOT_ACTIVE" || f.Code == "ORDER_NOT_PAYABLE" {
 				t2, _ := p.orders.PayTargetByToken(r.Context(), t.Link.Token)
