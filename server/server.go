@@ -117,6 +117,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	})
 	s.terminal = terminal.NewService(terminal.Config{DB: d, Payments: s.payments, Orders: s.orders, Auth: s.auth, Merchants: s.merchants,
 		Mailer: s.mailer, Jobs: s.jobs, Audit: s.audit, Log: log, Live: s.live})
+	s.billing.UseLimits(s.terminal, s.audit)
 	res := &resolvers.Resolver{Auth: s.auth, Merchants: s.merchants, PaymentService: s.payments, OrderService: s.orders, BillingService: s.billing,
 		Live: s.live, PublicURL: cfg.PublicURL, CheckoutService: s.checkouts, WebhookService: s.webhooks, BrandingService: s.branding}
 	res.Terminal, res.Audit = s.terminal, s.audit
