@@ -72,9 +72,9 @@ func FromEnv() (Config, error) {
 		LogLevel:    env("KASSA_LOG_LEVEL", "info"),
 		APIKeyMode:  env("KASSA_API_KEY_MODE", "test"),
 		Processor:   env("KASSA_PROCESSOR", "simulator"),
-		// The simulator is a development tool; its default secret is
-		// public knowledge, which is fine for money that does not exist.
-		SimulatorSecret: env("KASSA_SIMULATOR_SECRET", "kassa-simulator-development-secret"),
+		// Unset, each installation makes its own and keeps it in DataDir
+		// (see simulatorSecret): a default in the code would be public.
+		SimulatorSecret: os.Getenv("KASSA_SIMULATOR_SECRET"),
 		StripeSecretKey: os.Getenv("KASSA_STRIPE_SECRET_KEY"),
 		StripeAPIURL:    os.Getenv("KASSA_STRIPE_API_URL"),
 		SMTPURL:         os.Getenv("KASSA_SMTP_URL"),

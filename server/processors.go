@@ -18,6 +18,13 @@ import (
 func (s *Server) processors() ([]payments.Processor, *simulator.Server, error) {
 	switch s.cfg.Processor {
 	case "simulator":
+		if s.cfg.SimulatorSecret == "" {
+			sec, err := simulatorSecret(s.cfg.DataDir)
+			if err != nil {
+				return nil, nil, err
+			}
+			s.cfg.SimulatorSecret = sec
+		}
 		base := s.cfg.PublicURL + "/simulator"
 		sim := simulator.NewServer(simulator.Config{
 			DB: s.db, PublicURL: base, CallbackURL: s.cfg.PublicURL + "/callbacks/simulator",
