@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"kassa/auth"
 	"kassa/db"
 	"kassa/db/pgcluster"
 	"kassa/logging"
@@ -48,6 +49,8 @@ type env struct {
 	logPath   string
 
 	tally *sqlTally // of the requests through countURL
+
+	metricsToken string // Bearer token of the server's /metrics (KASSA_METRICS_TOKEN)
 
 	closers []func()
 }
@@ -135,6 +138,15 @@ func (e *env) start(ctx context.Context) error {
 	cfg.DataDir = dir
 	cfg.DatabaseURL = e.kassaURL
 	cfg.RateLimit, cfg.RateBurst = benchRateLimit, benchRateLimit
+	// /metrics is served only behind a token (or on an address of its
+	// own); the bench reads the server's own latencies there.
+	if cfg.MetricsAddr == "" && cfg.MetricsToken == "" {
+		_, cfg.MetricsToken, err = auth.NewRandomToken()
+		if err != nil {
+			return err
+		}
+	}
+	e.metricsToken = cfg.MetricsToken
 	// The billing scenario sweeps when it is ready, as run-once does; the
 	// server's own cron runner (every minute by default) stays out of it.
 	cfg.BillingSchedule = "0 0 1 1 *"
@@ -194,6 +206,7 @@ func (e *env) attach(ctx context.Context) error {
 		return err
 	}
 	cfg.DatabaseURL = e.kassaURL
+	e.metricsToken = cfg.MetricsToken
 	if cfg.DataDir, err = os.MkdirTemp("", "kassa-bench-"); err != nil {
 		return err
 	}

@@ -21,6 +21,9 @@ func scrapeServer(ctx context.Context, e *env) serverTimes {
 	if err != nil {
 		return nil
 	}
+	if e.metricsToken != "" {
+		req.Header.Set("Authorization", "Bearer "+e.metricsToken)
+	}
 	resp, err := e.http.Do(req)
 	if err != nil {
 		return nil

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -30,8 +31,17 @@ type Config struct {
 	SessionTTL  time.Duration // KASSA_SESSION_TTL, default 12h
 	DBMaxConns  int           // KASSA_DB_MAX_CONNS per pool, default 40
 
+	// MetricsAddr (KASSA_METRICS_ADDR) serves /metrics on a listener of
+	// its own, e.g. 127.0.0.1:9090, and not on Addr. MetricsToken
+	// (KASSA_METRICS_TOKEN) requires "Authorization: Bearer <token>" for
+	// /metrics wherever it is served, and serves it on Addr when
+	// MetricsAddr is empty. With neither, /metrics is not served (404):
+	// its labels name every tenant's GraphQL operations.
+	MetricsAddr  string
+	MetricsToken string
+
 	Processor            string   // KASSA_PROCESSOR: simulator (default) or stripe
-	SimulatorSecret      string   // KASSA_SIMULATOR_SECRET: signs the simulator's callbacks
+	SimulatorSecret      string   // KASSA_SIMULATOR_SECRET: signs the simulator's callbacks; empty: DataDir/simulator-secret, made on first start
 	StripeSecretKey      string   // KASSA_STRIPE_SECRET_KEY
 	StripeWebhookSecrets []string // KASSA_STRIPE_WEBHOOK_SECRETS: comma-separated whsec_… (several while rotating)
 	StripeAPIURL         string   // KASSA_STRIPE_API_URL: another API base (stripe-mock in tests)
@@ -80,6 +90,8 @@ func FromEnv() (Config, error) {
 		SMTPURL:         os.Getenv("KASSA_SMTP_URL"),
 		SMTPTLS:         env("KASSA_SMTP_TLS", "opportunistic"),
 		MailFrom:        env("KASSA_MAIL_FROM", "kassa@localhost"),
+		MetricsAddr:     os.Getenv("KASSA_METRICS_ADDR"),
+		MetricsToken:    os.Getenv("KASSA_METRICS_TOKEN"),
 	}
 	for _, sec := range strings.Split(os.Getenv("KASSA_STRIPE_WEBHOOK_SECRETS"), ",") {
 		if sec = strings.TrimSpace(sec); sec != "" {
@@ -139,6 +151,14 @@ func FromEnv() (Config, error) {
 		c.WebhookAllowPrivate = true
 	default:
 		errs = append(errs, "KASSA_WEBHOOK_ALLOW_PRIVATE must be true or false")
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, "KASSA_METRICS_ADDR must be host:port, e.g. 127.0.0.1:9090")
+		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		errs = append(errs, "KASSA_METRICS_TOKEN must be at least 16 characters")
 	}
 	if c.Env != "development" && c.Env != "production" {
 		errs = append(errs, "KASSA_ENV must be development or production")

@@ -1,11 +1,16 @@
 package server
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"database/sql"
+	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 type metrics struct {
@@ -58,4 +63,25 @@ func (m *metrics) opLabel(name string) string {
 	}
 	m.ops[name] = struct{}{}
 	return name
+}
+
+// metricsHandler serves the registry, behind the bearer token when one is
+// configured. The token is compared by hash, in constant time, so neither
+// its content nor its length leaks through timing.
+func (s *Server) metricsHandler() http.Handler {
+	h := promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})
+	if s.cfg.MetricsToken == "" {
+		return h
+	}
+	want := sha256.Sum256([]byte(s.cfg.MetricsToken))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		got := sha256.Sum256([]byte(strings.TrimSpace(token)))
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="kassa metrics"`)
+			writeError(w, r, http.StatusUnauthorized, "UNAUTHENTICATED", "send Authorization: Bearer <KASSA_METRICS_TOKEN>")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

@@ -12,11 +12,14 @@ import (
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
 	"github.com/stretchr/testify/require"
+
+	"kassa/server"
 )
 
 func TestOperations(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	const metricsToken = "ops-test-metrics-token"
+	b := setup(t, func(c *server.Config) { c.MetricsToken = metricsToken })
 	get := func(t *testing.T, path string, headers map[string]string) (int, string, http.Header) {
 		t.Helper()
 		req := b.request(t, http.MethodGet, path, nil, headers)
@@ -38,7 +41,7 @@ func TestOperations(t *testing.T) {
 
 	t.Run("Metrics", func(t *testing.T) {
 		ok(t, b.gql(t, b.a.Secret, `query Metered { viewer { merchant { id } } }`, nil, nil))
-		status, body, h := get(t, "/metrics", nil)
+		status, body, h := get(t, "/metrics", map[string]string{"Authorization": "Bearer " + metricsToken})
 		require.Equal(t, http.StatusOK, status)
 		require.Contains(t, h.Get("Content-Type"), "text/plain")
 		for _, want := range []string{

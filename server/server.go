@@ -15,12 +15,12 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/jmoiron/sqlx"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"kassa/audit"
@@ -67,6 +67,9 @@ type Server struct {
 	limiter   *limiter
 	metrics   *metrics
 	handler   http.Handler
+
+	metricsLnMu sync.Mutex
+	metricsLn   net.Listener // opened by ListenMetrics
 }
 
 // New builds the server on d.
@@ -139,7 +142,11 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	if sim != nil {
 		mux.Handle("/simulator/", http.StripPrefix("/simulator", sim.Handler()))
 	}
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+	if cfg.MetricsAddr == "" && cfg.MetricsToken != "" {
+		mux.Handle("GET /metrics", s.metricsHandler())
+	}
+	// Otherwise /metrics on this listener is an unknown page (404): it is
+	// served on MetricsAddr (see Serve), or not at all.
 	mux.HandleFunc("GET /branding/logo/{sha}", s.branding.ServeLogo)
 	mux.HandleFunc("GET /branding/theme/{file}", s.branding.ServeTheme)
 	pages := web.New(web.Deps{Auth: s.auth, Orders: s.orders, Payments: s.payments, Billing: s.billing, Log: log, PublicURL: cfg.PublicURL,
@@ -230,6 +237,24 @@ func (s *Server) Listen() (net.Listener, error) {
 	return net.Listen("tcp", s.cfg.Addr)
 }
 
+// ListenMetrics opens the metrics listener on MetricsAddr (once; Serve
+// uses it), so a caller can learn its address before serving.
+func (s *Server) ListenMetrics() (net.Listener, error) {
+	s.metricsLnMu.Lock()
+	defer s.metricsLnMu.Unlock()
+	if s.metricsLn == nil {
+		if s.cfg.MetricsAddr == "" {
+			return nil, errors.New("server: no KASSA_METRICS_ADDR to listen on")
+		}
+		ln, err := net.Listen("tcp", s.cfg.MetricsAddr)
+		if err != nil {
+			return nil, fmt.Errorf("listen on KASSA_METRICS_ADDR %s: %w", s.cfg.MetricsAddr, err)
+		}
+		s.metricsLn = ln
+	}
+	return s.metricsLn, nil
+}
+
 // Serve serves on ln until ctx ends, then shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
@@ -259,18 +284,40 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if s.simulator != nil {
 		go s.simulator.Run(ctx)
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	servers := []*http.Server{srv}
+	listeners := []net.Listener{ln}
+	if s.cfg.MetricsAddr != "" {
+		mln, err := s.ListenMetrics()
+		if err != nil {
+			return err
+		}
+		m := http.NewServeMux()
+		m.Handle("GET /metrics", s.metricsHandler())
+		servers = append(servers, &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)})
+		listeners = append(listeners, mln)
+		s.log.Info("metrics listening", "addr", mln.Addr().String())
+	}
+	errc := make(chan error, len(servers))
+	for i, hs := range servers {
+		go func() { errc <- hs.Serve(listeners[i]) }()
+	}
+	var err error
+	received := 0
 	select {
-	case err := <-errc:
-		return err
+	case err = <-errc: // a listener failed: stop the others too
+		received++
 	case <-ctx.Done():
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	err := srv.Shutdown(shutdownCtx)
-	if e := <-errc; e != nil && !errors.Is(e, http.ErrServerClosed) {
-		err = errors.Join(err, e)
+	for _, hs := range servers {
+		err = errors.Join(err, hs.Shutdown(shutdownCtx))
+	}
+	for ; received < len(servers); received++ {
+		if e := <-errc; e != nil && !errors.Is(e, http.ErrServerClosed) {
+			err = errors.Join(err, e)
+		}
 	}
 	return err
 }
