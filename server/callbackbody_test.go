@@ -15,6 +15,7 @@ import (
 	"kassa/payments/simulator"
 )
 
+// signCallback signs body as the simulator does.
 func signCallback(secret string, body []byte) string {
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	m := hmac.New(sha256.New, []byte(secret))
@@ -23,6 +24,9 @@ func signCallback(secret string, body []byte) string {
 	return "t=" + ts + ",v1=" + hex.EncodeToString(m.Sum(nil))
 }
 
+// TestSignedCallbackThatIsNotAnEventIs400: a processor's body that is
+// signed but unreadable is the sender's fault: 400, never 500 (a 5xx is
+// retried, for ever).
 func TestSignedCallbackThatIsNotAnEventIs400(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

@@ -9,6 +9,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// TestIdempotencyKeyMustBeText: a key PostgreSQL cannot store is the
+// caller's mistake, answered 400 (not 503, which clients retry forever),
+// and nothing runs.
 func TestIdempotencyKeyMustBeText(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// TestMalformedJSONEchoesNothing: a body that does not decode is refused
+// without quoting it; it may carry a card number.
 func TestMalformedJSONEchoesNothing(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

@@ -14,6 +14,8 @@ import (
 	"kassa/server"
 )
 
+// TestMetricsAreNotPublic: /metrics names every tenant's operations; it
+// is served only behind KASSA_METRICS_TOKEN or on KASSA_METRICS_ADDR.
 func TestMetricsAreNotPublic(t *testing.T) {
 	t.Parallel()
 	get := func(t *testing.T, client *http.Client, u, token string) (int, string, http.Header) {
@@ -88,6 +90,7 @@ func TestMetricsAreNotPublic(t *testing.T) {
 	})
 }
 
+// TestMetricsConfiguration: the environment names are a public contract.
 func TestMetricsConfiguration(t *testing.T) {
 	t.Setenv("KASSA_METRICS_ADDR", "127.0.0.1:9090")
 	t.Setenv("KASSA_METRICS_TOKEN", "a-token-of-enough-length")

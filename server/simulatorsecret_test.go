@@ -18,6 +18,9 @@ import (
 	"kassa/server"
 )
 
+// TestSimulatorSecretPerInstallation: without KASSA_SIMULATOR_SECRET each
+// installation makes its own secret, keeps it in the data directory, and
+// uses it on every later start; no secret ships with the code.
 func TestSimulatorSecretPerInstallation(t *testing.T) {
 	t.Setenv("KASSA_SIMULATOR_SECRET", "")
 	cfg, err := server.FromEnv()
