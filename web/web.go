@@ -161,11 +161,39 @@ func (p *Pages) clearSession(w http.ResponseWriter) {
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
 
-// safeNext keeps a post-login redirect on this site: only a local path.
+// safeNext keeps a post-login redirect on this site: a path on this origin,
+// or "/". URL parsers disagree on hostile input (browsers drop tabs and
+// newlines and read a backslash as a slash, so "/\t/evil.example" becomes
+// "//evil.example", another host), so anything one of them might read as
+// another origin is refused: control and space characters, backslashes,
+// anything but printable ASCII, a scheme, a host, and a path that does
+// not start with exactly one slash or has dot segments, before or after
+// percent-decoding.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n") {
+	if next == "" || len(next) > 2048 || next[0] != '/' {
 		return "/"
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return "/"
+	}
+	for i := 0; i < len(u.Path); i++ {
+		if c := u.Path[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	// Dot segments are resolved differently by each parser ("/.//x" is
+	// "//x" to some); no page of kassa needs one.
+	for _, seg := range strings.Split(u.Path, "/") {
+		if seg == "." || seg == ".." {
+			return "/"
+		}
 	}
 	return next
 }
