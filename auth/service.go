@@ -17,9 +17,18 @@ type Config struct {
 	// SessionTTL bounds a session's life; SessionIdle ends it earlier when
 	// unused.
 	SessionTTL, SessionIdle time.Duration
-	// MaxFailedLogins in a row lock an account for LockoutDuration.
-	MaxFailedLogins int
-	LockoutDuration time.Duration
+	// MaxFailedLogins failed logins in a row from one client address
+	// against one account lock that address out of that account for
+	// LockoutDuration (default 5); MaxFailedLoginsPerAddress failures from
+	// one address against any accounts within LockoutDuration lock the
+	// address out of all (default 20). Neither stops the person logging in
+	// from another place. MaxFailedLoginsPerAccount failures in a row from
+	// everywhere lock the account itself (default 100): far above what one
+	// address may try, so locking someone out takes many addresses.
+	MaxFailedLogins           int
+	MaxFailedLoginsPerAddress int
+	MaxFailedLoginsPerAccount int
+	LockoutDuration           time.Duration
 	// InviteTTL is how long an invitation stays valid.
 	InviteTTL time.Duration
 	// Now is the clock; time.Now when nil.
@@ -28,11 +37,13 @@ type Config struct {
 
 // Service is the auth domain.
 type Service struct {
-	db      *db.DB
-	cfg     Config
-	mode    string
-	now     func() time.Time
-	invited []func(ctx context.Context, tx *sqlx.Tx, inv Invited) error
+	db   *db.DB
+	cfg  Config
+	mode string
+	now  func() time.Time
+	// throttle counts failed logins by client address (in memory).
+	throttle *throttle
+	invited  []func(ctx context.Context, tx *sqlx.Tx, inv Invited) error
 }
 
 // NewService returns a service on d.
@@ -49,6 +60,12 @@ func NewService(d *db.DB, cfg Config) *Service {
 	if cfg.MaxFailedLogins == 0 {
 		cfg.MaxFailedLogins = 5
 	}
+	if cfg.MaxFailedLoginsPerAddress == 0 {
+		cfg.MaxFailedLoginsPerAddress = max(20, 4*cfg.MaxFailedLogins)
+	}
+	if cfg.MaxFailedLoginsPerAccount == 0 {
+		cfg.MaxFailedLoginsPerAccount = max(100, 20*cfg.MaxFailedLogins)
+	}
 	if cfg.LockoutDuration == 0 {
 		cfg.LockoutDuration = 15 * time.Minute
 	}
@@ -58,7 +75,8 @@ func NewService(d *db.DB, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{db: d, cfg: cfg, mode: cfg.Mode, now: cfg.Now}
+	return &Service{db: d, cfg: cfg, mode: cfg.Mode, now: cfg.Now,
+		throttle: newThrottle(cfg.MaxFailedLogins, cfg.MaxFailedLoginsPerAddress, cfg.LockoutDuration)}
 }
 
 // Invited is an invitation just made, for the email that carries it.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -30,16 +32,27 @@ var ErrInvalidCredentials = fault.New("INVALID_CREDENTIALS", "wrong email or pas
 
 // Login checks email and password and starts a session for the person's
 // first active membership. It returns the session and its secret token
-// (for the cookie).
+// (for the cookie). ip is the client's address: failed attempts are
+// counted per address and per (address, account), so that failures from
+// one place lock out only that place (see throttle).
 //
-// Errors: ErrInvalidCredentials; code ACCOUNT_LOCKED after too many failed
-// attempts in a row.
+// Errors: ErrInvalidCredentials; a *ThrottledError (code ACCOUNT_LOCKED,
+// errors.Is ErrLoginThrottled) after too many failed attempts, saying
+// when to retry.
 func (s *Service) Login(ctx context.Context, email, password, ip, userAgent string) (Session, string, error) {
 	email = strings.TrimSpace(email)
-	if len(email) > 254 || len(password) > maxPasswordLen {
+	// Text PostgreSQL cannot compare (not UTF-8, NUL) is no one's email;
+	// sent on, it would fail as a database error.
+	if len(email) > 254 || len(password) > maxPasswordLen || !utf8.ValidString(email) || strings.IndexByte(email, 0) >= 0 {
 		return Session{}, "", ErrInvalidCredentials
 	}
 	now := s.now().UTC()
+	end, wait := s.throttle.begin(email, ip, now)
+	if wait > 0 {
+		return Session{}, "", newThrottled(wait)
+	}
+	outcome := loginAborted
+	defer func() { end(outcome) }()
 	var row struct {
 		ID           uuid.UUID  `db:"id"`
 		PasswordHash *string    `db:"password_hash"`
@@ -50,26 +63,30 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 	})
 	if db.IsNoRows(err) || (err == nil && row.PasswordHash == nil) {
 		_, _ = CheckPassword(dummyHash, password)
+		outcome = loginFailed
 		return Session{}, "", ErrInvalidCredentials
 	}
 	if err != nil {
 		return Session{}, "", err
 	}
 	if row.LockedUntil != nil && row.LockedUntil.After(now) {
-		mins := int(row.LockedUntil.Sub(now).Minutes()) + 1
-		return Session{}, "", fault.New("ACCOUNT_LOCKED", "too many failed attempts: try again in %d minutes", mins)
+		return Session{}, "", newThrottled(row.LockedUntil.Sub(now))
 	}
 	ok, err := CheckPassword(*row.PasswordHash, password)
 	if err != nil {
 		return Session{}, "", err
 	}
 	if !ok {
+		outcome = loginFailed
+		// The account itself locks only at a count far above what one
+		// address may try (MaxFailedLoginsPerAccount): it bounds guessing
+		// spread over many addresses and nodes.
 		err := s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
 			_, err := tx.ExecContext(ctx, `
 				UPDATE users SET
 				  failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
 				  locked_until  = CASE WHEN failed_logins + 1 >= $2 THEN $3::timestamptz ELSE locked_until END
-				WHERE id = $1`, row.ID, s.cfg.MaxFailedLogins, now.Add(s.cfg.LockoutDuration))
+				WHERE id = $1`, row.ID, s.cfg.MaxFailedLoginsPerAccount, now.Add(s.cfg.LockoutDuration))
 			return err
 		})
 		if err != nil {
@@ -77,6 +94,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 		}
 		return Session{}, "", ErrInvalidCredentials
 	}
+	outcome = loginSucceeded
 	var merchantID uuid.UUID
 	err = s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1`, row.ID, now); err != nil {
@@ -98,9 +116,7 @@ func (s *Service) createSession(ctx context.Context, merchantID, userID uuid.UUI
 	now := s.now().UTC()
 	token, hash := newToken()
 	sess := Session{MerchantID: merchantID, ID: uuid.Must(uuid.NewV7()), UserID: userID, ExpiresAt: now.Add(s.cfg.SessionTTL)}
-	if len(userAgent) > 300 {
-		userAgent = userAgent[:300]
-	}
+	userAgent, ip = storableText(userAgent, 300), storableText(ip, 64)
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO sessions (merchant_id, id, user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
@@ -112,6 +128,27 @@ func (s *Service) createSession(ctx context.Context, merchantID, userID uuid.UUI
 		return Session{}, "", fmt.Errorf("auth: create session: %w", err)
 	}
 	return sess, token, nil
+}
+
+// storableText makes header text fit a text column: valid UTF-8 (a
+// User-Agent may be any bytes, which PostgreSQL refuses, failing the login
+// as 503), no control characters (NUL included), at most max bytes cut at
+// a character boundary.
+func storableText(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	return s
 }
 
 // AuthenticateSession returns the principal for a session token.

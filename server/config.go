@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -39,6 +40,11 @@ type Config struct {
 	// its labels name every tenant's GraphQL operations.
 	MetricsAddr  string
 	MetricsToken string
+
+	// TrustedProxies (KASSA_TRUSTED_PROXIES: comma-separated addresses
+	// and CIDR prefixes) are the reverse proxies whose X-Forwarded-For
+	// names the client; empty: the peer address is the client.
+	TrustedProxies []netip.Prefix
 
 	Processor            string   // KASSA_PROCESSOR: simulator (default) or stripe
 	SimulatorSecret      string   // KASSA_SIMULATOR_SECRET: signs the simulator's callbacks; empty: DataDir/simulator-secret, made on first start
@@ -159,6 +165,11 @@ func FromEnv() (Config, error) {
 	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		errs = append(errs, "KASSA_METRICS_TOKEN must be at least 16 characters")
+	}
+	if ps, ok := parsePrefixes(os.Getenv("KASSA_TRUSTED_PROXIES")); ok {
+		c.TrustedProxies = ps
+	} else {
+		errs = append(errs, "KASSA_TRUSTED_PROXIES must be comma-separated addresses or CIDR prefixes, e.g. 10.0.0.0/8,127.0.0.1")
 	}
 	if c.Env != "development" && c.Env != "production" {
 		errs = append(errs, "KASSA_ENV must be development or production")

@@ -168,7 +168,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 			strict.ServeHTTP(w, r)
 		})
 	}
-	s.handler = withRequestID(s.withAccessLog(csp(mux)))
+	s.handler = withRequestID(withClientAddr(cfg.TrustedProxies, s.withAccessLog(csp(mux))))
 	return s, nil
 }
 

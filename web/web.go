@@ -221,9 +221,11 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 	_, token, err := p.auth.Login(r.Context(), email, r.PostFormValue("password"), clientIP(r), r.UserAgent())
 	if err != nil {
 		status, msg := http.StatusUnauthorized, "Wrong email or password."
-		if f, ok := fault.As(err); ok && f.Code == "ACCOUNT_LOCKED" {
-			status, msg = http.StatusTooManyRequests, "Too many failed attempts. "+f.Message+"."
-		} else if !ok {
+		if wait, ok := auth.RetryAfter(err); ok {
+			secs := int((wait + time.Second - 1) / time.Second)
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			status, msg = http.StatusTooManyRequests, "Too many failed attempts. Try again in "+auth.HumanWait(wait)+"."
+		} else if _, ok := fault.As(err); !ok {
 			p.log.ErrorContext(r.Context(), "login", "error", err)
 			status, msg = http.StatusServiceUnavailable, "Logging in is not possible right now. Try again in a moment."
 		}
