@@ -31,7 +31,7 @@ func TestInvitations(t *testing.T) {
 
 		info, err := b.svc.LookupInvitation(b.ctx, inv.Token)
 		require.NoError(t, err)
-		require.Equal(t, auth.InvitationInfo{MerchantName: "Acme AB", Email: email, HasPassword: false}, info)
+		require.Equal(t, auth.InvitationInfo{MerchantName: "Acme AB", Email: email, HasPassword: false, Name: "Nina", Locale: "sv"}, info)
 
 		// Invited is not yet a login.
 		_, _, err = b.svc.Login(b.ctx, email, "", "", "")
@@ -95,7 +95,7 @@ func TestInvitations(t *testing.T) {
 
 		info, err := b.svc.LookupInvitation(b.ctx, inv.Token)
 		require.NoError(t, err)
-		require.Equal(t, auth.InvitationInfo{MerchantName: "Acme AB", Email: person.Email, HasPassword: true}, info)
+		require.Equal(t, auth.InvitationInfo{MerchantName: "Acme AB", Email: person.Email, HasPassword: true, Name: "Test OWNER", Locale: "sv"}, info)
 
 		for _, wrong := range []string{"", "not their password", "a brand new password"} {
 			_, token, err := b.svc.AcceptInvitation(b.ctx, inv.Token, "", wrong, "", "")

@@ -59,7 +59,7 @@ func testBadInput(t *testing.T, b *bundle) {
 			requireFault(t, err, tc.code)
 			require.Equal(t, uuid.Nil, p.ID, name)
 		}
-		ps, _, err := b.Service.List(b.ctx, m, payments.Filter{}, db.Page{Limit: 10})
+		ps, _, err := b.Service.List(b.ctx, m, payments.Filter{Viewer: payments.System}, db.Page{Limit: 10})
 		require.NoError(t, err)
 		require.Empty(t, ps, "no payment was stored")
 		sps, err := b.Sim.Payments(b.ctx, m.String())
@@ -155,7 +155,7 @@ func testBadInput(t *testing.T, b *bundle) {
 		evs, err := b.Service.EventsByPayments(b.ctx, other, []uuid.UUID{p.ID})
 		require.NoError(t, err)
 		require.Empty(t, evs)
-		ps, _, err := b.Service.List(b.ctx, other, payments.Filter{}, db.Page{Limit: 10})
+		ps, _, err := b.Service.List(b.ctx, other, payments.Filter{Viewer: payments.System}, db.Page{Limit: 10})
 		require.NoError(t, err)
 		require.Empty(t, ps)
 	})

@@ -43,12 +43,17 @@ func codeFor(path []string) string {
 	return CodeInvalidText
 }
 
-// badText says what is wrong with s, or "" when nothing is.
-func badText(s string) string {
+// longFields may be longer than maxText: their own domain bounds them with
+// a code of its own (a logo: LOGO_TOO_LARGE).
+var longFields = map[string]bool{"logoBase64": true}
+
+// badText says what is wrong with s, the text of field, or "" when nothing
+// is.
+func badText(field, s string) string {
 	switch {
 	case !utf8.ValidString(s):
 		return "is not valid UTF-8"
-	case len(s) > maxText:
+	case len(s) > maxText && !longFields[field]:
 		return fmt.Sprintf("is longer than %d bytes", maxText)
 	}
 	for _, r := range s {
@@ -67,7 +72,11 @@ func badText(s string) string {
 func findBadText(path []string, v any) ([]string, string) {
 	switch x := v.(type) {
 	case string:
-		if why := badText(x); why != "" {
+		field := ""
+		if len(path) > 0 {
+			field = path[len(path)-1]
+		}
+		if why := badText(field, x); why != "" {
 			return path, why
 		}
 	case map[string]any:
