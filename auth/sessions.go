@@ -69,32 +69,9 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 	if err != nil {
 		return Session{}, "", err
 	}
-	if row.LockedUntil != nil && row.LockedUntil.After(now) {
-		return Session{}, "", newThrottled(row.LockedUntil.Sub(now))
-	}
-	ok, err := CheckPassword(*row.PasswordHash, password)
-	if err != nil {
+	if outcome, err = s.verify(ctx, row.ID, *row.PasswordHash, row.LockedUntil, password, now); err != nil {
 		return Session{}, "", err
 	}
-	if !ok {
-		outcome = loginFailed
-		// The account itself locks only at a count far above what one
-		// address may try (MaxFailedLoginsPerAccount): it bounds guessing
-		// spread over many addresses and nodes.
-		err := s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
-			_, err := tx.ExecContext(ctx, `
-				UPDATE users SET
-				  failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
-				  locked_until  = CASE WHEN failed_logins + 1 >= $2 THEN $3::timestamptz ELSE locked_until END
-				WHERE id = $1`, row.ID, s.cfg.MaxFailedLoginsPerAccount, now.Add(s.cfg.LockoutDuration))
-			return err
-		})
-		if err != nil {
-			return Session{}, "", err
-		}
-		return Session{}, "", ErrInvalidCredentials
-	}
-	outcome = loginSucceeded
 	var merchantID uuid.UUID
 	err = s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1`, row.ID, now); err != nil {
@@ -110,6 +87,39 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 		return Session{}, "", err
 	}
 	return s.createSession(ctx, merchantID, row.ID, ip, userAgent)
+}
+
+// verify checks the password of a known person: the one check for logging
+// in and for accepting an invitation with an existing login, so both are
+// under the login throttle (which the caller began) and the account lock.
+//
+// Errors: ErrInvalidCredentials; *ThrottledError while the account is locked.
+func (s *Service) verify(ctx context.Context, userID uuid.UUID, hash string, lockedUntil *time.Time, password string, now time.Time) (loginOutcome, error) {
+	if lockedUntil != nil && lockedUntil.After(now) {
+		return loginAborted, newThrottled(lockedUntil.Sub(now))
+	}
+	ok, err := CheckPassword(hash, password)
+	if err != nil {
+		return loginAborted, err
+	}
+	if ok {
+		return loginSucceeded, nil
+	}
+	// The account itself locks only at a count far above what one address
+	// may try (MaxFailedLoginsPerAccount): it bounds guessing spread over
+	// many addresses and nodes.
+	err = s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `
+			UPDATE users SET
+			  failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
+			  locked_until  = CASE WHEN failed_logins + 1 >= $2 THEN $3::timestamptz ELSE locked_until END
+			WHERE id = $1`, userID, s.cfg.MaxFailedLoginsPerAccount, now.Add(s.cfg.LockoutDuration))
+		return err
+	})
+	if err != nil {
+		return loginFailed, err
+	}
+	return loginFailed, ErrInvalidCredentials
 }
 
 func (s *Service) createSession(ctx context.Context, merchantID, userID uuid.UUID, ip, userAgent string) (Session, string, error) {

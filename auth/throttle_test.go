@@ -28,6 +28,34 @@ func TestLoginThrottle(t *testing.T) {
 		require.LessOrEqual(t, wait, max)
 	}
 
+	// An invitation to a person who has a login asks for their password:
+	// whoever holds the link (any merchant's admin can make one) guesses
+	// under the same throttle as at /login, and the guesses count there too.
+	t.Run("InvitationIsNoWayAroundTheThrottle", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, d)
+		_, otherKey := b.newMerchant(t, "Other AB")
+		person := b.createUser(t, otherKey, auth.RoleOwner)
+		inv, err := b.svc.InviteUser(b.ctx, as(b.owner), auth.NewUser{Email: person.Email, Role: auth.RoleSales})
+		require.NoError(t, err)
+		checked := 0
+		for range 10 {
+			_, _, err := b.svc.AcceptInvitation(b.ctx, inv.Token, "", "guess", attacker, "curl")
+			if errors.Is(err, auth.ErrLoginThrottled) {
+				requireThrottled(t, err, 15*time.Minute, 15*time.Minute)
+				continue
+			}
+			requireCode(t, err, "INVALID_CREDENTIALS")
+			checked++
+		}
+		require.Equal(t, 5, checked, "only five guesses are checked")
+		_, _, err = b.svc.Login(b.ctx, person.Email, testPassword, attacker, "curl")
+		requireThrottled(t, err, 15*time.Minute, 15*time.Minute)
+		// The person, from their own address, still accepts.
+		_, _, err = b.svc.AcceptInvitation(b.ctx, inv.Token, "", testPassword, home, "Firefox")
+		require.NoError(t, err)
+	})
+
 	t.Run("AttackerElsewhereDoesNotLockTheOwnerOut", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, d)

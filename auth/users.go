@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"net/mail"
 	"strings"
 	"time"
@@ -263,12 +264,14 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password, i
 	now := s.now().UTC()
 	var merchantID, userID uuid.UUID
 	var hash *string
+	var email string
+	var lockedUntil *time.Time
 	err := s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
 		return tx.QueryRowxContext(ctx, `
-			SELECT m.merchant_id, m.user_id, u.password_hash
+			SELECT m.merchant_id, m.user_id, u.password_hash, u.email, u.locked_until
 			FROM memberships m JOIN users u ON u.id = m.user_id
 			WHERE m.invite_token_hash = $1 AND m.status = 'INVITED' AND m.invite_expires_at > $2
-			FOR UPDATE OF m`, hashToken(token), now).Scan(&merchantID, &userID, &hash)
+			FOR UPDATE OF m`, hashToken(token), now).Scan(&merchantID, &userID, &hash, &email, &lockedUntil)
 	})
 	if db.IsNoRows(err) {
 		return Session{}, "", fault.NotFound("invitation")
@@ -284,8 +287,21 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password, i
 		if newHash, err = HashPassword(password); err != nil {
 			return Session{}, "", err
 		}
-	} else if ok, err := CheckPassword(*hash, password); err != nil || !ok {
-		return Session{}, "", fault.New("INVALID_CREDENTIALS", "the password is not right")
+	} else {
+		// Whoever holds the link may guess the person's password here as
+		// at /login: the same throttle and lock apply.
+		end, wait := s.throttle.begin(email, ip, now)
+		if wait > 0 {
+			return Session{}, "", newThrottled(wait)
+		}
+		outcome, err := s.verify(ctx, userID, *hash, lockedUntil, password, now)
+		end(outcome)
+		if errors.Is(err, ErrInvalidCredentials) {
+			return Session{}, "", fault.New("INVALID_CREDENTIALS", "the password is not right")
+		}
+		if err != nil {
+			return Session{}, "", err
+		}
 	}
 	err = s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `

@@ -8,6 +8,21 @@ import (
 // texts are the payment page's words, in Swedish and English.
 var texts = map[string]map[string]string{
 	"sv": {
+		"invite.title":                     "Godkänn inbjudan",
+		"invite.heading":                   "Gå med i %s",
+		"invite.invited":                   "Du har blivit inbjuden som",
+		"invite.passwordHave":              "Ditt lösenord för kassa",
+		"invite.name":                      "Ditt namn",
+		"invite.passwordChoose":            "Välj ett lösenord (minst 10 tecken)",
+		"invite.accept":                    "Godkänn",
+		"invite.goneTitle":                 "Inbjudan gäller inte",
+		"invite.gone":                      "Inbjudan har gått ut, har redan använts eller har dragits tillbaka. Be om en ny.",
+		"invite.WEAK_PASSWORD":             "Lösenordet måste vara 10–200 tecken.",
+		"invite.INVALID_CREDENTIALS":       "Lösenordet stämmer inte.",
+		"invite.INVALID_NAME":              "Namnet får vara högst 200 tecken på en rad.",
+		"invite.ACCOUNT_LOCKED":            "För många misslyckade försök. Försök igen om en stund.",
+		"form.title":                       "Formuläret har gått ut",
+		"form.expired":                     "Formuläret har gått ut eller kom inte från kassa. Gå tillbaka, ladda om sidan och försök igen.",
 		"pay.title":                        "Betalning",
 		"pay.heading":                      "Betala till %s",
 		"pay.order":                        "Order %s",
@@ -63,6 +78,21 @@ var texts = map[string]map[string]string{
 		"decline.other":                    "betalningen nekades",
 	},
 	"en": {
+		"invite.title":                     "Accept invitation",
+		"invite.heading":                   "Join %s",
+		"invite.invited":                   "You were invited as",
+		"invite.passwordHave":              "Your kassa password",
+		"invite.name":                      "Your name",
+		"invite.passwordChoose":            "Choose a password (at least 10 characters)",
+		"invite.accept":                    "Accept",
+		"invite.goneTitle":                 "Invitation not valid",
+		"invite.gone":                      "This invitation has expired, was already used or was withdrawn. Ask for a new one.",
+		"invite.WEAK_PASSWORD":             "The password must be 10 to 200 characters.",
+		"invite.INVALID_CREDENTIALS":       "The password is not right.",
+		"invite.INVALID_NAME":              "The name may be at most 200 characters on one line.",
+		"invite.ACCOUNT_LOCKED":            "Too many failed attempts. Try again in a while.",
+		"form.title":                       "Form expired",
+		"form.expired":                     "This form has expired or did not come from kassa. Go back, reload the page and try again.",
 		"pay.title":                        "Payment",
 		"pay.heading":                      "Pay %s",
 		"pay.order":                        "Order %s",
@@ -120,6 +150,20 @@ var texts = map[string]map[string]string{
 }
 
 // tr returns the text for key in lang.
+// trSection is the texts of lang whose keys start with prefix, keyed
+// without it (a page's template reads them as .T.name).
+func trSection(lang, prefix string) map[string]string {
+	out := map[string]string{}
+	for _, l := range []string{"sv", lang} {
+		for k, v := range texts[l] {
+			if strings.HasPrefix(k, prefix) {
+				out[strings.TrimPrefix(k, prefix)] = v
+			}
+		}
+	}
+	return out
+}
+
 func tr(lang, key string) string {
 	if s, ok := texts[lang][key]; ok {
 		return s

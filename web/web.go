@@ -143,10 +143,20 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, name 
 }
 
 func (p *Pages) forbidden(w http.ResponseWriter, r *http.Request) {
+	lang := pickLang(r, "")
 	p.render(w, r, http.StatusForbidden, "message.html", map[string]any{
-		"Title":   "Form expired",
-		"Message": "This form has expired or did not come from kassa. Go back, reload the page and try again.",
+		"Title": tr(lang, "form.title"), "Message": tr(lang, "form.expired"), "Lang": lang,
 	})
+}
+
+// retryLater sets Retry-After on the answer to a throttled login (or
+// invitation) and reports whether err is one.
+func retryLater(w http.ResponseWriter, err error) bool {
+	wait, ok := auth.RetryAfter(err)
+	if ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+	}
+	return ok
 }
 
 func (p *Pages) setSession(w http.ResponseWriter, token string) {
@@ -221,9 +231,8 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 	_, token, err := p.auth.Login(r.Context(), email, r.PostFormValue("password"), clientIP(r), r.UserAgent())
 	if err != nil {
 		status, msg := http.StatusUnauthorized, "Wrong email or password."
-		if wait, ok := auth.RetryAfter(err); ok {
-			secs := int((wait + time.Second - 1) / time.Second)
-			w.Header().Set("Retry-After", strconv.Itoa(secs))
+		if retryLater(w, err) {
+			wait, _ := auth.RetryAfter(err)
 			status, msg = http.StatusTooManyRequests, "Too many failed attempts. Try again in "+auth.HumanWait(wait)+"."
 		} else if _, ok := fault.As(err); !ok {
 			p.log.ErrorContext(r.Context(), "login", "error", err)
