@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
 	"kassa/db"
 	"kassa/fault"
+	"kassa/text"
 )
 
 // SessionCookie is the name of the browser session cookie.
@@ -43,7 +42,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 	email = strings.TrimSpace(email)
 	// Text PostgreSQL cannot compare (not UTF-8, NUL) is no one's email;
 	// sent on, it would fail as a database error.
-	if len(email) > 254 || len(password) > maxPasswordLen || !utf8.ValidString(email) || strings.IndexByte(email, 0) >= 0 {
+	if len(email) > 254 || len(password) > maxPasswordLen || !text.Storable(email) {
 		return Session{}, "", ErrInvalidCredentials
 	}
 	now := s.now().UTC()
@@ -126,7 +125,7 @@ func (s *Service) createSession(ctx context.Context, merchantID, userID uuid.UUI
 	now := s.now().UTC()
 	token, hash := newToken()
 	sess := Session{MerchantID: merchantID, ID: uuid.Must(uuid.NewV7()), UserID: userID, ExpiresAt: now.Add(s.cfg.SessionTTL)}
-	userAgent, ip = storableText(userAgent, 300), storableText(ip, 64)
+	userAgent, ip = text.Clean(userAgent, 300), text.Clean(ip, 64)
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO sessions (merchant_id, id, user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
@@ -138,27 +137,6 @@ func (s *Service) createSession(ctx context.Context, merchantID, userID uuid.UUI
 		return Session{}, "", fmt.Errorf("auth: create session: %w", err)
 	}
 	return sess, token, nil
-}
-
-// storableText makes header text fit a text column: valid UTF-8 (a
-// User-Agent may be any bytes, which PostgreSQL refuses, failing the login
-// as 503), no control characters (NUL included), at most max bytes cut at
-// a character boundary.
-func storableText(s string, max int) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return -1
-		}
-		return r
-	}, strings.ToValidUTF8(s, "\uFFFD"))
-	if len(s) > max {
-		cut := max
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut]
-	}
-	return s
 }
 
 // AuthenticateSession returns the principal for a session token.

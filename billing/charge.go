@@ -271,19 +271,10 @@ func dominantRate(inv Invoice) int {
 // mandateStored activates a subscription whose first payment (or card
 // update) just settled, storing the card as its mandate.
 func (s *Service) mandateStored(ctx context.Context, tx *sqlx.Tx, p payments.Payment) error {
-	var sub Subscription
-	err := tx.GetContext(ctx, &sub, `SELECT `+subscriptionColumns+` FROM subscriptions
-		WHERE first_order_id = $1 OR card_order_id = $1 FOR UPDATE`, *p.OrderID)
-	if db.IsNoRows(err) {
-		// Not a subscription's own link: maybe an invoice paid with another
-		// card, whose subscription then charges that card from now on.
-		err = tx.GetContext(ctx, &sub, `SELECT `+prefixed("s")+` FROM subscriptions s JOIN invoices i ON i.subscription_id = s.id
-			WHERE i.order_id = $1 FOR UPDATE OF s`, *p.OrderID)
-		if db.IsNoRows(err) {
-			return nil
-		}
-	}
-	if err != nil {
+	// The subscription's own link, or an invoice of it paid with another
+	// card, whose subscription then charges that card from now on.
+	sub, ok, err := subscriptionOfOrder(ctx, tx, *p.OrderID, true)
+	if err != nil || !ok {
 		return err
 	}
 	now := s.now().UTC()

@@ -32,7 +32,7 @@ func (s *Service) mailData(ctx context.Context, tx *sqlx.Tx, sub Subscription) (
 		return d, err
 	}
 	if sub.CardBrand != nil && sub.CardLast4 != nil {
-		d.Card = mailer.CardLabel(*sub.CardBrand, *sub.CardLast4, d.Lang)
+		d.Card = payments.CardLabel(*sub.CardBrand, *sub.CardLast4, d.Lang)
 	}
 	return d, nil
 }

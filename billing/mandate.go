@@ -2,7 +2,6 @@ package billing
 
 import (
 	"context"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -15,11 +14,16 @@ import (
 // subscriptionOfOrder finds the subscription a mandate order belongs to:
 // its first payment, a new card for it, or an invoice of it paid with
 // another card (which becomes its card too; see mandateStored).
-func subscriptionOfOrder(ctx context.Context, tx *sqlx.Tx, orderID uuid.UUID) (Subscription, bool, error) {
+// forUpdate locks the subscription's row.
+func subscriptionOfOrder(ctx context.Context, tx *sqlx.Tx, orderID uuid.UUID, forUpdate bool) (Subscription, bool, error) {
+	lock, lockS := "", ""
+	if forUpdate {
+		lock, lockS = " FOR UPDATE", " FOR UPDATE OF s"
+	}
 	var sub Subscription
-	err := tx.GetContext(ctx, &sub, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE first_order_id = $1 OR card_order_id = $1`, orderID)
+	err := tx.GetContext(ctx, &sub, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE first_order_id = $1 OR card_order_id = $1`+lock, orderID)
 	if db.IsNoRows(err) {
-		err = tx.GetContext(ctx, &sub, `SELECT `+prefixed("s")+` FROM subscriptions s JOIN invoices i ON i.subscription_id = s.id WHERE i.order_id = $1`, orderID)
+		err = tx.GetContext(ctx, &sub, `SELECT `+prefixed("s")+` FROM subscriptions s JOIN invoices i ON i.subscription_id = s.id WHERE i.order_id = $1`+lockS, orderID)
 	}
 	if db.IsNoRows(err) {
 		return sub, false, nil
@@ -76,7 +80,7 @@ func (s *Service) MandateTerms(ctx context.Context, t orders.PayTarget) (orders.
 	var m orders.MandateTerms
 	found := false
 	err := s.db.InTenant(ctx, t.Link.MerchantID, func(tx *sqlx.Tx) error {
-		sub, ok, err := subscriptionOfOrder(ctx, tx, *t.Link.OrderID)
+		sub, ok, err := subscriptionOfOrder(ctx, tx, *t.Link.OrderID, false)
 		if err != nil || !ok || sub.Status == Cancelled {
 			return err
 		}
@@ -101,18 +105,7 @@ func (s *Service) mailFirstPayment(ctx context.Context, tx *sqlx.Tx, sub Subscri
 	d.MerchantName, d.Title, d.PayURL = terms.Merchant, "Subscription", s.cfg.Orders.URL(l)
 	d.Total, d.Terms = format(o.GrossTotal, o.Currency, d.Lang), terms.Disclosure(d.Lang)
 	if l.ExpiresAt != nil {
-		d.Expires = expiryDate(*l.ExpiresAt, sub.TimeZone, d.Lang)
+		d.Expires = terms.Date(*l.ExpiresAt, d.Lang)
 	}
 	return s.send(ctx, tx, "subscription_first_payment", sub, d)
-}
-
-func expiryDate(t time.Time, tz, lang string) string {
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		loc = time.UTC
-	}
-	if lang == "en" {
-		return t.In(loc).Format("2 January 2006")
-	}
-	return t.In(loc).Format("2006-01-02")
 }

@@ -39,8 +39,8 @@ type Message struct {
 	// Kind names the email for logs and metrics (order_confirmation, …).
 	Kind string `json:"kind"`
 	// MerchantID is the merchant the email is sent for, so that an email
-	// that can never be delivered is reported to that merchant. EnqueueTx
-	// fills it from a tenant transaction when the caller leaves it unset.
+	// that can never be delivered is reported to that merchant (every
+	// caller that sends for a merchant sets it; unset, nobody is told).
 	MerchantID uuid.UUID `json:"merchant_id"`
 }
 
@@ -144,19 +144,6 @@ func (m *Mailer) EnqueueTx(ctx context.Context, tx *sqlx.Tx, msg Message) (strin
 	if msg.MessageID == "" {
 		msg.MessageID = NewMessageID(m.cfg.From)
 	}
-	if msg.MerchantID == uuid.Nil {
-		// A tenant transaction knows its merchant; a system one answers NULL.
-		var current *uuid.UUID
-		if err := tx.GetContext(ctx, &current, `SELECT kassa_current_merchant()`); err != nil {
-			return "", err
-		}
-		if current != nil {
-			msg.MerchantID = *current
-		}
-	}
-	msg.Subject = oneLine(msg.Subject)
-	msg.FromName = displayName(msg.FromName)
-	msg.ToName = displayName(msg.ToName)
 	return msg.MessageID, m.queue.InsertTx(ctx, tx, SendArgs{Message: msg}, &river.InsertOpts{Queue: river.QueueDefault})
 }
 
@@ -300,7 +287,7 @@ func permanentFailure(err error) (string, bool) {
 // unparseable, and the email undeliverable.
 func (m *Mailer) build(msg Message) (*gomail.Msg, error) {
 	g := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
-	g.FromMailAddress(&mail.Address{Name: displayName(msg.FromName), Address: m.fromAddress()})
+	g.FromMailAddress(&mail.Address{Name: displayName(msg.FromName), Address: m.from})
 	if err := checkAddress(msg.To); err != nil {
 		return nil, badMessage{err}
 	}
@@ -323,18 +310,6 @@ func (m *Mailer) build(msg Message) (*gomail.Msg, error) {
 		g.AddAlternativeString(gomail.TypeTextHTML, msg.HTML)
 	}
 	return g, nil
-}
-
-// fromAddress is the sender's bare address (KASSA_MAIL_FROM may carry a
-// name of its own; the merchant's name replaces it).
-func (m *Mailer) fromAddress() string {
-	if m.from != "" {
-		return m.from
-	}
-	if a, err := mail.ParseAddress(m.cfg.From); err == nil {
-		return a.Address
-	}
-	return m.cfg.From
 }
 
 func (m *Mailer) deliver(ctx context.Context, msg Message) error {

@@ -13,6 +13,7 @@ import (
 	"kassa/db"
 	"kassa/fault"
 	"kassa/payments"
+	"kassa/text"
 )
 
 // PayTarget is what a payment link asks the customer to pay, as the
@@ -96,8 +97,11 @@ type Checkout struct {
 	CheckoutID uuid.UUID
 	// PaymentID is the payment this attempt will make (derived from the
 	// rendered form, so resubmitting the form is the same attempt).
-	PaymentID     uuid.UUID
-	Accepted      bool
+	PaymentID uuid.UUID
+	Accepted  bool
+	// Mandate is the customer's consent to store the card for a
+	// subscription, for a link that stores it (required there).
+	Mandate       *MandateConsent
 	CustomerEmail string
 	IP, UserAgent string
 }
@@ -177,6 +181,14 @@ func (s *Service) StartCheckout(ctx context.Context, t PayTarget, c Checkout) (O
 		if err := s.claimAttempt(ctx, tx, &o, c.PaymentID); err != nil {
 			return err
 		}
+		if l.SaveMandate {
+			if c.Mandate == nil {
+				return fault.Invalid("mandate", "MANDATE_NOT_ACCEPTED", "agree to the subscription's terms to store the card")
+			}
+			if err := s.recordMandateConsentTx(ctx, tx, l, *c.Mandate); err != nil {
+				return err
+			}
+		}
 		if c.CustomerEmail != "" && o.CustomerEmail == nil {
 			o.CustomerEmail = &c.CustomerEmail
 			if _, err := tx.ExecContext(ctx, `UPDATE orders SET customer_email = $2 WHERE id = $1`, o.ID, c.CustomerEmail); err != nil {
@@ -184,10 +196,7 @@ func (s *Service) StartCheckout(ctx context.Context, t PayTarget, c Checkout) (O
 			}
 		}
 		if l.ConfirmationID != nil && c.Accepted {
-			ua := c.UserAgent
-			if len(ua) > 300 {
-				ua = ua[:300]
-			}
+			ua := text.Clean(c.UserAgent, 300)
 			if _, err := tx.ExecContext(ctx, `
 				UPDATE order_confirmations SET accepted_at = coalesce(accepted_at, $2), accepted_ip = coalesce(accepted_ip, $3),
 				  accepted_user_agent = coalesce(accepted_user_agent, $4)

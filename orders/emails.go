@@ -32,6 +32,7 @@ type emailVAT struct {
 // emailData is what the order emails show. Amounts are formatted for the
 // customer's locale here, so templates never do arithmetic.
 type emailData struct {
+	merchantID                 uuid.UUID // whose email it is (an undeliverable one is reported to them)
 	Lang, Title, Accent        string
 	MerchantName, SupportEmail string
 	// AccentText is the text colour readable on Accent; SupportPhone and
@@ -80,6 +81,7 @@ func (s *Service) merchantInfo(ctx context.Context, tx *sqlx.Tx) (merchantInfo, 
 
 // brandData fills the merchant's branding into an email.
 func (s *Service) brandData(d *emailData, m merchantInfo) {
+	d.merchantID = m.ID
 	d.MerchantName, d.Accent, d.AccentText = m.Name, m.Brand.Accent(), branding.TextOn(m.Brand.Accent())
 	d.SupportEmail, d.SupportPhone = m.Brand.SupportEmail, m.Brand.SupportPhone
 	if p := m.Brand.LogoPath(); p != "" {
@@ -122,7 +124,7 @@ func (s *Service) enqueue(ctx context.Context, tx *sqlx.Tx, name, to, toName str
 	if err != nil {
 		return "", err
 	}
-	return s.cfg.Mailer.EnqueueTx(ctx, tx, mailer.Message{
+	return s.cfg.Mailer.EnqueueTx(ctx, tx, mailer.Message{MerchantID: d.merchantID,
 		FromName: d.MerchantName, ReplyTo: d.SupportEmail, To: to, ToName: toName, Cc: cc, Subject: r.Subject, Text: r.Text, HTML: r.HTML, Kind: name,
 	})
 }
@@ -134,20 +136,19 @@ func (s *Service) sendPaidEmails(ctx context.Context, tx *sqlx.Tx, o Order, p pa
 	if err != nil {
 		return err
 	}
-	card := ""
-	if p.CardBrand != nil && p.CardLast4 != nil {
-		card = mailer.CardLabel(*p.CardBrand, *p.CardLast4, o.CustomerLocale)
-	}
+	card := p.CardLabel(o.CustomerLocale)
 	reserved := p.Status == payments.StatusAuthorized
 	if o.CustomerEmail != nil {
 		d := s.emailData(m, o, o.CustomerLocale)
 		d.Card, d.PaidAt, d.Reserved = card, formatTime(s.now(), m.TimeZone, o.CustomerLocale), reserved
 		d.Paid = money.Format(money.Money{Amount: p.AmountCaptured, Currency: p.Currency}, o.CustomerLocale)
 		d.Title = "Receipt"
-		if a, ok, err := mandateOfPayment(ctx, tx, p.ID); err != nil {
-			return err
-		} else if ok {
-			d.Mandate, d.CardCheck = a.Terms.Saved(o.CustomerLocale), a.Terms.TodayIsCheck
+		if p.MandateToken != nil { // only a payment that stored the card has a consent
+			if a, ok, err := mandateOfPayment(ctx, tx, p.ID); err != nil {
+				return err
+			} else if ok {
+				d.Mandate, d.CardCheck = a.Terms.Saved(o.CustomerLocale), a.Terms.TodayIsCheck
+			}
 		}
 		if _, err := s.enqueue(ctx, tx, "receipt", *o.CustomerEmail, o.CustomerName, nil, d); err != nil {
 			return err

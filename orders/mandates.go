@@ -14,6 +14,7 @@ import (
 	"kassa/fault"
 	"kassa/money"
 	"kassa/payments"
+	"kassa/text"
 )
 
 // MandateOrder is what NewMandateOrderTx takes: an order the customer pays
@@ -160,7 +161,8 @@ func (m MandateTerms) charges(lang string, mine bool) string {
 	return m.money(m.Amount, lang) + " " + m.every(lang)
 }
 
-func (m MandateTerms) date(t time.Time, lang string) string {
+// Date is a day in the terms' time zone, written for lang.
+func (m MandateTerms) Date(t time.Time, lang string) string {
 	loc, err := time.LoadLocation(m.TimeZone)
 	if err != nil {
 		loc = time.UTC
@@ -200,9 +202,9 @@ func (m MandateTerms) nextCharge(lang string) string {
 		return ""
 	}
 	if lang == "en" {
-		return "Next charge: " + m.date(*m.NextChargeAt, lang) + "."
+		return "Next charge: " + m.Date(*m.NextChargeAt, lang) + "."
 	}
-	return "Nästa dragning: " + m.date(*m.NextChargeAt, lang) + "."
+	return "Nästa dragning: " + m.Date(*m.NextChargeAt, lang) + "."
 }
 
 func (m MandateTerms) cancel(lang string) string {
@@ -280,14 +282,15 @@ type MandateConsent struct {
 	IP, UserAgent string
 }
 
-// RecordMandateConsent stores the consent given on link t's payment page,
-// with the exact text shown, before the card is sent to the processor.
+// recordMandateConsentTx stores the consent given on link l's payment
+// page, with the exact text shown, in the transaction that starts the
+// payment (StartCheckout), so no card is sent to the processor without it.
 // Recording the same payment's consent again (the form submitted twice)
 // keeps the first.
 //
 // Errors: code NO_MANDATE when the link stores no card.
-func (s *Service) RecordMandateConsent(ctx context.Context, t PayTarget, c MandateConsent) error {
-	if !t.Link.SaveMandate || t.Link.OrderID == nil {
+func (s *Service) recordMandateConsentTx(ctx context.Context, tx *sqlx.Tx, l Link, c MandateConsent) error {
+	if !l.SaveMandate || l.OrderID == nil {
 		return fault.New("NO_MANDATE", "this payment link does not store a card")
 	}
 	if c.Lang != "en" {
@@ -297,19 +300,13 @@ func (s *Service) RecordMandateConsent(ctx context.Context, t PayTarget, c Manda
 	if err != nil {
 		return err
 	}
-	ua := c.UserAgent
-	if len(ua) > 300 {
-		ua = strings.ToValidUTF8(ua[:300], "")
-	}
-	return s.db.InTenant(ctx, t.Link.MerchantID, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO mandate_consents (merchant_id, id, order_id, payment_link_id, payment_id, lang, text, terms, accepted_at, accepted_ip, accepted_user_agent)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-			ON CONFLICT ON CONSTRAINT mandate_consents_payment_key DO NOTHING`,
-			t.Link.MerchantID, uuid.Must(uuid.NewV7()), *t.Link.OrderID, t.Link.ID, c.PaymentID, c.Lang, c.Terms.Text(c.Lang), terms,
-			s.now().UTC(), c.IP, ua)
-		return err
-	})
+	_, err = tx.ExecContext(ctx, `
+		INSERT INTO mandate_consents (merchant_id, id, order_id, payment_link_id, payment_id, lang, text, terms, accepted_at, accepted_ip, accepted_user_agent)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		ON CONFLICT ON CONSTRAINT mandate_consents_payment_key DO NOTHING`,
+		l.MerchantID, uuid.Must(uuid.NewV7()), *l.OrderID, l.ID, c.PaymentID, c.Lang, c.Terms.Text(c.Lang), terms,
+		s.now().UTC(), text.Clean(c.IP, 64), text.Clean(c.UserAgent, 300))
+	return err
 }
 
 // AcceptedMandate is a stored consent.

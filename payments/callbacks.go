@@ -3,6 +3,7 @@ package payments
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -10,11 +11,17 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"kassa/db"
+	"kassa/text"
 )
 
 // ErrUnknownProcessor is returned for a callback to a processor kassa does
 // not use.
 var ErrUnknownProcessor = errors.New("payments: unknown processor")
+
+// ErrBadCallbackBody is returned for a callback whose body is not an event
+// kassa can read (empty, not JSON, or text PostgreSQL cannot store): the
+// sender's fault, answered 4xx, never retried as kassa's own failure.
+var ErrBadCallbackBody = errors.New("payments: callback body is not a valid event")
 
 // knownEvents are the event types that change a payment.
 var knownEvents = map[string]bool{
@@ -24,8 +31,9 @@ var knownEvents = map[string]bool{
 
 // HandleCallback verifies and applies a processor callback.
 //
-// Errors: ErrUnknownProcessor; ErrBadSignature (nothing changed). Any
-// other error is kassa's own failure: answer 5xx so the processor retries.
+// Errors: ErrUnknownProcessor; ErrBadSignature, ErrBadCallbackBody
+// (nothing changed). Any other error is kassa's own failure: answer 5xx so
+// the processor retries.
 func (s *Service) HandleCallback(ctx context.Context, processor string, header http.Header, body []byte) error {
 	proc := s.processors[processor]
 	if proc == nil {
@@ -33,7 +41,17 @@ func (s *Service) HandleCallback(ctx context.Context, processor string, header h
 	}
 	events, err := proc.ParseCallback(header, body)
 	if err != nil {
-		return err
+		// By the Processor contract every other parse error is the body's.
+		if errors.Is(err, ErrBadSignature) {
+			return err
+		}
+		return fmt.Errorf("%w: %w", ErrBadCallbackBody, err)
+	}
+	for _, ev := range events {
+		if !text.Storable(ev.ID, ev.Type, ev.ProcessorRef, ev.Snapshot.Currency, ev.Snapshot.FailureCode, ev.Snapshot.FailureMessage,
+			ev.Snapshot.ThreeDS, ev.Snapshot.MandateToken, ev.Snapshot.Card.Brand, ev.Snapshot.Card.Last4) {
+			return fmt.Errorf("%w: text that is not UTF-8 or contains NUL", ErrBadCallbackBody)
+		}
 	}
 	for _, ev := range events {
 		if err := s.applyEvent(ctx, proc.Name(), ev); err != nil {

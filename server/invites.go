@@ -35,7 +35,7 @@ func mailInvites(a *auth.Service, m *mailer.Mailer, publicURL string) {
 		if err != nil {
 			return fmt.Errorf("invite email: %w", err)
 		}
-		_, err = m.EnqueueTx(ctx, tx, mailer.Message{FromName: merchant.Name, To: inv.Email, ToName: inv.Name,
+		_, err = m.EnqueueTx(ctx, tx, mailer.Message{MerchantID: inv.MerchantID, FromName: merchant.Name, To: inv.Email, ToName: inv.Name,
 			Subject: r.Subject, Text: r.Text, HTML: r.HTML, Kind: "invite"})
 		return err
 	})

@@ -6,13 +6,13 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 
 	"kassa/fault"
 	"kassa/graph"
 	"kassa/graph/model"
+	"kassa/text"
 )
 
 // Every text a caller sends is checked once, here at the edge, before any
@@ -50,21 +50,10 @@ var longFields = map[string]bool{"logoBase64": true}
 // badText says what is wrong with s, the text of field, or "" when nothing
 // is.
 func badText(field, s string) string {
-	switch {
-	case !utf8.ValidString(s):
-		return "is not valid UTF-8"
-	case len(s) > maxText && !longFields[field]:
+	if len(s) > maxText && !longFields[field] {
 		return fmt.Sprintf("is longer than %d bytes", maxText)
 	}
-	for _, r := range s {
-		if r == 0 {
-			return "contains a NUL character"
-		}
-		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return fmt.Sprintf("contains the control character U+%04X", r)
-		}
-	}
-	return ""
+	return text.Problem(s)
 }
 
 // findBadText walks a field's arguments as sent and returns the path of the

@@ -100,13 +100,6 @@ type Receipt struct {
 	Accent       string
 }
 
-// CardLabel is "Visa •••• 4242", or "" when the card is unknown.
-func CardLabel(p payments.Payment) string {
-	if p.CardBrand == nil || p.CardLast4 == nil || *p.CardBrand == "" {
-		return ""
-	}
-	return mailer.CardLabel(*p.CardBrand, *p.CardLast4, "en")
-}
 
 // Reference is the short reference printed on receipts and shown in
 // lists: the last 10 hex digits of the payment id, upper case.
@@ -136,7 +129,7 @@ func (s *Service) Receipt(ctx context.Context, merchantID, paymentID uuid.UUID, 
 	}
 	t := receiptTexts[lang]
 	r := Receipt{Lang: lang, T: t, MerchantName: m.Name, Accent: "#0b5fff", Description: p.Description,
-		Amount: money.Format(money.Money{Amount: p.Amount, Currency: p.Currency}, lang), Card: CardLabel(p),
+		Amount: money.Format(money.Money{Amount: p.Amount, Currency: p.Currency}, lang), Card: p.CardLabel(lang),
 		Reference: Reference(p.ID), Reserved: p.Status == payments.StatusAuthorized && p.CaptureMode == payments.CaptureReserve}
 	loc, err := time.LoadLocation(m.TimeZone)
 	if err != nil {
@@ -248,6 +241,7 @@ func (w *receiptWorker) Work(ctx context.Context, job *river.Job[ReceiptArgs]) e
 		if sent != nil {
 			return nil
 		}
+		msg.MerchantID = a.MerchantID
 		id, err := s.mailer.EnqueueTx(ctx, tx, msg)
 		if err != nil {
 			return err

@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 	"strings"
+
+	"kassa/text"
 )
 
 // texts are the payment page's words, in Swedish and English.
@@ -183,14 +185,8 @@ func pickLang(r *http.Request, customer string) string {
 	if customer == "sv" || customer == "en" {
 		return customer
 	}
-	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
-		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
-		switch {
-		case strings.HasPrefix(tag, "sv"):
-			return "sv"
-		case strings.HasPrefix(tag, "en"):
-			return "en"
-		}
+	if l := text.Preferred(r.Header.Get("Accept-Language")); l != "" {
+		return l
 	}
 	return "sv"
 }

@@ -37,7 +37,7 @@ func (p *Pages) inviteGone(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func (p *Pages) acceptInvite(w http.ResponseWriter, r *http.Request) {
-	if !checkCSRF(r) {
+	if !p.checkCSRF(r) {
 		p.forbidden(w, r)
 		return
 	}

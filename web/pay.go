@@ -49,6 +49,9 @@ type payView struct {
 	Mandate        *mandateView
 	MandateChecked bool
 	MandateError   string
+	// terms are the subscription's terms once loaded (loadTerms), so a
+	// request loads them once.
+	terms *orders.MandateTerms
 }
 
 // brandView is the merchant's branding on the payment pages: all of it
@@ -191,10 +194,19 @@ func (p *Pages) payForm(w http.ResponseWriter, r *http.Request) {
 	if !ok || p.gone(w, r, t, lang) {
 		return
 	}
+	v := payView{Checkout: nonce()}
+	if t.Link.SaveMandate {
+		// A link that would store a card for a subscription without terms
+		// to agree to (the subscription was cancelled) takes no card.
+		if ok, err := p.loadTerms(r, t, &v); err == nil && !ok {
+			p.payMessage(w, r, http.StatusGone, lang, tr(lang, "pay.title"), tr(lang, "pay.gone.other"), "")
+			return
+		}
+	}
 	if err := p.orders.CountView(r.Context(), t.Link); err != nil {
 		p.log.WarnContext(r.Context(), "count link view", "error", err)
 	}
-	p.renderPay(w, r, http.StatusOK, t, lang, payView{Checkout: nonce()})
+	p.renderPay(w, r, http.StatusOK, t, lang, v)
 }
 
 func (p *Pages) renderPay(w http.ResponseWriter, r *http.Request, status int, t orders.PayTarget, lang string, v payView) {
@@ -265,7 +277,7 @@ func pad(hexID string) string {
 // pay takes the card: CSRF-checked, one payment per rendered form however
 // often it is submitted.
 func (p *Pages) pay(w http.ResponseWriter, r *http.Request) {
-	if !checkCSRF(r) {
+	if !p.checkCSRF(r) {
 		p.forbidden(w, r)
 		return
 	}
@@ -289,6 +301,10 @@ func (p *Pages) pay(w http.ResponseWriter, r *http.Request) {
 	// A card stored for a subscription needs the customer's consent to
 	// its terms first: without it nothing is started or charged.
 	mandate, refused, err := p.mandateConsent(r, t, lang, paymentID, &view)
+	if errors.Is(err, errNoTerms) {
+		p.payMessage(w, r, http.StatusGone, lang, tr(lang, "pay.title"), tr(lang, "pay.gone.other"), "")
+		return
+	}
 	if err != nil {
 		p.log.ErrorContext(r.Context(), "load subscription terms", "error", err)
 		retry(http.StatusServiceUnavailable, "Try again in a moment.")
@@ -314,7 +330,7 @@ func (p *Pages) pay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o, err := p.orders.StartCheckout(r.Context(), t, orders.Checkout{CheckoutID: checkout, PaymentID: paymentID, Accepted: view.Accepted,
-		CustomerEmail: view.Email, IP: clientIP(r), UserAgent: r.UserAgent()})
+		CustomerEmail: view.Email, IP: clientIP(r), UserAgent: r.UserAgent(), Mandate: mandate})
 	if err != nil {
 		if errors.Is(err, orders.ErrPaymentInProgress) {
 			p.payMessage(w, r, http.StatusConflict, lang, tr(lang, "pay.title"), tr(lang, "pay.inprogress"), tr(lang, "pay.inprogress.hint"))
@@ -335,15 +351,7 @@ func (p *Pages) pay(w http.ResponseWriter, r *http.Request) {
 		retry(http.StatusServiceUnavailable, "Try again in a moment.")
 		return
 	}
-	if mandate != nil {
-		// Recorded before the card goes to the processor: no stored card
-		// without the evidence of what was agreed.
-		if err := p.orders.RecordMandateConsent(r.Context(), t, *mandate); err != nil {
-			p.log.ErrorContext(r.Context(), "record mandate consent", "error", err)
-			retry(http.StatusServiceUnavailable, "Try again in a moment.")
-			return
-		}
-	}
+
 	returnURL := p.publicURL + "/pay/" + t.Link.Token + "/status?payment=" + paymentID.String() + "&lang=" + lang
 	pay, err := p.payments.Authorize(r.Context(), payments.NewPayment{
 		ID: paymentID, MerchantID: t.Link.MerchantID, OrderID: &o.ID, LinkID: &t.Link.ID, Amount: o.GrossTotal, Currency: o.Currency,
@@ -459,10 +467,7 @@ func (p *Pages) status(w http.ResponseWriter, r *http.Request) {
 		if pay.Status == payments.StatusAuthorized && pay.CaptureMode == payments.CaptureReserve {
 			msg = tr(lang, "pay.done.reserve")
 		}
-		card := ""
-		if pay.CardBrand != nil && pay.CardLast4 != nil {
-			card = strings.ToUpper((*pay.CardBrand)[:1]) + (*pay.CardBrand)[1:] + " •••• " + *pay.CardLast4
-		}
+		card := pay.CardLabel(lang)
 		receipt := ""
 		if pay.CustomerEmail != nil {
 			receipt = fmt.Sprintf(tr(lang, "pay.receipt"), *pay.CustomerEmail)
@@ -472,10 +477,12 @@ func (p *Pages) status(w http.ResponseWriter, r *http.Request) {
 		// A payment that stored the card for a subscription says so, with
 		// the terms agreed: it is not a one-off purchase.
 		var mandate []string
-		if a, ok, err := p.orders.MandateOfPayment(r.Context(), t.Link.MerchantID, pay.ID); err != nil {
-			p.log.WarnContext(r.Context(), "load mandate consent", "error", err)
-		} else if ok {
-			msg, mandate = tr(lang, "pay.done.mandate"), a.Terms.Saved(lang)
+		if t.Link.SaveMandate {
+			if a, ok, err := p.orders.MandateOfPayment(r.Context(), t.Link.MerchantID, pay.ID); err != nil {
+				p.log.WarnContext(r.Context(), "load mandate consent", "error", err)
+			} else if ok {
+				msg, mandate = tr(lang, "pay.done.mandate"), a.Terms.Saved(lang)
+			}
 		}
 		p.render(w, r, http.StatusOK, "pay_done.html", map[string]any{"Lang": lang, "Title": tr(lang, "pay.title"),
 			"Heading": msg, "Merchant": brand.Name, "Brand": brand, "Amount": money.Format(money.Money{Amount: pay.Amount, Currency: pay.Currency}, lang),

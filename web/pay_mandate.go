@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -28,18 +29,30 @@ func termsDigest(text string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// mandateTerms are the terms of a link whose payment stores the card for
-// a subscription; false for any other link.
-func (p *Pages) mandateTerms(r *http.Request, t orders.PayTarget) (orders.MandateTerms, bool, error) {
-	if p.billing == nil || !t.Link.SaveMandate {
-		return orders.MandateTerms{}, false, nil
+// errNoTerms: the link would store a card for a subscription that has no
+// terms to agree to (it was cancelled): it takes no card.
+var errNoTerms = errors.New("web: the link stores a card but its subscription has no terms")
+
+// loadTerms loads, once per request, the terms of a link whose payment
+// stores the card for a subscription into v.terms; false for any other
+// link, or when there are no terms.
+func (p *Pages) loadTerms(r *http.Request, t orders.PayTarget, v *payView) (bool, error) {
+	if !t.Link.SaveMandate || p.billing == nil {
+		return false, nil
 	}
-	return p.billing.MandateTerms(r.Context(), t)
+	if v.terms != nil {
+		return true, nil
+	}
+	m, ok, err := p.billing.MandateTerms(r.Context(), t)
+	if ok && err == nil {
+		v.terms = &m
+	}
+	return ok, err
 }
 
 // mandateView fills in the disclosure of v's link, in lang.
 func (p *Pages) mandateView(r *http.Request, t orders.PayTarget, lang string, v *payView) {
-	m, ok, err := p.mandateTerms(r, t)
+	ok, err := p.loadTerms(r, t, v)
 	if err != nil {
 		// The page must not take a card for a subscription without its
 		// terms; pay refuses it too (mandateConsent fails the same way).
@@ -48,6 +61,7 @@ func (p *Pages) mandateView(r *http.Request, t orders.PayTarget, lang string, v 
 	if !ok {
 		return
 	}
+	m := *v.terms
 	v.Mandate = &mandateView{Terms: m.Disclosure(lang), Label: m.Agreement(lang), Digest: termsDigest(m.Text(lang)),
 		Checked: v.MandateChecked, Error: v.MandateError}
 }
@@ -63,10 +77,17 @@ func (p *Pages) mandateConsent(r *http.Request, t orders.PayTarget, lang string,
 	if !t.Link.SaveMandate {
 		return nil, false, nil
 	}
-	m, ok, err := p.mandateTerms(r, t)
-	if err != nil || !ok {
+	if p.billing == nil {
+		return nil, false, errNoTerms
+	}
+	ok, err := p.loadTerms(r, t, v)
+	if err != nil {
 		return nil, false, err
 	}
+	if !ok {
+		return nil, false, errNoTerms
+	}
+	m := *v.terms
 	switch {
 	case !v.MandateChecked:
 		v.MandateError = tr(lang, "pay.mandate.required")

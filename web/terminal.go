@@ -105,30 +105,6 @@ func (p *Pages) checkTerminalCSRF(r *http.Request) bool {
 	return want != "" && hmac.Equal([]byte(want), []byte(r.PostFormValue("csrf_token")))
 }
 
-// sameOrigin reports whether the request's Origin, or else its Referer,
-// names this site (the host the request was sent to, or the public URL's).
-func (p *Pages) sameOrigin(r *http.Request) bool {
-	from := r.Header.Get("Origin")
-	if from == "" {
-		from = r.Header.Get("Referer")
-		if from == "" {
-			return true
-		}
-	}
-	if from == "null" {
-		return false
-	}
-	u, err := url.Parse(from)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return false
-	}
-	if u.Host == r.Host {
-		return true
-	}
-	pub, err := url.Parse(p.publicURL)
-	return err == nil && pub.Host != "" && u.Scheme == pub.Scheme && u.Host == pub.Host
-}
-
 func (p *Pages) terminalUnavailable(w http.ResponseWriter, r *http.Request, err error) {
 	p.log.ErrorContext(r.Context(), "terminal", "error", err)
 	p.render(w, r, http.StatusServiceUnavailable, "message.html", map[string]any{
@@ -268,7 +244,7 @@ func (p *Pages) terminalRow(pr *auth.Principal, m merchants.Merchant, s terminal
 	pay := s.Payment
 	row := terminalRow{
 		ID: pay.ID.String(), Ref: terminal.Reference(pay.ID), When: whenText(pay.CreatedAt, m.TimeZone),
-		Amount: money.Format(money.Money{Amount: pay.Amount, Currency: pay.Currency}, m.Locale), Card: terminal.CardLabel(pay),
+		Amount: money.Format(money.Money{Amount: pay.Amount, Currency: pay.Currency}, m.Locale), Card: pay.CardLabel("en"),
 		Description: pay.Description,
 	}
 	row.Status, row.StatusClass = statusText(pay)
@@ -489,7 +465,7 @@ func (p *Pages) renderPayment(w http.ResponseWriter, r *http.Request, status int
 	f := func(a int64) string { return money.Format(money.Money{Amount: a, Currency: pay.Currency}, m.Locale) }
 	v := paymentView{
 		terminalFrame: p.frame(w, r, pr, m, "Payment "+terminal.Reference(pay.ID)),
-		ID:            pay.ID.String(), Ref: terminal.Reference(pay.ID), Amount: f(pay.Amount), Card: terminal.CardLabel(pay),
+		ID:            pay.ID.String(), Ref: terminal.Reference(pay.ID), Amount: f(pay.Amount), Card: pay.CardLabel("en"),
 		Description: pay.Description, Customer: deref(pay.CustomerEmail), When: whenText(pay.CreatedAt, m.TimeZone),
 		Moto: pay.Initiator == payments.InitiatorMerchantMOTO, Error: errMsg, Back: "/terminal",
 	}

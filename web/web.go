@@ -117,14 +117,35 @@ func (p *Pages) csrfToken(w http.ResponseWriter, r *http.Request) string {
 	return tok
 }
 
+// sameOrigin reports whether the request's Origin, or else its Referer,
+// names this site (the host the request was sent to, or the public URL's).
+func (p *Pages) sameOrigin(r *http.Request) bool {
+	from := r.Header.Get("Origin")
+	if from == "" {
+		from = r.Header.Get("Referer")
+		if from == "" {
+			return true
+		}
+	}
+	if from == "null" {
+		return false
+	}
+	u, err := url.Parse(from)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return false
+	}
+	if u.Host == r.Host {
+		return true
+	}
+	pub, err := url.Parse(p.publicURL)
+	return err == nil && pub.Host != "" && u.Scheme == pub.Scheme && u.Host == pub.Host
+}
+
 // checkCSRF reports whether a form post carries the token of its cookie
 // and, when the browser says where it comes from, comes from this origin.
-func checkCSRF(r *http.Request) bool {
-	if origin := r.Header.Get("Origin"); origin != "" && origin != "null" {
-		u, err := url.Parse(origin)
-		if err != nil || u.Host != r.Host {
-			return false
-		}
+func (p *Pages) checkCSRF(r *http.Request) bool {
+	if !p.sameOrigin(r) {
+		return false
 	}
 	c, err := r.Cookie(csrfCookie)
 	if err != nil || len(c.Value) < 32 {
@@ -223,7 +244,7 @@ func (p *Pages) loginForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
-	if !checkCSRF(r) {
+	if !p.checkCSRF(r) {
 		p.forbidden(w, r)
 		return
 	}
@@ -246,7 +267,7 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) logout(w http.ResponseWriter, r *http.Request) {
-	if !checkCSRF(r) && !p.checkTerminalCSRF(r) { // the terminal's pages carry its session-bound token
+	if !p.checkCSRF(r) && !p.checkTerminalCSRF(r) { // the terminal's pages carry its session-bound token
 		p.forbidden(w, r)
 		return
 	}

@@ -6,10 +6,12 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"strconv"
+
 	"strings"
 
 	"kassa/money"
+	"kassa/payments"
+	"kassa/text"
 )
 
 // The 3-D Secure challenge: a page as the card issuer's bank would show
@@ -37,10 +39,10 @@ func (s *Server) SetAccounts(fn func(ctx context.Context, account string) (Accou
 // them in the cardholder's language.
 var challengeTexts = map[string]map[string]string{
 	"en": {"title": "Verify your purchase", "merchant": "Merchant", "amount": "Amount", "card": "Card", "for": "For",
-		"code": "Enter the code 1234", "verify": "Verify", "cancel": "Cancel", "anycard": "Card",
+		"code": "Enter the code 1234", "verify": "Verify", "cancel": "Cancel",
 		"note": "This is kassa's card processor simulator. No real bank is involved."},
 	"sv": {"title": "Bekräfta ditt köp", "merchant": "Handlare", "amount": "Belopp", "card": "Kort", "for": "Avser",
-		"code": "Ange koden 1234", "verify": "Bekräfta", "cancel": "Avbryt", "anycard": "Kort",
+		"code": "Ange koden 1234", "verify": "Bekräfta", "cancel": "Avbryt",
 		"note": "Det här är kassas simulerade kortinlösare. Ingen riktig bank är inblandad."},
 }
 
@@ -53,14 +55,8 @@ func challengeLang(r *http.Request, account string) string {
 	if account == "sv" || account == "en" {
 		return account
 	}
-	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
-		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
-		switch {
-		case strings.HasPrefix(tag, "sv"):
-			return "sv"
-		case strings.HasPrefix(tag, "en"):
-			return "en"
-		}
+	if l := text.Preferred(r.Header.Get("Accept-Language")); l != "" {
+		return l
 	}
 	return "en"
 }
@@ -149,10 +145,7 @@ func (s *Server) handleChallengePage(w http.ResponseWriter, r *http.Request) {
 	}
 	lang := challengeLang(r, acct.Locale)
 	t := challengeTexts[lang]
-	brand := brandName(p.Brand)
-	if brand == "Card" {
-		brand = t["anycard"]
-	}
+	brand := payments.BrandName(p.Brand, lang)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", lang)
 	w.Header().Set("Vary", "Accept-Language")
@@ -221,48 +214,4 @@ func returnURL(base, ref string) string {
 		}
 	}
 	return base + sep + "ref=" + url.QueryEscape(ref) + frag
-}
-
-func brandName(b string) string {
-	switch b {
-	case "visa":
-		return "Visa"
-	case "mastercard":
-		return "Mastercard"
-	case "amex":
-		return "American Express"
-	default:
-		return "Card"
-	}
-}
-
-// minorDigits are the ISO 4217 exponents that are not 2.
-var minorDigits = map[string]int{
-	"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
-	"RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-	"BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
-}
-
-// formatAmount shows minor units as the major unit, e.g. "1234.50 SEK".
-func formatAmount(minor int64, currency string) string {
-	digits, ok := minorDigits[currency]
-	if !ok {
-		digits = 2
-	}
-	neg := minor < 0
-	u := uint64(minor)
-	if neg {
-		u = uint64(-minor)
-	}
-	s := strconv.FormatUint(u, 10)
-	if digits > 0 {
-		for len(s) <= digits {
-			s = "0" + s
-		}
-		s = s[:len(s)-digits] + "." + s[len(s)-digits:]
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s + " " + currency
 }

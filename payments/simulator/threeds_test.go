@@ -215,11 +215,3 @@ func TestReturnURL(t *testing.T) {
 		require.Equal(t, want, returnURL(base, "pay_1"), base)
 	}
 }
-
-func TestFormatAmount(t *testing.T) {
-	t.Parallel()
-	require.Equal(t, "123.45 SEK", formatAmount(12345, "SEK"))
-	require.Equal(t, "0.05 EUR", formatAmount(5, "EUR"))
-	require.Equal(t, "500 JPY", formatAmount(500, "JPY"))
-	require.Equal(t, "1.234 KWD", formatAmount(1234, "KWD"))
-}

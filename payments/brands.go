@@ -1,4 +1,4 @@
-package mailer
+package payments
 
 import (
 	"strings"
@@ -49,4 +49,13 @@ func CardLabel(brand, last4, lang string) string {
 		return ""
 	}
 	return BrandName(brand, lang) + " •••• " + last4
+}
+
+// CardLabel is the payment's card as people see it, "Visa •••• 4242" in
+// lang, or "" when the card is not known.
+func (p *Payment) CardLabel(lang string) string {
+	if p.CardBrand == nil || p.CardLast4 == nil {
+		return ""
+	}
+	return CardLabel(*p.CardBrand, *p.CardLast4, lang)
 }
