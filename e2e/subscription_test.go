@@ -204,3 +204,28 @@ func TestSubscriptionFirstPaymentUsageInEnglish(t *testing.T) {
 		require.Contains(t, msg.Text, term)
 	}
 }
+
+// A link that would store a card for a subscription that has no terms any
+// more (cancelled while a card-update link was still out) takes no card:
+// with no terms to agree to, there is no consent to record.
+func TestCardLinkOfACancelledSubscriptionTakesNoCard(t *testing.T) {
+	t.Parallel()
+	e := setup(t, kassatest.StartMailpit(t))
+	subID, link := e.createSubscription(t, customerEmail("avslutad"), "sv", map[string]any{"kind": "FIXED", "amount": 9900, "interval": "MONTHLY"})
+	c := newCustomer(t)
+	f, _ := c.open(t, link)
+	// Cancelled behind the link's back, as a dunning link outlives a
+	// cancellation (cancelSubscription deactivates only the first one).
+	_, err := e.SQL.Exec(`UPDATE subscriptions SET status = 'CANCELLED', cancelled_at = now() WHERE replace(id::text, '-', '') = $1`,
+		strings.TrimPrefix(subID, "sub_"))
+	require.NoError(t, err)
+	payments := e.Count(t, `SELECT count(*) FROM payments`)
+
+	v := f.values(cardOK)
+	v.Set("mandate", "yes")
+	p := c.post(t, link, v)
+	require.Equal(t, http.StatusGone, p.status, p.body)
+	require.Equal(t, http.StatusGone, c.get(t, link).status)
+	require.Equal(t, payments, e.Count(t, `SELECT count(*) FROM payments`), "no card was sent to the processor")
+	require.Zero(t, e.Count(t, `SELECT count(*) FROM mandate_consents`))
+}
