@@ -6,6 +6,7 @@ import (
 
 	"kassa/auth"
 	"kassa/fault"
+	"kassa/text"
 )
 
 // The invitation page (/invite/{token}) speaks the invitation's language,
@@ -48,6 +49,10 @@ func (p *Pages) acceptInvite(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PostFormValue("name")
+	if msg := formProblem(r, pickLang(r, info.Locale)); msg != "" {
+		p.renderInvite(w, r, http.StatusUnprocessableEntity, info, text.Clean(name, 200), msg)
+		return
+	}
 	_, session, err := p.auth.AcceptInvitation(r.Context(), token, name, r.PostFormValue("password"), clientIP(r), r.UserAgent())
 	if err != nil {
 		f, ok := fault.As(err)

@@ -17,6 +17,7 @@ import (
 	"kassa/money"
 	"kassa/orders"
 	"kassa/payments"
+	"kassa/text"
 )
 
 // payLine is an order line as the payment page shows it.
@@ -296,6 +297,11 @@ func (p *Pages) pay(w http.ResponseWriter, r *http.Request) {
 	checkout, paymentID, ok := payIDs(t.Link, r.PostFormValue("checkout"), r.PostFormValue("attempt"))
 	if !ok {
 		p.forbidden(w, r)
+		return
+	}
+	if msg := formProblem(r, lang); msg != "" {
+		view.Holder, view.Email = text.Clean(view.Holder, 200), text.Clean(view.Email, 254)
+		retry(http.StatusUnprocessableEntity, msg)
 		return
 	}
 	// A card stored for a subscription needs the customer's consent to

@@ -334,6 +334,10 @@ func (p *Pages) terminalCharge(w http.ResponseWriter, r *http.Request) {
 		}
 		p.renderTerminal(w, r, status, pr, m, terminalView{Form: form, Error: msg, Declined: declined})
 	}
+	if msg := formProblem(r, "en"); msg != "" {
+		again(http.StatusUnprocessableEntity, msg, false)
+		return
+	}
 	id, err := terminal.FormPaymentID(pr.MerchantID, pr.UserID, r.PostFormValue("form"), time.Now())
 	if err != nil {
 		again(http.StatusConflict, "This form had expired, so nothing was charged. Check the details, enter the card again and submit.", false)
@@ -587,6 +591,10 @@ func (p *Pages) terminalAction(w http.ResponseWriter, r *http.Request) {
 	}
 	sale, ok := p.terminalSale(w, r, pr)
 	if !ok {
+		return
+	}
+	if msg := formProblem(r, "en"); msg != "" {
+		p.renderPayment(w, r, http.StatusUnprocessableEntity, pr, m, sale, msg)
 		return
 	}
 	pay := sale.Payment

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/base64"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -23,6 +24,7 @@ import (
 	"kassa/orders"
 	"kassa/payments"
 	"kassa/terminal"
+	"kassa/text"
 )
 
 //go:embed templates/*.html
@@ -168,6 +170,21 @@ func (p *Pages) forbidden(w http.ResponseWriter, r *http.Request) {
 	p.render(w, r, http.StatusForbidden, "message.html", map[string]any{
 		"Title": tr(lang, "form.title"), "Message": tr(lang, "form.expired"), "Lang": lang,
 	})
+}
+
+// formProblem checks every field of a posted form once, before a handler
+// uses any: text PostgreSQL cannot store (invalid UTF-8, NUL) or control
+// characters used to fail deep inside as 503. It says what is wrong, in
+// lang, or "" when nothing is.
+func formProblem(r *http.Request, lang string) string {
+	for name, vs := range r.PostForm {
+		for _, v := range vs {
+			if text.Problem(name) != "" || text.Problem(v) != "" {
+				return fmt.Sprintf(tr(lang, "form.badtext"), text.Clean(name, 40))
+			}
+		}
+	}
+	return ""
 }
 
 // retryLater sets Retry-After on the answer to a throttled login (or
