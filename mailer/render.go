@@ -60,7 +60,9 @@ func parsed(name, locale string) (*templates, error) {
 		return t.(*templates), nil
 	}
 	base := "templates/" + key
-	txt, err := texttemplate.New(name).Funcs(texttemplate.FuncMap{"oneline": oneLine}).ParseFS(templateFS, base+".txt")
+	// parts.<locale>.txt holds what several texts share (the VAT summary).
+	txt, err := texttemplate.New(name).Funcs(texttemplate.FuncMap{"oneline": oneLine}).
+		ParseFS(templateFS, "templates/parts."+locale+".txt", base+".txt")
 	if err != nil {
 		return nil, fmt.Errorf("mailer: template %s: %w", base, err)
 	}
