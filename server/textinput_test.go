@@ -1,8 +1,12 @@
 package server_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -142,4 +146,44 @@ func TestRefusedPaymentLinkIsNotMade(t *testing.T) {
 	require.Equal(t, "INVALID_DESCRIPTION", out.C.UserErrors[0].Code)
 	require.Equal(t, []string{"input", "description"}, out.C.UserErrors[0].Field)
 	require.Equal(t, links, e.Count(t, `SELECT count(*) FROM payment_links`), "no link was made")
+}
+
+// Text that JSON cannot carry reaches the edge another way: raw bytes in a
+// GET query's inline literal (invalid UTF-8 reached PostgreSQL through the
+// orders search filter), and a string as large as the body allows.
+// Neither is ever an internal error.
+func TestTextOutsideJSONIsRefusedToo(t *testing.T) {
+	t.Parallel()
+	e := kassatest.Start(t)
+	t.Run("InvalidUTF8InAGetQuery", func(t *testing.T) {
+		q := "{ orders(first: 5, filter: {search: \"Bok\xff\xfehylla\"}) { edges { node { id } } } }"
+		req, err := http.NewRequest(http.MethodGet, e.URL+"/graphql?query="+url.QueryEscape(q), nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+e.APIKey)
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		var r kassatest.Response
+		require.NoError(t, json.NewDecoder(res.Body).Decode(&r))
+		require.Less(t, res.StatusCode, 500)
+		require.NotEmpty(t, r.Errors)
+		for _, ge := range r.Errors {
+			require.NotEqual(t, "INTERNAL", ge.Extensions["code"], "%+v", r.Errors)
+		}
+	})
+	t.Run("OneMebibyteString", func(t *testing.T) {
+		body, err := json.Marshal(map[string]any{"query": `mutation($in: CreateApiKeyInput!) { createApiKey(input: $in) { userErrors { code } } }`,
+			"variables": map[string]any{"in": map[string]any{"name": strings.Repeat("a", 1<<20)}}})
+		require.NoError(t, err)
+		req, err := http.NewRequest(http.MethodPost, e.URL+"/graphql", bytes.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+e.APIKey)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		msg, _ := io.ReadAll(res.Body)
+		require.Equal(t, http.StatusRequestEntityTooLarge, res.StatusCode, "%s", msg)
+		require.Contains(t, string(msg), "too large")
+	})
 }
