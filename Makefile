@@ -44,6 +44,10 @@ fuzz: ## Run each fuzz target for FUZZTIME (default 30000x: executions; or a dur
 generate: ## Regenerate gqlgen code from schema/*.graphqls
 	$(GO) tool gqlgen generate
 
+.PHONY: vendor
+vendor: ## Refresh the vendored browser code (web/static/vendor) from npm at the pinned versions
+	@scripts/vendor.sh
+
 .PHONY: lint
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1)
