@@ -89,7 +89,7 @@ func (p *Pages) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /logout", p.logout)
 	mux.HandleFunc("GET /invite/{token}", p.inviteForm)
 	mux.HandleFunc("POST /invite/{token}", p.acceptInvite)
-	mux.HandleFunc("GET /{$}", p.home)
+	p.registerDashboard(mux)
 	mux.HandleFunc("GET /pay/{token}", p.payForm)
 	mux.HandleFunc("POST /pay/{token}", p.pay)
 	mux.HandleFunc("GET /pay/{token}/status", p.status)
@@ -308,15 +308,6 @@ func (p *Pages) Principal(r *http.Request) *auth.Principal {
 		return nil
 	}
 	return pr
-}
-
-func (p *Pages) home(w http.ResponseWriter, r *http.Request) {
-	pr := p.Principal(r)
-	if pr == nil {
-		http.Redirect(w, r, "/login", http.StatusSeeOther)
-		return
-	}
-	p.render(w, r, http.StatusOK, "home.html", map[string]any{"CSRF": p.csrfToken(w, r), "Email": pr.UserEmail, "Role": string(pr.Role)})
 }
 
 // dict builds a map for passing named values to a sub-template.
