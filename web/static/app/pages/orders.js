@@ -312,7 +312,7 @@ function Lines({ order: o }) {
     <tbody>${o.lines.map((l) => html`<tr><td data-label=${tx('description')}>${l.description}</td><td class="num" data-label=${tx('quantity')}>${l.quantity}</td>
       <td class="num" data-label=${tx('unitPrice')}>${l.unitPrice.formatted}</td><td class="num" data-label=${tx('vatRate')}>${pct(l.vatRate)}</td><td class="num" data-label=${tx('total')}>${l.gross.formatted}</td></tr>`)}</tbody>
   </table></div>
-  <table class="data vat-table"><tbody>
+  <table class="sums"><tbody>
     <tr><th scope="row">${tx('net')}</th><td class="num">${o.totals.net.formatted}</td></tr>
     ${o.totals.byRate.map((r) => html`<tr><th scope="row">${tx('vatAt', pct(r.rate))}</th><td class="num">${r.vat.formatted}</td></tr>`)}
     <tr><th scope="row">${tx('gross')}</th><td class="num"><strong>${o.totals.gross.formatted}</strong></td></tr>
