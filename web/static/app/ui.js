@@ -210,11 +210,12 @@ export function parseAmount(s, currency = 'SEK') {
   return Number(minor);
 }
 
-// formatMinor shows minor units as the merchant's locale writes them.
+// formatMinor shows minor units as the merchant's locale writes them (as
+// the API's Money.formatted does, so amounts look alike on every page).
 export function formatMinor(amount, currency = 'SEK') {
   const digits = fractionDigits(currency);
   try {
-    return new Intl.NumberFormat(lang === 'sv' ? 'sv-SE' : 'en-GB', { style: 'currency', currency, minimumFractionDigits: digits })
+    return new Intl.NumberFormat((session.merchant?.locale || lang) === 'en' ? 'en-GB' : 'sv-SE', { style: 'currency', currency, minimumFractionDigits: digits })
       .format(amount / 10 ** digits);
   } catch {
     return (amount / 10 ** digits).toFixed(digits) + ' ' + currency;
@@ -378,6 +379,15 @@ export function Table({ cols, rows, empty, caption }) {
     <thead><tr>${cols.map((c) => html`<th scope="col" class=${c.num ? 'num' : ''}>${c.label}</th>`)}</tr></thead>
     <tbody>${rows.map((r, i) => html`<tr key=${r.id || i}>${cols.map((c) => html`<td class=${c.num ? 'num' : ''} data-label=${c.label}>${c.cell(r)}</td>`)}</tr>`)}</tbody>
   </table></div>`;
+}
+
+// cardText names a stored card as people say it: "Visa •••• 4242, 12/29".
+export function cardText(c, withExpiry = false) {
+  if (!c) return '–';
+  const brands = { visa: 'Visa', mastercard: 'Mastercard', amex: 'American Express', maestro: 'Maestro', discover: 'Discover', unknown: '' };
+  const b = brands[(c.brand || '').toLowerCase()] ?? c.brand;
+  const exp = withExpiry && c.expMonth ? ', ' + String(c.expMonth).padStart(2, '0') + '/' + String(c.expYear % 100).padStart(2, '0') : '';
+  return (b ? b + ' ' : '') + '•••• ' + c.last4 + exp;
 }
 
 export function DL({ items }) {

@@ -3,7 +3,7 @@
 import {
   html, useState, useEffect, Page, Panel, Link, Loading, ErrorBox, Status, Money, Time, Table, DL, useQuery, useLive, LiveBadge,
   useForm, Input, Select, TextArea, Check, Field, FormError, usePager, query, setQuery, navigate, session, isManager, parseAmount,
-  formatMinor, amountInput, CopyButton, QR, fromLocalDate, findError,
+  formatMinor, amountInput, CopyButton, QR, fromLocalDate, findError, fmtTime, cardText,
 } from '../ui.js';
 import { mutate, newKey } from '../gql.js';
 import { tt, t, lang, statusText } from '../i18n.js';
@@ -27,7 +27,7 @@ const T = {
     deliver: 'Mark delivered', deliverHead: 'Delivery', deliverAmount: 'Amount delivered', deliverHint: 'Leave empty to capture all that is reserved ({0}).',
     delivered: 'Captured.', refundHead: 'Refund', refundAmount: 'Amount to refund', refundHint: 'Up to {0}. Leave empty to refund all of it.',
     reason: 'Reason', refund: 'Refund', refundedMsg: 'Refunded {0}.', confirmRefund: 'Refund {0} to the customer\u2019s card?',
-    confirmations: 'Order confirmations', version: 'Version {0}', sentTimes: 'Sent {0} times, last {1}', notSent: 'Not sent',
+    confirmations: 'Order confirmations', version: 'Version {0}', sentTimes: 'Sent {0} times, last {1}', sentOnce: 'Sent {0}', notSent: 'Not sent',
     accepted: 'Accepted by the customer {0} from {1}', notAccepted: 'Not accepted yet', link: 'Payment link',
     payments: 'Payments', noPayments: 'No payments yet.', history: 'History', card: 'Card', createdBy: 'Created by',
     receipts: 'Receipts', receiptNote: 'A receipt is emailed to the customer when a payment is captured.',
@@ -54,7 +54,7 @@ const T = {
     deliver: 'Markera som levererad', deliverHead: 'Leverans', deliverAmount: 'Levererat belopp', deliverHint: 'Lämna tomt för att dra hela det reserverade beloppet ({0}).',
     delivered: 'Draget.', refundHead: 'Återbetalning', refundAmount: 'Belopp att återbetala', refundHint: 'Högst {0}. Lämna tomt för att återbetala allt.',
     reason: 'Anledning', refund: 'Återbetala', refundedMsg: 'Återbetalade {0}.', confirmRefund: 'Återbetala {0} till kundens kort?',
-    confirmations: 'Orderbekräftelser', version: 'Version {0}', sentTimes: 'Skickad {0} gånger, senast {1}', notSent: 'Inte skickad',
+    confirmations: 'Orderbekräftelser', version: 'Version {0}', sentTimes: 'Skickad {0} gånger, senast {1}', sentOnce: 'Skickad {0}', notSent: 'Inte skickad',
     accepted: 'Godkänd av kunden {0} från {1}', notAccepted: 'Inte godkänd än', link: 'Betallänk',
     payments: 'Betalningar', noPayments: 'Inga betalningar än.', history: 'Historik', card: 'Kort', createdBy: 'Skapad av',
     receipts: 'Kvitton', receiptNote: 'Kunden får ett kvitto med e-post när en betalning dras.',
@@ -281,8 +281,8 @@ export function OrderPage({ id }) {
         <${Panel} title=${tx('confirmations')} id="conf-h">
           ${o.confirmations.length ? o.confirmations.slice().reverse().map((c) => html`<div class="confirmation" key=${c.id}>
             <h3>${tx('version', c.version)}</h3>
-            <p>${c.sentCount ? tx('sentTimes', c.sentCount, html`<${Time} t=${c.lastSentAt} />`) : tx('notSent')}</p>
-            <p>${c.acceptedAt ? tx('accepted', html`<${Time} t=${c.acceptedAt} />`, c.acceptedIp || '–') : tx('notAccepted')}</p>
+            <p>${c.sentCount === 1 ? tx('sentOnce', fmtTime(c.lastSentAt)) : c.sentCount ? tx('sentTimes', c.sentCount, fmtTime(c.lastSentAt)) : tx('notSent')}</p>
+            <p>${c.acceptedAt ? tx('accepted', fmtTime(c.acceptedAt), c.acceptedIp || '–') : tx('notAccepted')}</p>
             ${c.message && html`<blockquote>${c.message}</blockquote>`}
             ${c === latest && unpaid && html`<${ResendButton} confirmationId=${c.id} />`}
           </div>`) : html`<p class="empty">${tx('notSent')}</p>`}
@@ -296,7 +296,7 @@ export function OrderPage({ id }) {
             o.paidAt && [tx('paid'), html`<${Time} t=${o.paidAt} />`]]} />
         </${Panel}>
         ${link && html`<${Panel} title=${tx('link')} id="link-h">
-          <p><a href=${link.url} target="_blank" rel="noopener">${link.url}</a></p>
+          <p class="url"><a href=${link.url} target="_blank" rel="noopener">${link.url}</a></p>
           <p><${CopyButton} text=${link.url} /> <${Status} value=${link.status} /></p>
           ${link.status === 'ACTIVE' && html`<${QR} text=${link.url} name=${'order-' + o.number} />`}
         </${Panel}>`}
@@ -411,7 +411,7 @@ function DeliverForm({ order: o, payment, onDone }) {
 export function PaymentBox({ p, onDone, currency }) {
   return html`<div class="payment-box">
     <p><${Link} href=${'/payments/' + p.id}>${p.amount.formatted}</${Link}> <${Status} value=${p.status} kind="payment" />
-      ${p.card && html` · ${p.card.brand} •••• ${p.card.last4}`}</p>
+      ${p.card && html` · ${cardText(p.card)}`}</p>
     ${p.failureMessage && html`<p class="field-error">${p.failureMessage}</p>`}
     <details><summary>${tx('history')}</summary>
       <ol class="timeline">${p.events.map((ev) => html`<li><${Status} value=${ev.status} kind="payment" /> ${ev.detail || ev.type}
