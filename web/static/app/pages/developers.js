@@ -139,7 +139,7 @@ function ApiKeys() {
       { label: tx('created'), cell: (k) => html`<${Time} t=${k.createdAt} />` },
       { label: tx('createdBy'), cell: (k) => k.createdBy?.name || k.createdBy?.email || '–' },
       { label: tx('lastUsed'), cell: (k) => (k.lastUsedAt ? html`<${Time} t=${k.lastUsedAt} />` : tx('never')) },
-      { label: tx('state'), cell: (k) => (k.revokedAt ? html`<span class="status muted">– ${tx('revokedAt', html`<${Time} t=${k.revokedAt} />`)}</span>`
+      { label: tx('state'), cell: (k) => (k.revokedAt ? html`<span class="status muted"><span aria-hidden="true">– </span>${tx('revokedAt', fmtTime(k.revokedAt))}</span>`
         : html`<span class="status ok"><span aria-hidden="true">✓ </span>${tx('active')}</span>`) },
       { label: t('actions'), cell: (k) => (k.revokedAt ? '' : html`<button type="button" class="danger inline" aria-label=${tx('revokeLabel', k.name)} onClick=${() => revoke(k)}>${tx('revoke')}</button>`) },
     ]} />
@@ -158,9 +158,13 @@ function ApiKeys() {
 
 const hooksQuery = `query Hooks { webhookEventTypes { type name description }
   webhookEndpoints(first: 50) { edges { node {
-    id url description events status disabledReason previousSecretExpiresAt createdAt
-    deliveries(first: 10) { edges { node { id status attempts lastResponseCode lastError lastAttemptAt createdAt event { id type } } } }
+    id url description events status disabledReason previousSecretExpiresAt createdAt updatedAt
   } } } }`;
+// Each endpoint loads its own deliveries: one query for all would pass the
+// server's complexity limit.
+const deliveriesQuery = `query Deliveries($id: ID!) { node(id: $id) { ... on WebhookEndpoint {
+  deliveries(first: 10) { edges { node { id status attempts lastResponseCode lastError lastAttemptAt createdAt event { id type } } } }
+} } }`;
 
 function Webhooks() {
   const { data, error, loading, reload } = useQuery(hooksQuery, {}, []);
@@ -231,6 +235,7 @@ function EndpointForm({ types, ep, onSaved, onCancel }) {
 
 function Endpoint({ ep, types, onSecret, onDone }) {
   const [editing, setEditing] = useState(false);
+  const [tick, setTick] = useState(0);
   const [err, setErr] = useState('');
   const names = Object.fromEntries(types.map((x) => [x.type, x.name]));
   const act = async (q, input, after) => {
@@ -245,12 +250,13 @@ function Endpoint({ ep, types, onSecret, onDone }) {
     webhookEndpoint { id url } secret userErrors { field message code } } }`, { webhookEndpointId: ep.id }, (p) => onSecret({ url: ep.url, secret: p.secret }));
   const del = () => window.confirm(tx('confirmDelete', ep.url)) && act(`mutation($input: DeleteWebhookEndpointInput!) { deleteWebhookEndpoint(input: $input) {
     deletedWebhookEndpointId userErrors { field message code } } }`, { webhookEndpointId: ep.id }, () => onDone(tx('deleted', ep.url)));
-  const deliveries = ep.deliveries.edges.map((e) => e.node);
+  const dq = useQuery(deliveriesQuery, { id: ep.id }, [ep.id, ep.updatedAt, tick]);
+  const deliveries = dq.data?.node?.deliveries.edges.map((e) => e.node) || [];
   return html`<article class="endpoint" aria-label=${ep.url}>
     <h3 class="wrap-anywhere">${ep.url}</h3>
     <p><${Status} value=${ep.status} />${ep.description && html` · ${ep.description}`}</p>
     ${ep.disabledReason && html`<p class="hint">${tx('disabledBecause', ep.disabledReason)}</p>`}
-    ${ep.previousSecretExpiresAt && html`<p class="hint">${tx('previousUntil', html`<${Time} t=${ep.previousSecretExpiresAt} />`)}</p>`}
+    ${ep.previousSecretExpiresAt && html`<p class="hint">${tx('previousUntil', fmtTime(ep.previousSecretExpiresAt))}</p>`}
     <p><strong>${tx('subscribed')}:</strong> ${ep.events.map((x) => names[x] || x).join(', ')}</p>
     <${FormError} message=${err} />
     ${editing ? html`<${EndpointForm} types=${types} ep=${ep} onCancel=${() => setEditing(false)}
@@ -262,13 +268,14 @@ function Endpoint({ ep, types, onSecret, onDone }) {
       </div>`}
     <details open=${deliveries.length > 0}>
       <summary>${tx('deliveries')}</summary>
+      <${ErrorBox} error=${dq.error} retry=${dq.reload} />
       <${Table} caption=${tx('deliveries')} empty=${tx('noDeliveries')} rows=${deliveries} cols=${[
         { label: tx('event'), cell: (d) => names[d.event.type] || d.event.type },
         { label: t('status'), cell: (d) => html`<${Status} value=${d.status} />${d.lastError ? html`<span class="hint"> ${d.lastError}</span>` : ''}` },
         { label: tx('attempts'), num: true, cell: (d) => d.attempts },
         { label: tx('response'), num: true, cell: (d) => (d.lastResponseCode != null ? String(d.lastResponseCode) : tx('none')) },
         { label: tx('time'), cell: (d) => html`<${Time} t=${d.lastAttemptAt || d.createdAt} />` },
-        { label: t('actions'), cell: (d) => html`<${Redeliver} d=${d} label=${tx('redeliverLabel', names[d.event.type] || d.event.type, fmtTime(d.lastAttemptAt || d.createdAt))} onDone=${onDone} />` },
+        { label: t('actions'), cell: (d) => html`<${Redeliver} d=${d} label=${tx('redeliverLabel', names[d.event.type] || d.event.type, fmtTime(d.lastAttemptAt || d.createdAt))} onDone=${(m) => { setTick((n) => n + 1); onDone(m); }} />` },
       ]} />
     </details>
   </article>`;

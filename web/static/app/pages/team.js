@@ -84,13 +84,14 @@ function TeamManager() {
   const { data, error, loading, reload } = useQuery(usersQuery, { first: 50, after: pager.after }, [pager.after]);
   const [open, setOpen] = useState(null);
   const [notice, setNotice] = useState('');
+  const [rev, setRev] = useState(0);
   const users = data?.users.edges.map((e) => e.node) || [];
   const editing = users.find((u) => u.id === open);
-  const done = (msg) => { setNotice(msg); reload(); };
+  const done = (msg) => { setNotice(msg); reload(); setRev((n) => n + 1); };
   return html`<${Page} title=${tx('title')}>
     ${notice && html`<p class="notice" role="status">${notice}</p>`}
     <${ErrorBox} error=${error} retry=${reload} />
-    <${InvitePanel} onDone=${reload} />
+    <${InvitePanel} onDone=${() => { reload(); setRev((n) => n + 1); }} />
     <${Panel} title=${tx('people')} id="people-h">
       ${loading && !data ? html`<${Loading} />` : html`<${Table} caption=${tx('people')} rows=${users} cols=${[
         { label: tx('name'), cell: (u) => html`${u.name || '–'}${u.id === session.user?.id ? ' ' + tx('you') : ''}` },
@@ -105,7 +106,7 @@ function TeamManager() {
       <${pager.Pager} pageInfo=${data?.users.pageInfo} />`}
     </${Panel}>
     ${editing && html`<${MemberEditor} key=${editing.id} user=${editing} onDone=${done} onClose=${() => setOpen(null)} />`}
-    <${AuditPanel} />
+    <${AuditPanel} rev=${rev} />
   </${Page}>`;
 }
 
@@ -219,8 +220,8 @@ function DeactivateForm({ user: u, onDone }) {
   </div>`;
 }
 
-function AuditPanel() {
-  const { data, error } = useQuery(auditQuery, {}, []);
+function AuditPanel({ rev }) {
+  const { data, error } = useQuery(auditQuery, {}, [rev]);
   if (error) return null;
   const evs = data?.auditEvents.edges.map((e) => e.node) || [];
   return html`<${Panel} title=${tx('audit')} id="audit-h">
