@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -70,7 +71,11 @@ func TestDashboardTeamInviteAndLimit(t *testing.T) {
 // one is stored and its signing secret shown once; an edit is saved.
 func TestDashboardDevelopersKeysAndWebhooks(t *testing.T) {
 	t.Parallel()
-	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	var received atomic.Int32
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		received.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	}))
 	t.Cleanup(receiver.Close)
 	e := kassatest.Start(t, kassatest.WebhookAllowPrivate())
 	browser := kassatest.Chromium(t, "en-GB")
@@ -107,6 +112,7 @@ func TestDashboardDevelopersKeysAndWebhooks(t *testing.T) {
 	d.Fill(t, "Description", 0, "Our shop")
 	check := d.Control(t, "order.paid", 0)
 	d.Do(t, "tick order.paid", chromedp.Click(chromedp.CSS(check)))
+	d.Do(t, "tick payment.captured", chromedp.Click(chromedp.CSS(d.Control(t, "payment.captured", 0))))
 	d.Click(t, "Add endpoint", 0)
 	require.NotEmpty(t, d.WaitFieldError(t, "Endpoint URL", 0))
 	require.Equal(t, "javascript:alert(1)", d.Value(t, "Endpoint URL", 0), "what was typed stays")
@@ -120,13 +126,29 @@ func TestDashboardDevelopersKeysAndWebhooks(t *testing.T) {
 	hookSecret, _ := d.Eval(t, `document.querySelector('[data-secret]').textContent`).(string)
 	require.True(t, strings.HasPrefix(hookSecret, "whsec_"), "secret %q", hookSecret)
 	require.Equal(t, 1, e.Count(t, `SELECT count(*) FROM webhook_endpoints WHERE merchant_id = $1 AND url = $2
-		AND events = ARRAY['ORDER_PAID'] AND description = 'Our shop' AND status = 'ENABLED'`, e.Merchant.Merchant.ID, url))
+		AND events = ARRAY['ORDER_PAID', 'PAYMENT_CAPTURED'] AND description = 'Our shop' AND status = 'ENABLED'`, e.Merchant.Merchant.ID, url))
 
 	d.Click(t, "Edit "+url, 0)
 	d.Fill(t, "Description", 0, "Our shop, v2")
 	d.Click(t, "Save changes", 0)
 	d.WaitText(t, "Saved.")
 	require.Equal(t, 1, e.Count(t, `SELECT count(*) FROM webhook_endpoints WHERE merchant_id = $1 AND description = 'Our shop, v2'`, e.Merchant.Merchant.ID))
+
+	// A captured payment is delivered; its delivery can be sent again.
+	e.Query(t, `mutation($input: CreateTerminalPaymentInput!) { createTerminalPayment(input: $input) { payment { id } } }`,
+		map[string]any{"input": map[string]any{"amount": 12500, "currency": "SEK",
+			"card": map[string]any{"number": kassatest.CardOK, "expMonth": 12, "expYear": time.Now().Year() + 3, "cvc": "123"}}}, nil)
+	kassatest.Eventually(t, 20*time.Second, "the delivery to succeed", func() bool {
+		return e.Count(t, `SELECT count(*) FROM webhook_deliveries WHERE merchant_id = $1 AND status = 'SUCCEEDED'`, e.Merchant.Merchant.ID) == 1
+	})
+	d.Go(t, "/developers")
+	d.WaitText(t, "Delivered")
+	redeliver, _ := d.Eval(t, `[...document.querySelectorAll('button')].map((b) => b.getAttribute('aria-label') || '')
+		.find((l) => l.startsWith('Redeliver payment.captured')) || ''`).(string)
+	require.NotEmpty(t, redeliver)
+	d.Click(t, redeliver, 0)
+	d.WaitText(t, "Sent again.")
+	kassatest.Eventually(t, 20*time.Second, "the delivery sent again", func() bool { return received.Load() == 2 })
 
 	d.Click(t, "Rotate the secret of "+url, 0)
 	rotated := ""
