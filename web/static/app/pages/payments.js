@@ -282,9 +282,21 @@ export function PaymentPage({ id }) {
   const gid = paymentID(id);
   const { data, error, loading, reload } = useQuery(paymentQuery, { id: gid }, [gid]);
   useLiveReload(gid, reload);
+  const node = data?.node?.__typename === 'Payment' ? data.node : null;
+  const state = node ? [node.status, node.captured.amount, node.refunded.amount].join() : '';
+  // The processor confirms a capture, void or refund a moment later; if
+  // no live update tells us, look again for a little while.
+  const [watch, setWatch] = useState(null);
+  useEffect(() => {
+    if (!watch) return undefined;
+    if (state !== watch.state || Date.now() > watch.until) { setWatch(null); return undefined; }
+    const h = setTimeout(reload, 1500);
+    return () => clearTimeout(h);
+  }, [watch, state, data]);
+  const onDone = () => { setWatch({ state, until: Date.now() + 20000 }); reload(); };
   const back = { href: '/payments', label: tx('title') };
   if (loading && !data) return html`<${Loading} />`;
-  const p = data?.node?.__typename === 'Payment' ? data.node : null;
+  const p = node;
   if (error || !p) return html`<${Page} title=${tx('title')} back=${back}><${ErrorBox} error=${error || { message: tx('notFound') }} retry=${reload} /></${Page}>`;
   const l = OPEN.includes(p.status) ? lapse(p.captureBefore) : null;
   const amountRows = [['asked', p.amount], ['authorized', p.authorized], ['captured', p.captured], ['refunded', p.refunded],
@@ -301,7 +313,7 @@ export function PaymentPage({ id }) {
             ${amountRows.map(([k, m]) => html`<tr><th scope="row">${tx(k)}</th><td class="num">${m.formatted}</td></tr>`)}
           </tbody></table>
         </${Panel}>
-        <${Actions} p=${p} onDone=${reload} />
+        <${Actions} p=${p} onDone=${onDone} />
         <${Panel} title=${tx('history')} id="pay-history-h">
           <ol class="timeline">${p.events.map((ev) => html`<li><${Status} value=${ev.status} kind="payment" /> ${eventText(ev.type)}
             ${ev.amount && html` · ${ev.amount.formatted}`}${ev.actor && html` · ${ev.actor.name || ev.actor.email}`}
