@@ -3,7 +3,7 @@
 // The server decides who may do what (only owners manage owners); the page
 // shows its userErrors beside the fields.
 import {
-  html, useState, Page, Panel, Loading, ErrorBox, Status, Money, Time, Table, useQuery, useForm, Input, Select, FormError,
+  html, useState, useEffect, useRef, Page, Panel, Loading, ErrorBox, Status, Money, Time, Table, useQuery, useForm, Input, Select, FormError,
   usePager, session, isManager, parseAmount, amountInput, CopyButton,
 } from '../ui.js';
 import { mutate } from '../gql.js';
@@ -89,7 +89,7 @@ function TeamManager() {
   const editing = users.find((u) => u.id === open);
   const done = (msg) => { setNotice(msg); reload(); setRev((n) => n + 1); };
   return html`<${Page} title=${tx('title')}>
-    ${notice && html`<p class="notice" role="status">${notice}</p>`}
+    ${notice && !editing && html`<p class="notice" role="status">${notice}</p>`}
     <${ErrorBox} error=${error} retry=${reload} />
     <${InvitePanel} onDone=${() => { reload(); setRev((n) => n + 1); }} />
     <${Panel} title=${tx('people')} id="people-h">
@@ -105,7 +105,7 @@ function TeamManager() {
       ]} />
       <${pager.Pager} pageInfo=${data?.users.pageInfo} />`}
     </${Panel}>
-    ${editing && html`<${MemberEditor} key=${editing.id} user=${editing} onDone=${done} onClose=${() => setOpen(null)} />`}
+    ${editing && html`<${MemberEditor} key=${editing.id} user=${editing} notice=${notice} onDone=${done} onClose=${() => { setOpen(null); setNotice(''); }} />`}
     <${AuditPanel} rev=${rev} />
   </${Page}>`;
 }
@@ -142,13 +142,17 @@ function InvitePanel({ onDone }) {
   </form>`;
 }
 
-function MemberEditor({ user: u, onDone, onClose }) {
+function MemberEditor({ user: u, notice, onDone, onClose }) {
   const self = u.id === session.user?.id;
   const active = u.status !== 'DEACTIVATED';
+  // The editor opens below the list: bring it (and a screen reader) there.
+  const head = useRef(null);
+  useEffect(() => { head.current?.scrollIntoView?.({ block: 'start' }); head.current?.focus({ preventScroll: true }); }, []);
   return html`<section class="panel" id="member-editor" aria-labelledby="member-h">
-    <header class="panel-head"><h2 id="member-h">${tx('editHead', who(u))}</h2>
+    <header class="panel-head"><h2 id="member-h" tabindex="-1" ref=${head}>${tx('editHead', who(u))}</h2>
       <button type="button" class="secondary inline" onClick=${onClose}>${tx('closeEditor')}</button></header>
-    <p>${u.email} · ${tx(u.role)} · <${Status} value=${u.status} /></p>
+    ${notice && html`<p class="notice" role="status">${notice}</p>`}
+    <p class="wrap-anywhere">${u.email} · ${tx(u.role)} · <${Status} value=${u.status} /></p>
     ${active && html`<${RoleForm} user=${u} onDone=${onDone} />`}
     ${active && (u.role === 'SALES' ? html`<${LimitForm} user=${u} onDone=${onDone} />` : html`<p class="hint">${tx('limitOnlySales')}</p>`)}
     ${active && !self && html`<${DeactivateForm} user=${u} onDone=${onDone} />`}
