@@ -189,3 +189,49 @@ func payFirst(t *testing.T, link string) {
 	_ = res.Body.Close()
 	require.Equal(t, http.StatusSeeOther, res.StatusCode, "the payment is taken:\n%s", body)
 }
+
+// TestDashboardSubscriptionChangePlanAndCharge: a new plan (after an
+// amount that is not one, kept as typed) waits for the next period; a
+// manual charge (after the same) makes an invoice and charges the stored
+// card.
+func TestDashboardSubscriptionChangePlanAndCharge(t *testing.T) {
+	t.Parallel()
+	e := kassatest.Start(t)
+	subID, link := createSubscription(t, e, map[string]any{"kind": "FIXED", "amount": 9900, "interval": "MONTHLY"})
+	payFirst(t, link)
+	kassatest.Eventually(t, 30*time.Second, "the first payment to activate the subscription", func() bool {
+		return e.Count(t, `SELECT count(*) FROM subscriptions WHERE status = 'ACTIVE'`) == 1
+	})
+
+	browser := kassatest.Chromium(t, "en-GB")
+	d := e.OpenDashboard(t, browser, e.Owner)
+	d.Go(t, "/subscriptions/"+subID)
+	d.WaitText(t, "ending 4242")
+
+	d.Click(t, "Change plan", 0)
+	d.Fill(t, "Amount", 0, "x")
+	d.Click(t, "Change plan", 0)
+	require.Contains(t, d.WaitFieldError(t, "Amount", 0), "Write an amount")
+	require.Equal(t, "x", d.Value(t, "Amount", 0))
+	d.Fill(t, "Amount", 0, "149,00")
+	d.Click(t, "Change plan", 0)
+	d.WaitText(t, "Plan changed: it takes effect from the next period.")
+	require.Equal(t, 1, e.Count(t, `SELECT count(*) FROM subscriptions WHERE (pending_plan->>'amount')::bigint = 14900 AND (plan->>'amount')::bigint = 9900`))
+	d.WaitText(t, "From the next period")
+
+	d.Fill(t, "Amount to charge", 0, "tjugo")
+	d.Fill(t, "What the charge is for", 0, "Extra delivery")
+	d.Click(t, "Charge card", 0)
+	require.Contains(t, d.WaitFieldError(t, "Amount to charge", 0), "Write an amount")
+	require.Equal(t, "Extra delivery", d.Value(t, "What the charge is for", 0))
+	require.Zero(t, e.Count(t, `SELECT count(*) FROM invoices WHERE kind = 'MANUAL'`))
+	d.Fill(t, "Amount to charge", 0, "25,00")
+	d.Click(t, "Charge card", 0)
+	d.WaitText(t, "Invoice 2 made")
+	require.Equal(t, 1, e.Count(t, `SELECT count(*) FROM invoices WHERE kind = 'MANUAL' AND gross = 2500`))
+	kassatest.Eventually(t, 30*time.Second, "the manual charge to be paid", func() bool {
+		return e.Count(t, `SELECT count(*) FROM invoices WHERE kind = 'MANUAL' AND status = 'PAID'`) == 1
+	})
+	kassatest.Eventually(t, 15*time.Second, "the new invoice in the subscription's list", func() bool { return d.Has(t, "Open invoice 2") })
+	d.Screenshot(t, "subscription-charged.png")
+}

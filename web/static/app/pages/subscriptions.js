@@ -5,7 +5,7 @@
 import {
   html, useState, useRef, Page, Panel, Link, Loading, ErrorBox, Status, Time, Table, DL, useQuery, useLive, LiveBadge,
   useForm, Input, Select, Field, FormError, usePager, query, setQuery, navigate, session, parseAmount, amountInput,
-  CopyButton, QR, fmtTime,
+  CopyButton, QR, fmtTime, formatMinor,
 } from '../ui.js';
 import { mutate, newKey } from '../gql.js';
 import { tt, t, lang, statusText } from '../i18n.js';
@@ -36,7 +36,7 @@ const T = {
     cardLine: '{0} ending {1}, expires {2}', processor: 'Processor', pendingPlan: 'From the next period', cancelAt: 'Ends at the end of the period: {0}',
     cancelledAt: 'Cancelled', invoices: 'Invoices', noInvoices: 'No invoices yet.', number: 'Number', period: 'Period', dueOrPaid: 'Due / paid',
     invoice: 'Invoice {0}', paidOn: 'Paid {0}', dueOn: 'Due {0}', usage: 'Usage so far', usagePeriod: 'Period', quantity: 'Quantity',
-    events: 'Reports', usageAmount: 'Cost so far', upcoming: 'Upcoming invoice', upcomingNone: 'No upcoming invoice.', dueAt: 'Charged',
+    events: 'Reports', usageAmount: 'Cost so far', upcoming: 'Upcoming invoice', upcomingNone: 'No upcoming invoice.', upcomingFirst: 'The first period is paid through the first-payment link.', dueAt: 'Charged',
     net: 'Net', vat: 'VAT', gross: 'Total incl. VAT', dunning: 'Payment state',
     dunning_ok: 'Charges are going through.', dunning_PAST_DUE: 'Past due: a charge failed every retry. New periods are still invoiced; the customer was emailed a link to pay with another card.',
     dunning_retry: 'Invoice {0}: the charge failed {1} time(s); the next try is {2}.', dunning_PENDING_MANDATE: 'Waiting for the customer’s first payment.',
@@ -46,7 +46,7 @@ const T = {
     cancelEnd: 'At the end of the current period', confirmCancelNow: 'Cancel this subscription now? Nothing more is billed.',
     confirmCancelEnd: 'Cancel this subscription at the end of the current period?', cancelled: 'Cancelled.', cancelScheduled: 'It ends at the end of the period.',
     changeHead: 'Change plan', changeHint: 'The new plan takes effect from the next period. The plan type, interval and currency stay.',
-    changePlan: 'Change plan', changed: 'The new plan takes effect from the next period.', changedNow: 'The plan was changed.',
+    changePlan: 'Change plan', changed: 'Plan changed: it takes effect from the next period.', changedNow: 'The plan was changed.',
     chargeHead: 'Charge manually', chargeHint: 'Invoices the customer and charges the stored card at once.',
     chargeAmount: 'Amount to charge', chargeAmountHint: 'Including VAT, in {0}', chargeDescription: 'What the charge is for',
     chargeVat: 'VAT rate of the charge', planVat: 'As the plan ({0})', charge: 'Charge card', confirmCharge: 'Charge {0} to the customer’s card?',
@@ -78,7 +78,7 @@ const T = {
     cardLine: '{0} som slutar på {1}, går ut {2}', processor: 'Inlösare', pendingPlan: 'Från nästa period', cancelAt: 'Upphör när perioden slutar: {0}',
     cancelledAt: 'Avslutad', invoices: 'Fakturor', noInvoices: 'Inga fakturor än.', number: 'Nummer', period: 'Period', dueOrPaid: 'Förfaller / betald',
     invoice: 'Faktura {0}', paidOn: 'Betald {0}', dueOn: 'Dras {0}', usage: 'Användning hittills', usagePeriod: 'Period', quantity: 'Antal',
-    events: 'Rapporter', usageAmount: 'Kostnad hittills', upcoming: 'Kommande faktura', upcomingNone: 'Ingen kommande faktura.', dueAt: 'Dras',
+    events: 'Rapporter', usageAmount: 'Kostnad hittills', upcoming: 'Kommande faktura', upcomingNone: 'Ingen kommande faktura.', upcomingFirst: 'Första perioden betalas via länken till första betalningen.', dueAt: 'Dras',
     net: 'Netto', vat: 'Moms', gross: 'Summa inkl. moms', dunning: 'Betalningsläge',
     dunning_ok: 'Dragningarna går igenom.', dunning_PAST_DUE: 'Förfallen: en dragning misslyckades vid alla försök. Nya perioder faktureras ändå; kunden har fått en länk för att betala med ett annat kort.',
     dunning_retry: 'Faktura {0}: dragningen misslyckades {1} gång(er); nästa försök {2}.', dunning_PENDING_MANDATE: 'Väntar på kundens första betalning.',
@@ -88,7 +88,7 @@ const T = {
     cancelEnd: 'När den aktuella perioden slutar', confirmCancelNow: 'Avsluta prenumerationen nu? Inget mer faktureras.',
     confirmCancelEnd: 'Avsluta prenumerationen när den aktuella perioden slutar?', cancelled: 'Avslutad.', cancelScheduled: 'Den upphör när perioden slutar.',
     changeHead: 'Byt plan', changeHint: 'Den nya planen gäller från nästa period. Typ av plan, intervall och valuta är desamma.',
-    changePlan: 'Byt plan', changed: 'Den nya planen gäller från nästa period.', changedNow: 'Planen ändrades.',
+    changePlan: 'Byt plan', changed: 'Planen är ändrad: den gäller från nästa period.', changedNow: 'Planen ändrades.',
     chargeHead: 'Debitera manuellt', chargeHint: 'Fakturerar kunden och drar från det sparade kortet direkt.',
     chargeAmount: 'Belopp att dra', chargeAmountHint: 'Inklusive moms, i {0}', chargeDescription: 'Vad dragningen gäller',
     chargeVat: 'Momssats för dragningen', planVat: 'Som planen ({0})', charge: 'Dra från kortet', confirmCharge: 'Dra {0} från kundens kort?',
@@ -225,6 +225,11 @@ function readPlan(v, tiers) {
   return { plan, errs };
 }
 
+const shown = /^(customer\.(name|email|locale)|plan\.(kind|description|interval|amount|unitPrice|vatRate|currency|aggregation|tiers(\.\d+\.(upTo|unitPrice|flatFee))?))$/;
+
+// loose lets a form without fields say every userError above it.
+const loose = (p) => (p?.userErrors?.length ? { ...p, userErrors: p.userErrors.map((e) => ({ ...e, field: null })) } : p);
+
 // placeErrors puts the server's plan errors (most name only "plan") beside
 // the field they are about.
 function placeErrors(p, kind, useTiers) {
@@ -238,7 +243,9 @@ function placeErrors(p, kind, useTiers) {
     const path = (e.field || []).filter((x, i) => !(i === 0 && x === 'input')).join('.');
     if (byCode[e.code] && (path === 'plan' || path === 'amount' || path === '')) return { ...e, field: ['input', ...byCode[e.code].split('.')] };
     if (path === 'plan') return { ...e, field: ['input', e.message.startsWith('description') ? 'plan.description' : 'plan.kind'] };
-    return e;
+    if (path === 'currency') return { ...e, field: ['input', 'plan', 'currency'] };
+    // What no field shows is said above the form.
+    return shown.test(path) ? e : { ...e, field: null };
   });
   return { ...p, userErrors };
 }
@@ -342,7 +349,8 @@ const moneyLines = `lines { description quantity unitPrice { formatted } vatRate
 export function SubscriptionPage({ id }) {
   const { data, error, loading, reload } = useQuery(subQuery, { id }, [id]);
   const kind = data?.node?.plan?.kind, status = data?.node?.status;
-  const extra = useQuery(`query($id: ID!) { upcomingInvoice(subscriptionId: $id) { period { start end } dueAt description ${moneyLines} } }`,
+  // While the first payment is awaited, it is what comes next (the link).
+  const extra = useQuery(status && status !== 'PENDING_MANDATE' ? `query($id: ID!) { upcomingInvoice(subscriptionId: $id) { period { start end } dueAt description ${moneyLines} } }` : 'query { __typename }',
     { id }, [id, status, data]);
   const usage = useQuery(kind === 'USAGE' ? `query($id: ID!) { usageSummary(subscriptionId: $id) { period { start end } quantity events amount { formatted } } }` : 'query { __typename }',
     { id }, [id, kind, data]);
@@ -405,7 +413,7 @@ export function SubscriptionPage({ id }) {
         </${Panel}>`}
         <${Panel} title=${tx('upcoming')} id="upcoming-h">
           <${ErrorBox} error=${extra.error} retry=${extra.reload} />
-          ${up ? html`<p>${up.description} · ${tx('dueAt')} <${Time} t=${up.dueAt} /></p>
+          ${s.status === 'PENDING_MANDATE' ? html`<p class="empty">${tx('upcomingFirst')}</p>` : up ? html`<p>${up.description} · ${tx('dueAt')} <${Time} t=${up.dueAt} /></p>
             <${InvoiceLines} inv=${up} />` : extra.loading ? html`<${Loading} />` : html`<p class="empty">${tx('upcomingNone')}</p>`}
         </${Panel}>
       </div>
@@ -451,8 +459,8 @@ function Actions({ sub: s, onDone }) {
   const [msg, setMsg] = useState('');
   const run = async (name, input, done) => {
     setMsg('');
-    const p = await simple.submit(() => mutate(`mutation($input: ${name[0].toUpperCase() + name.slice(1)}Input!) { ${name}(input: $input) {
-      subscription { id status } userErrors { field message code } } }`, { input }));
+    const p = await simple.submit(async () => loose(await mutate(`mutation($input: ${name[0].toUpperCase() + name.slice(1)}Input!) { ${name}(input: $input) {
+      subscription { id status } userErrors { field message code } } }`, { input })));
     if (p) { setMsg(done); onDone(); }
   };
   if (s.status === 'CANCELLED') return html`<${Panel} title=${tx('actions')} id="actions-h"><p class="empty">${tx('noActions')}</p></${Panel}>`;
@@ -479,8 +487,8 @@ function CancelForm({ sub: s, onDone }) {
     e.preventDefault();
     const atEnd = periodic && form.values.when === 'end';
     if (!window.confirm(atEnd ? tx('confirmCancelEnd') : tx('confirmCancelNow'))) return;
-    const p = await form.submit(() => mutate(`mutation($input: CancelSubscriptionInput!) { cancelSubscription(input: $input) {
-      subscription { id status cancelAtPeriodEnd } userErrors { field message code } } }`, { input: { id: s.id, atPeriodEnd: atEnd } }));
+    const p = await form.submit(async () => loose(await mutate(`mutation($input: CancelSubscriptionInput!) { cancelSubscription(input: $input) {
+      subscription { id status cancelAtPeriodEnd } userErrors { field message code } } }`, { input: { id: s.id, atPeriodEnd: atEnd } })));
     if (p) { setDone(atEnd ? tx('cancelScheduled') : tx('cancelled')); onDone(); }
   };
   return html`<form class="sub-action" onSubmit=${go} aria-labelledby="cancel-h">
@@ -539,9 +547,15 @@ function ChargeForm({ sub: s, onDone }) {
     if (form.values.vatRate !== '') input.vatRate = Number(form.values.vatRate);
     const sig = JSON.stringify(input);
     if (attempt.current.sig !== sig || !attempt.current.key) attempt.current = { key: newKey(), sig };
-    if (!window.confirm(tx('confirmCharge', form.values.amount + ' ' + cur))) return;
-    const p = await form.submit(() => mutate(`mutation($input: ChargeSubscriptionInput!) { chargeSubscription(input: $input) {
-      invoice { id number } payment { id status } userErrors { field message code } } }`, { input }, { idempotencyKey: attempt.current.key }));
+    if (!window.confirm(tx('confirmCharge', formatMinor(amount, cur)))) return;
+    const p = await form.submit(async () => {
+      const r = await mutate(`mutation($input: ChargeSubscriptionInput!) { chargeSubscription(input: $input) {
+        invoice { id number } payment { id status } userErrors { field message code } } }`, { input }, { idempotencyKey: attempt.current.key });
+      // Errors about the subscription (no card, cancelled) or the limit's
+      // currency belong to no field here: said above the form.
+      if (r?.userErrors?.length) r.userErrors = r.userErrors.map((e) => (['amount', 'description', 'vatRate'].includes((e.field || []).slice(1).join('.')) ? e : { ...e, field: null }));
+      return r;
+    });
     if (p) {
       attempt.current = { key: null, sig: null };
       setDone(tx('charged', p.invoice?.number ?? '–', p.payment ? statusText(p.payment.status, 'payment').toLowerCase() : '–'));
@@ -556,7 +570,7 @@ function ChargeForm({ sub: s, onDone }) {
     <${FormError} message=${form.formError} />
     <div class="form-row">
       <${Input} form=${form} name="amount" id="charge-amount" inputmode="decimal" label=${tx('chargeAmount')} hint=${tx('chargeAmountHint', cur)}
-        error=${form.errors.amount || form.errors.subscriptionId} />
+        />
       <${Select} form=${form} name="vatRate" id="charge-vat" label=${tx('chargeVat')}
         options=${[['', tx('planVat', pct(s.plan.vatRate))], ...RATES.map((r) => [String(r), pct(r)])]} />
     </div>
