@@ -60,6 +60,21 @@ func TestDashboardTeamInviteAndLimit(t *testing.T) {
 		WHERE l.merchant_id = $1 AND lower(u.email) = 'sam@snickeri.test' AND l.max_amount = 500000 AND l.currency = 'SEK'`, e.Merchant.Merchant.ID))
 	d.WaitText(t, "Set a payment limit for Sam Säljare")
 
+	d.Click(t, "Deactivate", 0)
+	d.WaitText(t, "Sam Säljare was deactivated.")
+	require.Equal(t, 1, e.Count(t, `SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.merchant_id = $1 AND lower(u.email) = 'sam@snickeri.test' AND m.status = 'DEACTIVATED'`, e.Merchant.Merchant.ID))
+
+	// Only owners manage owners: the server refuses an admin, and the page says why.
+	da := e.OpenDashboard(t, browser, e.AddStaff(t, "Adam Admin", "adam@snickeri.test", auth.RoleAdmin))
+	da.Go(t, "/team")
+	da.Click(t, "Manage Olga Owner", 0)
+	da.Choose(t, "New role", 0, "SALES")
+	da.Click(t, "Change role", 0)
+	da.WaitText(t, "Only an owner may make someone an owner or change or deactivate an owner.")
+	require.Equal(t, 1, e.Count(t, `SELECT count(*) FROM memberships WHERE merchant_id = $1 AND user_id = $2 AND role = 'OWNER'`,
+		e.Merchant.Merchant.ID, e.Owner.ID))
+
 	d.Do(t, "phone", chromedp.EmulateViewport(390, 844))
 	require.True(t, d.FitsWidth(t), "the team page fits a phone")
 	d.Screenshot(t, "team-phone.png")

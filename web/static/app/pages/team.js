@@ -32,6 +32,7 @@ const T = {
     'payment.refunded': 'Refunded a payment', 'payment.capture_declined': 'Capture declined', 'payment.void_declined': 'Release declined',
     'payment.refund_declined': 'Refund declined', 'user.payment_limit_set': 'Set a payment limit', 'user.payment_limit_removed': 'Removed a payment limit',
     forMember: 'for {0}', apiKey: 'API key {0}',
+    ownersOnly: 'Only an owner may make someone an owner or change or deactivate an owner.',
   },
   sv: {
     title: 'Team', people: 'Personer', name: 'Namn', email: 'E-post', role: 'Roll', status: 'Status', lastLogin: 'Senast inloggad',
@@ -55,6 +56,7 @@ const T = {
     'payment.refunded': 'Återbetalade en betalning', 'payment.capture_declined': 'Dragning nekad', 'payment.void_declined': 'Släpp nekat',
     'payment.refund_declined': 'Återbetalning nekad', 'user.payment_limit_set': 'Satte en beloppsgräns', 'user.payment_limit_removed': 'Tog bort en beloppsgräns',
     forMember: 'för {0}', apiKey: 'API-nyckel {0}',
+    ownersOnly: 'Bara en ägare får göra någon till ägare eller ändra eller avaktivera en ägare.',
   },
 };
 const tx = (k, ...a) => tt(T, k, ...a);
@@ -63,6 +65,8 @@ const ROLES = ['SALES', 'ADMIN', 'OWNER'];
 const CURRENCIES = ['SEK', 'EUR', 'NOK', 'DKK', 'USD'];
 const roleOptions = () => ROLES.map((r) => [r, tx(r)]);
 const who = (u) => u?.name || u?.email || '–';
+// ownerRule says why the server refused: only owners manage owners.
+const ownerRule = (p) => p.catch((e) => { throw e.code === 'FORBIDDEN' ? new Error(tx('ownersOnly')) : e; });
 
 const userFields = 'id name email role status createdAt lastLoginAt paymentLimit { amount currency formatted }';
 const usersQuery = `query Team($first: Int, $after: String) {
@@ -117,8 +121,8 @@ function InvitePanel({ onDone }) {
     e.preventDefault();
     setSent(null);
     const v = form.values;
-    const p = await form.submit(() => mutate(`mutation($input: InviteUserInput!) { inviteUser(input: $input) {
-      user { id email } inviteUrl userErrors { field message code } } }`, { input: { email: v.email.trim(), name: v.name.trim() || null, role: v.role } }));
+    const p = await form.submit(() => ownerRule(mutate(`mutation($input: InviteUserInput!) { inviteUser(input: $input) {
+      user { id email } inviteUrl userErrors { field message code } } }`, { input: { email: v.email.trim(), name: v.name.trim() || null, role: v.role } })));
     if (p) {
       setSent({ email: p.user?.email || v.email, url: p.inviteUrl });
       form.setValues({ email: '', name: '', role: v.role });
@@ -163,8 +167,8 @@ function RoleForm({ user: u, onDone }) {
   const form = useForm({ role: u.role });
   const go = async (e) => {
     e.preventDefault();
-    const p = await form.submit(() => mutate(`mutation($input: UpdateUserRoleInput!) { updateUserRole(input: $input) {
-      user { id role } userErrors { field message code } } }`, { input: { userId: u.id, role: form.values.role } }));
+    const p = await form.submit(() => ownerRule(mutate(`mutation($input: UpdateUserRoleInput!) { updateUserRole(input: $input) {
+      user { id role } userErrors { field message code } } }`, { input: { userId: u.id, role: form.values.role } })));
     if (p) onDone(tx('roleChanged', tx(p.user?.role || form.values.role)));
   };
   return html`<form onSubmit=${go} aria-label=${tx('changeRole')}>
@@ -213,8 +217,8 @@ function DeactivateForm({ user: u, onDone }) {
   const form = useForm({});
   const go = async () => {
     if (!window.confirm(tx('confirmDeactivate', who(u)))) return;
-    const p = await form.submit(() => mutate(`mutation($input: DeactivateUserInput!) { deactivateUser(input: $input) {
-      user { id status } userErrors { field message code } } }`, { input: { userId: u.id } }));
+    const p = await form.submit(() => ownerRule(mutate(`mutation($input: DeactivateUserInput!) { deactivateUser(input: $input) {
+      user { id status } userErrors { field message code } } }`, { input: { userId: u.id } })));
     if (p) onDone(tx('deactivated', who(u)));
   };
   return html`<div class="deactivate">
