@@ -330,10 +330,10 @@ export function usePager(resetDeps = []) {
   const after = stack[stack.length - 1];
   return {
     after,
-    Pager: ({ pageInfo }) => html`<nav class="pager" aria-label=${t('next')}>
+    Pager: ({ pageInfo }) => (stack.length < 2 && !pageInfo?.hasNextPage ? null : html`<nav class="pager" aria-label=${t('next')}>
       <button class="secondary" disabled=${stack.length < 2} onClick=${() => setStack(stack.slice(0, -1))}>${t('prev')}</button>
       <button class="secondary" disabled=${!pageInfo?.hasNextPage} onClick=${() => setStack([...stack, pageInfo.endCursor])}>${t('next')}</button>
-    </nav>`,
+    </nav>`),
   };
 }
 
