@@ -235,3 +235,35 @@ func TestDashboardSubscriptionChangePlanAndCharge(t *testing.T) {
 	kassatest.Eventually(t, 15*time.Second, "the new invoice in the subscription's list", func() bool { return d.Has(t, "Open invoice 2") })
 	d.Screenshot(t, "subscription-charged.png")
 }
+
+// TestDashboardSubscriptionUsageTiers: a usage plan priced in tiers is
+// made from the form as PlanInput has it: the last tier unbounded, a flat
+// fee, the largest quantity counted. A tier's bound that is not a number
+// is refused beside it, keeping what was typed.
+func TestDashboardSubscriptionUsageTiers(t *testing.T) {
+	t.Parallel()
+	e := kassatest.Start(t)
+	browser := kassatest.Chromium(t, "en-GB")
+	d := e.OpenDashboard(t, browser, e.Owner)
+	d.Go(t, "/subscriptions/new")
+	d.Fill(t, "Customer name", 0, "Bo Berg")
+	d.Fill(t, "Customer email", 0, "bo@example.com")
+	d.Choose(t, "Plan type", 0, "USAGE")
+	d.Choose(t, "How usage is counted", 0, "MAX")
+	d.Do(t, "price in tiers", chromedp.Click(chromedp.CSS(d.Control(t, "Price in tiers (graduated)", 0))))
+	d.Fill(t, "Up to (units)", 0, "lots")
+	d.Fill(t, "Unit price", 0, "2,00")
+	d.Fill(t, "Unit price", 1, "1,00")
+	d.Fill(t, "Flat fee", 1, "50")
+	d.Click(t, "Create subscription", 0)
+	require.Contains(t, d.WaitFieldError(t, "Up to (units)", 0), "whole number")
+	require.Equal(t, "lots", d.Value(t, "Up to (units)", 0))
+	require.Equal(t, "50", d.Value(t, "Flat fee", 1))
+	d.Fill(t, "Up to (units)", 0, "100")
+	d.Click(t, "Create subscription", 0)
+	d.WaitText(t, "We emailed bo@example.com")
+	require.Equal(t, 1, e.Count(t, `SELECT count(*) FROM subscriptions WHERE plan->>'kind' = 'USAGE' AND plan->>'aggregation' = 'MAX'
+		AND plan->>'interval' = 'MONTHLY' AND (plan->'tiers'->0->>'upTo')::bigint = 100 AND (plan->'tiers'->0->>'unitPrice')::bigint = 200
+		AND plan->'tiers'->1->'upTo' IS NULL AND (plan->'tiers'->1->>'unitPrice')::bigint = 100 AND (plan->'tiers'->1->>'flatFee')::bigint = 5000`))
+	d.WaitText(t, "Tiered usage / month")
+}

@@ -350,7 +350,7 @@ export function SubscriptionPage({ id }) {
   const { data, error, loading, reload } = useQuery(subQuery, { id }, [id]);
   const kind = data?.node?.plan?.kind, status = data?.node?.status;
   // While the first payment is awaited, it is what comes next (the link).
-  const extra = useQuery(status && status !== 'PENDING_MANDATE' ? `query($id: ID!) { upcomingInvoice(subscriptionId: $id) { period { start end } dueAt description ${moneyLines} } }` : 'query { __typename }',
+  const extra = useQuery(status && status !== 'PENDING_MANDATE' && kind !== 'MANUAL' ? `query($id: ID!) { upcomingInvoice(subscriptionId: $id) { period { start end } dueAt description ${moneyLines} } }` : 'query { __typename }',
     { id }, [id, status, data]);
   const usage = useQuery(kind === 'USAGE' ? `query($id: ID!) { usageSummary(subscriptionId: $id) { period { start end } quantity events amount { formatted } } }` : 'query { __typename }',
     { id }, [id, kind, data]);
@@ -381,13 +381,13 @@ export function SubscriptionPage({ id }) {
         <${Panel} title=${tx('plan')} id="plan-h">
           <${DL} items=${[
             [tx('kind'), tx(s.plan.kind)],
-            [tx('plan'), planText(s.plan)],
+            s.plan.kind !== 'MANUAL' && [tx('plan'), planText(s.plan)],
             [tx('vatRate'), pct(s.plan.vatRate)],
             s.plan.kind === 'USAGE' && [tx('aggregation'), tx(s.plan.aggregation)],
             s.plan.tiers.length > 0 && [tx('tiersHead'), html`<ol class="tiers">${s.plan.tiers.map((x) => html`<li>${x.upTo == null ? '∞' : '≤ ' + x.upTo}: ${x.unitPrice.formatted}${x.flatFee.amount ? ' + ' + x.flatFee.formatted : ''}</li>`)}</ol>`],
             s.pendingPlan && [tx('pendingPlan'), planText(s.pendingPlan)],
-            [tx('currentPeriod'), periodText(s.currentPeriod)],
-            [tx('nextBilling'), html`<${Time} t=${s.nextBillingAt} />`],
+            s.plan.kind !== 'MANUAL' && [tx('currentPeriod'), periodText(s.currentPeriod)],
+            s.plan.kind !== 'MANUAL' && [tx('nextBilling'), html`<${Time} t=${s.nextBillingAt} />`],
             s.cancelAtPeriodEnd && [tx('cancelAt'), html`<${Time} t=${s.cancelledAt} />`],
             !s.cancelAtPeriodEnd && s.cancelledAt && [tx('cancelledAt'), html`<${Time} t=${s.cancelledAt} />`],
             [tx('dunning'), dunningText(s, invoices)],
@@ -411,11 +411,11 @@ export function SubscriptionPage({ id }) {
             [tx('usageAmount'), usage.data.usageSummary.amount.formatted],
           ]} />` : !usage.error && html`<${Loading} />`}
         </${Panel}>`}
-        <${Panel} title=${tx('upcoming')} id="upcoming-h">
+        ${kind !== 'MANUAL' && html`<${Panel} title=${tx('upcoming')} id="upcoming-h">
           <${ErrorBox} error=${extra.error} retry=${extra.reload} />
           ${s.status === 'PENDING_MANDATE' ? html`<p class="empty">${tx('upcomingFirst')}</p>` : up ? html`<p>${up.description} · ${tx('dueAt')} <${Time} t=${up.dueAt} /></p>
             <${InvoiceLines} inv=${up} />` : extra.loading ? html`<${Loading} />` : html`<p class="empty">${tx('upcomingNone')}</p>`}
-        </${Panel}>
+        </${Panel}>`}
       </div>
       <div>
         <${Panel} title=${tx('customerHead')} id="cust-h">
@@ -423,7 +423,7 @@ export function SubscriptionPage({ id }) {
             [tx('created'), html`<${Time} t=${s.createdAt} />`]]} />
         </${Panel}>
         <${Panel} title=${tx('card')} id="card-h">
-          ${card ? html`<p>${tx('cardLine', card.brand, card.last4, String(card.expMonth).padStart(2, '0') + '/' + card.expYear)}</p>
+          ${card ? html`<p>${tx('cardLine', card.brand.charAt(0).toUpperCase() + card.brand.slice(1), card.last4, String(card.expMonth).padStart(2, '0') + '/' + card.expYear)}</p>
             <p class="hint">${tx('processor')}: ${s.mandate.processor}</p>` : html`<p class="empty">${tx('noCard')}</p>`}
         </${Panel}>
         <${Actions} sub=${s} onDone=${reload} />
