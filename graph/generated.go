@@ -5126,12 +5126,15 @@ type PaymentEdge {
   node: Payment!
 }
 
+"Narrows payments(filter:): a payment is listed when it matches every given field."
 input PaymentFilter {
+  "Only payments in one of these statuses."
   status: [PaymentStatus!]
   "Only payments whose captureBefore is at or after this time."
   captureBeforeFrom: Time
   "Only payments whose captureBefore is before this time."
   captureBeforeTo: Time
+  "Only the payments of this order."
   orderId: ID
   "Only payments with this capture mode."
   captureMode: CaptureMode
@@ -5272,14 +5275,19 @@ type Viewer {
   apiKey: ApiKey
 }
 
+"A merchant: the business kassa takes payments for."
 type Merchant implements Node {
+  "Global ID (mer_…)."
   id: ID!
+  "The name customers see (on the payment page, in emails), e.g. Snickeri Nord."
   name: String!
+  "ISO 4217 code of the currency amounts are in unless given, e.g. SEK."
   defaultCurrency: String!
   "The IANA time zone the merchant's days, receipts and reports are in, e.g. Europe/Stockholm."
   timeZone: String!
   "The merchant's language (sv or en): its customers' emails, and the dashboard's when neither the person nor the browser chose one."
   locale: String!
+  "When the merchant was created."
   createdAt: Time!
   "The registered name receipts and invoices give as the seller, e.g. Snickeri Nord AB; null until given."
   legalName: String
@@ -5590,7 +5598,8 @@ type AuditEvent {
   What was done: payment.created (took a payment), payment.captured,
   payment.voided, payment.refunded, payment.capture_declined,
   payment.void_declined, payment.refund_declined, user.payment_limit_set,
-  user.payment_limit_removed.
+  user.payment_limit_removed, merchant.updated (the merchant's details;
+  detail names the fields that changed).
   """
   action: String!
   "The person who did it, when a person did."

@@ -15,10 +15,6 @@ import (
 	"kassa/fault"
 )
 
-// ActionUpdated is the audit trail's action for a change of the merchant's
-// details; the entry's detail names the fields that changed.
-const ActionUpdated = "merchant.updated"
-
 // Update is a change of the merchant's details. A nil field is left as it
 // is; an empty text removes an optional detail (legal name, organisation
 // number, VAT number). Address replaces the whole address; an Address
@@ -83,7 +79,7 @@ func (s *Service) UpdateDetails(ctx context.Context, actor *auth.Principal, u Up
 		if s.audit == nil {
 			return nil
 		}
-		ev := audit.Event{Action: ActionUpdated, Detail: "changed " + strings.Join(changed, ", ")}
+		ev := audit.Event{Action: audit.ActionMerchantUpdated, Detail: "changed " + strings.Join(changed, ", ")}
 		if actor.IsAPIKey() {
 			id := actor.CredentialID
 			ev.ActorAPIKey = &id

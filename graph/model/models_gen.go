@@ -439,13 +439,16 @@ type PaymentEdge struct {
 	Node   *payments.Payment `json:"node"`
 }
 
+// Narrows payments(filter:): a payment is listed when it matches every given field.
 type PaymentFilter struct {
+	// Only payments in one of these statuses.
 	Status []payments.Status `json:"status,omitempty"`
 	// Only payments whose captureBefore is at or after this time.
 	CaptureBeforeFrom *time.Time `json:"captureBeforeFrom,omitempty"`
 	// Only payments whose captureBefore is before this time.
 	CaptureBeforeTo *time.Time `json:"captureBeforeTo,omitempty"`
-	OrderID         *string    `json:"orderId,omitempty"`
+	// Only the payments of this order.
+	OrderID *string `json:"orderId,omitempty"`
 	// Only payments with this capture mode.
 	CaptureMode *payments.CaptureMode `json:"captureMode,omitempty"`
 	// Only payments started by one of these initiators (e.g. MERCHANT_MOTO for the web terminal's).
