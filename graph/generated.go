@@ -5473,8 +5473,9 @@ input UpdateMerchantInput {
   legalName: String
   """
   The Swedish organisation number: ten digits with or without the hyphen
-  (5560160680 or 556016-0680), with a valid check digit
-  (INVALID_ORGANISATION_NUMBER); kept as NNNNNN-NNNN. Null removes it.
+  (5560160680 or 556016-0680; twelve with a 16, 19 or 20 prefix are taken
+  too), with a valid check digit (INVALID_ORGANISATION_NUMBER); kept as
+  NNNNNN-NNNN. Null removes it.
   """
   organisationNumber: String
   """

@@ -21,8 +21,9 @@ var (
 
 // NormalizeOrganisationNumber returns a Swedish organisationsnummer as
 // NNNNNN-NNNN. It takes ten digits with or without the hyphen and spaces,
-// or twelve with the century-like prefix 16 that some registers write, and
-// checks the last digit (Luhn, as Bolagsverket computes it).
+// or twelve with the prefix 16 that some registers write (or 19/20: a sole
+// trader's number is their personnummer, often written with the century),
+// and checks the last digit (Luhn, as Bolagsverket computes it).
 //
 // Errors: ErrInvalidOrganisationNumber.
 func NormalizeOrganisationNumber(s string) (string, error) {
@@ -32,7 +33,7 @@ func NormalizeOrganisationNumber(s string) (string, error) {
 		}
 		return r
 	}, strings.TrimSpace(s))
-	if len(digits) == 12 && strings.HasPrefix(digits, "16") {
+	if len(digits) == 12 && (strings.HasPrefix(digits, "16") || strings.HasPrefix(digits, "19") || strings.HasPrefix(digits, "20")) {
 		digits = digits[2:]
 	}
 	if len(digits) != 10 || !allDigits(digits) || !luhn(digits) {

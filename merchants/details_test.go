@@ -9,13 +9,15 @@ import (
 )
 
 func ExampleNormalizeOrganisationNumber() {
-	for _, s := range []string{"5560160680", "556016-0680", "16556016-0680", "556016-0681"} {
+	for _, s := range []string{"5560160680", "556016-0680", "16556016-0680", "19121212-1212", "556016-0681", "17556016-0680"} {
 		fmt.Println(merchants.NormalizeOrganisationNumber(s))
 	}
 	// Output:
 	// 556016-0680 <nil>
 	// 556016-0680 <nil>
 	// 556016-0680 <nil>
+	// 121212-1212 <nil>
+	//  not a Swedish organisation number
 	//  not a Swedish organisation number
 }
 

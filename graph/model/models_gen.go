@@ -698,8 +698,9 @@ type UpdateMerchantInput struct {
 	// The registered name, at most 200 characters on one line (INVALID_LEGAL_NAME); null removes it.
 	LegalName graphql.Omittable[*string] `json:"legalName,omitempty"`
 	// The Swedish organisation number: ten digits with or without the hyphen
-	// (5560160680 or 556016-0680), with a valid check digit
-	// (INVALID_ORGANISATION_NUMBER); kept as NNNNNN-NNNN. Null removes it.
+	// (5560160680 or 556016-0680; twelve with a 16, 19 or 20 prefix are taken
+	// too), with a valid check digit (INVALID_ORGANISATION_NUMBER); kept as
+	// NNNNNN-NNNN. Null removes it.
 	OrganisationNumber graphql.Omittable[*string] `json:"organisationNumber,omitempty"`
 	// The EU VAT number, with its country prefix; spaces and case do not matter
 	// (INVALID_VAT_NUMBER). A Swedish one is SE, the organisation number's ten
