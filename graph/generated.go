@@ -5283,7 +5283,7 @@ type Merchant implements Node {
   name: String!
   "ISO 4217 code of the currency amounts are in unless given, e.g. SEK."
   defaultCurrency: String!
-  "The IANA time zone the merchant's days, receipts and reports are in, e.g. Europe/Stockholm."
+  "The merchant's IANA time zone, e.g. Europe/Stockholm."
   timeZone: String!
   "The merchant's language (sv or en): its customers' emails, and the dashboard's when neither the person nor the browser chose one."
   locale: String!
@@ -5489,7 +5489,7 @@ input UpdateMerchantInput {
   address: AddressInput
   "An IANA time zone name, e.g. Europe/Stockholm (INVALID_TIME_ZONE)."
   timeZone: String
-  "The merchant's language."
+  "The merchant's language: its customers' emails, and the dashboard's default."
   locale: Locale
 }
 

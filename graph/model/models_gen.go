@@ -711,7 +711,7 @@ type UpdateMerchantInput struct {
 	Address graphql.Omittable[*AddressInput] `json:"address,omitempty"`
 	// An IANA time zone name, e.g. Europe/Stockholm (INVALID_TIME_ZONE).
 	TimeZone *string `json:"timeZone,omitempty"`
-	// The merchant's language.
+	// The merchant's language: its customers' emails, and the dashboard's default.
 	Locale *Locale `json:"locale,omitempty"`
 }
 
