@@ -25,6 +25,9 @@ const (
 	// ActionEmailUndeliverable: an email kassa queued (a confirmation, a
 	// receipt, an invitation) can never be delivered and was given up on.
 	ActionEmailUndeliverable = "email.undeliverable"
+	// ActionMerchantUpdated: the merchant's details changed (merchants);
+	// the entry's detail names the fields, e.g. "changed legalName, vatNumber".
+	ActionMerchantUpdated = "merchant.updated"
 )
 
 // Event is one entry of the trail.

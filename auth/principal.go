@@ -37,6 +37,9 @@ type Principal struct {
 	Role         Role      // empty for API keys, which have full access
 	SessionID    uuid.UUID // uuid.Nil for API keys
 	UserEmail    string
+	// Locale is the dashboard language the person chose ("sv", "en"), or
+	// "" when they have not chosen (and for API keys).
+	Locale string
 }
 
 // IsAPIKey reports whether the principal is an API key.

@@ -154,11 +154,12 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (*Princ
 		UserID     uuid.UUID `db:"user_id"`
 		Role       Role      `db:"role"`
 		Email      string    `db:"email"`
+		Locale     *string   `db:"locale"`
 		LastSeenAt time.Time `db:"last_seen_at"`
 	}
 	// One statement, no transaction: this runs on every request.
 	err := s.db.System.GetContext(ctx, &row, `
-		SELECT s.merchant_id, s.id, s.user_id, m.role, u.email, s.last_seen_at
+		SELECT s.merchant_id, s.id, s.user_id, m.role, u.email, u.locale, s.last_seen_at
 		FROM sessions s
 		JOIN memberships m ON m.merchant_id = s.merchant_id AND m.user_id = s.user_id AND m.status = 'ACTIVE'
 		JOIN users u ON u.id = s.user_id
@@ -173,10 +174,14 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (*Princ
 	if now.Sub(row.LastSeenAt) > time.Minute {
 		_, _ = s.db.System.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $3 WHERE merchant_id = $1 AND id = $2`, row.MerchantID, row.ID, now)
 	}
-	return &Principal{
+	p := &Principal{
 		MerchantID: row.MerchantID, Kind: CredentialSession, CredentialID: row.UserID,
 		UserID: row.UserID, Role: row.Role, SessionID: row.ID, UserEmail: row.Email,
-	}, nil
+	}
+	if row.Locale != nil {
+		p.Locale = *row.Locale
+	}
+	return p, nil
 }
 
 // Logout ends the session with token. An unknown token is not an error.

@@ -32,9 +32,12 @@ type User struct {
 	Status      string     `db:"status"`
 	CreatedAt   time.Time  `db:"created_at"`
 	LastLoginAt *time.Time `db:"last_login_at"`
+	// Locale is the dashboard language the person chose ("sv", "en"); nil
+	// until they choose.
+	Locale *string `db:"locale"`
 }
 
-const userColumns = `m.merchant_id, u.id, u.email, u.name, m.role, m.status, m.created_at, u.last_login_at`
+const userColumns = `m.merchant_id, u.id, u.email, u.name, m.role, m.status, m.created_at, u.last_login_at, u.locale`
 const userFrom = ` FROM memberships m JOIN users u ON u.id = m.user_id `
 
 // NewUser is what CreateUser and InviteUser take.

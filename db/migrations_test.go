@@ -85,6 +85,12 @@ func TestMigrationsApplyOnData(t *testing.T) {
 		// records an order's live attempt.
 		{9, `UPDATE orders SET payment_attempt_id = '00000000-0000-7000-8000-000000000004', payment_attempt_at = now();`,
 			`SELECT (SELECT count(*) FROM orders WHERE payment_attempt_id = '00000000-0000-7000-8000-000000000004' AND settled_by_payment_id IS NULL) = 1`},
+		// 69 (merchant details, a person's language) keeps the merchant,
+		// person and payment of 1 and 2, their details empty until given.
+		{69, `UPDATE merchants SET organisation_number = '556016-0680', vat_number = 'SE556016068001', country = 'SE';
+			UPDATE users SET locale = 'en';`,
+			`SELECT (SELECT count(*) FROM merchants WHERE legal_name IS NULL AND organisation_number = '556016-0680' AND time_zone = 'Europe/Stockholm') = 1
+			   AND (SELECT count(*) FROM users WHERE locale = 'en') = 1 AND (SELECT count(*) FROM payments) = 1`},
 	}
 	for _, st := range steps {
 		require.NoError(t, db.MigrateTo(ctx, url, st.version), "migration %d", st.version)

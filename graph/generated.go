@@ -66,6 +66,14 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Address struct {
+		City       func(childComplexity int) int
+		Country    func(childComplexity int) int
+		Line1      func(childComplexity int) int
+		Line2      func(childComplexity int) int
+		PostalCode func(childComplexity int) int
+	}
+
 	ApiKey struct {
 		CreatedAt  func(childComplexity int) int
 		CreatedBy  func(childComplexity int) int
@@ -319,13 +327,17 @@ type ComplexityRoot struct {
 	}
 
 	Merchant struct {
-		Branding        func(childComplexity int) int
-		CreatedAt       func(childComplexity int) int
-		DefaultCurrency func(childComplexity int) int
-		ID              func(childComplexity int) int
-		Locale          func(childComplexity int) int
-		Name            func(childComplexity int) int
-		TimeZone        func(childComplexity int) int
+		Address            func(childComplexity int) int
+		Branding           func(childComplexity int) int
+		CreatedAt          func(childComplexity int) int
+		DefaultCurrency    func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		LegalName          func(childComplexity int) int
+		Locale             func(childComplexity int) int
+		Name               func(childComplexity int) int
+		OrganisationNumber func(childComplexity int) int
+		TimeZone           func(childComplexity int) int
+		VATNumber          func(childComplexity int) int
 	}
 
 	Money struct {
@@ -365,6 +377,8 @@ type ComplexityRoot struct {
 		SendOrderConfirmation   func(childComplexity int, input model.SendOrderConfirmationInput) int
 		SetUserPaymentLimit     func(childComplexity int, input model.SetUserPaymentLimitInput) int
 		UpdateBranding          func(childComplexity int, input model.UpdateBrandingInput) int
+		UpdateMerchant          func(childComplexity int, input model.UpdateMerchantInput) int
+		UpdateMyPreferences     func(childComplexity int, input model.UpdateMyPreferencesInput) int
 		UpdateOrder             func(childComplexity int, input model.UpdateOrderInput) int
 		UpdateSubscriptionPlan  func(childComplexity int, input model.UpdateSubscriptionPlanInput) int
 		UpdateUserRole          func(childComplexity int, input model.UpdateUserRoleInput) int
@@ -620,7 +634,8 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		OrderUpdated func(childComplexity int, orderID *string) int
+		OrderUpdated   func(childComplexity int, orderID *string) int
+		PaymentUpdated func(childComplexity int, paymentID *string) int
 	}
 
 	UpcomingInvoice struct {
@@ -635,6 +650,16 @@ type ComplexityRoot struct {
 
 	UpdateBrandingPayload struct {
 		Branding   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	UpdateMerchantPayload struct {
+		Merchant   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	UpdateMyPreferencesPayload struct {
+		User       func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
@@ -686,6 +711,7 @@ type ComplexityRoot struct {
 		Email        func(childComplexity int) int
 		ID           func(childComplexity int) int
 		LastLoginAt  func(childComplexity int) int
+		Locale       func(childComplexity int) int
 		Name         func(childComplexity int) int
 		PaymentLimit func(childComplexity int) int
 		Role         func(childComplexity int) int
@@ -863,6 +889,8 @@ type MutationResolver interface {
 	InviteUser(ctx context.Context, input model.InviteUserInput) (*model.InviteUserPayload, error)
 	UpdateUserRole(ctx context.Context, input model.UpdateUserRoleInput) (*model.UpdateUserRolePayload, error)
 	DeactivateUser(ctx context.Context, input model.DeactivateUserInput) (*model.DeactivateUserPayload, error)
+	UpdateMerchant(ctx context.Context, input model.UpdateMerchantInput) (*model.UpdateMerchantPayload, error)
+	UpdateMyPreferences(ctx context.Context, input model.UpdateMyPreferencesInput) (*model.UpdateMyPreferencesPayload, error)
 	CreateSubscription(ctx context.Context, input model.CreateSubscriptionInput) (*model.CreateSubscriptionPayload, error)
 	CancelSubscription(ctx context.Context, input model.CancelSubscriptionInput) (*model.CancelSubscriptionPayload, error)
 	PauseSubscription(ctx context.Context, input model.PauseSubscriptionInput) (*model.PauseSubscriptionPayload, error)
@@ -971,6 +999,7 @@ type QueryResolver interface {
 }
 type SubscriptionResolver interface {
 	OrderUpdated(ctx context.Context, orderID *string) (<-chan *orders.Order, error)
+	PaymentUpdated(ctx context.Context, paymentID *string) (<-chan *payments.Payment, error)
 }
 type UsageEventResolver interface {
 	ID(ctx context.Context, obj *billing.UsageEvent) (string, error)
@@ -981,6 +1010,7 @@ type UserResolver interface {
 
 	Status(ctx context.Context, obj *auth.User) (model.UserStatus, error)
 
+	Locale(ctx context.Context, obj *auth.User) (*model.Locale, error)
 	PaymentLimit(ctx context.Context, obj *auth.User) (*money.Money, error)
 }
 type WebhookDeliveryResolver interface {
@@ -1018,6 +1048,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "Address.city":
+		if e.ComplexityRoot.Address.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.City(childComplexity), true
+	case "Address.country":
+		if e.ComplexityRoot.Address.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.Country(childComplexity), true
+	case "Address.line1":
+		if e.ComplexityRoot.Address.Line1 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.Line1(childComplexity), true
+	case "Address.line2":
+		if e.ComplexityRoot.Address.Line2 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.Line2(childComplexity), true
+	case "Address.postalCode":
+		if e.ComplexityRoot.Address.PostalCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.PostalCode(childComplexity), true
 
 	case "ApiKey.createdAt":
 		if e.ComplexityRoot.ApiKey.CreatedAt == nil {
@@ -1907,6 +1968,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MarkOrderDeliveredPayload.UserErrors(childComplexity), true
 
+	case "Merchant.address":
+		if e.ComplexityRoot.Merchant.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Merchant.Address(childComplexity), true
 	case "Merchant.branding":
 		if e.ComplexityRoot.Merchant.Branding == nil {
 			break
@@ -1931,6 +1998,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Merchant.ID(childComplexity), true
+	case "Merchant.legalName":
+		if e.ComplexityRoot.Merchant.LegalName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Merchant.LegalName(childComplexity), true
 	case "Merchant.locale":
 		if e.ComplexityRoot.Merchant.Locale == nil {
 			break
@@ -1943,12 +2016,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Merchant.Name(childComplexity), true
+	case "Merchant.organisationNumber":
+		if e.ComplexityRoot.Merchant.OrganisationNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Merchant.OrganisationNumber(childComplexity), true
 	case "Merchant.timeZone":
 		if e.ComplexityRoot.Merchant.TimeZone == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Merchant.TimeZone(childComplexity), true
+	case "Merchant.vatNumber":
+		if e.ComplexityRoot.Merchant.VATNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Merchant.VATNumber(childComplexity), true
 
 	case "Money.amount":
 		if e.ComplexityRoot.Money.Amount == nil {
@@ -2299,6 +2384,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateBranding(childComplexity, args["input"].(model.UpdateBrandingInput)), true
+	case "Mutation.updateMerchant":
+		if e.ComplexityRoot.Mutation.UpdateMerchant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateMerchant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateMerchant(childComplexity, args["input"].(model.UpdateMerchantInput)), true
+	case "Mutation.updateMyPreferences":
+		if e.ComplexityRoot.Mutation.UpdateMyPreferences == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateMyPreferences_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateMyPreferences(childComplexity, args["input"].(model.UpdateMyPreferencesInput)), true
 	case "Mutation.updateOrder":
 		if e.ComplexityRoot.Mutation.UpdateOrder == nil {
 			break
@@ -3453,6 +3560,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.OrderUpdated(childComplexity, args["orderId"].(*string)), true
+	case "Subscription.paymentUpdated":
+		if e.ComplexityRoot.Subscription.PaymentUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_paymentUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.PaymentUpdated(childComplexity, args["paymentId"].(*string)), true
 
 	case "UpcomingInvoice.description":
 		if e.ComplexityRoot.UpcomingInvoice.Description == nil {
@@ -3509,6 +3627,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UpdateBrandingPayload.UserErrors(childComplexity), true
+
+	case "UpdateMerchantPayload.merchant":
+		if e.ComplexityRoot.UpdateMerchantPayload.Merchant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateMerchantPayload.Merchant(childComplexity), true
+	case "UpdateMerchantPayload.userErrors":
+		if e.ComplexityRoot.UpdateMerchantPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateMerchantPayload.UserErrors(childComplexity), true
+
+	case "UpdateMyPreferencesPayload.user":
+		if e.ComplexityRoot.UpdateMyPreferencesPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateMyPreferencesPayload.User(childComplexity), true
+	case "UpdateMyPreferencesPayload.userErrors":
+		if e.ComplexityRoot.UpdateMyPreferencesPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateMyPreferencesPayload.UserErrors(childComplexity), true
 
 	case "UpdateOrderPayload.order":
 		if e.ComplexityRoot.UpdateOrderPayload.Order == nil {
@@ -3673,6 +3817,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.LastLoginAt(childComplexity), true
+	case "User.locale":
+		if e.ComplexityRoot.User.Locale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Locale(childComplexity), true
 	case "User.name":
 		if e.ComplexityRoot.User.Name == nil {
 			break
@@ -4038,6 +4188,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AddressInput", ec.unmarshalInputAddressInput),
 			graphql.NewInputUnmarshaler("AuditEventFilter", ec.unmarshalInputAuditEventFilter),
 			graphql.NewInputUnmarshaler("CancelOrderInput", ec.unmarshalInputCancelOrderInput),
 			graphql.NewInputUnmarshaler("CancelSubscriptionInput", ec.unmarshalInputCancelSubscriptionInput),
@@ -4076,6 +4227,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SetUserPaymentLimitInput", ec.unmarshalInputSetUserPaymentLimitInput),
 			graphql.NewInputUnmarshaler("TerminalCardInput", ec.unmarshalInputTerminalCardInput),
 			graphql.NewInputUnmarshaler("UpdateBrandingInput", ec.unmarshalInputUpdateBrandingInput),
+			graphql.NewInputUnmarshaler("UpdateMerchantInput", ec.unmarshalInputUpdateMerchantInput),
+			graphql.NewInputUnmarshaler("UpdateMyPreferencesInput", ec.unmarshalInputUpdateMyPreferencesInput),
 			graphql.NewInputUnmarshaler("UpdateOrderInput", ec.unmarshalInputUpdateOrderInput),
 			graphql.NewInputUnmarshaler("UpdateSubscriptionPlanInput", ec.unmarshalInputUpdateSubscriptionPlanInput),
 			graphql.NewInputUnmarshaler("UpdateUserRoleInput", ec.unmarshalInputUpdateUserRoleInput),
@@ -4539,6 +4692,13 @@ extend enum WebhookEventType {
 type Subscription {
   "An order changed: the one given, or any of the merchant's orders when orderId is omitted."
   orderUpdated(orderId: ID): Order!
+  """
+  A payment changed (created, authorized, captured, voided, refunded,
+  failed, expired): the one given, or any of the merchant's payments when
+  paymentId is omitted. A SALES member receives only the payments they may
+  see (not a colleague's terminal payments).
+  """
+  paymentUpdated(paymentId: ID): Payment!
 }
 `, BuiltIn: false},
 	{Name: "../schema/orders.graphqls", Input: `# ---------------------------------------------------------------------------
@@ -4966,13 +5126,30 @@ type PaymentEdge {
   node: Payment!
 }
 
+"Narrows payments(filter:): a payment is listed when it matches every given field."
 input PaymentFilter {
+  "Only payments in one of these statuses."
   status: [PaymentStatus!]
   "Only payments whose captureBefore is at or after this time."
   captureBeforeFrom: Time
   "Only payments whose captureBefore is before this time."
   captureBeforeTo: Time
+  "Only the payments of this order."
   orderId: ID
+  "Only payments with this capture mode."
+  captureMode: CaptureMode
+  "Only payments started by one of these initiators (e.g. MERCHANT_MOTO for the web terminal's)."
+  initiator: [PaymentInitiator!]
+  """
+  Only payments this staff member took (a User's ID): web terminal (MOTO)
+  payments and manual charges. A SALES member still sees only their own
+  staff-taken payments.
+  """
+  createdBy: ID
+  "Only payments created at or after this time."
+  createdFrom: Time
+  "Only payments created before this time."
+  createdTo: Time
 }
 
 input CapturePaymentInput {
@@ -5098,13 +5275,42 @@ type Viewer {
   apiKey: ApiKey
 }
 
+"A merchant: the business kassa takes payments for."
 type Merchant implements Node {
+  "Global ID (mer_…)."
   id: ID!
+  "The name customers see (on the payment page, in emails), e.g. Snickeri Nord."
   name: String!
+  "ISO 4217 code of the currency amounts are in unless given, e.g. SEK."
   defaultCurrency: String!
+  "The merchant's IANA time zone, e.g. Europe/Stockholm."
   timeZone: String!
+  "The merchant's language (sv or en): its customers' emails, and the dashboard's when neither the person nor the browser chose one."
   locale: String!
+  "When the merchant was created."
   createdAt: Time!
+  "The registered name receipts and invoices give as the seller, e.g. Snickeri Nord AB; null until given."
+  legalName: String
+  "The Swedish organisation number (organisationsnummer) as NNNNNN-NNNN, e.g. 556016-0680; null until given."
+  organisationNumber: String
+  "The EU VAT number, upper case without spaces, e.g. SE556016068001; null until given."
+  vatNumber: String
+  "The postal address receipts and invoices give for the seller; null until given."
+  address: Address
+}
+
+"A postal address."
+type Address {
+  "The street address, e.g. Storgatan 1."
+  line1: String!
+  "More of the address (c/o, floor, box), if any."
+  line2: String
+  "The postal code; a Swedish one as NNN NN, e.g. 113 51."
+  postalCode: String!
+  "The city (postort), e.g. Stockholm."
+  city: String!
+  "The country, ISO 3166-1 alpha-2 in upper case, e.g. SE."
+  country: String!
 }
 
 enum Role {
@@ -5130,6 +5336,8 @@ type User implements Node {
   status: UserStatus!
   createdAt: Time!
   lastLoginAt: Time
+  "The dashboard language this person chose (it applies for every merchant they work for); null when they never chose, and the browser's Accept-Language, then the merchant's language, apply."
+  locale: Locale
 }
 
 type UserConnection {
@@ -5179,6 +5387,14 @@ type Mutation {
   updateUserRole(input: UpdateUserRoleInput!): UpdateUserRolePayload!
   "End a member's access and sessions. Their past actions keep their name."
   deactivateUser(input: DeactivateUserInput!): DeactivateUserPayload!
+  """
+  Change the merchant's details (OWNER, ADMIN or an API key; SALES members
+  get a FORBIDDEN error). Only the given fields change; when one is invalid
+  nothing changes. The change is on the audit trail as merchant.updated.
+  """
+  updateMerchant(input: UpdateMerchantInput!): UpdateMerchantPayload!
+  "Change the logged-in person's own settings (a session only: with an API key the userError is NOT_A_PERSON)."
+  updateMyPreferences(input: UpdateMyPreferencesInput!): UpdateMyPreferencesPayload!
 }
 
 input CreateApiKeyInput {
@@ -5242,6 +5458,74 @@ input DeactivateUserInput {
 
 type DeactivateUserPayload {
   user: User
+  userErrors: [UserError!]!
+}
+
+"""
+A change of the merchant's details. A field left out stays as it is; null
+removes an optional detail (legalName, organisationNumber, vatNumber,
+address).
+"""
+input UpdateMerchantInput {
+  "The name customers see, 1 to 200 characters on one line (INVALID_NAME)."
+  name: String
+  "The registered name, at most 200 characters on one line (INVALID_LEGAL_NAME); null removes it."
+  legalName: String
+  """
+  The Swedish organisation number: ten digits with or without the hyphen
+  (5560160680 or 556016-0680; twelve with a 16, 19 or 20 prefix are taken
+  too), with a valid check digit (INVALID_ORGANISATION_NUMBER); kept as
+  NNNNNN-NNNN. Null removes it.
+  """
+  organisationNumber: String
+  """
+  The EU VAT number, with its country prefix; spaces and case do not matter
+  (INVALID_VAT_NUMBER). A Swedish one is SE, the organisation number's ten
+  digits and 01 (SE556016068001), check digit verified; another member
+  state's must have that state's format. Null removes it.
+  """
+  vatNumber: String
+  "The postal address, replacing the whole address; null removes it."
+  address: AddressInput
+  "An IANA time zone name, e.g. Europe/Stockholm (INVALID_TIME_ZONE)."
+  timeZone: String
+  "The merchant's language: its customers' emails, and the dashboard's default."
+  locale: Locale
+}
+
+"A postal address as given."
+input AddressInput {
+  "The street address, 1 to 200 characters on one line (INVALID_ADDRESS)."
+  line1: String!
+  "More of the address, at most 200 characters on one line (INVALID_ADDRESS)."
+  line2: String
+  "The postal code (INVALID_POSTAL_CODE): for SE five digits, with or without the space (kept as NNN NN); elsewhere 1 to 20 letters, digits, spaces and hyphens."
+  postalCode: String!
+  "The city, 1 to 100 characters on one line (INVALID_CITY)."
+  city: String!
+  "The country, ISO 3166-1 alpha-2, e.g. SE (INVALID_COUNTRY)."
+  country: String!
+}
+
+"The result of updateMerchant."
+type UpdateMerchantPayload {
+  "The merchant as it is now; null when userErrors is not empty."
+  merchant: Merchant
+  "What was wrong with the input, with the field at fault (e.g. [\"input\", \"address\", \"postalCode\"])."
+  userErrors: [UserError!]!
+}
+
+"A change of the logged-in person's own settings. A field left out stays as it is."
+input UpdateMyPreferencesInput {
+  "The dashboard language; null forgets the choice (the browser's, then the merchant's language apply)."
+  locale: Locale
+}
+
+"The result of updateMyPreferences."
+type UpdateMyPreferencesPayload {
+  "The person as they are now; null when userErrors is not empty."
+  user: User
+  "NOT_A_PERSON when the request uses an API key."
   userErrors: [UserError!]!
 }
 `, BuiltIn: false},
@@ -5315,7 +5599,8 @@ type AuditEvent {
   What was done: payment.created (took a payment), payment.captured,
   payment.voided, payment.refunded, payment.capture_declined,
   payment.void_declined, payment.refund_declined, user.payment_limit_set,
-  user.payment_limit_removed.
+  user.payment_limit_removed, merchant.updated (the merchant's details;
+  detail names the fields that changed).
   """
   action: String!
   "The person who did it, when a person did."
@@ -5683,6 +5968,22 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_Address(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "line1":
+		return ec.fieldContext_Address_line1(ctx, field)
+	case "line2":
+		return ec.fieldContext_Address_line2(ctx, field)
+	case "postalCode":
+		return ec.fieldContext_Address_postalCode(ctx, field)
+	case "city":
+		return ec.fieldContext_Address_city(ctx, field)
+	case "country":
+		return ec.fieldContext_Address_country(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Address", field.Name)
+}
 
 func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -6202,6 +6503,14 @@ func (ec *executionContext) childFields_Merchant(ctx context.Context, field grap
 		return ec.fieldContext_Merchant_locale(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Merchant_createdAt(ctx, field)
+	case "legalName":
+		return ec.fieldContext_Merchant_legalName(ctx, field)
+	case "organisationNumber":
+		return ec.fieldContext_Merchant_organisationNumber(ctx, field)
+	case "vatNumber":
+		return ec.fieldContext_Merchant_vatNumber(ctx, field)
+	case "address":
+		return ec.fieldContext_Merchant_address(ctx, field)
 	case "branding":
 		return ec.fieldContext_Merchant_branding(ctx, field)
 	}
@@ -6702,6 +7011,26 @@ func (ec *executionContext) childFields_UpdateBrandingPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type UpdateBrandingPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_UpdateMerchantPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "merchant":
+		return ec.fieldContext_UpdateMerchantPayload_merchant(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UpdateMerchantPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateMerchantPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateMyPreferencesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_UpdateMyPreferencesPayload_user(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UpdateMyPreferencesPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateMyPreferencesPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_UpdateOrderPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "order":
@@ -6804,6 +7133,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_createdAt(ctx, field)
 	case "lastLoginAt":
 		return ec.fieldContext_User_lastLoginAt(ctx, field)
+	case "locale":
+		return ec.fieldContext_User_locale(ctx, field)
 	case "paymentLimit":
 		return ec.fieldContext_User_paymentLimit(ctx, field)
 	}
@@ -7556,6 +7887,34 @@ func (ec *executionContext) field_Mutation_updateBranding_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateMerchant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateMerchantInput, error) {
+			return ec.unmarshalNUpdateMerchantInput2kassaᚋgraphᚋmodelᚐUpdateMerchantInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateMyPreferences_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateMyPreferencesInput, error) {
+			return ec.unmarshalNUpdateMyPreferencesInput2kassaᚋgraphᚋmodelᚐUpdateMyPreferencesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8062,6 +8421,20 @@ func (ec *executionContext) field_Subscription_orderUpdated_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_paymentUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "paymentId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["paymentId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_WebhookEndpoint_deliveries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8165,6 +8538,121 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _Address_line1(ctx context.Context, field graphql.CollectedField, obj *merchants.Address) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Address_line1(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Line1, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Address_line1(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
+}
+
+func (ec *executionContext) _Address_line2(ctx context.Context, field graphql.CollectedField, obj *merchants.Address) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Address_line2(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Line2, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Address_line2(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
+}
+
+func (ec *executionContext) _Address_postalCode(ctx context.Context, field graphql.CollectedField, obj *merchants.Address) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Address_postalCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostalCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Address_postalCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
+}
+
+func (ec *executionContext) _Address_city(ctx context.Context, field graphql.CollectedField, obj *merchants.Address) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Address_city(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.City, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Address_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
+}
+
+func (ec *executionContext) _Address_country(ctx context.Context, field graphql.CollectedField, obj *merchants.Address) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Address_country(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Country, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Address_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
+}
 
 func (ec *executionContext) _ApiKey_id(ctx context.Context, field graphql.CollectedField, obj *auth.APIKey) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -12243,6 +12731,107 @@ func (ec *executionContext) fieldContext_Merchant_createdAt(_ context.Context, f
 	return graphql.NewScalarFieldContext("Merchant", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Merchant_legalName(ctx context.Context, field graphql.CollectedField, obj *merchants.Merchant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Merchant_legalName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LegalName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Merchant_legalName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Merchant", field, false, false, "String")
+}
+
+func (ec *executionContext) _Merchant_organisationNumber(ctx context.Context, field graphql.CollectedField, obj *merchants.Merchant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Merchant_organisationNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrganisationNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Merchant_organisationNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Merchant", field, false, false, "String")
+}
+
+func (ec *executionContext) _Merchant_vatNumber(ctx context.Context, field graphql.CollectedField, obj *merchants.Merchant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Merchant_vatNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VATNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Merchant_vatNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Merchant", field, false, false, "String")
+}
+
+func (ec *executionContext) _Merchant_address(ctx context.Context, field graphql.CollectedField, obj *merchants.Merchant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Merchant_address(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Address(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *merchants.Address) graphql.Marshaler {
+			return ec.marshalOAddress2ᚖkassaᚋmerchantsᚐAddress(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Merchant_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Merchant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Address(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Merchant_branding(ctx context.Context, field graphql.CollectedField, obj *merchants.Merchant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12602,6 +13191,94 @@ func (ec *executionContext) fieldContext_Mutation_deactivateUser(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deactivateUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateMerchant(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateMerchant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateMerchant(ctx, fc.Args["input"].(model.UpdateMerchantInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateMerchantPayload) graphql.Marshaler {
+			return ec.marshalNUpdateMerchantPayload2ᚖkassaᚋgraphᚋmodelᚐUpdateMerchantPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateMerchant(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateMerchantPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateMerchant_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateMyPreferences(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateMyPreferences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateMyPreferences(ctx, fc.Args["input"].(model.UpdateMyPreferencesInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateMyPreferencesPayload) graphql.Marshaler {
+			return ec.marshalNUpdateMyPreferencesPayload2ᚖkassaᚋgraphᚋmodelᚐUpdateMyPreferencesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateMyPreferences(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateMyPreferencesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateMyPreferences_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18791,6 +19468,50 @@ func (ec *executionContext) fieldContext_Subscription_orderUpdated(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_paymentUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_paymentUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().PaymentUpdated(ctx, fc.Args["paymentId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *payments.Payment) graphql.Marshaler {
+			return ec.marshalNPayment2ᚖkassaᚋpaymentsᚐPayment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_paymentUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Payment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_paymentUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _UpcomingInvoice_period(ctx context.Context, field graphql.CollectedField, obj *model.UpcomingInvoice) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19051,6 +19772,134 @@ func (ec *executionContext) _UpdateBrandingPayload_userErrors(ctx context.Contex
 func (ec *executionContext) fieldContext_UpdateBrandingPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "UpdateBrandingPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdateMerchantPayload_merchant(ctx context.Context, field graphql.CollectedField, obj *model.UpdateMerchantPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateMerchantPayload_merchant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Merchant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *merchants.Merchant) graphql.Marshaler {
+			return ec.marshalOMerchant2ᚖkassaᚋmerchantsᚐMerchant(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateMerchantPayload_merchant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateMerchantPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Merchant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdateMerchantPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.UpdateMerchantPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateMerchantPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕkassaᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateMerchantPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateMerchantPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdateMyPreferencesPayload_user(ctx context.Context, field graphql.CollectedField, obj *model.UpdateMyPreferencesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateMyPreferencesPayload_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖkassaᚋauthᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateMyPreferencesPayload_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateMyPreferencesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdateMyPreferencesPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.UpdateMyPreferencesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateMyPreferencesPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕkassaᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateMyPreferencesPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateMyPreferencesPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -19834,6 +20683,29 @@ func (ec *executionContext) _User_lastLoginAt(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_User_lastLoginAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
+}
+
+func (ec *executionContext) _User_locale(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_locale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().Locale(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Locale) graphql.Marshaler {
+			return ec.marshalOLocale2ᚖkassaᚋgraphᚋmodelᚐLocale(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_locale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, true, true, "Locale")
 }
 
 func (ec *executionContext) _User_paymentLimit(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
@@ -22329,6 +23201,76 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAddressInput(ctx context.Context, obj any) (model.AddressInput, error) {
+	var it model.AddressInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"line1", "line2", "postalCode", "city", "country"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "line1":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line1"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line1 = data
+		case "line2":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line2"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line2 = data
+		case "postalCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCode = data
+		case "city":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("city"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.City = data
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAddressInput unmarshals raw into the AddressInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddressInput(ctx context.Context, raw any) (model.AddressInput, error) {
+	var out model.AddressInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddressInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAuditEventFilter(ctx context.Context, obj any) (model.AuditEventFilter, error) {
 	var it model.AuditEventFilter
 	if obj == nil {
@@ -23656,7 +24598,7 @@ func (ec *executionContext) unmarshalInputPaymentFilter(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"status", "captureBeforeFrom", "captureBeforeTo", "orderId"}
+	fieldsInOrder := [...]string{"status", "captureBeforeFrom", "captureBeforeTo", "orderId", "captureMode", "initiator", "createdBy", "createdFrom", "createdTo"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -23691,6 +24633,41 @@ func (ec *executionContext) unmarshalInputPaymentFilter(ctx context.Context, obj
 				return it, err
 			}
 			it.OrderID = data
+		case "captureMode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("captureMode"))
+			data, err := ec.unmarshalOCaptureMode2ᚖkassaᚋpaymentsᚐCaptureMode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CaptureMode = data
+		case "initiator":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("initiator"))
+			data, err := ec.unmarshalOPaymentInitiator2ᚕkassaᚋpaymentsᚐInitiatorᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Initiator = data
+		case "createdBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdBy"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedBy = data
+		case "createdFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdFrom"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedFrom = data
+		case "createdTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdTo"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedTo = data
 		}
 	}
 	return it, nil
@@ -24506,6 +25483,132 @@ func UnmarshalUpdateBrandingInput(ctx context.Context, raw any) (model.UpdateBra
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateMerchantInput(ctx context.Context, obj any) (model.UpdateMerchantInput, error) {
+	var it model.UpdateMerchantInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "legalName", "organisationNumber", "vatNumber", "address", "timeZone", "locale"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "legalName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legalName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LegalName = graphql.OmittableOf(data)
+		case "organisationNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisationNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganisationNumber = graphql.OmittableOf(data)
+		case "vatNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vatNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VatNumber = graphql.OmittableOf(data)
+		case "address":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address"))
+			data, err := ec.unmarshalOAddressInput2ᚖkassaᚋgraphᚋmodelᚐAddressInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address = graphql.OmittableOf(data)
+		case "timeZone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeZone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TimeZone = data
+		case "locale":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("locale"))
+			data, err := ec.unmarshalOLocale2ᚖkassaᚋgraphᚋmodelᚐLocale(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Locale = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateMerchantInput unmarshals raw into the UpdateMerchantInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateMerchantInput(ctx context.Context, raw any) (model.UpdateMerchantInput, error) {
+	var out model.UpdateMerchantInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateMerchantInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateMyPreferencesInput(ctx context.Context, obj any) (model.UpdateMyPreferencesInput, error) {
+	var it model.UpdateMyPreferencesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"locale"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "locale":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("locale"))
+			data, err := ec.unmarshalOLocale2ᚖkassaᚋgraphᚋmodelᚐLocale(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Locale = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateMyPreferencesInput unmarshals raw into the UpdateMyPreferencesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateMyPreferencesInput(ctx context.Context, raw any) (model.UpdateMyPreferencesInput, error) {
+	var out model.UpdateMyPreferencesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateMyPreferencesInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateOrderInput(ctx context.Context, obj any) (model.UpdateOrderInput, error) {
 	var it model.UpdateOrderInput
 	if obj == nil {
@@ -24953,6 +26056,59 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var addressImplementors = []string{"Address"}
+
+func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, obj *merchants.Address) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, addressImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Address")
+		case "line1":
+			out.Values[i] = ec._Address_line1(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "line2":
+			out.Values[i] = ec._Address_line2(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "postalCode":
+			out.Values[i] = ec._Address_postalCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "city":
+			out.Values[i] = ec._Address_city(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "country":
+			out.Values[i] = ec._Address_country(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var apiKeyImplementors = []string{"ApiKey", "Node"}
 
@@ -26773,6 +27929,26 @@ func (ec *executionContext) _Merchant(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "legalName":
+			out.Values[i] = ec._Merchant_legalName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organisationNumber":
+			out.Values[i] = ec._Merchant_organisationNumber(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "vatNumber":
+			out.Values[i] = ec._Merchant_vatNumber(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "address":
+			out.Values[i] = ec._Merchant_address(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "branding":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -26897,6 +28073,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deactivateUser":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deactivateUser(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateMerchant":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateMerchant(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateMyPreferences":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateMyPreferences(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -28810,6 +30000,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	switch fields[0].Name {
 	case "orderUpdated":
 		return ec._Subscription_orderUpdated(ctx, fields[0])
+	case "paymentUpdated":
+		return ec._Subscription_paymentUpdated(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -28896,6 +30088,82 @@ func (ec *executionContext) _UpdateBrandingPayload(ctx context.Context, sel ast.
 			}
 		case "userErrors":
 			out.Values[i] = ec._UpdateBrandingPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var updateMerchantPayloadImplementors = []string{"UpdateMerchantPayload"}
+
+func (ec *executionContext) _UpdateMerchantPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpdateMerchantPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updateMerchantPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdateMerchantPayload")
+		case "merchant":
+			out.Values[i] = ec._UpdateMerchantPayload_merchant(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._UpdateMerchantPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var updateMyPreferencesPayloadImplementors = []string{"UpdateMyPreferencesPayload"}
+
+func (ec *executionContext) _UpdateMyPreferencesPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpdateMyPreferencesPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updateMyPreferencesPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdateMyPreferencesPayload")
+		case "user":
+			out.Values[i] = ec._UpdateMyPreferencesPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._UpdateMyPreferencesPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -29272,6 +30540,12 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "locale":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_locale(ctx, field, obj)
+				})
 		case "paymentLimit":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -31504,6 +32778,32 @@ func (ec *executionContext) marshalNUpdateBrandingPayload2ᚖkassaᚋgraphᚋmod
 	return ec._UpdateBrandingPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNUpdateMerchantInput2kassaᚋgraphᚋmodelᚐUpdateMerchantInput(ctx context.Context, v any) (model.UpdateMerchantInput, error) {
+	res, err := ec.unmarshalInputUpdateMerchantInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpdateMerchantPayload2ᚖkassaᚋgraphᚋmodelᚐUpdateMerchantPayload(ctx context.Context, sel ast.SelectionSet, v *model.UpdateMerchantPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdateMerchantPayload!")
+		return graphql.Null
+	}
+	return ec._UpdateMerchantPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdateMyPreferencesInput2kassaᚋgraphᚋmodelᚐUpdateMyPreferencesInput(ctx context.Context, v any) (model.UpdateMyPreferencesInput, error) {
+	res, err := ec.unmarshalInputUpdateMyPreferencesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpdateMyPreferencesPayload2ᚖkassaᚋgraphᚋmodelᚐUpdateMyPreferencesPayload(ctx context.Context, sel ast.SelectionSet, v *model.UpdateMyPreferencesPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdateMyPreferencesPayload!")
+		return graphql.Null
+	}
+	return ec._UpdateMyPreferencesPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNUpdateOrderInput2kassaᚋgraphᚋmodelᚐUpdateOrderInput(ctx context.Context, v any) (model.UpdateOrderInput, error) {
 	res, err := ec.unmarshalInputUpdateOrderInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -32027,6 +33327,21 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) marshalOAddress2ᚖkassaᚋmerchantsᚐAddress(ctx context.Context, sel ast.SelectionSet, v *merchants.Address) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Address(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOAddressInput2ᚖkassaᚋgraphᚋmodelᚐAddressInput(ctx context.Context, v any) (*model.AddressInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAddressInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOApiKey2ᚖkassaᚋauthᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v *auth.APIKey) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -32309,6 +33624,13 @@ func (ec *executionContext) marshalOMandate2ᚖkassaᚋgraphᚋmodelᚐMandate(c
 	return ec._Mandate(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOMerchant2ᚖkassaᚋmerchantsᚐMerchant(ctx context.Context, sel ast.SelectionSet, v *merchants.Merchant) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Merchant(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOMoney2ᚖkassaᚋmoneyᚐMoney(ctx context.Context, sel ast.SelectionSet, v *money.Money) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -32411,6 +33733,42 @@ func (ec *executionContext) unmarshalOPaymentFilter2ᚖkassaᚋgraphᚋmodelᚐP
 	}
 	res, err := ec.unmarshalInputPaymentFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPaymentInitiator2ᚕkassaᚋpaymentsᚐInitiatorᚄ(ctx context.Context, v any) ([]payments.Initiator, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]payments.Initiator, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPaymentInitiator2kassaᚋpaymentsᚐInitiator(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOPaymentInitiator2ᚕkassaᚋpaymentsᚐInitiatorᚄ(ctx context.Context, sel ast.SelectionSet, v []payments.Initiator) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPaymentInitiator2kassaᚋpaymentsᚐInitiator(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOPaymentLink2ᚖkassaᚋordersᚐLink(ctx context.Context, sel ast.SelectionSet, v *orders.Link) graphql.Marshaler {

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"kassa/audit"
 	"kassa/auth"
 	"kassa/db"
 	"kassa/fault"
@@ -22,18 +23,50 @@ type Merchant struct {
 	TimeZone        string    `db:"time_zone"`
 	Locale          string    `db:"locale"`
 	CreatedAt       time.Time `db:"created_at"`
+	// What receipts and invoices say about the seller; nil until given.
+	LegalName          *string `db:"legal_name"`
+	OrganisationNumber *string `db:"organisation_number"` // NNNNNN-NNNN
+	VATNumber          *string `db:"vat_number"`          // upper case, no spaces
+	AddressLine1       *string `db:"address_line1"`
+	AddressLine2       *string `db:"address_line2"`
+	PostalCode         *string `db:"postal_code"`
+	City               *string `db:"city"`
+	Country            *string `db:"country"` // ISO 3166-1 alpha-2
 }
 
-const columns = `id, name, default_currency, time_zone, locale, created_at`
+// Address is a postal address.
+type Address struct {
+	Line1      string
+	Line2      *string
+	PostalCode string
+	City       string
+	Country    string // ISO 3166-1 alpha-2
+}
+
+// Address is the merchant's postal address, or nil when none is given.
+func (m Merchant) Address() *Address {
+	if m.AddressLine1 == nil || m.PostalCode == nil || m.City == nil || m.Country == nil {
+		return nil
+	}
+	return &Address{Line1: *m.AddressLine1, Line2: m.AddressLine2, PostalCode: *m.PostalCode, City: *m.City, Country: *m.Country}
+}
+
+const columns = `id, name, default_currency, time_zone, locale, created_at,
+	legal_name, organisation_number, vat_number, address_line1, address_line2, postal_code, city, country`
 
 // Service is the merchants domain.
 type Service struct {
-	db   *db.DB
-	auth *auth.Service
+	db    *db.DB
+	auth  *auth.Service
+	audit *audit.Log // nil: changes are not on the trail (set by UseAudit)
 }
 
 // NewService returns a service on d.
 func NewService(d *db.DB, a *auth.Service) *Service { return &Service{db: d, auth: a} }
+
+// UseAudit puts changes of the merchant's details on trail, which is built
+// after the merchants (it reads payments). Call it before serving.
+func (s *Service) UseAudit(trail *audit.Log) { s.audit = trail }
 
 // NewMerchant is what Create takes.
 type NewMerchant struct {

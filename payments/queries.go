@@ -101,6 +101,14 @@ type Filter struct {
 	OrderID             *uuid.UUID
 	CaptureBeforeAfter  *time.Time // captureBefore >= this
 	CaptureBeforeBefore *time.Time // captureBefore < this
+	CaptureMode         *CaptureMode
+	Initiators          []Initiator
+	// CreatedBy keeps the payments this staff member took (the terminal,
+	// manual charges): a SALES viewer still sees only what rules.go lets
+	// them see of a colleague's.
+	CreatedBy   *uuid.UUID
+	CreatedFrom *time.Time // createdAt >= this
+	CreatedTo   *time.Time // createdAt < this
 	// Viewer is who lists: only what it may see is listed (rules.go).
 	Viewer Actor
 }
@@ -128,6 +136,30 @@ func (s *Service) List(ctx context.Context, merchantID uuid.UUID, f Filter, page
 	if f.CaptureBeforeBefore != nil {
 		where = append(where, "capture_before < ?")
 		args = append(args, *f.CaptureBeforeBefore)
+	}
+	if f.CaptureMode != nil {
+		where = append(where, "capture_mode = ?")
+		args = append(args, string(*f.CaptureMode))
+	}
+	if len(f.Initiators) > 0 {
+		is := make([]string, len(f.Initiators))
+		for i, in := range f.Initiators {
+			is[i] = string(in)
+		}
+		where = append(where, "initiator IN (?)")
+		args = append(args, is)
+	}
+	if f.CreatedBy != nil {
+		where = append(where, "created_by_user = ?")
+		args = append(args, *f.CreatedBy)
+	}
+	if f.CreatedFrom != nil {
+		where = append(where, "created_at >= ?")
+		args = append(args, *f.CreatedFrom)
+	}
+	if f.CreatedTo != nil {
+		where = append(where, "created_at < ?")
+		args = append(args, *f.CreatedTo)
 	}
 	if !f.Viewer.known() {
 		return nil, false, fault.ErrForbidden

@@ -2,9 +2,13 @@ package resolvers
 
 import (
 	"context"
+
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 
 	"kassa/auth"
+	"kassa/graph/model"
+	"kassa/merchants"
 )
 
 type uuidT = uuid.UUID
@@ -58,3 +62,31 @@ func withIDAs[T any](ctx context.Context, may func(*principalT) error, prefix, f
 
 // ownerOrAdmin lets owners, admins and API keys through.
 func ownerOrAdmin(p *principalT) error { return p.Require(auth.RoleOwner, auth.RoleAdmin) }
+
+// merchantUpdate is the domain's Update for in: a field left out is nil
+// (unchanged); an optional detail given as null is empty (removed).
+func merchantUpdate(in model.UpdateMerchantInput) merchants.Update {
+	u := merchants.Update{Name: in.Name, TimeZone: in.TimeZone}
+	if in.Locale != nil {
+		l := string(*in.Locale)
+		u.Locale = &l
+	}
+	opt := func(o graphql.Omittable[*string]) *string {
+		v, ok := o.ValueOK()
+		if !ok {
+			return nil
+		}
+		if v == nil {
+			return new(string)
+		}
+		return v
+	}
+	u.LegalName, u.OrganisationNumber, u.VATNumber = opt(in.LegalName), opt(in.OrganisationNumber), opt(in.VatNumber)
+	if a, ok := in.Address.ValueOK(); ok {
+		u.Address = &merchants.Address{}
+		if a != nil {
+			u.Address = &merchants.Address{Line1: a.Line1, Line2: a.Line2, PostalCode: a.PostalCode, City: a.City, Country: a.Country}
+		}
+	}
+	return u
+}

@@ -70,6 +70,15 @@ func paymentFilter(in *model.PaymentFilter) (payments.Filter, error) {
 		}
 		f.OrderID = &id
 	}
+	f.CaptureMode, f.Initiators = in.CaptureMode, in.Initiator
+	f.CreatedFrom, f.CreatedTo = in.CreatedFrom, in.CreatedTo
+	if in.CreatedBy != nil {
+		id, err := idOf(prefixUser, "createdBy", *in.CreatedBy)
+		if err != nil {
+			return f, err
+		}
+		f.CreatedBy = &id
+	}
 	return f, nil
 }
 

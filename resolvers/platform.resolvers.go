@@ -107,6 +107,42 @@ func (r *mutationResolver) DeactivateUser(ctx context.Context, input model.Deact
 	})
 }
 
+func (r *mutationResolver) UpdateMerchant(ctx context.Context, input model.UpdateMerchantInput) (*model.UpdateMerchantPayload, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m, err := r.Merchants.UpdateDetails(ctx, p, merchantUpdate(input))
+	return payload(err, func(ue []model.UserError) *model.UpdateMerchantPayload {
+		if ue != nil {
+			return &model.UpdateMerchantPayload{UserErrors: ue}
+		}
+		return &model.UpdateMerchantPayload{Merchant: &m, UserErrors: []model.UserError{}}
+	})
+}
+
+func (r *mutationResolver) UpdateMyPreferences(ctx context.Context, input model.UpdateMyPreferencesInput) (*model.UpdateMyPreferencesPayload, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var prefs auth.Preferences
+	if l, ok := input.Locale.ValueOK(); ok {
+		locale := ""
+		if l != nil {
+			locale = string(*l)
+		}
+		prefs.Locale = &locale
+	}
+	u, err := r.Auth.UpdateMyPreferences(ctx, p, prefs)
+	return payload(err, func(ue []model.UserError) *model.UpdateMyPreferencesPayload {
+		if ue != nil {
+			return &model.UpdateMyPreferencesPayload{UserErrors: ue}
+		}
+		return &model.UpdateMyPreferencesPayload{User: &u, UserErrors: []model.UserError{}}
+	})
+}
+
 func (r *queryResolver) Node(ctx context.Context, id string) (graph.Node, error) {
 	p, err := principal(ctx)
 	if err != nil {
@@ -188,6 +224,14 @@ func (r *userResolver) ID(ctx context.Context, obj *auth.User) (string, error) {
 
 func (r *userResolver) Status(ctx context.Context, obj *auth.User) (model.UserStatus, error) {
 	return model.UserStatus(obj.Status), nil
+}
+
+func (r *userResolver) Locale(ctx context.Context, obj *auth.User) (*model.Locale, error) {
+	if obj.Locale == nil {
+		return nil, nil
+	}
+	l := model.Locale(*obj.Locale)
+	return &l, nil
 }
 
 func (r *Resolver) ApiKey() graph.ApiKeyResolver { return &apiKeyResolver{r} }

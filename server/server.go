@@ -113,6 +113,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	s.billing = billing.NewService(billing.Config{DB: d, Payments: s.payments, Orders: s.orders, Mailer: s.mailer, Jobs: s.jobs, Webhooks: s.webhooks,
 		Log: log, PublicURL: cfg.PublicURL, UsageGrace: cfg.UsageGrace, Dunning: cfg.Dunning, CancelAfterDunning: cfg.DunningCancel})
 	s.audit = audit.New(d, s.payments)
+	s.merchants.UseAudit(s.audit)
 	reportUndeliverable(s.mailer, d, s.audit)
 	s.metrics.registry.MustRegister(s.mailer.Collectors()...)
 	s.payments.OnChange(func(ctx context.Context, tx *sqlx.Tx, _, p payments.Payment) error {

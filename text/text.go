@@ -76,3 +76,29 @@ func Preferred(acceptLanguage string) string {
 	}
 	return ""
 }
+
+// ChooseLanguage is the language ("sv" or "en") to show a person: the one
+// they chose (userLocale), else the first kassa speaks that their browser
+// asks for (acceptLanguage, an Accept-Language header), else the
+// merchant's (merchantLocale), else Swedish. Values other than "sv" and
+// "en" count as no choice.
+func ChooseLanguage(userLocale, acceptLanguage, merchantLocale string) string {
+	if l := known(userLocale); l != "" {
+		return l
+	}
+	if l := Preferred(acceptLanguage); l != "" {
+		return l
+	}
+	if l := known(merchantLocale); l != "" {
+		return l
+	}
+	return "sv"
+}
+
+func known(locale string) string {
+	switch l := strings.ToLower(strings.TrimSpace(locale)); l {
+	case "sv", "en":
+		return l
+	}
+	return ""
+}

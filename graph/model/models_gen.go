@@ -18,7 +18,23 @@ import (
 	"kassa/webhooks"
 	"strconv"
 	"time"
+
+	"github.com/99designs/gqlgen/graphql"
 )
+
+// A postal address as given.
+type AddressInput struct {
+	// The street address, 1 to 200 characters on one line (INVALID_ADDRESS).
+	Line1 string `json:"line1"`
+	// More of the address, at most 200 characters on one line (INVALID_ADDRESS).
+	Line2 *string `json:"line2,omitempty"`
+	// The postal code (INVALID_POSTAL_CODE): for SE five digits, with or without the space (kept as NNN NN); elsewhere 1 to 20 letters, digits, spaces and hyphens.
+	PostalCode string `json:"postalCode"`
+	// The city, 1 to 100 characters on one line (INVALID_CITY).
+	City string `json:"city"`
+	// The country, ISO 3166-1 alpha-2, e.g. SE (INVALID_COUNTRY).
+	Country string `json:"country"`
+}
 
 type APIKeyConnection struct {
 	Edges    []APIKeyEdge `json:"edges"`
@@ -423,13 +439,28 @@ type PaymentEdge struct {
 	Node   *payments.Payment `json:"node"`
 }
 
+// Narrows payments(filter:): a payment is listed when it matches every given field.
 type PaymentFilter struct {
+	// Only payments in one of these statuses.
 	Status []payments.Status `json:"status,omitempty"`
 	// Only payments whose captureBefore is at or after this time.
 	CaptureBeforeFrom *time.Time `json:"captureBeforeFrom,omitempty"`
 	// Only payments whose captureBefore is before this time.
 	CaptureBeforeTo *time.Time `json:"captureBeforeTo,omitempty"`
-	OrderID         *string    `json:"orderId,omitempty"`
+	// Only the payments of this order.
+	OrderID *string `json:"orderId,omitempty"`
+	// Only payments with this capture mode.
+	CaptureMode *payments.CaptureMode `json:"captureMode,omitempty"`
+	// Only payments started by one of these initiators (e.g. MERCHANT_MOTO for the web terminal's).
+	Initiator []payments.Initiator `json:"initiator,omitempty"`
+	// Only payments this staff member took (a User's ID): web terminal (MOTO)
+	// payments and manual charges. A SALES member still sees only their own
+	// staff-taken payments.
+	CreatedBy *string `json:"createdBy,omitempty"`
+	// Only payments created at or after this time.
+	CreatedFrom *time.Time `json:"createdFrom,omitempty"`
+	// Only payments created before this time.
+	CreatedTo *time.Time `json:"createdTo,omitempty"`
 }
 
 type PaymentLinkConnection struct {
@@ -656,6 +687,54 @@ type UpdateBrandingInput struct {
 type UpdateBrandingPayload struct {
 	Branding   *branding.Brand `json:"branding,omitempty"`
 	UserErrors []UserError     `json:"userErrors"`
+}
+
+// A change of the merchant's details. A field left out stays as it is; null
+// removes an optional detail (legalName, organisationNumber, vatNumber,
+// address).
+type UpdateMerchantInput struct {
+	// The name customers see, 1 to 200 characters on one line (INVALID_NAME).
+	Name *string `json:"name,omitempty"`
+	// The registered name, at most 200 characters on one line (INVALID_LEGAL_NAME); null removes it.
+	LegalName graphql.Omittable[*string] `json:"legalName,omitempty"`
+	// The Swedish organisation number: ten digits with or without the hyphen
+	// (5560160680 or 556016-0680; twelve with a 16, 19 or 20 prefix are taken
+	// too), with a valid check digit (INVALID_ORGANISATION_NUMBER); kept as
+	// NNNNNN-NNNN. Null removes it.
+	OrganisationNumber graphql.Omittable[*string] `json:"organisationNumber,omitempty"`
+	// The EU VAT number, with its country prefix; spaces and case do not matter
+	// (INVALID_VAT_NUMBER). A Swedish one is SE, the organisation number's ten
+	// digits and 01 (SE556016068001), check digit verified; another member
+	// state's must have that state's format. Null removes it.
+	VatNumber graphql.Omittable[*string] `json:"vatNumber,omitempty"`
+	// The postal address, replacing the whole address; null removes it.
+	Address graphql.Omittable[*AddressInput] `json:"address,omitempty"`
+	// An IANA time zone name, e.g. Europe/Stockholm (INVALID_TIME_ZONE).
+	TimeZone *string `json:"timeZone,omitempty"`
+	// The merchant's language: its customers' emails, and the dashboard's default.
+	Locale *Locale `json:"locale,omitempty"`
+}
+
+// The result of updateMerchant.
+type UpdateMerchantPayload struct {
+	// The merchant as it is now; null when userErrors is not empty.
+	Merchant *merchants.Merchant `json:"merchant,omitempty"`
+	// What was wrong with the input, with the field at fault (e.g. ["input", "address", "postalCode"]).
+	UserErrors []UserError `json:"userErrors"`
+}
+
+// A change of the logged-in person's own settings. A field left out stays as it is.
+type UpdateMyPreferencesInput struct {
+	// The dashboard language; null forgets the choice (the browser's, then the merchant's language apply).
+	Locale graphql.Omittable[*Locale] `json:"locale,omitempty"`
+}
+
+// The result of updateMyPreferences.
+type UpdateMyPreferencesPayload struct {
+	// The person as they are now; null when userErrors is not empty.
+	User *auth.User `json:"user,omitempty"`
+	// NOT_A_PERSON when the request uses an API key.
+	UserErrors []UserError `json:"userErrors"`
 }
 
 type UpdateOrderInput struct {
