@@ -1,8 +1,8 @@
 // Payment links: the list with each link's address and QR code (to print
 // for a fair or a shop window), a form for a new link, and deactivation.
 import {
-  html, useState, useEffect, Page, Panel, Link, Loading, ErrorBox, Status, Time, useQuery, useLive,
-  useForm, Input, Select, Check, FormError, usePager, query, setQuery, session, parseAmount, CopyButton, QR, fromLocalDate, localDate,
+  html, useState, useEffect, Page, Link, Loading, ErrorBox, Status, Time, useQuery, useLive,
+  useForm, Input, Select, Check, FormError, usePager, query, setQuery, session, parseAmount, CopyButton, QR, fromLocalDate, localDate, fmtTime,
 } from '../ui.js';
 import { mutate } from '../gql.js';
 import { tt, t, lang, statusText } from '../i18n.js';
@@ -22,7 +22,7 @@ const T = {
     show: 'Show link', hide: 'Hide link', showFor: 'Show link: {0}', hideFor: 'Hide link: {0}',
     address: 'Address', deactivate: 'Deactivate', confirmDeactivate: 'Deactivate the link “{0}”? Customers can no longer pay through it.',
     deactivated: 'The link was deactivated.', order: 'Order {0}', noLinks: 'No payment links match.', close: 'Close',
-    views: '{0} views, {1} payment attempts', details: 'Link',
+    views: '{0} views, {1} payment attempts', details: 'Link', through: 'Until the end of {0}',
   },
   sv: {
     title: 'Betallänkar', newLink: 'Ny betallänk', newHead: 'Ny betallänk', create: 'Skapa betallänk',
@@ -38,13 +38,21 @@ const T = {
     show: 'Visa länk', hide: 'Dölj länk', showFor: 'Visa länk: {0}', hideFor: 'Dölj länk: {0}',
     address: 'Adress', deactivate: 'Avaktivera', confirmDeactivate: 'Avaktivera länken ”{0}”? Kunder kan inte längre betala med den.',
     deactivated: 'Länken avaktiverades.', order: 'Order {0}', noLinks: 'Inga betallänkar matchar.', close: 'Stäng',
-    views: '{0} visningar, {1} betalningsförsök', details: 'Länk',
+    views: '{0} visningar, {1} betalningsförsök', details: 'Länk', through: 'T.o.m. {0}',
   },
 };
 const tx = (k, ...a) => tt(T, k, ...a);
 
 const STATUSES = ['ACTIVE', 'PAID', 'EXPIRED', 'DEACTIVATED'];
 const pct = (bp) => (bp / 100).toLocaleString(lang === 'sv' ? 'sv-SE' : 'en-GB') + ' %';
+
+// expiryText writes an end at local midnight as the last day the link
+// works (the form asks for that day), any other end as date and time.
+function expiryText(iso) {
+  const d = new Date(iso);
+  if (/^00\D00$/.test(fmtTime(iso, { date: false }))) return tx('through', fmtTime(new Date(d.getTime() - 1).toISOString(), { time: false }));
+  return fmtTime(iso);
+}
 
 const linkFields = `id url kind status reusable description customerEmail captureMode expiresAt views attempts paidAt createdAt
   amount { amount currency formatted } order { id number }`;
@@ -147,12 +155,12 @@ function LinkTable({ links, onChange }) {
   const [open, setOpen] = useState({});
   if (!links.length) return html`<p class="empty">${tx('noLinks')}</p>`;
   const cols = [
-    [tx('description'), (l) => l.description || '–'],
+    [tx('description'), (l) => html`${l.description || '–'}${l.order && html`<br /><${Link} href=${'/orders/' + l.order.id}>${tx('order', l.order.number)}</${Link}>`}`],
     [tx('amount'), (l) => l.amount.formatted, true],
     [tx('kind'), (l) => tx(l.kind), false, 'nowrap'],
     [tx('status'), (l) => html`<${Status} value=${l.status} />`],
     [tx('viewsAttempts'), (l) => html`<span aria-label=${tx('views', l.views, l.attempts)}>${l.views} / ${l.attempts}</span>`, true],
-    [tx('expiry'), (l) => (l.expiresAt ? html`<${Time} t=${l.expiresAt} />` : tx('never'))],
+    [tx('expiry'), (l) => (l.expiresAt ? html`<time datetime=${l.expiresAt}>${expiryText(l.expiresAt)}</time>` : tx('never'))],
     [tx('created'), (l) => html`<${Time} t=${l.createdAt} />`],
   ];
   return html`<div class="table-wrap"><table class="data links-table">

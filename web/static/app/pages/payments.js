@@ -14,7 +14,7 @@ const T = {
   en: {
     title: 'Payments', payment: 'Payment {0}', all: 'All payments', reservations: 'Reservations', views: 'Show',
     status: 'Status', captureMode: 'Capture mode', staff: 'Staff member', initiator: 'Initiated by', from: 'Created from', to: 'Created to',
-    IMMEDIATE: 'At purchase', RESERVE: 'Reserve, capture later',
+    IMMEDIATE: 'At purchase', RESERVE: 'Reserve, capture later', 'f.IMMEDIATE': 'At purchase', 'f.RESERVE': 'Reserve',
     CUSTOMER: 'Customer', MERCHANT_MOTO: 'Phone or mail order', MERCHANT_RECURRING: 'Subscription',
     anyone: 'Anyone', amount: 'Amount', card: 'Card', description: 'Description', takenBy: 'Taken by', created: 'Created',
     captureBefore: 'Capture before', capturable: 'Left to capture', noPayments: 'No payments match.', noReservations: 'No open reservations.',
@@ -29,7 +29,7 @@ const T = {
     captureHead: 'Capture', captureAmount: 'Amount to capture', captureHint: 'Leave empty to capture all that is reserved ({0}).',
     capture: 'Capture', confirmCapture: 'Capture {0} from the customer\u2019s card?', capturedMsg: 'Captured {0}.',
     void: 'Void reservation', voidHint: 'Releases the whole reservation on the customer\u2019s card; nothing is taken.',
-    confirmVoid: 'Release the reservation of {0}? Nothing can be captured afterwards.', voided: 'The reservation was released.',
+    confirmVoid: 'Release the reservation of {0}? Nothing can be captured afterwards.', voided: 'The reservation was released.', refundedNote: 'The refund was made.',
     badAmount: 'Write an amount, e.g. 1 250,00.', nextAction: 'Waiting for the customer to pass 3-D Secure.',
     noOrderLink: 'A payment for an order is also listed on the order\u2019s page.',
     UNKNOWN: 'Unknown', NOT_REQUIRED: 'Not required', PENDING: 'Pending', PASSED: 'Passed', FAILED: 'Failed', CANCELLED: 'Cancelled',
@@ -43,7 +43,7 @@ const T = {
   sv: {
     title: 'Betalningar', payment: 'Betalning {0}', all: 'Alla betalningar', reservations: 'Reservationer', views: 'Visa',
     status: 'Status', captureMode: 'Dragning', staff: 'Personal', initiator: 'Initierad av', from: 'Skapad från', to: 'Skapad till',
-    IMMEDIATE: 'Vid köpet', RESERVE: 'Reservera, dra senare',
+    IMMEDIATE: 'Vid köpet', RESERVE: 'Reservera, dra senare', 'f.IMMEDIATE': 'Vid köpet', 'f.RESERVE': 'Reservera',
     CUSTOMER: 'Kund', MERCHANT_MOTO: 'Telefon- eller postorder', MERCHANT_RECURRING: 'Prenumeration',
     anyone: 'Alla', amount: 'Belopp', card: 'Kort', description: 'Beskrivning', takenBy: 'Tagen av', created: 'Skapad',
     captureBefore: 'Dra före', capturable: 'Kvar att dra', noPayments: 'Inga betalningar matchar.', noReservations: 'Inga öppna reservationer.',
@@ -58,7 +58,7 @@ const T = {
     captureHead: 'Dra', captureAmount: 'Belopp att dra', captureHint: 'Lämna tomt för att dra hela det reserverade beloppet ({0}).',
     capture: 'Dra', confirmCapture: 'Dra {0} från kundens kort?', capturedMsg: 'Drog {0}.',
     void: 'Släpp reservationen', voidHint: 'Släpper hela reservationen på kundens kort; inget dras.',
-    confirmVoid: 'Släppa reservationen på {0}? Inget kan dras efteråt.', voided: 'Reservationen släpptes.',
+    confirmVoid: 'Släppa reservationen på {0}? Inget kan dras efteråt.', voided: 'Reservationen släpptes.', refundedNote: 'Återbetalningen är gjord.',
     badAmount: 'Skriv ett belopp, t.ex. 1 250,00.', nextAction: 'Väntar på att kunden klarar 3-D Secure.',
     noOrderLink: 'En betalning för en order syns också på orderns sida.',
     UNKNOWN: 'Okänt', NOT_REQUIRED: 'Behövs inte', PENDING: 'Väntar', PASSED: 'Godkänd', FAILED: 'Underkänd', CANCELLED: 'Avbruten',
@@ -198,7 +198,7 @@ function PaymentList() {
       <div class="field"><label for="p-mode">${tx('captureMode')}</label>
         <select id="p-mode" value=${f.captureMode} onChange=${sel('captureMode')}>
           <option value="">${t('all')}</option>
-          ${['IMMEDIATE', 'RESERVE'].map((s) => html`<option value=${s}>${tx(s)}</option>`)}
+          ${['IMMEDIATE', 'RESERVE'].map((s) => html`<option value=${s}>${tx('f.' + s)}</option>`)}
         </select></div>
       ${isManager() && html`<div class="field"><label for="p-staff">${tx('staff')}</label>
         <select id="p-staff" value=${f.createdBy} onChange=${sel('createdBy')}>
@@ -293,7 +293,10 @@ export function PaymentPage({ id }) {
     const h = setTimeout(reload, 1500);
     return () => clearTimeout(h);
   }, [watch, state, data]);
-  const onDone = () => { setWatch({ state, until: Date.now() + 20000 }); reload(); };
+  // What was just done is said at the top of the page: the form that did
+  // it may be gone once the payment has moved on.
+  const [notice, setNotice] = useState(null);
+  const onDone = (kind, text) => { setNotice({ kind, text }); setWatch({ state, until: Date.now() + 20000 }); reload(); };
   const back = { href: '/payments', label: tx('title') };
   if (loading && !data) return html`<${Loading} />`;
   const p = node;
@@ -306,6 +309,7 @@ export function PaymentPage({ id }) {
     ${l && html`<p class=${'lapse-banner' + (l.soon ? ' soon' : '')} role="status"><strong>${l.text}</strong> · ${tx('captureBefore')} <${Time} t=${p.captureBefore} /></p>`}
     ${p.failureMessage && html`<p class="error">${tx('failure')}: ${p.failureMessage}${p.failureCode ? ` (${p.failureCode})` : ''}</p>`}
     ${p.status === 'REQUIRES_ACTION' && html`<p class="notice">${tx('nextAction')}</p>`}
+    <div role="status">${notice && (notice.kind !== 'refund' || p.refundable.amount === 0) && html`<p class="notice">${notice.text}</p>`}</div>
     <div class="cols">
       <div>
         <${Panel} title=${tx('amounts')} id="pay-amounts-h">
@@ -352,14 +356,13 @@ function Actions({ p, onDone }) {
   return html`<${Panel} title=${tx('actions')} id="pay-actions-h">
     ${canCapture && html`<${CaptureForm} p=${p} onDone=${onDone} />`}
     ${canVoid && html`<${VoidButton} p=${p} onDone=${onDone} />`}
-    ${canRefund && html`<${RefundForm} payment=${p} onDone=${onDone} />`}
+    ${canRefund && html`<${RefundForm} payment=${p} onDone=${() => onDone('refund', tx('refundedNote'))} />`}
     ${!canCapture && !canVoid && !canRefund && html`<p class="empty">${tx('noActions')}</p>`}
   </${Panel}>`;
 }
 
 function CaptureForm({ p, onDone }) {
   const form = useForm({ amount: '' });
-  const [done, setDone] = useState('');
   const go = async (e) => {
     e.preventDefault();
     const cur = p.capturable.currency;
@@ -373,11 +376,10 @@ function CaptureForm({ p, onDone }) {
     if (!window.confirm(tx('confirmCapture', formatMinor(amount, cur)))) return;
     const r = await form.submit(() => mutate(`mutation($input: CapturePaymentInput!) { capturePayment(input: $input) {
       payment { id status } userErrors { field message code } } }`, { input }, { idempotencyKey: newKey() }));
-    if (r) { setDone(tx('capturedMsg', formatMinor(amount, cur))); form.setValues({ amount: '' }); onDone(); }
+    if (r) { form.setValues({ amount: '' }); onDone('capture', tx('capturedMsg', formatMinor(amount, cur))); }
   };
   return html`<form onSubmit=${go} aria-labelledby="capture-h" novalidate>
     <h3 id="capture-h">${tx('captureHead')}</h3>
-    ${done && html`<p class="notice" role="status">${done}</p>`}
     <${FormError} message=${form.formError} />
     <${Input} form=${form} name="amount" id="capture-amount" inputmode="decimal" label=${tx('captureAmount')} hint=${tx('captureHint', p.capturable.formatted)} />
     <button type="submit" disabled=${form.busy}>${tx('capture')}</button>
@@ -386,17 +388,15 @@ function CaptureForm({ p, onDone }) {
 
 function VoidButton({ p, onDone }) {
   const form = useForm({});
-  const [done, setDone] = useState('');
   const go = async () => {
     if (!window.confirm(tx('confirmVoid', p.capturable.formatted))) return;
     const r = await form.submit(() => mutate(`mutation($input: VoidPaymentInput!) { voidPayment(input: $input) {
       payment { id status } userErrors { field message code } } }`, { input: { paymentId: p.id } }, { idempotencyKey: newKey() }));
-    if (r) { setDone(tx('voided')); onDone(); }
+    if (r) onDone('void', tx('voided'));
   };
   return html`<div class="void">
     <h3>${tx('void')}</h3>
     <p class="hint" id="void-hint">${tx('voidHint')}</p>
-    ${done && html`<p class="notice" role="status">${done}</p>`}
     <${FormError} message=${form.formError} />
     <button type="button" class="danger" aria-describedby="void-hint" disabled=${form.busy} onClick=${go}>${tx('void')}</button>
   </div>`;
