@@ -49,9 +49,6 @@ func (p *Pages) dashboard(w http.ResponseWriter, r *http.Request) {
 	// The language is settled by the app: the person's own choice, else
 	// the browser's (passed here), else the merchant's.
 	browser := text.Preferred(r.Header.Get("Accept-Language"))
-	lang := browser
-	if lang == "" {
-		lang = "sv"
-	}
+	lang := text.ChooseLanguage(pr.Locale, r.Header.Get("Accept-Language"), "")
 	p.render(w, r, http.StatusOK, "dashboard.html", map[string]any{"CSRF": p.csrfToken(w, r), "Lang": lang, "Browser": browser})
 }

@@ -132,7 +132,7 @@ function Router() {
 const viewerQuery = `query Viewer {
   viewer {
     merchant { id name timeZone locale defaultCurrency }
-    user { id name email role }
+    user { id name email role locale }
   }
 }`;
 
