@@ -221,7 +221,7 @@ function PaymentList() {
         rowClass=${(p) => (OPEN.includes(p.status) && lapse(p.captureBefore)?.soon ? 'soon' : '')} cols=${[
         { label: tx('amount'), num: true, cell: (p) => html`<${Link} href=${'/payments/' + p.id}>${p.amount.formatted}</${Link}>` },
         { label: tx('created'), cell: (p) => html`<${Time} t=${p.createdAt} />` },
-        { label: tx('status'), cell: (p) => html`<${Status} value=${p.status} kind="payment" />${OPEN.includes(p.status) && p.captureBefore && html` <span class=${'lapse' + (lapse(p.captureBefore).soon ? ' soon' : '')}>${lapse(p.captureBefore).text}</span>`}` },
+        { label: tx('status'), cell: (p) => html`<span><${Status} value=${p.status} kind="payment" />${OPEN.includes(p.status) && p.captureBefore && html` <span class=${'lapse' + (lapse(p.captureBefore).soon ? ' soon' : '')}>${lapse(p.captureBefore).text}</span>`}</span>` },
         { label: tx('description'), cell: (p) => p.description || '–' },
         { label: tx('card'), cell: (p) => cardText(p.card) },
         { label: tx('initiator'), cell: (p) => tx(p.initiator) },
@@ -243,8 +243,8 @@ function ReservationList() {
       <${Rows} caption=${tx('reservations')} empty=${tx('noReservations')} rows=${rows}
         rowClass=${(p) => (lapse(p.captureBefore)?.soon ? 'soon' : '')} cols=${[
         { label: tx('capturable'), num: true, cell: (p) => html`<${Link} href=${'/payments/' + p.id}>${p.capturable.formatted}</${Link}>` },
-        { label: tx('captureBefore'), cell: (p) => html`<${Time} t=${p.captureBefore} />
-          <span class=${'lapse' + (lapse(p.captureBefore)?.soon ? ' soon' : '')}>${lapse(p.captureBefore)?.text}</span>` },
+        { label: tx('captureBefore'), cell: (p) => html`<span><${Time} t=${p.captureBefore} />
+          <span class=${'lapse' + (lapse(p.captureBefore)?.soon ? ' soon' : '')}>${lapse(p.captureBefore)?.text}</span></span>` },
         { label: tx('amount'), num: true, cell: (p) => p.amount.formatted },
         { label: tx('status'), cell: (p) => html`<${Status} value=${p.status} kind="payment" />` },
         { label: tx('description'), cell: (p) => p.description || '–' },
