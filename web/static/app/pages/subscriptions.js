@@ -153,7 +153,7 @@ export function SubscriptionsPage() {
     ${loading && !data ? html`<${Loading} />` : html`<div class="panel">
       <${Table} caption=${tx('title')} empty=${tx('noSubs')} rows=${edges.map((e) => e.node)} cols=${[
         { label: tx('customer'), cell: (s) => html`<${Link} href=${'/subscriptions/' + s.id}>${s.customer.name || s.customer.email || '–'}</${Link}>` },
-        { label: tx('plan'), cell: (s) => html`<strong>${tx('kindShort_' + s.plan.kind)}</strong>${s.plan.kind !== 'MANUAL' ? ': ' + planText(s.plan) : ''}` },
+        { label: tx('plan'), cell: (s) => html`<span>${tx('kindShort_' + s.plan.kind)}${s.plan.kind !== 'MANUAL' ? ': ' + planText(s.plan) : ''}</span>` },
         { label: tx('status'), cell: (s) => html`<${Status} value=${s.status} kind="subscription" />` },
         { label: tx('periodEnd'), cell: (s) => (s.currentPeriod ? day(s.currentPeriod.end) : '–') },
         { label: tx('created'), cell: (s) => html`<${Time} t=${s.createdAt} />` },
