@@ -87,7 +87,9 @@ export function subscribe(query, variables, onData) {
   }
   return client.subscribe({ query, variables }, {
     next: (r) => { if (r.data) onData(r.data); },
-    error: () => setLive(false),
+    // One refused subscription says nothing of the connection: only its
+    // closing (on) turns the live badge off.
+    error: () => {},
     complete: () => {},
   });
 }
