@@ -102,6 +102,7 @@ func TestSalespersonSellsFromTheDashboard(t *testing.T) {
 		map[string]any{"input": map[string]any{"paymentId": paymentID, "amount": 100_00}})
 	require.Contains(t, string(r.Raw), "FORBIDDEN", "the API refuses a salesperson's refund: %s", r.Raw)
 	require.EqualValues(t, 0, refundedOf(t, e, paymentID), "nothing was refunded")
+	require.Equal(t, orderID, orderOf(t, e, paymentID), "the payment names the order it paid")
 
 	// The owner refunds part of it from the order's page.
 	od := e.OpenDashboard(t, browser, owner)
@@ -132,4 +133,21 @@ func refundedOf(t *testing.T, e *env, paymentID string) int64 {
 	}
 	e.Query(t, `query($id: ID!) { node(id: $id) { ... on Payment { refunded { amount currency } } } }`, map[string]any{"id": paymentID}, &out)
 	return out.Node.Refunded.Amount
+}
+
+// orderOf is the order the API says a payment paid.
+func orderOf(t *testing.T, e *env, paymentID string) string {
+	t.Helper()
+	var out struct {
+		Node struct {
+			Order *struct {
+				ID string `json:"id"`
+			} `json:"order"`
+		} `json:"node"`
+	}
+	e.Query(t, `query($id: ID!) { node(id: $id) { ... on Payment { order { id } } } }`, map[string]any{"id": paymentID}, &out)
+	if out.Node.Order == nil {
+		return ""
+	}
+	return out.Node.Order.ID
 }

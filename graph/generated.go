@@ -483,6 +483,7 @@ type ComplexityRoot struct {
 		ID                 func(childComplexity int) int
 		Initiator          func(childComplexity int) int
 		NextActionURL      func(childComplexity int) int
+		Order              func(childComplexity int) int
 		Processor          func(childComplexity int) int
 		ProcessorReference func(childComplexity int) int
 		RefundableMoney    func(childComplexity int) int
@@ -961,6 +962,7 @@ type PaymentResolver interface {
 	CreatedByAPIKey(ctx context.Context, obj *payments.Payment) (*auth.APIKey, error)
 
 	Events(ctx context.Context, obj *payments.Payment) ([]payments.EventRecord, error)
+	Order(ctx context.Context, obj *payments.Payment) (*orders.Order, error)
 }
 type PaymentEventResolver interface {
 	Amount(ctx context.Context, obj *payments.EventRecord) (*money.Money, error)
@@ -2902,6 +2904,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Payment.NextActionURL(childComplexity), true
+	case "Payment.order":
+		if e.ComplexityRoot.Payment.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Order(childComplexity), true
 	case "Payment.processor":
 		if e.ComplexityRoot.Payment.Processor == nil {
 			break
@@ -5012,6 +5020,11 @@ extend type Mutation {
   createPaymentLink(input: CreatePaymentLinkInput!): CreatePaymentLinkPayload!
   deactivatePaymentLink(input: DeactivatePaymentLinkInput!): DeactivatePaymentLinkPayload!
 }
+
+extend type Payment {
+  "The order this payment pays (or paid), when it was taken for one: an order confirmation's link, a checkout, a reusable link or a terminal payment for an order. Null for payments of no order."
+  order: Order
+}
 `, BuiltIn: false},
 	{Name: "../schema/payments.graphqls", Input: `# ---------------------------------------------------------------------------
 # Payments
@@ -6737,6 +6750,8 @@ func (ec *executionContext) childFields_Payment(ctx context.Context, field graph
 		return ec.fieldContext_Payment_updatedAt(ctx, field)
 	case "events":
 		return ec.fieldContext_Payment_events(ctx, field)
+	case "order":
+		return ec.fieldContext_Payment_order(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Payment", field.Name)
 }
@@ -16724,6 +16739,38 @@ func (ec *executionContext) fieldContext_Payment_events(_ context.Context, field
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PaymentEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Payment_order(ctx context.Context, field graphql.CollectedField, obj *payments.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Payment().Order(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *orders.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖkassaᚋordersᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Payment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
 		},
 	}
 	return fc, nil
@@ -28967,6 +29014,12 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Payment_events(ctx, field, obj)
+				})
+		case "order":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Payment_order(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -227,6 +227,13 @@ func (r *orderConfirmationResolver) PaymentLink(ctx context.Context, obj *orders
 	return nil, nil
 }
 
+func (r *paymentResolver) Order(ctx context.Context, obj *payments.Payment) (*orders.Order, error) {
+	if obj.OrderID == nil {
+		return nil, nil
+	}
+	return loadOrder(ctx, *obj.OrderID)
+}
+
 func (r *paymentLinkResolver) ID(ctx context.Context, obj *orders.Link) (string, error) {
 	return globalID(prefixPaymentLink, obj.ID), nil
 }
