@@ -31,7 +31,7 @@ const T = {
     void: 'Void reservation', voidHint: 'Releases the whole reservation on the customer\u2019s card; nothing is taken.',
     confirmVoid: 'Release the reservation of {0}? Nothing can be captured afterwards.', voided: 'The reservation was released.', refundedNote: 'The refund was made.',
     badAmount: 'Write an amount, e.g. 1 250,00.', nextAction: 'Waiting for the customer to pass 3-D Secure.',
-    noOrderLink: 'A payment for an order is also listed on the order\u2019s page.',
+    forOrder: 'For order {0}',
     UNKNOWN: 'Unknown', NOT_REQUIRED: 'Not required', PENDING: 'Pending', PASSED: 'Passed', FAILED: 'Failed', CANCELLED: 'Cancelled',
     notFound: 'There is no such payment, or you may not see it.',
     'ev.payment.created': 'Payment created', 'ev.payment.submitted': 'Sent to the card processor', 'ev.payment.requires_action': 'The customer was asked for 3-D Secure',
@@ -60,7 +60,7 @@ const T = {
     void: 'Släpp reservationen', voidHint: 'Släpper hela reservationen på kundens kort; inget dras.',
     confirmVoid: 'Släppa reservationen på {0}? Inget kan dras efteråt.', voided: 'Reservationen släpptes.', refundedNote: 'Återbetalningen är gjord.',
     badAmount: 'Skriv ett belopp, t.ex. 1 250,00.', nextAction: 'Väntar på att kunden klarar 3-D Secure.',
-    noOrderLink: 'En betalning för en order syns också på orderns sida.',
+    forOrder: 'För order {0}',
     UNKNOWN: 'Okänt', NOT_REQUIRED: 'Behövs inte', PENDING: 'Väntar', PASSED: 'Godkänd', FAILED: 'Underkänd', CANCELLED: 'Avbruten',
     notFound: 'Betalningen finns inte, eller så får du inte se den.',
     'ev.payment.created': 'Betalningen skapades', 'ev.payment.submitted': 'Skickad till inlösaren', 'ev.payment.requires_action': 'Kunden ombads klara 3-D Secure',
@@ -274,6 +274,7 @@ const paymentQuery = `query Payment($id: ID!) { node(id: $id) { __typename ... o
   amount { ${money} } authorized { ${money} } captured { ${money} } refunded { ${money} } capturable { ${money} } refundable { ${money} }
   card { brand last4 expMonth expYear }
   createdBy { name email } createdByApiKey { name }
+  order { id number status }
   events { type amount { formatted } status detail actor { name email } createdAt }
 } } }`;
 
@@ -343,7 +344,7 @@ export function PaymentPage({ id }) {
             [tx('updated'), html`<${Time} t=${p.updatedAt} />`],
           ]} />
         </${Panel}>
-        <p class="hint">${tx('noOrderLink')}</p>
+        ${p.order && html`<p><${Link} href=${'/orders/' + p.order.id}>${tx('forOrder', p.order.number)}</${Link}> <${Status} value=${p.order.status} /></p>`}
       </div>
     </div>
   </${Page}>`;
