@@ -43,6 +43,9 @@ type Subscription struct {
 	CustomerName      string     `db:"customer_name"`
 	CustomerEmail     string     `db:"customer_email"`
 	CustomerLocale    string     `db:"customer_locale"`
+	// CustomerID is the customer record (orders.CustomerRecord): that of
+	// the subscription's first order. Nil only for rows written without it.
+	CustomerID        *uuid.UUID `db:"customer_id"`
 	PlanJSON          []byte     `db:"plan"`
 	PendingPlanJSON   []byte     `db:"pending_plan"`
 	Currency          string     `db:"currency"`
@@ -68,7 +71,7 @@ type Subscription struct {
 	UpdatedAt         time.Time  `db:"updated_at"`
 }
 
-const subscriptionColumns = `merchant_id, id, status, customer_name, customer_email, customer_locale, plan, pending_plan, currency,
+const subscriptionColumns = `merchant_id, id, status, customer_name, customer_email, customer_locale, customer_id, plan, pending_plan, currency,
 	time_zone, anchor, next_period, next_billing_at, mandate_token, mandate_processor, card_brand, card_last4, card_exp_month,
 	card_exp_year, card_warned_for, first_order_id, card_order_id, cancel_at_period_end, cancelled_at, paused_at,
 	created_by_user, created_by_api_key, created_at, updated_at`
@@ -264,12 +267,14 @@ func (s *Service) Create(ctx context.Context, merchantID uuid.UUID, n NewSubscri
 			return err
 		}
 		sub.FirstOrderID = &o.ID
+		// The first order got or created the customer in this transaction.
+		sub.CustomerID = &o.CustomerID
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO subscriptions (merchant_id, id, status, customer_name, customer_email, customer_locale, plan, currency, time_zone,
-			  anchor, first_order_id, created_by_user, created_by_api_key, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)`,
+			  anchor, first_order_id, created_by_user, created_by_api_key, created_at, updated_at, customer_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15)`,
 			sub.MerchantID, sub.ID, sub.Status, sub.CustomerName, sub.CustomerEmail, sub.CustomerLocale, sub.PlanJSON, sub.Currency,
-			sub.TimeZone, sub.Anchor, sub.FirstOrderID, sub.CreatedByUser, sub.CreatedByAPIKey, now); err != nil {
+			sub.TimeZone, sub.Anchor, sub.FirstOrderID, sub.CreatedByUser, sub.CreatedByAPIKey, now, sub.CustomerID); err != nil {
 			return err
 		}
 		// The customer learns of the subscription, and gets its link, in

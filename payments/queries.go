@@ -99,6 +99,9 @@ func (s *Service) ByOrders(ctx context.Context, merchantID uuid.UUID, orderIDs [
 type Filter struct {
 	Statuses            []Status
 	OrderID             *uuid.UUID
+	// OrderIDs, when not nil, keeps the payments of these orders (none
+	// when empty): a customer's payments.
+	OrderIDs            []uuid.UUID
 	CaptureBeforeAfter  *time.Time // captureBefore >= this
 	CaptureBeforeBefore *time.Time // captureBefore < this
 	// Viewer is who lists: only what it may see is listed (rules.go).
@@ -120,6 +123,14 @@ func (s *Service) List(ctx context.Context, merchantID uuid.UUID, f Filter, page
 	if f.OrderID != nil {
 		where = append(where, "order_id = ?")
 		args = append(args, *f.OrderID)
+	}
+	if f.OrderIDs != nil {
+		if len(f.OrderIDs) == 0 {
+			where = append(where, "false")
+		} else {
+			where = append(where, "order_id IN (?)")
+			args = append(args, f.OrderIDs)
+		}
 	}
 	if f.CaptureBeforeAfter != nil {
 		where = append(where, "capture_before >= ?")
