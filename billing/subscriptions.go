@@ -37,12 +37,12 @@ const (
 
 // Subscription is a customer's agreement to recurring charges.
 type Subscription struct {
-	MerchantID        uuid.UUID  `db:"merchant_id"`
-	ID                uuid.UUID  `db:"id"`
-	Status            Status     `db:"status"`
-	CustomerName      string     `db:"customer_name"`
-	CustomerEmail     string     `db:"customer_email"`
-	CustomerLocale    string     `db:"customer_locale"`
+	MerchantID     uuid.UUID `db:"merchant_id"`
+	ID             uuid.UUID `db:"id"`
+	Status         Status    `db:"status"`
+	CustomerName   string    `db:"customer_name"`
+	CustomerEmail  string    `db:"customer_email"`
+	CustomerLocale string    `db:"customer_locale"`
 	// CustomerID is the customer record (orders.CustomerRecord): that of
 	// the subscription's first order. Nil only for rows written without it.
 	CustomerID        *uuid.UUID `db:"customer_id"`

@@ -50,30 +50,30 @@ type Customer struct {
 
 // Order is an order with its lines.
 type Order struct {
-	MerchantID       uuid.UUID            `db:"merchant_id"`
-	ID               uuid.UUID            `db:"id"`
-	Number           int64                `db:"number"`
-	Status           Status               `db:"status"`
-	Currency         string               `db:"currency"`
-	CaptureMode      payments.CaptureMode `db:"capture_mode"`
-	CustomerName     string               `db:"customer_name"`
-	CustomerEmail    *string              `db:"customer_email"`
-	CustomerPhone    string               `db:"customer_phone"`
-	CustomerLocale   string               `db:"customer_locale"`
+	MerchantID     uuid.UUID            `db:"merchant_id"`
+	ID             uuid.UUID            `db:"id"`
+	Number         int64                `db:"number"`
+	Status         Status               `db:"status"`
+	Currency       string               `db:"currency"`
+	CaptureMode    payments.CaptureMode `db:"capture_mode"`
+	CustomerName   string               `db:"customer_name"`
+	CustomerEmail  *string              `db:"customer_email"`
+	CustomerPhone  string               `db:"customer_phone"`
+	CustomerLocale string               `db:"customer_locale"`
 	// CustomerID is the customer record the order belongs to
 	// (customers.go); the Customer… fields are the order's own copy.
-	CustomerID       uuid.UUID            `db:"customer_id"`
-	Reference        string               `db:"reference"`
-	NetTotal         int64                `db:"net_total"`
-	VATTotal         int64                `db:"vat_total"`
-	GrossTotal       int64                `db:"gross_total"`
-	AmountPaid       int64                `db:"amount_paid"`
-	AmountRefunded   int64                `db:"amount_refunded"`
-	Version          int                  `db:"version"`
-	CreatedByUser    *uuid.UUID           `db:"created_by_user"`
-	CreatedByAPIKey  *uuid.UUID           `db:"created_by_api_key"`
-	SalespersonEmail *string              `db:"salesperson_email"`
-	PaidAt           *time.Time           `db:"paid_at"`
+	CustomerID       uuid.UUID  `db:"customer_id"`
+	Reference        string     `db:"reference"`
+	NetTotal         int64      `db:"net_total"`
+	VATTotal         int64      `db:"vat_total"`
+	GrossTotal       int64      `db:"gross_total"`
+	AmountPaid       int64      `db:"amount_paid"`
+	AmountRefunded   int64      `db:"amount_refunded"`
+	Version          int        `db:"version"`
+	CreatedByUser    *uuid.UUID `db:"created_by_user"`
+	CreatedByAPIKey  *uuid.UUID `db:"created_by_api_key"`
+	SalespersonEmail *string    `db:"salesperson_email"`
+	PaidAt           *time.Time `db:"paid_at"`
 	// PaymentAttemptID is the customer's payment attempt that may pay the
 	// order now (started at PaymentAttemptAt); SettledByPaymentID is the
 	// payment that reserved or paid it. Any other authorization for the

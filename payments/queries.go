@@ -97,8 +97,8 @@ func (s *Service) ByOrders(ctx context.Context, merchantID uuid.UUID, orderIDs [
 
 // Filter narrows List.
 type Filter struct {
-	Statuses            []Status
-	OrderID             *uuid.UUID
+	Statuses []Status
+	OrderID  *uuid.UUID
 	// OrderIDs, when not nil, keeps the payments of these orders (none
 	// when empty): a customer's payments.
 	OrderIDs            []uuid.UUID
