@@ -54,6 +54,8 @@ func (r *Resolver) customerStats(ctx context.Context, id uuid.UUID) (orders.Cust
 
 func sentEmailConnection(es []mailer.SentEmail, more bool) *model.SentEmailConnection {
 	edges, info := connection(es, more, func(e mailer.SentEmail) uuid.UUID { return e.ID },
-		func(c string, e mailer.SentEmail) model.SentEmailEdge { return model.SentEmailEdge{Cursor: c, Node: &e} })
+		func(c string, e mailer.SentEmail) model.SentEmailEdge {
+			return model.SentEmailEdge{Cursor: c, Node: &e}
+		})
 	return &model.SentEmailConnection{Edges: edges, PageInfo: info}
 }
