@@ -31,10 +31,17 @@ CREATE TABLE customers (
 );
 CREATE INDEX customers_active_idx ON customers (merchant_id, active_at DESC, id DESC);
 ALTER TABLE customers ENABLE ROW LEVEL SECURITY;
-ALTER TABLE customers FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant ON customers TO kassa_app
   USING (merchant_id = kassa_current_merchant()) WITH CHECK (merchant_id = kassa_current_merchant());
 CREATE POLICY system ON customers TO kassa_system USING (true) WITH CHECK (true);
+
+-- The backfill below reads and writes as the migrating role, which owns
+-- the tables but need not be a superuser (a managed PostgreSQL has none):
+-- forced row-level security would show it no rows, so the force is lifted
+-- inside this transaction and put back at its end (customers is forced
+-- there, once filled).
+ALTER TABLE orders NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE subscriptions NO FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE orders ADD COLUMN customer_id uuid;
 ALTER TABLE subscriptions ADD COLUMN customer_id uuid;
@@ -83,6 +90,9 @@ ALTER TABLE orders ADD CONSTRAINT orders_customer_fkey FOREIGN KEY (merchant_id,
 ALTER TABLE subscriptions ADD CONSTRAINT subscriptions_customer_fkey FOREIGN KEY (merchant_id, customer_id) REFERENCES customers (merchant_id, id);
 CREATE INDEX orders_customer_idx ON orders (merchant_id, customer_id, id DESC);
 CREATE INDEX subscriptions_customer_idx ON subscriptions (merchant_id, customer_id, id DESC);
+ALTER TABLE orders FORCE ROW LEVEL SECURITY;
+ALTER TABLE subscriptions FORCE ROW LEVEL SECURITY;
+ALTER TABLE customers FORCE ROW LEVEL SECURITY;
 
 -- The emails kassa sent for a merchant (package mailer): a row written in
 -- the transaction that enqueues the email, its status moved on by the
