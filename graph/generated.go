@@ -249,6 +249,7 @@ type ComplexityRoot struct {
 		Phone         func(childComplexity int) int
 		StoredCards   func(childComplexity int) int
 		Subscriptions func(childComplexity int, first *int, after *string) int
+		TotalPaid     func(childComplexity int) int
 	}
 
 	CustomerConnection struct {
@@ -882,6 +883,7 @@ type CustomerResolver interface {
 	CreatedAt(ctx context.Context, obj *orders.CustomerRecord) (*time.Time, error)
 	OrderCount(ctx context.Context, obj *orders.CustomerRecord) (int, error)
 	LastOrderAt(ctx context.Context, obj *orders.CustomerRecord) (*time.Time, error)
+	TotalPaid(ctx context.Context, obj *orders.CustomerRecord) ([]money.Money, error)
 	Orders(ctx context.Context, obj *orders.CustomerRecord, first *int, after *string) (*model.OrderConnection, error)
 	Payments(ctx context.Context, obj *orders.CustomerRecord, first *int, after *string) (*model.PaymentConnection, error)
 	Subscriptions(ctx context.Context, obj *orders.CustomerRecord, first *int, after *string) (*model.BillingSubscriptionConnection, error)
@@ -1758,6 +1760,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Subscriptions(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Customer.totalPaid":
+		if e.ComplexityRoot.Customer.TotalPaid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.TotalPaid(childComplexity), true
 
 	case "CustomerConnection.edges":
 		if e.ComplexityRoot.CustomerConnection.Edges == nil {
@@ -4802,6 +4810,8 @@ type Customer implements Node {
   orderCount: Int!
   "When the customer's latest order was made (for a SALES member: of the orders they created); null without orders."
   lastOrderAt: Time
+  "What the customer's orders took, net of refunds, one amount per currency, the largest first; empty when nothing was paid (for a SALES member: of the orders they created)."
+  totalPaid: [Money!]!
   "The customer's orders, newest first (for a SALES member: the orders they created)."
   orders(
     "Page size, 1 to 100."
@@ -6411,6 +6421,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_orderCount(ctx, field)
 	case "lastOrderAt":
 		return ec.fieldContext_Customer_lastOrderAt(ctx, field)
+	case "totalPaid":
+		return ec.fieldContext_Customer_totalPaid(ctx, field)
 	case "orders":
 		return ec.fieldContext_Customer_orders(ctx, field)
 	case "payments":
@@ -11520,6 +11532,38 @@ func (ec *executionContext) _Customer_lastOrderAt(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Customer_lastOrderAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, true, true, "Time")
+}
+
+func (ec *executionContext) _Customer_totalPaid(ctx context.Context, field graphql.CollectedField, obj *orders.CustomerRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_totalPaid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().TotalPaid(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚕkassaᚋmoneyᚐMoneyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_totalPaid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Customer_orders(ctx context.Context, field graphql.CollectedField, obj *orders.CustomerRecord) (ret graphql.Marshaler) {
@@ -27545,6 +27589,12 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_lastOrderAt(ctx, field, obj)
 				})
+		case "totalPaid":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_totalPaid(ctx, field, obj)
+				})
 		case "orders":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -32552,6 +32602,22 @@ func (ec *executionContext) marshalNMerchant2ᚖkassaᚋmerchantsᚐMerchant(ctx
 
 func (ec *executionContext) marshalNMoney2kassaᚋmoneyᚐMoney(ctx context.Context, sel ast.SelectionSet, v money.Money) graphql.Marshaler {
 	return ec._Money(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMoney2ᚕkassaᚋmoneyᚐMoneyᚄ(ctx context.Context, sel ast.SelectionSet, v []money.Money) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMoney2kassaᚋmoneyᚐMoney(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNMoney2ᚖkassaᚋmoneyᚐMoney(ctx context.Context, sel ast.SelectionSet, v *money.Money) graphql.Marshaler {

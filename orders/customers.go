@@ -11,6 +11,7 @@ import (
 	"kassa/db"
 	"kassa/fault"
 	"kassa/mailer"
+	"kassa/money"
 	"kassa/payments"
 )
 
@@ -263,9 +264,12 @@ func (s *Service) CustomersByIDs(ctx context.Context, viewer payments.Actor, mer
 
 // CustomerStats is what a customers list shows of each customer's orders.
 type CustomerStats struct {
-	CustomerID  uuid.UUID  `db:"customer_id"`
-	OrderCount  int        `db:"order_count"`
-	LastOrderAt *time.Time `db:"last_order_at"`
+	CustomerID  uuid.UUID
+	OrderCount  int
+	LastOrderAt *time.Time
+	// Paid is what the orders took, net of refunds, per currency (the
+	// currency with the most first); none when nothing was paid.
+	Paid []money.Money
 }
 
 // CustomerStatsByIDs counts the orders of customers that viewer may see
@@ -277,22 +281,39 @@ func (s *Service) CustomerStatsByIDs(ctx context.Context, viewer payments.Actor,
 	if err != nil {
 		return nil, err
 	}
-	q := `SELECT customer_id, count(*) AS order_count, max(created_at) AS last_order_at FROM orders WHERE customer_id IN (?)`
+	q := `SELECT customer_id, currency, count(*) AS order_count, max(created_at) AS last_order_at,
+		sum(amount_paid - amount_refunded)::bigint AS paid
+		FROM orders WHERE customer_id IN (?)`
 	args := []any{ids}
 	if u := v.OnlyCreatedBy(); u != nil {
 		q += ` AND created_by_user = ?`
 		args = append(args, *u)
 	}
-	var rows []CustomerStats
+	var rows []struct {
+		CustomerID  uuid.UUID `db:"customer_id"`
+		Currency    string    `db:"currency"`
+		OrderCount  int       `db:"order_count"`
+		LastOrderAt time.Time `db:"last_order_at"`
+		Paid        int64     `db:"paid"`
+	}
 	err = s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
-		return db.SelectIn(ctx, tx, &rows, q+` GROUP BY customer_id`, args...)
+		return db.SelectIn(ctx, tx, &rows, q+` GROUP BY customer_id, currency ORDER BY customer_id, paid DESC, currency`, args...)
 	})
 	out := make(map[uuid.UUID]CustomerStats, len(ids))
 	for _, id := range ids {
-		out[id] = CustomerStats{CustomerID: id}
+		out[id] = CustomerStats{CustomerID: id, Paid: []money.Money{}}
 	}
 	for _, r := range rows {
-		out[r.CustomerID] = r
+		st := out[r.CustomerID]
+		st.OrderCount += r.OrderCount
+		if st.LastOrderAt == nil || r.LastOrderAt.After(*st.LastOrderAt) {
+			t := r.LastOrderAt
+			st.LastOrderAt = &t
+		}
+		if r.Paid != 0 {
+			st.Paid = append(st.Paid, money.Money{Amount: r.Paid, Currency: r.Currency})
+		}
+		out[r.CustomerID] = st
 	}
 	return out, err
 }

@@ -94,7 +94,11 @@ type customerNode struct {
 	CreatedAt   string
 	OrderCount  int
 	LastOrderAt *string
-	Orders      struct {
+	TotalPaid   []struct {
+		Amount   int64
+		Currency string
+	}
+	Orders struct {
 		Edges []struct {
 			Node struct {
 				ID       string
@@ -128,6 +132,7 @@ type customerNode struct {
 }
 
 const customerQ = `query($id: ID!) { node(id: $id) { ... on Customer { id name email phone locale createdAt orderCount lastOrderAt
+	totalPaid { amount currency }
 	orders(first: 10) { edges { node { id customer { id name } } } }
 	payments(first: 10) { edges { node { id status } } }
 	subscriptions(first: 10) { edges { node { id customer { id } } } }
@@ -137,7 +142,7 @@ const customerQ = `query($id: ID!) { node(id: $id) { ... on Customer { id name e
 type nodeOut struct{ Node *customerNode }
 
 const customersQ = `query($first: Int, $after: String, $search: String) { customers(first: $first, after: $after, search: $search) {
-	edges { cursor node { id name email orderCount lastOrderAt } } pageInfo { hasNextPage endCursor } } }`
+	edges { cursor node { id name email orderCount lastOrderAt totalPaid { amount currency } } } pageInfo { hasNextPage endCursor } } }`
 
 type listOut struct {
 	Customers struct {
@@ -149,6 +154,10 @@ type listOut struct {
 				Email       *string
 				OrderCount  int
 				LastOrderAt *string
+				TotalPaid   []struct {
+					Amount   int64
+					Currency string
+				}
 			}
 		}
 		PageInfo struct {
@@ -241,6 +250,9 @@ func TestCustomers(t *testing.T) {
 		require.Equal(t, "Anna Berg", c.Name, "the latest name")
 		require.Equal(t, "ANNA@example.se", *c.Email, "the latest spelling")
 		require.Equal(t, 3, c.OrderCount, "two orders and the subscription's first payment")
+		require.Len(t, c.TotalPaid, 1)
+		require.Equal(t, int64(9900), c.TotalPaid[0].Amount, "the first period, paid")
+		require.Equal(t, "SEK", c.TotalPaid[0].Currency)
 		require.NotNil(t, c.LastOrderAt)
 		require.NotEmpty(t, c.CreatedAt)
 		require.Len(t, c.Orders.Edges, 3)
@@ -283,6 +295,14 @@ func TestCustomers(t *testing.T) {
 			require.LessOrEqual(t, len(out.Customers.Edges), 2)
 			for _, ed := range out.Customers.Edges {
 				require.False(t, seen[ed.Node.ID], "customer %s listed twice", ed.Node.Name)
+				require.NotNil(t, ed.Node.LastOrderAt)
+				if ed.Node.ID == annaID {
+					require.Equal(t, 3, ed.Node.OrderCount)
+					require.Len(t, ed.Node.TotalPaid, 1)
+				} else {
+					require.Equal(t, 1, ed.Node.OrderCount)
+					require.Empty(t, ed.Node.TotalPaid)
+				}
 				seen[ed.Node.ID] = true
 				if first == "" {
 					first = ed.Node.ID
@@ -327,6 +347,7 @@ func TestCustomers(t *testing.T) {
 		e.GraphQLAs(t, samB, customerQ, map[string]any{"id": annaID}).Decode(t, &n)
 		require.NotNil(t, n.Node)
 		require.Equal(t, 1, n.Node.OrderCount, "Sam's own order")
+		require.Empty(t, n.Node.TotalPaid, "Sam's order is not paid")
 		require.Len(t, n.Node.Orders.Edges, 1)
 		require.Equal(t, a2, n.Node.Orders.Edges[0].Node.ID)
 		require.Empty(t, n.Node.Subscriptions.Edges, "the subscription was made by the API key")

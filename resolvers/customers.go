@@ -9,6 +9,7 @@ import (
 
 	"kassa/graph/model"
 	"kassa/mailer"
+	"kassa/money"
 	"kassa/orders"
 )
 
@@ -27,7 +28,7 @@ func (r *Resolver) primeCustomers(ctx context.Context, cs []orders.CustomerRecor
 		ids[i] = c.ID
 	}
 	want := nodeFields(ctx)
-	if !want["orderCount"] && !want["lastOrderAt"] {
+	if !want["orderCount"] && !want["lastOrderAt"] && !want["totalPaid"] {
 		return nil
 	}
 	p, err := principal(ctx)
@@ -47,7 +48,7 @@ func (r *Resolver) primeCustomers(ctx context.Context, cs []orders.CustomerRecor
 func (r *Resolver) customerStats(ctx context.Context, id uuid.UUID) (orders.CustomerStats, error) {
 	st, err := loadersFrom(ctx).customerStats.Load(ctx, id)
 	if errors.Is(err, dataloadgen.ErrNotFound) {
-		return orders.CustomerStats{CustomerID: id}, nil
+		return orders.CustomerStats{CustomerID: id, Paid: []money.Money{}}, nil
 	}
 	return st, err
 }

@@ -10,6 +10,7 @@ import (
 	"kassa/billing"
 	"kassa/graph"
 	"kassa/graph/model"
+	"kassa/money"
 	"kassa/orders"
 	"time"
 )
@@ -38,6 +39,11 @@ func (r *customerResolver) OrderCount(ctx context.Context, obj *orders.CustomerR
 func (r *customerResolver) LastOrderAt(ctx context.Context, obj *orders.CustomerRecord) (*time.Time, error) {
 	st, err := r.customerStats(ctx, obj.ID)
 	return st.LastOrderAt, err
+}
+
+func (r *customerResolver) TotalPaid(ctx context.Context, obj *orders.CustomerRecord) ([]money.Money, error) {
+	st, err := r.customerStats(ctx, obj.ID)
+	return st.Paid, err
 }
 
 func (r *customerResolver) Orders(ctx context.Context, obj *orders.CustomerRecord, first *int, after *string) (*model.OrderConnection, error) {
