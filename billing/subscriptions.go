@@ -37,15 +37,12 @@ const (
 
 // Subscription is a customer's agreement to recurring charges.
 type Subscription struct {
-	MerchantID     uuid.UUID `db:"merchant_id"`
-	ID             uuid.UUID `db:"id"`
-	Status         Status    `db:"status"`
-	CustomerName   string    `db:"customer_name"`
-	CustomerEmail  string    `db:"customer_email"`
-	CustomerLocale string    `db:"customer_locale"`
-	// CustomerID is the customer record (orders.CustomerRecord): that of
-	// the subscription's first order. Nil only for rows written without it.
-	CustomerID        *uuid.UUID `db:"customer_id"`
+	MerchantID        uuid.UUID  `db:"merchant_id"`
+	ID                uuid.UUID  `db:"id"`
+	Status            Status     `db:"status"`
+	CustomerName      string     `db:"customer_name"`
+	CustomerEmail     string     `db:"customer_email"`
+	CustomerLocale    string     `db:"customer_locale"`
 	PlanJSON          []byte     `db:"plan"`
 	PendingPlanJSON   []byte     `db:"pending_plan"`
 	Currency          string     `db:"currency"`
@@ -69,12 +66,16 @@ type Subscription struct {
 	CreatedByAPIKey   *uuid.UUID `db:"created_by_api_key"`
 	CreatedAt         time.Time  `db:"created_at"`
 	UpdatedAt         time.Time  `db:"updated_at"`
+
+	// CustomerID is the customer record (orders.CustomerRecord): that of
+	// the subscription's first order. Nil only for rows written without it.
+	CustomerID *uuid.UUID `db:"customer_id"`
 }
 
-const subscriptionColumns = `merchant_id, id, status, customer_name, customer_email, customer_locale, customer_id, plan, pending_plan, currency,
+const subscriptionColumns = `merchant_id, id, status, customer_name, customer_email, customer_locale, plan, pending_plan, currency,
 	time_zone, anchor, next_period, next_billing_at, mandate_token, mandate_processor, card_brand, card_last4, card_exp_month,
 	card_exp_year, card_warned_for, first_order_id, card_order_id, cancel_at_period_end, cancelled_at, paused_at,
-	created_by_user, created_by_api_key, created_at, updated_at`
+	created_by_user, created_by_api_key, created_at, updated_at, customer_id`
 
 // Plan decodes the subscription's plan, for display. What bills or
 // charges uses decodePlan, which fails on a plan that does not decode.

@@ -50,30 +50,27 @@ type Customer struct {
 
 // Order is an order with its lines.
 type Order struct {
-	MerchantID     uuid.UUID            `db:"merchant_id"`
-	ID             uuid.UUID            `db:"id"`
-	Number         int64                `db:"number"`
-	Status         Status               `db:"status"`
-	Currency       string               `db:"currency"`
-	CaptureMode    payments.CaptureMode `db:"capture_mode"`
-	CustomerName   string               `db:"customer_name"`
-	CustomerEmail  *string              `db:"customer_email"`
-	CustomerPhone  string               `db:"customer_phone"`
-	CustomerLocale string               `db:"customer_locale"`
-	// CustomerID is the customer record the order belongs to
-	// (customers.go); the Customer… fields are the order's own copy.
-	CustomerID       uuid.UUID  `db:"customer_id"`
-	Reference        string     `db:"reference"`
-	NetTotal         int64      `db:"net_total"`
-	VATTotal         int64      `db:"vat_total"`
-	GrossTotal       int64      `db:"gross_total"`
-	AmountPaid       int64      `db:"amount_paid"`
-	AmountRefunded   int64      `db:"amount_refunded"`
-	Version          int        `db:"version"`
-	CreatedByUser    *uuid.UUID `db:"created_by_user"`
-	CreatedByAPIKey  *uuid.UUID `db:"created_by_api_key"`
-	SalespersonEmail *string    `db:"salesperson_email"`
-	PaidAt           *time.Time `db:"paid_at"`
+	MerchantID       uuid.UUID            `db:"merchant_id"`
+	ID               uuid.UUID            `db:"id"`
+	Number           int64                `db:"number"`
+	Status           Status               `db:"status"`
+	Currency         string               `db:"currency"`
+	CaptureMode      payments.CaptureMode `db:"capture_mode"`
+	CustomerName     string               `db:"customer_name"`
+	CustomerEmail    *string              `db:"customer_email"`
+	CustomerPhone    string               `db:"customer_phone"`
+	CustomerLocale   string               `db:"customer_locale"`
+	Reference        string               `db:"reference"`
+	NetTotal         int64                `db:"net_total"`
+	VATTotal         int64                `db:"vat_total"`
+	GrossTotal       int64                `db:"gross_total"`
+	AmountPaid       int64                `db:"amount_paid"`
+	AmountRefunded   int64                `db:"amount_refunded"`
+	Version          int                  `db:"version"`
+	CreatedByUser    *uuid.UUID           `db:"created_by_user"`
+	CreatedByAPIKey  *uuid.UUID           `db:"created_by_api_key"`
+	SalespersonEmail *string              `db:"salesperson_email"`
+	PaidAt           *time.Time           `db:"paid_at"`
 	// PaymentAttemptID is the customer's payment attempt that may pay the
 	// order now (started at PaymentAttemptAt); SettledByPaymentID is the
 	// payment that reserved or paid it. Any other authorization for the
@@ -84,13 +81,17 @@ type Order struct {
 	CreatedAt          time.Time  `db:"created_at"`
 	UpdatedAt          time.Time  `db:"updated_at"`
 
+	// CustomerID is the customer record the order belongs to
+	// (customers.go); the Customer… fields are the order's own copy.
+	CustomerID uuid.UUID `db:"customer_id"`
+
 	Lines []Line `db:"-"`
 }
 
 const orderColumns = `merchant_id, id, number, status, currency, capture_mode, customer_name, customer_email, customer_phone,
-	customer_locale, customer_id, reference, net_total, vat_total, gross_total, amount_paid, amount_refunded, version,
+	customer_locale, reference, net_total, vat_total, gross_total, amount_paid, amount_refunded, version,
 	created_by_user, created_by_api_key, salesperson_email, paid_at, payment_attempt_id, payment_attempt_at, settled_by_payment_id,
-	created_at, updated_at`
+	created_at, updated_at, customer_id`
 
 // Totals sums the order's lines.
 func (o *Order) Totals() Totals { return totalsOf(o.Lines) }

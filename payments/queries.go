@@ -97,15 +97,16 @@ func (s *Service) ByOrders(ctx context.Context, merchantID uuid.UUID, orderIDs [
 
 // Filter narrows List.
 type Filter struct {
-	Statuses []Status
-	OrderID  *uuid.UUID
-	// OrderIDs, when not nil, keeps the payments of these orders (none
-	// when empty): a customer's payments.
-	OrderIDs            []uuid.UUID
+	Statuses            []Status
+	OrderID             *uuid.UUID
 	CaptureBeforeAfter  *time.Time // captureBefore >= this
 	CaptureBeforeBefore *time.Time // captureBefore < this
 	// Viewer is who lists: only what it may see is listed (rules.go).
 	Viewer Actor
+
+	// OrderIDs, when not nil, keeps the payments of these orders (none
+	// when empty): a customer's payments.
+	OrderIDs []uuid.UUID
 }
 
 // List returns the merchant's payments, newest first.
