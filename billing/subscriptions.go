@@ -66,12 +66,16 @@ type Subscription struct {
 	CreatedByAPIKey   *uuid.UUID `db:"created_by_api_key"`
 	CreatedAt         time.Time  `db:"created_at"`
 	UpdatedAt         time.Time  `db:"updated_at"`
+
+	// CustomerID is the customer record (orders.CustomerRecord): that of
+	// the subscription's first order. Nil only for rows written without it.
+	CustomerID *uuid.UUID `db:"customer_id"`
 }
 
 const subscriptionColumns = `merchant_id, id, status, customer_name, customer_email, customer_locale, plan, pending_plan, currency,
 	time_zone, anchor, next_period, next_billing_at, mandate_token, mandate_processor, card_brand, card_last4, card_exp_month,
 	card_exp_year, card_warned_for, first_order_id, card_order_id, cancel_at_period_end, cancelled_at, paused_at,
-	created_by_user, created_by_api_key, created_at, updated_at`
+	created_by_user, created_by_api_key, created_at, updated_at, customer_id`
 
 // Plan decodes the subscription's plan, for display. What bills or
 // charges uses decodePlan, which fails on a plan that does not decode.
@@ -264,12 +268,14 @@ func (s *Service) Create(ctx context.Context, merchantID uuid.UUID, n NewSubscri
 			return err
 		}
 		sub.FirstOrderID = &o.ID
+		// The first order got or created the customer in this transaction.
+		sub.CustomerID = &o.CustomerID
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO subscriptions (merchant_id, id, status, customer_name, customer_email, customer_locale, plan, currency, time_zone,
-			  anchor, first_order_id, created_by_user, created_by_api_key, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)`,
+			  anchor, first_order_id, created_by_user, created_by_api_key, created_at, updated_at, customer_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15)`,
 			sub.MerchantID, sub.ID, sub.Status, sub.CustomerName, sub.CustomerEmail, sub.CustomerLocale, sub.PlanJSON, sub.Currency,
-			sub.TimeZone, sub.Anchor, sub.FirstOrderID, sub.CreatedByUser, sub.CreatedByAPIKey, now); err != nil {
+			sub.TimeZone, sub.Anchor, sub.FirstOrderID, sub.CreatedByUser, sub.CreatedByAPIKey, now, sub.CustomerID); err != nil {
 			return err
 		}
 		// The customer learns of the subscription, and gets its link, in

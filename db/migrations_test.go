@@ -85,6 +85,16 @@ func TestMigrationsApplyOnData(t *testing.T) {
 		// records an order's live attempt.
 		{9, `UPDATE orders SET payment_attempt_id = '00000000-0000-7000-8000-000000000004', payment_attempt_at = now();`,
 			`SELECT (SELECT count(*) FROM orders WHERE payment_attempt_id = '00000000-0000-7000-8000-000000000004' AND settled_by_payment_id IS NULL) = 1`},
+		// 49 (customers) gives the order of 4 (no email) a customer of its
+		// own and the subscription of 5 the customer of its email; new
+		// rows take customers too.
+		{49, `
+			INSERT INTO customers (merchant_id, id, email, email_key, name) VALUES ('00000000-0000-7000-8000-000000000001', '00000000-0000-7000-8000-000000000031', 'E@f.se', 'e@f.se', 'E');
+			INSERT INTO sent_emails (merchant_id, id, message_id, kind, recipient, recipient_key, subject)
+			  VALUES ('00000000-0000-7000-8000-000000000001', '00000000-0000-7000-8000-000000000032', 'm1@kassa', 'receipt', 'E@f.se', 'e@f.se', 'Kvitto');`,
+			`SELECT (SELECT customer_id = id FROM orders WHERE id = '00000000-0000-7000-8000-000000000005')
+			   AND (SELECT c.email_key = 'c@d.se' FROM subscriptions s JOIN customers c ON c.id = s.customer_id)
+			   AND (SELECT count(*) FROM customers) = 3 AND (SELECT count(*) FROM sent_emails) = 1`},
 		// 69 (merchant details, a person's language) keeps the merchant,
 		// person and payment of 1 and 2, their details empty until given.
 		{69, `UPDATE merchants SET organisation_number = '556016-0680', vat_number = 'SE556016068001', country = 'SE';
@@ -116,4 +126,54 @@ func TestMigrationsApplyOnData(t *testing.T) {
 	var latest int64
 	require.NoError(t, owner.Get(&latest, `SELECT max(version_id) FROM goose_db_version`))
 	require.Equal(t, steps[len(steps)-1].version, latest, "a new migration needs a step in this test")
+}
+
+// TestCustomersBackfill applies the customers migration on orders and
+// subscriptions written before it: one customer per email whatever its
+// case, with the latest name; one per order without an email.
+func TestCustomersBackfill(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	name := dbtest.NewEmptyDatabase(t)
+	url := dbtest.URLFor(t, name)
+	owner, err := sqlx.Open("postgres", url)
+	require.NoError(t, err)
+	defer owner.Close()
+	require.NoError(t, db.MigrateTo(ctx, url, 48))
+	_, err = owner.Exec(`
+		INSERT INTO merchants (id, name) VALUES ('00000000-0000-7000-8000-000000000001', 'A'), ('00000000-0000-7000-8000-000000000002', 'B');
+		INSERT INTO orders (merchant_id, id, number, status, currency, capture_mode, net_total, vat_total, gross_total, customer_name, customer_email, customer_phone, created_at) VALUES
+		  ('00000000-0000-7000-8000-000000000001', '00000000-0000-7000-8000-000000000011', 1, 'PAID', 'SEK', 'IMMEDIATE', 800, 200, 1000, 'Anna', 'Anna@Example.se', '070', now() - interval '2 days'),
+		  ('00000000-0000-7000-8000-000000000001', '00000000-0000-7000-8000-000000000012', 2, 'DRAFT', 'SEK', 'IMMEDIATE', 800, 200, 1000, 'Anna Berg', 'anna@example.SE', '', now() - interval '1 day'),
+		  ('00000000-0000-7000-8000-000000000001', '00000000-0000-7000-8000-000000000013', 3, 'DRAFT', 'SEK', 'IMMEDIATE', 800, 200, 1000, 'Walk-in', NULL, '', now()),
+		  ('00000000-0000-7000-8000-000000000001', '00000000-0000-7000-8000-000000000014', 4, 'DRAFT', 'SEK', 'IMMEDIATE', 800, 200, 1000, 'Walk-in', NULL, '', now()),
+		  ('00000000-0000-7000-8000-000000000002', '00000000-0000-7000-8000-000000000015', 1, 'DRAFT', 'SEK', 'IMMEDIATE', 800, 200, 1000, 'Anna', 'anna@example.se', '', now());
+		INSERT INTO subscriptions (merchant_id, id, status, customer_name, customer_email, plan, currency, time_zone, anchor, created_at) VALUES
+		  ('00000000-0000-7000-8000-000000000001', '00000000-0000-7000-8000-000000000021', 'ACTIVE', 'Anna', 'ANNA@example.se', '{}', 'SEK', 'Europe/Stockholm', now(), now() - interval '3 days'),
+		  ('00000000-0000-7000-8000-000000000001', '00000000-0000-7000-8000-000000000022', 'ACTIVE', 'Bo', 'bo@example.se', '{}', 'SEK', 'Europe/Stockholm', now(), now());`)
+	require.NoError(t, err)
+	require.NoError(t, db.MigrateTo(ctx, url, 49))
+
+	var n int
+	require.NoError(t, owner.Get(&n, `SELECT count(*) FROM customers WHERE merchant_id = '00000000-0000-7000-8000-000000000001'`))
+	require.Equal(t, 4, n, "anna (three spellings), bo, and one per order without an email")
+	var anna struct {
+		ID    string `db:"id"`
+		Name  string `db:"name"`
+		Email string `db:"email"`
+	}
+	require.NoError(t, owner.Get(&anna, `SELECT id, name, email FROM customers WHERE merchant_id = '00000000-0000-7000-8000-000000000001' AND email_key = 'anna@example.se'`))
+	require.Equal(t, "00000000-0000-7000-8000-000000000021", anna.ID, "the first row with the email gives the id")
+	require.Equal(t, "Anna Berg", anna.Name, "the latest order gives the name")
+	require.Equal(t, "anna@example.SE", anna.Email)
+	require.NoError(t, owner.Get(&n, `SELECT count(*) FROM orders WHERE customer_id = $1`, anna.ID))
+	require.Equal(t, 2, n)
+	require.NoError(t, owner.Get(&n, `SELECT count(*) FROM subscriptions WHERE customer_id = $1`, anna.ID))
+	require.Equal(t, 1, n)
+	require.NoError(t, owner.Get(&n, `SELECT count(DISTINCT customer_id) FROM orders WHERE customer_name = 'Walk-in'`))
+	require.Equal(t, 2, n, "orders without an email do not share a customer")
+	require.NoError(t, owner.Get(&n, `SELECT count(*) FROM customers WHERE merchant_id = '00000000-0000-7000-8000-000000000002'`))
+	require.Equal(t, 1, n, "another merchant's same email is its own customer")
+	require.NoError(t, owner.Get(&n, `SELECT count(*) FROM orders WHERE customer_id IS NULL`))
+	require.Zero(t, n)
 }

@@ -13,6 +13,7 @@ import (
 	"kassa/branding"
 	"kassa/checkout"
 	"kassa/graph/model"
+	"kassa/mailer"
 	"kassa/merchants"
 	"kassa/money"
 	"kassa/orders"
@@ -243,10 +244,30 @@ type ComplexityRoot struct {
 	}
 
 	Customer struct {
-		Email  func(childComplexity int) int
-		Locale func(childComplexity int) int
-		Name   func(childComplexity int) int
-		Phone  func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		Email         func(childComplexity int) int
+		Emails        func(childComplexity int, first *int, after *string) int
+		ID            func(childComplexity int) int
+		LastOrderAt   func(childComplexity int) int
+		Locale        func(childComplexity int) int
+		Name          func(childComplexity int) int
+		OrderCount    func(childComplexity int) int
+		Orders        func(childComplexity int, first *int, after *string) int
+		Payments      func(childComplexity int, first *int, after *string) int
+		Phone         func(childComplexity int) int
+		StoredCards   func(childComplexity int) int
+		Subscriptions func(childComplexity int, first *int, after *string) int
+		TotalPaid     func(childComplexity int) int
+	}
+
+	CustomerConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	CustomerEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	DeactivatePaymentLinkPayload struct {
@@ -562,6 +583,7 @@ type ComplexityRoot struct {
 		APIKeys           func(childComplexity int, first *int, after *string) int
 		AuditEvents       func(childComplexity int, first *int, after *string, filter *model.AuditEventFilter) int
 		Checkout          func(childComplexity int, id string) int
+		Customers         func(childComplexity int, first *int, after *string, search *string) int
 		Invoices          func(childComplexity int, first *int, after *string, subscriptionID *string, status []billing.InvoiceStatus) int
 		Node              func(childComplexity int, id string) int
 		Orders            func(childComplexity int, first *int, after *string, filter *model.OrderFilter) int
@@ -627,6 +649,27 @@ type ComplexityRoot struct {
 		Confirmation func(childComplexity int) int
 		PaymentLink  func(childComplexity int) int
 		UserErrors   func(childComplexity int) int
+	}
+
+	SentEmail struct {
+		FailedAt  func(childComplexity int) int
+		Failure   func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		QueuedAt  func(childComplexity int) int
+		Recipient func(childComplexity int) int
+		SentAt    func(childComplexity int) int
+		Status    func(childComplexity int) int
+		Subject   func(childComplexity int) int
+	}
+
+	SentEmailConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	SentEmailEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	SetUserPaymentLimitPayload struct {
@@ -835,7 +878,7 @@ type AuditEventResolver interface {
 type BillingSubscriptionResolver interface {
 	ID(ctx context.Context, obj *billing.Subscription) (string, error)
 
-	Customer(ctx context.Context, obj *billing.Subscription) (*orders.Customer, error)
+	Customer(ctx context.Context, obj *billing.Subscription) (*orders.CustomerRecord, error)
 	Plan(ctx context.Context, obj *billing.Subscription) (*model.Plan, error)
 	PendingPlan(ctx context.Context, obj *billing.Subscription) (*model.Plan, error)
 	CurrentPeriod(ctx context.Context, obj *billing.Subscription) (*model.BillingPeriod, error)
@@ -861,7 +904,18 @@ type CheckoutResolver interface {
 	PaymentLink(ctx context.Context, obj *checkout.Checkout) (*orders.Link, error)
 }
 type CustomerResolver interface {
-	Locale(ctx context.Context, obj *orders.Customer) (model.Locale, error)
+	ID(ctx context.Context, obj *orders.CustomerRecord) (string, error)
+
+	Locale(ctx context.Context, obj *orders.CustomerRecord) (model.Locale, error)
+	CreatedAt(ctx context.Context, obj *orders.CustomerRecord) (*time.Time, error)
+	OrderCount(ctx context.Context, obj *orders.CustomerRecord) (int, error)
+	LastOrderAt(ctx context.Context, obj *orders.CustomerRecord) (*time.Time, error)
+	TotalPaid(ctx context.Context, obj *orders.CustomerRecord) ([]money.Money, error)
+	Orders(ctx context.Context, obj *orders.CustomerRecord, first *int, after *string) (*model.OrderConnection, error)
+	Payments(ctx context.Context, obj *orders.CustomerRecord, first *int, after *string) (*model.PaymentConnection, error)
+	Subscriptions(ctx context.Context, obj *orders.CustomerRecord, first *int, after *string) (*model.BillingSubscriptionConnection, error)
+	StoredCards(ctx context.Context, obj *orders.CustomerRecord) ([]model.Card, error)
+	Emails(ctx context.Context, obj *orders.CustomerRecord, first *int, after *string) (*model.SentEmailConnection, error)
 }
 type InvoiceResolver interface {
 	ID(ctx context.Context, obj *billing.Invoice) (string, error)
@@ -926,7 +980,7 @@ type OrderResolver interface {
 	ID(ctx context.Context, obj *orders.Order) (string, error)
 	Number(ctx context.Context, obj *orders.Order) (int, error)
 
-	Customer(ctx context.Context, obj *orders.Order) (*orders.Customer, error)
+	Customer(ctx context.Context, obj *orders.Order) (*orders.CustomerRecord, error)
 	Lines(ctx context.Context, obj *orders.Order) ([]model.OrderLine, error)
 	Totals(ctx context.Context, obj *orders.Order) (*model.OrderTotals, error)
 	Paid(ctx context.Context, obj *orders.Order) (*money.Money, error)
@@ -946,7 +1000,7 @@ type OrderConfirmationResolver interface {
 
 	Lines(ctx context.Context, obj *orders.Confirmation) ([]model.OrderLine, error)
 	Totals(ctx context.Context, obj *orders.Confirmation) (*model.OrderTotals, error)
-	Customer(ctx context.Context, obj *orders.Confirmation) (*orders.Customer, error)
+	Customer(ctx context.Context, obj *orders.Confirmation) (*orders.CustomerRecord, error)
 
 	AcceptedIP(ctx context.Context, obj *orders.Confirmation) (*string, error)
 	PaymentLink(ctx context.Context, obj *orders.Confirmation) (*orders.Link, error)
@@ -988,6 +1042,7 @@ type QueryResolver interface {
 	Invoices(ctx context.Context, first *int, after *string, subscriptionID *string, status []billing.InvoiceStatus) (*model.InvoiceConnection, error)
 	UsageSummary(ctx context.Context, subscriptionID string, period *time.Time) (*model.UsageSummary, error)
 	UpcomingInvoice(ctx context.Context, subscriptionID string) (*model.UpcomingInvoice, error)
+	Customers(ctx context.Context, first *int, after *string, search *string) (*model.CustomerConnection, error)
 	Orders(ctx context.Context, first *int, after *string, filter *model.OrderFilter) (*model.OrderConnection, error)
 	PaymentLinks(ctx context.Context, first *int, after *string, status []orders.LinkStatus) (*model.PaymentLinkConnection, error)
 	Payments(ctx context.Context, first *int, after *string, filter *model.PaymentFilter) (*model.PaymentConnection, error)
@@ -1670,12 +1725,41 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateWebhookEndpointPayload.WebhookEndpoint(childComplexity), true
 
+	case "Customer.createdAt":
+		if e.ComplexityRoot.Customer.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.CreatedAt(childComplexity), true
 	case "Customer.email":
 		if e.ComplexityRoot.Customer.Email == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Customer.Email(childComplexity), true
+	case "Customer.emails":
+		if e.ComplexityRoot.Customer.Emails == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_emails_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.Emails(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Customer.id":
+		if e.ComplexityRoot.Customer.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.ID(childComplexity), true
+	case "Customer.lastOrderAt":
+		if e.ComplexityRoot.Customer.LastOrderAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.LastOrderAt(childComplexity), true
 	case "Customer.locale":
 		if e.ComplexityRoot.Customer.Locale == nil {
 			break
@@ -1688,12 +1772,89 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Name(childComplexity), true
+	case "Customer.orderCount":
+		if e.ComplexityRoot.Customer.OrderCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.OrderCount(childComplexity), true
+	case "Customer.orders":
+		if e.ComplexityRoot.Customer.Orders == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_orders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.Orders(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Customer.payments":
+		if e.ComplexityRoot.Customer.Payments == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_payments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.Payments(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Customer.phone":
 		if e.ComplexityRoot.Customer.Phone == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Customer.Phone(childComplexity), true
+	case "Customer.storedCards":
+		if e.ComplexityRoot.Customer.StoredCards == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.StoredCards(childComplexity), true
+	case "Customer.subscriptions":
+		if e.ComplexityRoot.Customer.Subscriptions == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_subscriptions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.Subscriptions(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Customer.totalPaid":
+		if e.ComplexityRoot.Customer.TotalPaid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.TotalPaid(childComplexity), true
+
+	case "CustomerConnection.edges":
+		if e.ComplexityRoot.CustomerConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.Edges(childComplexity), true
+	case "CustomerConnection.pageInfo":
+		if e.ComplexityRoot.CustomerConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.PageInfo(childComplexity), true
+
+	case "CustomerEdge.cursor":
+		if e.ComplexityRoot.CustomerEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerEdge.Cursor(childComplexity), true
+	case "CustomerEdge.node":
+		if e.ComplexityRoot.CustomerEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerEdge.Node(childComplexity), true
 
 	case "DeactivatePaymentLinkPayload.paymentLink":
 		if e.ComplexityRoot.DeactivatePaymentLinkPayload.PaymentLink == nil {
@@ -3240,6 +3401,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Checkout(childComplexity, args["id"].(string)), true
+	case "Query.customers":
+		if e.ComplexityRoot.Query.Customers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_customers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Customers(childComplexity, args["first"].(*int), args["after"].(*string), args["search"].(*string)), true
 
 	case "Query.invoices":
 		if e.ComplexityRoot.Query.Invoices == nil {
@@ -3543,6 +3715,81 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SendOrderConfirmationPayload.UserErrors(childComplexity), true
+
+	case "SentEmail.failedAt":
+		if e.ComplexityRoot.SentEmail.FailedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentEmail.FailedAt(childComplexity), true
+	case "SentEmail.failure":
+		if e.ComplexityRoot.SentEmail.Failure == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentEmail.Failure(childComplexity), true
+	case "SentEmail.kind":
+		if e.ComplexityRoot.SentEmail.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentEmail.Kind(childComplexity), true
+	case "SentEmail.queuedAt":
+		if e.ComplexityRoot.SentEmail.QueuedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentEmail.QueuedAt(childComplexity), true
+	case "SentEmail.recipient":
+		if e.ComplexityRoot.SentEmail.Recipient == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentEmail.Recipient(childComplexity), true
+	case "SentEmail.sentAt":
+		if e.ComplexityRoot.SentEmail.SentAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentEmail.SentAt(childComplexity), true
+	case "SentEmail.status":
+		if e.ComplexityRoot.SentEmail.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentEmail.Status(childComplexity), true
+	case "SentEmail.subject":
+		if e.ComplexityRoot.SentEmail.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentEmail.Subject(childComplexity), true
+
+	case "SentEmailConnection.edges":
+		if e.ComplexityRoot.SentEmailConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentEmailConnection.Edges(childComplexity), true
+	case "SentEmailConnection.pageInfo":
+		if e.ComplexityRoot.SentEmailConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentEmailConnection.PageInfo(childComplexity), true
+
+	case "SentEmailEdge.cursor":
+		if e.ComplexityRoot.SentEmailEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentEmailEdge.Cursor(childComplexity), true
+	case "SentEmailEdge.node":
+		if e.ComplexityRoot.SentEmailEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentEmailEdge.Node(childComplexity), true
 
 	case "SetUserPaymentLimitPayload.user":
 		if e.ComplexityRoot.SetUserPaymentLimitPayload.User == nil {
@@ -4693,6 +4940,149 @@ extend enum WebhookEventType {
   INVOICE_PAYMENT_FAILED
 }
 `, BuiltIn: false},
+	{Name: "../schema/customers.graphqls", Input: `# ---------------------------------------------------------------------------
+# Customers: a record per customer, with their history
+
+"""
+A customer of the merchant, as a record of its own: one per email address
+(compared without case: Anna@Example.se and anna@example.se are one
+customer), or, for an order placed without an email, one for that order
+alone (it joins the email's customer once the order gets an email).
+
+Reached through an order, confirmation or subscription, name, email, phone
+and locale are that order's own copy, the record of what was agreed; reached
+through ` + "`" + `customers` + "`" + ` or ` + "`" + `node` + "`" + `, they are the latest any order or subscription
+gave. The id is the same either way.
+"""
+type Customer implements Node {
+  "The customer record's global ID (prefix cus_), the same wherever the customer appears."
+  id: ID!
+  "The customer's name; may be empty (e.g. a webshop checkout that gave only an email)."
+  name: String!
+  "The customer's email address, as last written; null for a customer of one order placed without an email."
+  email: String
+  "The customer's phone number, free text; may be empty."
+  phone: String!
+  "The language of emails to the customer and of the payment page."
+  locale: Locale!
+  "When the customer's first order or subscription was made."
+  createdAt: Time!
+  "How many orders the customer has (for a SALES member: the orders they created)."
+  orderCount: Int!
+  "When the customer's latest order was made (for a SALES member: of the orders they created); null without orders."
+  lastOrderAt: Time
+  "What the customer's orders took, net of refunds, one amount per currency, the largest first; empty when nothing was paid (for a SALES member: of the orders they created)."
+  totalPaid: [Money!]!
+  "The customer's orders, newest first (for a SALES member: the orders they created)."
+  orders(
+    "Page size, 1 to 100."
+    first: Int = 20
+    "The endCursor of the previous page."
+    after: String
+  ): OrderConnection!
+  "The payments of the customer's orders, newest first, as the viewer may see payments (SALES: not colleagues' staff-taken payments, and only of their own orders)."
+  payments(
+    "Page size, 1 to 100."
+    first: Int = 20
+    "The endCursor of the previous page."
+    after: String
+  ): PaymentConnection!
+  "The customer's subscriptions, newest first (for a SALES member: those they created)."
+  subscriptions(
+    "Page size, 1 to 100."
+    first: Int = 20
+    "The endCursor of the previous page."
+    after: String
+  ): BillingSubscriptionConnection!
+  "The cards stored as mandates of the customer's subscriptions (brand, last 4 digits, expiry; never the number), each once, the most recently stored first."
+  storedCards: [Card!]!
+  "The emails kassa sent to the customer's address, newest first. Empty for a customer without an email, and for SALES members (the log is the merchant's whole correspondence)."
+  emails(
+    "Page size, 1 to 100."
+    first: Int = 20
+    "The endCursor of the previous page."
+    after: String
+  ): SentEmailConnection!
+}
+
+"A page of customers."
+type CustomerConnection {
+  "The customers of this page."
+  edges: [CustomerEdge!]!
+  "Where the next page starts."
+  pageInfo: PageInfo!
+}
+
+"A customer in a page."
+type CustomerEdge {
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this customer."
+  cursor: String!
+  "The customer."
+  node: Customer!
+}
+
+"Where an email kassa sent stands."
+enum SentEmailStatus {
+  "Waiting to be sent, or being retried while the mail server is unreachable."
+  QUEUED
+  "Accepted by the mail server (delivery to the mailbox is the receiving server's)."
+  SENT
+  "Given up on: it can never be delivered as it is (see failure)."
+  FAILED
+}
+
+"An email kassa sent for the merchant (the body is not kept)."
+type SentEmail {
+  "What the email is, by its template: order_confirmation, receipt, terminal_receipt, subscription_first_payment, invoice_paid, charge_failed, card_expiring, … (new kinds may appear)."
+  kind: String!
+  "The subject line as sent."
+  subject: String!
+  "The address it was sent to."
+  recipient: String!
+  "Whether it was sent."
+  status: SentEmailStatus!
+  "Why a FAILED email was given up on, in words fit for the merchant; null otherwise."
+  failure: String
+  "When it was queued: when the change that sends it was made."
+  queuedAt: Time!
+  "When the mail server accepted it; null until SENT."
+  sentAt: Time
+  "When it was given up on; null unless FAILED."
+  failedAt: Time
+}
+
+"A page of sent emails."
+type SentEmailConnection {
+  "The emails of this page."
+  edges: [SentEmailEdge!]!
+  "Where the next page starts."
+  pageInfo: PageInfo!
+}
+
+"A sent email in a page."
+type SentEmailEdge {
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this email."
+  cursor: String!
+  "The email."
+  node: SentEmail!
+}
+
+extend type Query {
+  """
+  The merchant's customers, the most recently active first (newest order
+  or subscription). OWNER, ADMIN and API keys see all; a SALES member sees
+  the customers of orders they created.
+  """
+  customers(
+    "Page size, 1 to 100."
+    first: Int = 20
+    "The endCursor of the previous page."
+    after: String
+    "A part of the name, email or phone, without case (at most 200 characters)."
+    search: String
+  ): CustomerConnection!
+}
+`, BuiltIn: false},
 	{Name: "../schema/live.graphqls", Input: `# ---------------------------------------------------------------------------
 # Live updates (GraphQL subscriptions over the websocket transport). The
 # root type is Subscription; recurring billing's type is BillingSubscription.
@@ -4729,13 +5119,6 @@ enum OrderStatus {
 enum Locale {
   sv
   en
-}
-
-type Customer {
-  name: String!
-  email: String
-  phone: String!
-  locale: Locale!
 }
 
 input CustomerInput {
@@ -6336,6 +6719,8 @@ func (ec *executionContext) childFields_CreateWebhookEndpointPayload(ctx context
 
 func (ec *executionContext) childFields_Customer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Customer_id(ctx, field)
 	case "name":
 		return ec.fieldContext_Customer_name(ctx, field)
 	case "email":
@@ -6344,8 +6729,46 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_phone(ctx, field)
 	case "locale":
 		return ec.fieldContext_Customer_locale(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Customer_createdAt(ctx, field)
+	case "orderCount":
+		return ec.fieldContext_Customer_orderCount(ctx, field)
+	case "lastOrderAt":
+		return ec.fieldContext_Customer_lastOrderAt(ctx, field)
+	case "totalPaid":
+		return ec.fieldContext_Customer_totalPaid(ctx, field)
+	case "orders":
+		return ec.fieldContext_Customer_orders(ctx, field)
+	case "payments":
+		return ec.fieldContext_Customer_payments(ctx, field)
+	case "subscriptions":
+		return ec.fieldContext_Customer_subscriptions(ctx, field)
+	case "storedCards":
+		return ec.fieldContext_Customer_storedCards(ctx, field)
+	case "emails":
+		return ec.fieldContext_Customer_emails(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CustomerConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CustomerConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CustomerEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CustomerEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_DeactivatePaymentLinkPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6986,6 +7409,48 @@ func (ec *executionContext) childFields_SendOrderConfirmationPayload(ctx context
 	return nil, fmt.Errorf("no field named %q was found under type SendOrderConfirmationPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_SentEmail(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_SentEmail_kind(ctx, field)
+	case "subject":
+		return ec.fieldContext_SentEmail_subject(ctx, field)
+	case "recipient":
+		return ec.fieldContext_SentEmail_recipient(ctx, field)
+	case "status":
+		return ec.fieldContext_SentEmail_status(ctx, field)
+	case "failure":
+		return ec.fieldContext_SentEmail_failure(ctx, field)
+	case "queuedAt":
+		return ec.fieldContext_SentEmail_queuedAt(ctx, field)
+	case "sentAt":
+		return ec.fieldContext_SentEmail_sentAt(ctx, field)
+	case "failedAt":
+		return ec.fieldContext_SentEmail_failedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SentEmail", field.Name)
+}
+
+func (ec *executionContext) childFields_SentEmailConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SentEmailConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SentEmailConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SentEmailConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SentEmailEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SentEmailEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SentEmailEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SentEmailEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_SetUserPaymentLimitPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "user":
@@ -7461,6 +7926,94 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // region    ***************************** args.gotpl *****************************
 
 func (ec *executionContext) field_BillingSubscription_invoices_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Customer_emails_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Customer_orders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Customer_payments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Customer_subscriptions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -8077,6 +8630,36 @@ func (ec *executionContext) field_Query_checkout_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_customers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "search",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["search"] = arg2
 	return args, nil
 }
 
@@ -9479,8 +10062,8 @@ func (ec *executionContext) _BillingSubscription_customer(ctx context.Context, f
 			return ec.Resolvers.BillingSubscription().Customer(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *orders.Customer) graphql.Marshaler {
-			return ec.marshalNCustomer2ᚖkassaᚋordersᚐCustomer(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *orders.CustomerRecord) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚖkassaᚋordersᚐCustomerRecord(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11270,7 +11853,30 @@ func (ec *executionContext) fieldContext_CreateWebhookEndpointPayload_userErrors
 	return fc, nil
 }
 
-func (ec *executionContext) _Customer_name(ctx context.Context, field graphql.CollectedField, obj *orders.Customer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *orders.CustomerRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Customer_name(ctx context.Context, field graphql.CollectedField, obj *orders.CustomerRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11293,7 +11899,7 @@ func (ec *executionContext) fieldContext_Customer_name(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
 }
 
-func (ec *executionContext) _Customer_email(ctx context.Context, field graphql.CollectedField, obj *orders.Customer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Customer_email(ctx context.Context, field graphql.CollectedField, obj *orders.CustomerRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11305,8 +11911,8 @@ func (ec *executionContext) _Customer_email(ctx context.Context, field graphql.C
 			return obj.Email, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
@@ -11316,7 +11922,7 @@ func (ec *executionContext) fieldContext_Customer_email(_ context.Context, field
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
 }
 
-func (ec *executionContext) _Customer_phone(ctx context.Context, field graphql.CollectedField, obj *orders.Customer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Customer_phone(ctx context.Context, field graphql.CollectedField, obj *orders.CustomerRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11339,7 +11945,7 @@ func (ec *executionContext) fieldContext_Customer_phone(_ context.Context, field
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
 }
 
-func (ec *executionContext) _Customer_locale(ctx context.Context, field graphql.CollectedField, obj *orders.Customer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Customer_locale(ctx context.Context, field graphql.CollectedField, obj *orders.CustomerRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11360,6 +11966,434 @@ func (ec *executionContext) _Customer_locale(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Customer_locale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, true, true, "Locale")
+}
+
+func (ec *executionContext) _Customer_createdAt(ctx context.Context, field graphql.CollectedField, obj *orders.CustomerRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().CreatedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalNTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, true, true, "Time")
+}
+
+func (ec *executionContext) _Customer_orderCount(ctx context.Context, field graphql.CollectedField, obj *orders.CustomerRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_orderCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().OrderCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_orderCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Customer_lastOrderAt(ctx context.Context, field graphql.CollectedField, obj *orders.CustomerRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_lastOrderAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().LastOrderAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_lastOrderAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, true, true, "Time")
+}
+
+func (ec *executionContext) _Customer_totalPaid(ctx context.Context, field graphql.CollectedField, obj *orders.CustomerRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_totalPaid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().TotalPaid(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚕkassaᚋmoneyᚐMoneyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_totalPaid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_orders(ctx context.Context, field graphql.CollectedField, obj *orders.CustomerRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_orders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Customer().Orders(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderConnection) graphql.Marshaler {
+			return ec.marshalNOrderConnection2ᚖkassaᚋgraphᚋmodelᚐOrderConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_orders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Customer_orders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_payments(ctx context.Context, field graphql.CollectedField, obj *orders.CustomerRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_payments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Customer().Payments(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PaymentConnection) graphql.Marshaler {
+			return ec.marshalNPaymentConnection2ᚖkassaᚋgraphᚋmodelᚐPaymentConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_payments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Customer_payments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_subscriptions(ctx context.Context, field graphql.CollectedField, obj *orders.CustomerRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_subscriptions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Customer().Subscriptions(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BillingSubscriptionConnection) graphql.Marshaler {
+			return ec.marshalNBillingSubscriptionConnection2ᚖkassaᚋgraphᚋmodelᚐBillingSubscriptionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_subscriptions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BillingSubscriptionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Customer_subscriptions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_storedCards(ctx context.Context, field graphql.CollectedField, obj *orders.CustomerRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_storedCards(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().StoredCards(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Card) graphql.Marshaler {
+			return ec.marshalNCard2ᚕkassaᚋgraphᚋmodelᚐCardᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_storedCards(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Card(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_emails(ctx context.Context, field graphql.CollectedField, obj *orders.CustomerRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_emails(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Customer().Emails(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SentEmailConnection) graphql.Marshaler {
+			return ec.marshalNSentEmailConnection2ᚖkassaᚋgraphᚋmodelᚐSentEmailConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_emails(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SentEmailConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Customer_emails_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.CustomerEdge) graphql.Marshaler {
+			return ec.marshalNCustomerEdge2ᚕkassaᚋgraphᚋmodelᚐCustomerEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖkassaᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CustomerEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CustomerEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *orders.CustomerRecord) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚖkassaᚋordersᚐCustomerRecord(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _DeactivatePaymentLinkPayload_paymentLink(ctx context.Context, field graphql.CollectedField, obj *model.DeactivatePaymentLinkPayload) (ret graphql.Marshaler) {
@@ -14657,8 +15691,8 @@ func (ec *executionContext) _Order_customer(ctx context.Context, field graphql.C
 			return ec.Resolvers.Order().Customer(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *orders.Customer) graphql.Marshaler {
-			return ec.marshalNCustomer2ᚖkassaᚋordersᚐCustomer(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *orders.CustomerRecord) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚖkassaᚋordersᚐCustomerRecord(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15335,8 +16369,8 @@ func (ec *executionContext) _OrderConfirmation_customer(ctx context.Context, fie
 			return ec.Resolvers.OrderConfirmation().Customer(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *orders.Customer) graphql.Marshaler {
-			return ec.marshalNCustomer2ᚖkassaᚋordersᚐCustomer(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *orders.CustomerRecord) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚖkassaᚋordersᚐCustomerRecord(ctx, selections, v)
 		},
 		true,
 		true,
@@ -18194,6 +19228,50 @@ func (ec *executionContext) fieldContext_Query_upcomingInvoice(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_customers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_customers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Customers(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["search"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerConnection) graphql.Marshaler {
+			return ec.marshalNCustomerConnection2ᚖkassaᚋgraphᚋmodelᚐCustomerConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_customers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_customers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_orders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19402,6 +20480,309 @@ func (ec *executionContext) fieldContext_SendOrderConfirmationPayload_userErrors
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SentEmail_kind(ctx context.Context, field graphql.CollectedField, obj *mailer.SentEmail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SentEmail_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SentEmail_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SentEmail", field, false, false, "String")
+}
+
+func (ec *executionContext) _SentEmail_subject(ctx context.Context, field graphql.CollectedField, obj *mailer.SentEmail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SentEmail_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SentEmail_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SentEmail", field, false, false, "String")
+}
+
+func (ec *executionContext) _SentEmail_recipient(ctx context.Context, field graphql.CollectedField, obj *mailer.SentEmail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SentEmail_recipient(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Recipient, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SentEmail_recipient(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SentEmail", field, false, false, "String")
+}
+
+func (ec *executionContext) _SentEmail_status(ctx context.Context, field graphql.CollectedField, obj *mailer.SentEmail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SentEmail_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v mailer.SentStatus) graphql.Marshaler {
+			return ec.marshalNSentEmailStatus2kassaᚋmailerᚐSentStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SentEmail_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SentEmail", field, false, false, "SentEmailStatus")
+}
+
+func (ec *executionContext) _SentEmail_failure(ctx context.Context, field graphql.CollectedField, obj *mailer.SentEmail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SentEmail_failure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failure, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SentEmail_failure(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SentEmail", field, false, false, "String")
+}
+
+func (ec *executionContext) _SentEmail_queuedAt(ctx context.Context, field graphql.CollectedField, obj *mailer.SentEmail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SentEmail_queuedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QueuedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SentEmail_queuedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SentEmail", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SentEmail_sentAt(ctx context.Context, field graphql.CollectedField, obj *mailer.SentEmail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SentEmail_sentAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SentAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SentEmail_sentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SentEmail", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SentEmail_failedAt(ctx context.Context, field graphql.CollectedField, obj *mailer.SentEmail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SentEmail_failedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SentEmail_failedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SentEmail", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SentEmailConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SentEmailConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SentEmailConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.SentEmailEdge) graphql.Marshaler {
+			return ec.marshalNSentEmailEdge2ᚕkassaᚋgraphᚋmodelᚐSentEmailEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SentEmailConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SentEmailConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SentEmailEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SentEmailConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.SentEmailConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SentEmailConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖkassaᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SentEmailConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SentEmailConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SentEmailEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SentEmailEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SentEmailEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SentEmailEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SentEmailEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SentEmailEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SentEmailEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SentEmailEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *mailer.SentEmail) graphql.Marshaler {
+			return ec.marshalNSentEmail2ᚖkassaᚋmailerᚐSentEmail(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SentEmailEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SentEmailEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SentEmail(ctx, field)
 		},
 	}
 	return fc, nil
@@ -26070,6 +27451,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Invoice(ctx, sel, obj)
+	case orders.CustomerRecord:
+		return ec._Customer(ctx, sel, &obj)
+	case *orders.CustomerRecord:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Customer(ctx, sel, obj)
 	case checkout.Checkout:
 		return ec._Checkout(ctx, sel, &obj)
 	case *checkout.Checkout:
@@ -27348,9 +28736,9 @@ func (ec *executionContext) _CreateWebhookEndpointPayload(ctx context.Context, s
 	return out
 }
 
-var customerImplementors = []string{"Customer"}
+var customerImplementors = []string{"Customer", "Node"}
 
-func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *orders.Customer) graphql.Marshaler {
+func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *orders.CustomerRecord) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -27359,6 +28747,12 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Customer")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_id(ctx, field, obj)
+				})
 		case "name":
 			out.Values[i] = ec._Customer_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -27380,6 +28774,136 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_locale(ctx, field, obj)
 				})
+		case "createdAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_createdAt(ctx, field, obj)
+				})
+		case "orderCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_orderCount(ctx, field, obj)
+				})
+		case "lastOrderAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_lastOrderAt(ctx, field, obj)
+				})
+		case "totalPaid":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_totalPaid(ctx, field, obj)
+				})
+		case "orders":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_orders(ctx, field, obj)
+				})
+		case "payments":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_payments(ctx, field, obj)
+				})
+		case "subscriptions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_subscriptions(ctx, field, obj)
+				})
+		case "storedCards":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_storedCards(ctx, field, obj)
+				})
+		case "emails":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_emails(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerConnectionImplementors = []string{"CustomerConnection"}
+
+func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerConnection")
+		case "edges":
+			out.Values[i] = ec._CustomerConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CustomerConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerEdgeImplementors = []string{"CustomerEdge"}
+
+func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerEdge")
+		case "cursor":
+			out.Values[i] = ec._CustomerEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._CustomerEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -29542,6 +31066,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_upcomingInvoice(ctx, field)
 				})
+		case "customers":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_customers(ctx, field)
+				})
 		case "orders":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -29980,6 +31510,150 @@ func (ec *executionContext) _SendOrderConfirmationPayload(ctx context.Context, s
 			}
 		case "userErrors":
 			out.Values[i] = ec._SendOrderConfirmationPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sentEmailImplementors = []string{"SentEmail"}
+
+func (ec *executionContext) _SentEmail(ctx context.Context, sel ast.SelectionSet, obj *mailer.SentEmail) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sentEmailImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SentEmail")
+		case "kind":
+			out.Values[i] = ec._SentEmail_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subject":
+			out.Values[i] = ec._SentEmail_subject(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recipient":
+			out.Values[i] = ec._SentEmail_recipient(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._SentEmail_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failure":
+			out.Values[i] = ec._SentEmail_failure(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "queuedAt":
+			out.Values[i] = ec._SentEmail_queuedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sentAt":
+			out.Values[i] = ec._SentEmail_sentAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "failedAt":
+			out.Values[i] = ec._SentEmail_failedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sentEmailConnectionImplementors = []string{"SentEmailConnection"}
+
+func (ec *executionContext) _SentEmailConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SentEmailConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sentEmailConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SentEmailConnection")
+		case "edges":
+			out.Values[i] = ec._SentEmailConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SentEmailConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sentEmailEdgeImplementors = []string{"SentEmailEdge"}
+
+func (ec *executionContext) _SentEmailEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SentEmailEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sentEmailEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SentEmailEdge")
+		case "cursor":
+			out.Values[i] = ec._SentEmailEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._SentEmailEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -31851,6 +33525,26 @@ func (ec *executionContext) marshalNCapturePaymentPayload2ᚖkassaᚋgraphᚋmod
 	return ec._CapturePaymentPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCard2kassaᚋgraphᚋmodelᚐCard(ctx context.Context, sel ast.SelectionSet, v model.Card) graphql.Marshaler {
+	return ec._Card(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCard2ᚕkassaᚋgraphᚋmodelᚐCardᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Card) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCard2kassaᚋgraphᚋmodelᚐCard(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNChargeSubscriptionInput2kassaᚋgraphᚋmodelᚐChargeSubscriptionInput(ctx context.Context, v any) (model.ChargeSubscriptionInput, error) {
 	res, err := ec.unmarshalInputChargeSubscriptionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -31983,12 +33677,40 @@ func (ec *executionContext) marshalNCreateWebhookEndpointPayload2ᚖkassaᚋgrap
 	return ec._CreateWebhookEndpointPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNCustomer2ᚖkassaᚋordersᚐCustomer(ctx context.Context, sel ast.SelectionSet, v *orders.Customer) graphql.Marshaler {
+func (ec *executionContext) marshalNCustomer2ᚖkassaᚋordersᚐCustomerRecord(ctx context.Context, sel ast.SelectionSet, v *orders.CustomerRecord) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Customer!")
 		return graphql.Null
 	}
 	return ec._Customer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCustomerConnection2ᚖkassaᚋgraphᚋmodelᚐCustomerConnection(ctx context.Context, sel ast.SelectionSet, v *model.CustomerConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerConnection!")
+		return graphql.Null
+	}
+	return ec._CustomerConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCustomerEdge2kassaᚋgraphᚋmodelᚐCustomerEdge(ctx context.Context, sel ast.SelectionSet, v model.CustomerEdge) graphql.Marshaler {
+	return ec._CustomerEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCustomerEdge2ᚕkassaᚋgraphᚋmodelᚐCustomerEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.CustomerEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomerEdge2kassaᚋgraphᚋmodelᚐCustomerEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNCustomerInput2ᚖkassaᚋgraphᚋmodelᚐCustomerInput(ctx context.Context, v any) (*model.CustomerInput, error) {
@@ -32207,6 +33929,22 @@ func (ec *executionContext) marshalNMerchant2ᚖkassaᚋmerchantsᚐMerchant(ctx
 
 func (ec *executionContext) marshalNMoney2kassaᚋmoneyᚐMoney(ctx context.Context, sel ast.SelectionSet, v money.Money) graphql.Marshaler {
 	return ec._Money(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMoney2ᚕkassaᚋmoneyᚐMoneyᚄ(ctx context.Context, sel ast.SelectionSet, v []money.Money) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMoney2kassaᚋmoneyᚐMoney(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNMoney2ᚖkassaᚋmoneyᚐMoney(ctx context.Context, sel ast.SelectionSet, v *money.Money) graphql.Marshaler {
@@ -32733,6 +34471,57 @@ func (ec *executionContext) marshalNSendOrderConfirmationPayload2ᚖkassaᚋgrap
 	return ec._SendOrderConfirmationPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSentEmail2ᚖkassaᚋmailerᚐSentEmail(ctx context.Context, sel ast.SelectionSet, v *mailer.SentEmail) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SentEmail!")
+		return graphql.Null
+	}
+	return ec._SentEmail(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSentEmailConnection2ᚖkassaᚋgraphᚋmodelᚐSentEmailConnection(ctx context.Context, sel ast.SelectionSet, v *model.SentEmailConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SentEmailConnection!")
+		return graphql.Null
+	}
+	return ec._SentEmailConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSentEmailEdge2kassaᚋgraphᚋmodelᚐSentEmailEdge(ctx context.Context, sel ast.SelectionSet, v model.SentEmailEdge) graphql.Marshaler {
+	return ec._SentEmailEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSentEmailEdge2ᚕkassaᚋgraphᚋmodelᚐSentEmailEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SentEmailEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSentEmailEdge2kassaᚋgraphᚋmodelᚐSentEmailEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNSentEmailStatus2kassaᚋmailerᚐSentStatus(ctx context.Context, v any) (mailer.SentStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := mailer.SentStatus(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSentEmailStatus2kassaᚋmailerᚐSentStatus(ctx context.Context, sel ast.SelectionSet, v mailer.SentStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "SentEmailStatus!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNSetUserPaymentLimitInput2kassaᚋgraphᚋmodelᚐSetUserPaymentLimitInput(ctx context.Context, v any) (model.SetUserPaymentLimitInput, error) {
 	res, err := ec.unmarshalInputSetUserPaymentLimitInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -32812,6 +34601,24 @@ func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v an
 func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
 	res := MarshalTime(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	res, err := UnmarshalTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Time!")
+		return graphql.Null
+	}
+	_ = sel
+	res := MarshalTime(*v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
@@ -33925,18 +35732,6 @@ func (ec *executionContext) unmarshalOPriceTierInput2ᚕkassaᚋgraphᚋmodelᚐ
 		}
 	}
 	return res, nil
-}
-
-func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
-	_ = sel
-	_ = ctx
-	res := graphql.MarshalString(v)
-	return res
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

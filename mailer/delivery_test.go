@@ -125,7 +125,7 @@ func setupDelivery(t *testing.T) *deliveryBundle {
 	q, err := jobs.New(d.System.DB, jobs.Config{PollInterval: 20 * time.Millisecond})
 	require.NoError(t, err)
 	b := &deliveryBundle{db: d, smtp: startFakeSMTP(t)}
-	b.mailer, err = New(Config{SMTPURL: "smtp://" + b.smtp.addr, TLSPolicy: "none", From: "kassa@kassa.example", Timeout: 5 * time.Second}, q)
+	b.mailer, err = New(Config{SMTPURL: "smtp://" + b.smtp.addr, TLSPolicy: "none", From: "kassa@kassa.example", Timeout: 5 * time.Second, DB: d}, q)
 	require.NoError(t, err)
 	b.mailer.OnUndeliverable(func(_ context.Context, u Undeliverable) error {
 		b.mu.Lock()
@@ -240,6 +240,56 @@ func TestDelivery(t *testing.T) {
 		js := b.waitJob(t, id, "retryable", "cancelled", "completed", "discarded")
 		require.Equal(t, "retryable", js.State)
 		require.Zero(t, b.mailer.counted(t, "receipt_later"))
+	})
+
+	t.Run("EmailLogFollowsDelivery", func(t *testing.T) {
+		t.Parallel()
+		type logged struct {
+			Recipient string  `db:"recipient"`
+			Kind      string  `db:"kind"`
+			Subject   string  `db:"subject"`
+			Status    string  `db:"status"`
+			Failure   *string `db:"failure"`
+			Sent      bool    `db:"sent"`
+			Failed    bool    `db:"failed"`
+		}
+		row := func(id string) logged {
+			var l logged
+			require.NoError(t, b.db.System.Get(&l, `SELECT recipient, kind, subject, status, failure, sent_at IS NOT NULL AS sent,
+				failed_at IS NOT NULL AS failed FROM sent_emails WHERE message_id = $1`, id))
+			return l
+		}
+		sent := b.enqueue(t, Message{MerchantID: merchant, To: "Logged@example.se", Subject: "Din\r\nbeställning", Text: "body", Kind: "receipt_logged"})
+		require.Equal(t, "QUEUED", row(sent).Status, "logged in the transaction that enqueues it")
+		require.Equal(t, "completed", b.waitJob(t, sent, "completed", "cancelled", "discarded").State)
+		require.Eventually(t, func() bool { return row(sent).Status == "SENT" }, 10*time.Second, 20*time.Millisecond)
+		require.Equal(t, logged{Recipient: "Logged@example.se", Kind: "receipt_logged", Subject: "Din beställning", Status: "SENT", Sent: true}, row(sent))
+
+		refused := b.enqueue(t, Message{MerchantID: merchant, To: "rejected@example.se", Subject: "Kvitto", Text: "body", Kind: "receipt_logged_refused"})
+		require.Equal(t, "cancelled", b.waitJob(t, refused, "cancelled", "completed", "discarded").State)
+		l := row(refused)
+		require.Equal(t, "FAILED", l.Status)
+		require.True(t, l.Failed)
+		require.False(t, l.Sent)
+		require.NotNil(t, l.Failure)
+		require.Contains(t, *l.Failure, "550")
+
+		var sentTo []SentEmail
+		require.NoError(t, b.db.InTenant(context.Background(), merchant, func(tx *sqlx.Tx) error {
+			var err error
+			sentTo, _, err = SentToTx(context.Background(), tx, "LOGGED@example.SE", db.Page{Limit: 10})
+			return err
+		}))
+		require.Len(t, sentTo, 1, "listed by address without case")
+		require.Equal(t, SentSent, sentTo[0].Status)
+
+		require.NoError(t, b.db.InSystem(context.Background(), func(tx *sqlx.Tx) error {
+			_, err := b.mailer.EnqueueTx(context.Background(), tx, Message{To: "nobody@example.se", Subject: "x", Text: "x", Kind: "no_merchant"})
+			return err
+		}))
+		var n int
+		require.NoError(t, b.db.System.Get(&n, `SELECT count(*) FROM sent_emails WHERE kind = 'no_merchant'`))
+		require.Zero(t, n, "an email for no merchant is not logged")
 	})
 
 	t.Run("UnreachableServerIsRetried", func(t *testing.T) {

@@ -22,6 +22,7 @@ import (
 	"github.com/riverqueue/river"
 	gomail "github.com/wneessen/go-mail"
 
+	"kassa/db"
 	"kassa/jobs"
 )
 
@@ -56,6 +57,10 @@ type Config struct {
 	FileDir string
 	Log     *slog.Logger
 	Timeout time.Duration
+	// DB, when set, is where the delivery job records what became of an
+	// email in its merchant's email log (sent.go). Without it the log
+	// keeps each email as QUEUED.
+	DB *db.DB
 }
 
 // Mailer enqueues and delivers email.
@@ -144,6 +149,9 @@ func (m *Mailer) EnqueueTx(ctx context.Context, tx *sqlx.Tx, msg Message) (strin
 	if msg.MessageID == "" {
 		msg.MessageID = NewMessageID(m.cfg.From)
 	}
+	if err := logQueuedTx(ctx, tx, msg); err != nil {
+		return "", err
+	}
 	return msg.MessageID, m.queue.InsertTx(ctx, tx, SendArgs{Message: msg}, &river.InsertOpts{Queue: river.QueueDefault})
 }
 
@@ -209,6 +217,10 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	err := w.m.deliver(ctx, msg)
 	if err == nil {
 		w.m.log.InfoContext(ctx, "email sent", "kind", msg.Kind, "message_id", msg.MessageID, "attempt", job.Attempt)
+		// The email is out: failing to note it must not send it again.
+		if lerr := w.m.logOutcome(ctx, msg, "SENT", ""); lerr != nil {
+			w.m.log.WarnContext(ctx, "email sent but not marked sent in the email log", "message_id", msg.MessageID, "error", lerr)
+		}
 		return nil
 	}
 	reason, permanent := permanentFailure(err)
@@ -228,6 +240,9 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 // giveUp records an undeliverable message for its merchant and counts it.
 func (m *Mailer) giveUp(ctx context.Context, msg Message, reason string) error {
 	u := Undeliverable{MerchantID: msg.MerchantID, Kind: msg.Kind, Domain: domainOf(msg.To), Reason: reason}
+	if err := m.logOutcome(ctx, msg, "FAILED", reason); err != nil {
+		return err
+	}
 	for _, fn := range m.onUndeliverable {
 		if err := fn(ctx, u); err != nil {
 			return err

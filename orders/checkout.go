@@ -194,6 +194,9 @@ func (s *Service) StartCheckout(ctx context.Context, t PayTarget, c Checkout) (O
 			if _, err := tx.ExecContext(ctx, `UPDATE orders SET customer_email = $2 WHERE id = $1`, o.ID, c.CustomerEmail); err != nil {
 				return err
 			}
+			if err := s.recustomerTx(ctx, tx, &o); err != nil {
+				return err
+			}
 		}
 		if l.ConfirmationID != nil && c.Accepted {
 			ua := text.Clean(c.UserAgent, 300)

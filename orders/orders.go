@@ -81,13 +81,17 @@ type Order struct {
 	CreatedAt          time.Time  `db:"created_at"`
 	UpdatedAt          time.Time  `db:"updated_at"`
 
+	// CustomerID is the customer record the order belongs to
+	// (customers.go); the Customer… fields are the order's own copy.
+	CustomerID uuid.UUID `db:"customer_id"`
+
 	Lines []Line `db:"-"`
 }
 
 const orderColumns = `merchant_id, id, number, status, currency, capture_mode, customer_name, customer_email, customer_phone,
 	customer_locale, reference, net_total, vat_total, gross_total, amount_paid, amount_refunded, version,
 	created_by_user, created_by_api_key, salesperson_email, paid_at, payment_attempt_id, payment_attempt_at, settled_by_payment_id,
-	created_at, updated_at`
+	created_at, updated_at, customer_id`
 
 // Totals sums the order's lines.
 func (o *Order) Totals() Totals { return totalsOf(o.Lines) }
@@ -236,10 +240,16 @@ func (s *Service) CreateTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUI
 	if n.ID == uuid.Nil {
 		n.ID = uuid.Must(uuid.NewV7())
 	}
+	// Every entry point that makes an order comes here: its customer is got
+	// or created in the order's transaction.
+	customerID, err := upsertCustomerTx(ctx, tx, merchantID, n.Customer, now)
+	if err != nil {
+		return Order{}, err
+	}
 	o := Order{
 		MerchantID: merchantID, ID: n.ID, Number: number, Status: StatusDraft, Currency: n.Currency,
 		CaptureMode: n.CaptureMode, CustomerName: n.Customer.Name, CustomerEmail: strPtr(n.Customer.Email),
-		CustomerPhone: n.Customer.Phone, CustomerLocale: n.Customer.Locale, Reference: n.Reference,
+		CustomerPhone: n.Customer.Phone, CustomerLocale: n.Customer.Locale, CustomerID: customerID, Reference: n.Reference,
 		NetTotal: tot.Net, VATTotal: tot.VAT, GrossTotal: tot.Gross, Version: 1,
 		CreatedByUser: actor.UserID, CreatedByAPIKey: actor.APIKeyID, SalespersonEmail: strPtr(salespersonEmail),
 		CreatedAt: now, UpdatedAt: now, Lines: lines,
@@ -247,11 +257,11 @@ func (s *Service) CreateTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUI
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO orders (merchant_id, id, number, status, currency, capture_mode, customer_name, customer_email, customer_phone,
 		  customer_locale, reference, net_total, vat_total, gross_total, version, search, created_by_user, created_by_api_key,
-		  salesperson_email, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $16, $17, $18, $19, $19)`,
+		  salesperson_email, created_at, updated_at, customer_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $16, $17, $18, $19, $19, $20)`,
 		o.MerchantID, o.ID, o.Number, o.Status, o.Currency, o.CaptureMode, o.CustomerName, o.CustomerEmail, o.CustomerPhone,
 		o.CustomerLocale, o.Reference, o.NetTotal, o.VATTotal, o.GrossTotal, searchText(o), o.CreatedByUser, o.CreatedByAPIKey,
-		o.SalespersonEmail, now); err != nil {
+		o.SalespersonEmail, now, o.CustomerID); err != nil {
 		return Order{}, err
 	}
 	if err := insertLines(ctx, tx, merchantID, o.ID, lines); err != nil {
@@ -378,6 +388,11 @@ func (s *Service) Update(ctx context.Context, merchantID, id uuid.UUID, u Update
 			WHERE id = $1`, o.ID, o.Status, o.CaptureMode, o.CustomerName, o.CustomerEmail, o.CustomerPhone, o.CustomerLocale,
 			o.Reference, o.NetTotal, o.VATTotal, o.GrossTotal, o.Version, searchText(o), o.UpdatedAt); err != nil {
 			return err
+		}
+		if u.Customer != nil {
+			if err := s.recustomerTx(ctx, tx, &o); err != nil {
+				return err
+			}
 		}
 		if u.Lines != nil {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM order_lines WHERE order_id = $1`, o.ID); err != nil {

@@ -84,6 +84,10 @@ type Filter struct {
 	CreatedTo     *time.Time
 	// Search matches words of the number, customer, reference and lines.
 	Search string
+	// CustomerID keeps one customer's orders; CreatedBy those a member
+	// created (a SALES member's view of a customer, customers.go).
+	CustomerID *uuid.UUID
+	CreatedBy  *uuid.UUID
 }
 
 // List returns orders with their lines, newest first.
@@ -101,6 +105,14 @@ func (s *Service) List(ctx context.Context, merchantID uuid.UUID, f Filter, page
 	if f.CustomerEmail != "" {
 		where = append(where, "lower(customer_email) = lower(?)")
 		args = append(args, f.CustomerEmail)
+	}
+	if f.CustomerID != nil {
+		where = append(where, "customer_id = ?")
+		args = append(args, *f.CustomerID)
+	}
+	if f.CreatedBy != nil {
+		where = append(where, "created_by_user = ?")
+		args = append(args, *f.CreatedBy)
 	}
 	if f.CreatedFrom != nil {
 		where = append(where, "created_at >= ?")

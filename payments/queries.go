@@ -111,6 +111,10 @@ type Filter struct {
 	CreatedTo   *time.Time // createdAt < this
 	// Viewer is who lists: only what it may see is listed (rules.go).
 	Viewer Actor
+
+	// OrderIDs, when not nil, keeps the payments of these orders (none
+	// when empty): a customer's payments.
+	OrderIDs []uuid.UUID
 }
 
 // List returns the merchant's payments, newest first.
@@ -128,6 +132,14 @@ func (s *Service) List(ctx context.Context, merchantID uuid.UUID, f Filter, page
 	if f.OrderID != nil {
 		where = append(where, "order_id = ?")
 		args = append(args, *f.OrderID)
+	}
+	if f.OrderIDs != nil {
+		if len(f.OrderIDs) == 0 {
+			where = append(where, "false")
+		} else {
+			where = append(where, "order_id IN (?)")
+			args = append(args, f.OrderIDs)
+		}
 	}
 	if f.CaptureBeforeAfter != nil {
 		where = append(where, "capture_before >= ?")

@@ -46,6 +46,15 @@ func (a Actor) whole() bool {
 	return a.System || a.APIKeyID != nil || (a.UserID != nil && (a.Role == auth.RoleOwner || a.Role == auth.RoleAdmin))
 }
 
+// Known reports whether a names someone (or kassa): an empty Actor is a
+// customer, who may see nothing of the merchant's.
+func (a Actor) Known() bool { return a.known() }
+
+// Whole reports whether a acts for the merchant as a whole (kassa, an API
+// key, an owner or an admin), as opposed to a SALES member, whose view
+// other domains narrow the way this file narrows payments.
+func (a Actor) Whole() bool { return a.whole() }
+
 // MaySee reports whether a may see p.
 func (a Actor) MaySee(p Payment) bool {
 	switch {

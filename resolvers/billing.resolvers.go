@@ -26,8 +26,22 @@ func (r *billingSubscriptionResolver) ID(ctx context.Context, obj *billing.Subsc
 	return globalID(prefixSubscription, obj.ID), nil
 }
 
-func (r *billingSubscriptionResolver) Customer(ctx context.Context, obj *billing.Subscription) (*orders.Customer, error) {
-	return &orders.Customer{Name: obj.CustomerName, Email: obj.CustomerEmail, Locale: obj.CustomerLocale}, nil
+func (r *billingSubscriptionResolver) Customer(ctx context.Context, obj *billing.Subscription) (*orders.CustomerRecord, error) {
+	id := obj.CustomerID
+	if id == nil && obj.FirstOrderID != nil {
+		o, err := loadOrder(ctx, *obj.FirstOrderID)
+		if err != nil {
+			return nil, err
+		}
+		if o != nil {
+			id = &o.CustomerID
+		}
+	}
+	if id == nil {
+		return nil, errors.New("subscription without a customer")
+	}
+	c := orders.Customer{Name: obj.CustomerName, Email: obj.CustomerEmail, Locale: obj.CustomerLocale}.Snapshot(obj.MerchantID, *id)
+	return &c, nil
 }
 
 func (r *billingSubscriptionResolver) Plan(ctx context.Context, obj *billing.Subscription) (*model.Plan, error) {

@@ -39,6 +39,9 @@ type loaders struct {
 	subscriptions      *dataloadgen.Loader[uuid.UUID, billing.Subscription]
 	paymentLimits      *dataloadgen.Loader[uuid.UUID, terminal.Limit]
 	paymentsByID       *dataloadgen.Loader[uuid.UUID, payments.Payment]
+	customers          *dataloadgen.Loader[uuid.UUID, orders.CustomerRecord]
+	customerStats      *dataloadgen.Loader[uuid.UUID, orders.CustomerStats]
+	customerCreatedAt  *dataloadgen.Loader[uuid.UUID, time.Time]
 
 	merchantOnce sync.Once
 	merchant     merchants.Merchant
@@ -56,6 +59,19 @@ func merchantScoped[V any](fetch func(ctx context.Context, merchantID uuid.UUID,
 			return nil, err
 		}
 		return fetch(ctx, p.MerchantID, ids)
+	}, dataloadgen.WithWait(loaderWait))
+}
+
+// viewerScoped adapts a batch function of what the requesting actor may
+// see of one merchant's rows (the domain applies the rule) to a loader's
+// fetch.
+func viewerScoped[V any](fetch func(ctx context.Context, viewer payments.Actor, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]V, error)) *dataloadgen.Loader[uuid.UUID, V] {
+	return dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]V, error) {
+		p, err := principal(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return fetch(ctx, actorOf(p), p.MerchantID, ids)
 	}, dataloadgen.WithWait(loaderWait))
 }
 
@@ -84,6 +100,9 @@ func (r *Resolver) WithLoaders(ctx context.Context) context.Context {
 		subscriptions:      merchantScoped(r.BillingService.ByIDs),
 		paymentLimits:      merchantScoped(r.Terminal.LimitsByUsers),
 		paymentsByID:       merchantScoped(r.PaymentService.ByIDs),
+		customers:          viewerScoped(r.OrderService.CustomersByIDs),
+		customerStats:      viewerScoped(r.OrderService.CustomerStatsByIDs),
+		customerCreatedAt:  merchantScoped(r.OrderService.CustomersCreatedAt),
 	}
 	ctx = context.WithValue(ctx, loadersKey{}, l)
 	// Money formats itself in the merchant's locale, loaded once per

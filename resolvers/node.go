@@ -71,6 +71,9 @@ func (r *Resolver) node(ctx context.Context, p *auth.Principal, prefix string, i
 			return &d, nil
 		}
 		return nil, err
+	case prefixCustomer:
+		c, err := l.customers.Load(ctx, id)
+		return one(&c, err)
 	case prefixPaymentLink:
 		ls, err := r.OrderService.LinksByID(ctx, p.MerchantID, []uuid.UUID{id})
 		if lk, ok := ls[id]; ok && err == nil {

@@ -16,10 +16,6 @@ import (
 	"time"
 )
 
-func (r *customerResolver) Locale(ctx context.Context, obj *orders.Customer) (model.Locale, error) {
-	return model.Locale(obj.Locale), nil
-}
-
 func (r *mutationResolver) CreateOrder(ctx context.Context, input model.CreateOrderInput) (*model.CreateOrderPayload, error) {
 	p, err := principal(ctx)
 	if err != nil {
@@ -136,8 +132,8 @@ func (r *orderResolver) Number(ctx context.Context, obj *orders.Order) (int, err
 	return int(obj.Number), nil
 }
 
-func (r *orderResolver) Customer(ctx context.Context, obj *orders.Order) (*orders.Customer, error) {
-	c := obj.Customer()
+func (r *orderResolver) Customer(ctx context.Context, obj *orders.Order) (*orders.CustomerRecord, error) {
+	c := orders.CustomerOf(*obj)
 	return &c, nil
 }
 
@@ -204,9 +200,17 @@ func (r *orderConfirmationResolver) Totals(ctx context.Context, obj *orders.Conf
 	return totalsModel(f.Totals, f.Currency), nil
 }
 
-func (r *orderConfirmationResolver) Customer(ctx context.Context, obj *orders.Confirmation) (*orders.Customer, error) {
+func (r *orderConfirmationResolver) Customer(ctx context.Context, obj *orders.Confirmation) (*orders.CustomerRecord, error) {
 	f, err := obj.Frozen()
-	return &f.Customer, err
+	if err != nil {
+		return nil, err
+	}
+	o, err := loadOrder(ctx, obj.OrderID)
+	if err != nil || o == nil {
+		return nil, err
+	}
+	c := f.Customer.Snapshot(obj.MerchantID, o.CustomerID)
+	return &c, nil
 }
 
 func (r *orderConfirmationResolver) AcceptedIP(ctx context.Context, obj *orders.Confirmation) (*string, error) {
@@ -297,8 +301,6 @@ func (r *queryResolver) PaymentLinks(ctx context.Context, first *int, after *str
 	return &model.PaymentLinkConnection{Edges: edges, PageInfo: info}, nil
 }
 
-func (r *Resolver) Customer() graph.CustomerResolver { return &customerResolver{r} }
-
 func (r *Resolver) Order() graph.OrderResolver { return &orderResolver{r} }
 
 func (r *Resolver) OrderConfirmation() graph.OrderConfirmationResolver {
@@ -308,7 +310,6 @@ func (r *Resolver) OrderConfirmation() graph.OrderConfirmationResolver {
 func (r *Resolver) PaymentLink() graph.PaymentLinkResolver { return &paymentLinkResolver{r} }
 
 type (
-	customerResolver          struct{ *Resolver }
 	orderResolver             struct{ *Resolver }
 	orderConfirmationResolver struct{ *Resolver }
 	paymentLinkResolver       struct{ *Resolver }

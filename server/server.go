@@ -88,7 +88,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	if s.mailer, err = mailer.New(mailer.Config{SMTPURL: cfg.SMTPURL, TLSPolicy: cfg.SMTPTLS, From: cfg.MailFrom,
-		FileDir: filepath.Join(cfg.DataDir, "mail"), Log: log}, s.jobs); err != nil {
+		FileDir: filepath.Join(cfg.DataDir, "mail"), Log: log, DB: d}, s.jobs); err != nil {
 		return nil, err
 	}
 	mailInvites(s.auth, s.mailer, cfg.PublicURL)

@@ -11,6 +11,7 @@ import (
 	"kassa/billing"
 	"kassa/branding"
 	"kassa/checkout"
+	"kassa/mailer"
 	"kassa/merchants"
 	"kassa/money"
 	"kassa/orders"
@@ -267,6 +268,22 @@ type CreateWebhookEndpointPayload struct {
 	// The signing secret (whsec_…): shown only in this response.
 	Secret     *string     `json:"secret,omitempty"`
 	UserErrors []UserError `json:"userErrors"`
+}
+
+// A page of customers.
+type CustomerConnection struct {
+	// The customers of this page.
+	Edges []CustomerEdge `json:"edges"`
+	// Where the next page starts.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// A customer in a page.
+type CustomerEdge struct {
+	// Pass as `after` to continue after this customer.
+	Cursor string `json:"cursor"`
+	// The customer.
+	Node *orders.CustomerRecord `json:"node"`
 }
 
 type CustomerInput struct {
@@ -627,6 +644,22 @@ type SendOrderConfirmationPayload struct {
 	Confirmation *orders.Confirmation `json:"confirmation,omitempty"`
 	PaymentLink  *orders.Link         `json:"paymentLink,omitempty"`
 	UserErrors   []UserError          `json:"userErrors"`
+}
+
+// A page of sent emails.
+type SentEmailConnection struct {
+	// The emails of this page.
+	Edges []SentEmailEdge `json:"edges"`
+	// Where the next page starts.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// A sent email in a page.
+type SentEmailEdge struct {
+	// Pass as `after` to continue after this email.
+	Cursor string `json:"cursor"`
+	// The email.
+	Node *mailer.SentEmail `json:"node"`
 }
 
 type SetUserPaymentLimitInput struct {
