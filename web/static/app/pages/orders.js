@@ -34,7 +34,7 @@ const T = {
     from: 'Created from', to: 'Created to', noOrders: 'No orders match.', capture: 'Capture', mode: 'Capture',
     draftHint: 'This order is a draft: the customer has seen nothing yet. Send the order confirmation when it is right.',
     newVersionHint: 'The order was changed after the last confirmation: send the new version.',
-    pending: 'Payment in progress…', created: 'Created', customer: 'Customer', status: 'Status',
+    pending: 'Payment in progress…', customerHistory: 'All of this customer', created: 'Created', customer: 'Customer', status: 'Status',
   },
   sv: {
     title: 'Ordrar', newTitle: 'Ny order', editTitle: 'Ändra order {0}', order: 'Order {0}', number: 'Nummer', total: 'Summa',
@@ -61,7 +61,7 @@ const T = {
     from: 'Skapad från', to: 'Skapad till', noOrders: 'Inga ordrar matchar.', capture: 'Dra', mode: 'Dragning',
     draftHint: 'Ordern är ett utkast: kunden har inte sett något än. Skicka orderbekräftelsen när den stämmer.',
     newVersionHint: 'Ordern ändrades efter senaste bekräftelsen: skicka den nya versionen.',
-    pending: 'Betalning pågår…', created: 'Skapad', customer: 'Kund', status: 'Status',
+    pending: 'Betalning pågår…', customerHistory: 'Allt om kunden', created: 'Skapad', customer: 'Kund', status: 'Status',
   },
 };
 const tx = (k, ...a) => tt(T, k, ...a);
@@ -124,7 +124,7 @@ export function OrdersPage() {
 const emptyLine = () => ({ description: '', quantity: '1', unitPrice: '', vatRate: '2500' });
 
 const orderFields = `id number status version currency captureMode reference
-  customer { name email phone locale }
+  customer { id name email phone locale }
   lines { position description quantity unitPrice { amount currency formatted } vatRate net { formatted } vat { formatted } gross { formatted } }
   totals { net { formatted } vat { formatted } gross { amount currency formatted } byRate { rate net { formatted } vat { formatted } gross { formatted } } }`;
 
@@ -289,7 +289,7 @@ export function OrderPage({ id }) {
         </${Panel}>
       </div>
       <div>
-        <${Panel} title=${tx('customerHead')} id="cust-h">
+        <${Panel} title=${tx('customerHead')} id="cust-h" actions=${o.customer.id && html`<${Link} href=${'/customers/' + o.customer.id}>${tx('customerHistory')}</${Link}>`}>
           <${DL} items=${[[tx('customerName'), o.customer.name], [tx('customerEmail'), o.customer.email], o.customer.phone && [tx('customerPhone'), o.customer.phone],
             [tx('language'), tx(o.customer.locale)], [tx('mode'), tx(o.captureMode)], o.reference && [tx('reference'), o.reference],
             [tx('createdBy'), o.createdBy?.name || o.createdBy?.email || o.createdByApiKey?.name], [tx('created'), html`<${Time} t=${o.createdAt} />`],

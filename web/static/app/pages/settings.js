@@ -61,9 +61,13 @@ function DetailsForm({ m }) {
     e.preventDefault();
     setSaved(false);
     const v = form.values;
+    // An emptied field removes what was stored (null); an address is
+    // given whole or not at all.
+    const orNull = (x) => (x.trim() ? x : null);
+    const addr = ['address.line1', 'address.line2', 'address.postalCode', 'address.city'].some((k) => v[k].trim());
     const input = {
-      name: v.name, legalName: v.legalName, organisationNumber: v.organisationNumber, vatNumber: v.vatNumber,
-      address: { line1: v['address.line1'], line2: v['address.line2'], postalCode: v['address.postalCode'], city: v['address.city'], country: v['address.country'] },
+      name: v.name, legalName: orNull(v.legalName), organisationNumber: orNull(v.organisationNumber), vatNumber: orNull(v.vatNumber),
+      address: addr ? { line1: v['address.line1'], line2: orNull(v['address.line2']), postalCode: v['address.postalCode'], city: v['address.city'], country: v['address.country'] } : null,
       timeZone: v.timeZone, locale: v.locale,
     };
     const p = await form.submit(() => mutate(`mutation($input: UpdateMerchantInput!) { updateMerchant(input: $input) {
