@@ -77,7 +77,7 @@ function Shell({ path, children }) {
     <button class="menu-button" aria-expanded=${open} aria-controls="nav" onClick=${() => setOpen(!open)}>☰ ${t('nav.menu')}</button>
     <${Link} class="brand" href="/">kassa <span>${session.merchant.name}</span></${Link}>
     <div class="who">${u ? html`${u.name || u.email} · ${u.role.toLowerCase()}` : ''}</div>
-    <button class="linkish" lang=${lang === 'sv' ? 'en' : 'sv'} aria-label=${t('nav.languageLabel')} onClick=${switchLanguage}>${t('nav.language')}</button>
+    <button class="linkish" lang=${lang === 'sv' ? 'en' : 'sv'} title=${t('nav.languageLabel')} onClick=${switchLanguage}>${t('nav.language')}</button>
     <button class="linkish" type="submit" form="logout">${t('nav.logout')}</button>
   </header>
   <div class="layout">
