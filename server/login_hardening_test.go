@@ -27,7 +27,8 @@ func TestLoginThrottleIsPerClientAddress(t *testing.T) {
 		csrf, token := b.loginForm(t)
 		form := url.Values{"email": {email}, "password": {password}, "csrf_token": {token}}
 		req := b.request(t, http.MethodPost, "/login", strings.NewReader(form.Encode()),
-			map[string]string{"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": from})
+			map[string]string{"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": from,
+				"Accept-Language": "en"}) // the page speaks the browser's language; this test reads English
 		req.AddCookie(csrf)
 		res, err := b.client.Do(req)
 		require.NoError(t, err)

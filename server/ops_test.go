@@ -82,11 +82,53 @@ func TestOperations(t *testing.T) {
 		require.Equal(t, "NOT_FOUND", r.code())
 	})
 
+	t.Run("UnknownPageIsAPageForABrowser", func(t *testing.T) {
+		browser := "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+		status, body, h := get(t, "/nowhere", map[string]string{"Accept": browser, "Accept-Language": "sv-SE,sv;q=0.9"})
+		require.Equal(t, http.StatusNotFound, status)
+		require.Contains(t, h.Get("Content-Type"), "text/html")
+		require.Contains(t, h.Get("Content-Security-Policy"), "script-src 'self'")
+		require.Contains(t, body, `<html lang="sv">`)
+		require.Contains(t, body, "Sidan finns inte")
+		require.Contains(t, body, `href="/"`, "a way home")
+		require.Contains(t, body, `/static/kassa.css`, "in the site's style")
+		status, body, _ = get(t, "/nowhere", map[string]string{"Accept": browser, "Accept-Language": "en-GB"})
+		require.Equal(t, http.StatusNotFound, status)
+		require.Contains(t, body, "Page not found")
+
+		for name, hdr := range map[string]map[string]string{
+			"AsksForJSON":  {"Accept": "application/json"},
+			"JSONFirst":    {"Accept": "application/json, text/html"},
+			"AnyType":      {"Accept": "*/*"},
+			"NoAcceptSent": {},
+		} {
+			status, body, h := get(t, "/nowhere", hdr)
+			require.Equal(t, http.StatusNotFound, status, name)
+			require.Contains(t, h.Get("Content-Type"), "application/json", name)
+			require.Contains(t, body, `"NOT_FOUND"`, name)
+		}
+		status, body, h = get(t, "/graphql/nowhere", map[string]string{"Accept": browser})
+		require.Equal(t, http.StatusNotFound, status)
+		require.Contains(t, h.Get("Content-Type"), "application/json", "under the API's path: its error")
+		require.Contains(t, body, `"NOT_FOUND"`)
+	})
+
 	t.Run("GraphiQL", func(t *testing.T) {
 		status, body, h := get(t, "/graphiql", nil)
 		require.Equal(t, http.StatusOK, status)
-		require.Contains(t, body, "/graphql")
-		require.Empty(t, h.Get("Content-Security-Policy"))
+		require.Contains(t, body, "/static/vendor/graphiql.js")
+		require.Contains(t, body, "/static/graphiql-init.js")
+		require.NotContains(t, body, "https://", "served from the binary, no CDN")
+		require.NotContains(t, body, "<script>", "no inline script")
+		csp := h.Get("Content-Security-Policy")
+		require.Contains(t, csp, "script-src 'self';", "GraphiQL's scripts are same-origin, like every page's")
+		require.NotContains(t, csp, "unsafe-eval")
+		require.Contains(t, csp, "default-src 'self'")
+		for _, path := range []string{"/static/vendor/graphiql.js", "/static/vendor/react.js", "/static/vendor/react-dom.js",
+			"/static/vendor/graphql-ws.js", "/static/vendor/graphiql.css", "/static/graphiql-init.js"} {
+			status, _, _ := get(t, path, nil)
+			require.Equal(t, http.StatusOK, status, path)
+		}
 		_, _, h = get(t, "/login", nil)
 		require.Contains(t, h.Get("Content-Security-Policy"), "default-src 'self'")
 		require.Equal(t, "nosniff", h.Get("X-Content-Type-Options"))

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/jmoiron/sqlx"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -133,7 +132,6 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", api)
-	mux.Handle("GET /graphiql", playground.Handler("kassa GraphiQL", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
@@ -153,17 +151,23 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	pages := web.New(web.Deps{Auth: s.auth, Orders: s.orders, Payments: s.payments, Billing: s.billing, Log: log, PublicURL: cfg.PublicURL,
 		Checkouts: s.checkouts, Branding: s.branding, Terminal: s.terminal})
 	pages.Register(mux)
+	mux.HandleFunc("GET /graphiql", pages.GraphiQL)
+	// An unknown URL: a page for a browser, the API's JSON error otherwise.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if web.WantsPage(r) {
+			pages.NotFound(w, r)
+			return
+		}
 		writeError(w, r, http.StatusNotFound, "NOT_FOUND", "no such page")
 	})
 
-	// GraphiQL loads its scripts from a CDN; every other page is same-origin.
+	// Every page, GraphiQL included (served from the binary), is same-origin only.
 	csp := func(next http.Handler) http.Handler {
 		strict := securityHeaders(web.CSP, next)
-		loose := securityHeaders("", next)
+		graphiql := securityHeaders(web.GraphiQLCSP, next)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == "/graphiql" {
-				loose.ServeHTTP(w, r)
+				graphiql.ServeHTTP(w, r)
 				return
 			}
 			strict.ServeHTTP(w, r)

@@ -183,7 +183,7 @@ func TestSessions(t *testing.T) {
 		post := func(password string) (int, string) {
 			form := url.Values{"email": {"clumsy@a.example.com"}, "password": {password}, "csrf_token": {token}}
 			req := b.request(t, http.MethodPost, "/login", strings.NewReader(form.Encode()),
-				map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+				map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Accept-Language": "en"})
 			req.AddCookie(csrf)
 			res, err := b.client.Do(req)
 			require.NoError(t, err)

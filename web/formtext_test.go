@@ -21,7 +21,7 @@ func TestFormsRefuseUnusableText(t *testing.T) {
 	t.Parallel()
 	e := kassatest.Start(t)
 	owner := e.AddStaff(t, "Olle Ägare", "olle@forms.test", auth.RoleOwner)
-	b := e.Login(t, owner)
+	b := english(e.Login(t, owner))
 	payments := func() int { return e.Count(t, `SELECT count(*) FROM payments`) }
 
 	for name, bad := range map[string]string{"NUL": "Bokhylla\x00", "Escape": "Bok\x1b[2J", "InvalidUTF8": "Bok\xffhylla"} {

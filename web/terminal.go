@@ -43,6 +43,10 @@ func (p *Pages) registerTerminal(mux *http.ServeMux) {
 // CSRF is the session-bound token (terminalCSRF) of all its forms.
 type terminalFrame struct {
 	Title, CSRF, Who, Merchant string
+	// Lang is the staff's language (staffLang); T its words, keyed
+	// without "terminal."; Other the language the switch link offers.
+	Lang, Other string
+	T           map[string]string
 }
 
 // staff returns the logged-in member who may use the terminal, or answers
@@ -59,8 +63,9 @@ func (p *Pages) staff(w http.ResponseWriter, r *http.Request) (*auth.Principal, 
 		return nil, merchants.Merchant{}, false
 	}
 	if !terminal.MayUse(pr) {
+		lang := p.staffLang(w, r, "")
 		p.render(w, r, http.StatusForbidden, "message.html", map[string]any{
-			"Title": "Not allowed", "Message": "Your role does not give access to the terminal.",
+			"Title": tr(lang, "terminal.notAllowed"), "Message": tr(lang, "terminal.noAccess"), "Lang": lang,
 		})
 		return nil, merchants.Merchant{}, false
 	}
@@ -72,9 +77,19 @@ func (p *Pages) staff(w http.ResponseWriter, r *http.Request) (*auth.Principal, 
 	return pr, m, true
 }
 
+// tlang is the language of the terminal's pages for the staff of m.
+func (p *Pages) tlang(w http.ResponseWriter, r *http.Request, m merchants.Merchant) string {
+	return p.staffLang(w, r, m.Locale)
+}
+
 func (p *Pages) frame(w http.ResponseWriter, r *http.Request, pr *auth.Principal, m merchants.Merchant, title string) terminalFrame {
-	return terminalFrame{Title: title, CSRF: terminalCSRF(r),
-		Who: pr.UserEmail + " · " + strings.ToLower(string(pr.Role)), Merchant: m.Name}
+	lang := p.tlang(w, r, m)
+	role := tr(lang, "terminal.role."+string(pr.Role))
+	if role == "" {
+		role = strings.ToLower(string(pr.Role))
+	}
+	return terminalFrame{Title: title, CSRF: terminalCSRF(r), Who: pr.UserEmail + " · " + role, Merchant: m.Name,
+		Lang: lang, Other: otherLang(lang), T: trSection(lang, "terminal.")}
 }
 
 // terminalCSRF is the token the terminal's forms carry: an HMAC keyed by
@@ -107,8 +122,9 @@ func (p *Pages) checkTerminalCSRF(r *http.Request) bool {
 
 func (p *Pages) terminalUnavailable(w http.ResponseWriter, r *http.Request, err error) {
 	p.log.ErrorContext(r.Context(), "terminal", "error", err)
+	lang := p.staffLang(w, r, "")
 	p.render(w, r, http.StatusServiceUnavailable, "message.html", map[string]any{
-		"Title": "Try again", "Message": "The terminal cannot answer right now. Try again in a moment.",
+		"Title": tr(lang, "terminal.tryAgain"), "Message": tr(lang, "terminal.unavailable"), "Lang": lang,
 	})
 }
 
@@ -157,16 +173,13 @@ func (p *Pages) terminalHome(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := terminalView{Form: chargeForm{Currency: m.DefaultCurrency}}
-	switch r.URL.Query().Get("notice") {
-	case "captured":
-		v.Notice = "Captured."
-	case "voided":
-		v.Notice = "Voided: the reservation was released."
-	case "refunded":
-		v.Notice = "Refunded."
+	lang := p.tlang(w, r, m)
+	switch n := r.URL.Query().Get("notice"); n {
+	case "captured", "voided", "refunded":
+		v.Notice = tr(lang, "terminal.notice."+n)
 	}
 	if ref := r.URL.Query().Get("ref"); v.Notice != "" && len(ref) == 10 && isHex(ref) {
-		v.Notice = "Payment " + strings.ToUpper(ref) + ": " + strings.ToLower(v.Notice[:1]) + v.Notice[1:]
+		v.Notice = fmt.Sprintf(tr(lang, "terminal.notice.ref"), strings.ToUpper(ref), strings.ToLower(v.Notice[:1])+v.Notice[1:])
 	}
 	p.renderTerminal(w, r, http.StatusOK, pr, m, v)
 }
@@ -179,11 +192,12 @@ func isHex(s string) bool {
 // renderTerminal renders the main page with a fresh form nonce (a new
 // payment) and the list the request asks for.
 func (p *Pages) renderTerminal(w http.ResponseWriter, r *http.Request, status int, pr *auth.Principal, m merchants.Merchant, v terminalView) {
-	v.terminalFrame = p.frame(w, r, pr, m, "Terminal")
+	v.terminalFrame = p.frame(w, r, pr, m, "")
+	v.Title = v.T["title"]
 	v.Nonce = terminal.NewFormNonce()
 	v.Currencies = currencies(m.DefaultCurrency)
 	if l, ok, err := p.terminal.LimitFor(r.Context(), pr); err == nil && ok {
-		v.Limit = money.Format(l.Money(), m.Locale)
+		v.Limit = fmt.Sprintf(v.T["limit"], money.Format(l.Money(), m.Locale))
 	}
 	v.SeesAll = terminal.SeesAll(pr)
 	v.View = "mine"
@@ -206,7 +220,7 @@ func (p *Pages) renderTerminal(w http.ResponseWriter, r *http.Request, status in
 	}
 	names := p.staffNames(r, pr.MerchantID, sales)
 	for _, s := range sales {
-		v.Rows = append(v.Rows, p.terminalRow(pr, m, s, names))
+		v.Rows = append(v.Rows, p.terminalRow(v.Lang, pr, m, s, names))
 	}
 	if more && len(sales) > 0 {
 		v.Older = "/terminal?view=" + v.View + "&after=" + sales[len(sales)-1].ID.String()
@@ -240,19 +254,19 @@ func staffName(u auth.User) string {
 	return u.Email
 }
 
-func (p *Pages) terminalRow(pr *auth.Principal, m merchants.Merchant, s terminal.Sale, names map[uuid.UUID]string) terminalRow {
+func (p *Pages) terminalRow(lang string, pr *auth.Principal, m merchants.Merchant, s terminal.Sale, names map[uuid.UUID]string) terminalRow {
 	pay := s.Payment
 	row := terminalRow{
 		ID: pay.ID.String(), Ref: terminal.Reference(pay.ID), When: whenText(pay.CreatedAt, m.TimeZone),
-		Amount: money.Format(money.Money{Amount: pay.Amount, Currency: pay.Currency}, m.Locale), Card: pay.CardLabel("en"),
+		Amount: money.Format(money.Money{Amount: pay.Amount, Currency: pay.Currency}, m.Locale), Card: pay.CardLabel(lang),
 		Description: pay.Description,
 	}
-	row.Status, row.StatusClass = statusText(pay)
+	row.Status, row.StatusClass = statusText(lang, pay)
 	switch {
 	case s.TakenByUser != nil:
 		row.Staff = names[*s.TakenByUser]
 	case s.TakenByAPIKey != nil:
-		row.Staff = "API key"
+		row.Staff = tr(lang, "terminal.apiKey")
 	}
 	row.CanCapture, row.CanVoid, row.CanRefund = actionsFor(pr, pay)
 	return row
@@ -268,31 +282,33 @@ func actionsFor(pr *auth.Principal, pay payments.Payment) (capture, void, refund
 	return capture, void, refund
 }
 
-func statusText(pay payments.Payment) (string, string) {
+// statusText names a payment's status for staff, in lang, and its class.
+func statusText(lang string, pay payments.Payment) (string, string) {
+	key, class := "processing", "held"
 	switch pay.Status {
 	case payments.StatusCaptured:
-		return "Charged", "ok"
+		key, class = "charged", "ok"
 	case payments.StatusPartiallyCaptured:
-		return "Partly charged", "ok"
+		key, class = "partlyCharged", "ok"
 	case payments.StatusAuthorized:
+		key, class = "reserved", "held"
 		if pay.CaptureMode == payments.CaptureImmediate {
-			return "Approved", "ok"
+			key, class = "approved", "ok"
 		}
-		return "Reserved", "held"
 	case payments.StatusFailed:
-		return "Declined", "bad"
+		key, class = "declined", "bad"
 	case payments.StatusVoided:
-		return "Voided", "off"
+		key, class = "voided", "off"
 	case payments.StatusExpired:
-		return "Expired", "off"
+		key, class = "expired", "off"
 	case payments.StatusRefunded:
-		return "Refunded", "off"
+		key, class = "refunded", "off"
 	case payments.StatusPartiallyRefunded:
-		return "Partly refunded", "ok"
+		key, class = "partlyRefunded", "ok"
 	case payments.StatusRequiresAction:
-		return "Needs 3-D Secure", "held"
+		key, class = "needs3ds", "held"
 	}
-	return "Processing", "held"
+	return tr(lang, "terminal.st."+key), class
 }
 
 func whenText(t time.Time, tz string) string {
@@ -328,29 +344,30 @@ func (p *Pages) terminalCharge(w http.ResponseWriter, r *http.Request) {
 	if form.Currency == "" {
 		form.Currency = m.DefaultCurrency
 	}
+	lang := p.tlang(w, r, m)
 	again := func(status int, msg string, declined bool) {
 		if declined {
 			form.Expiry = ""
 		}
 		p.renderTerminal(w, r, status, pr, m, terminalView{Form: form, Error: msg, Declined: declined})
 	}
-	if msg := formProblem(r, "en"); msg != "" {
+	if msg := formProblem(r, lang); msg != "" {
 		again(http.StatusUnprocessableEntity, msg, false)
 		return
 	}
 	id, err := terminal.FormPaymentID(pr.MerchantID, pr.UserID, r.PostFormValue("form"), time.Now())
 	if err != nil {
-		again(http.StatusConflict, "This form had expired, so nothing was charged. Check the details, enter the card again and submit.", false)
+		again(http.StatusConflict, tr(lang, "terminal.formExpired"), false)
 		return
 	}
 	amount, err := terminal.ParseAmount(form.Amount, form.Currency)
 	if err != nil {
-		again(http.StatusUnprocessableEntity, sentence(err), false)
+		again(http.StatusUnprocessableEntity, sentence(lang, err), false)
 		return
 	}
 	month, year, err := payments.ParseExpiry("expiry", form.Expiry, time.Now())
 	if err != nil {
-		again(http.StatusUnprocessableEntity, sentence(err), false)
+		again(http.StatusUnprocessableEntity, sentence(lang, err), false)
 		return
 	}
 	c := terminal.Charge{
@@ -365,7 +382,7 @@ func (p *Pages) terminalCharge(w http.ResponseWriter, r *http.Request) {
 		n, _ := strconv.ParseInt(strings.TrimPrefix(form.OrderNumber, "#"), 10, 64)
 		o, err := p.terminal.OrderByNumber(r.Context(), pr.MerchantID, n)
 		if errors.Is(err, fault.ErrNotFound) {
-			again(http.StatusUnprocessableEntity, fmt.Sprintf("There is no order number %s.", form.OrderNumber), false)
+			again(http.StatusUnprocessableEntity, fmt.Sprintf(tr(lang, "terminal.noOrder"), form.OrderNumber), false)
 			return
 		}
 		if err != nil {
@@ -381,30 +398,17 @@ func (p *Pages) terminalCharge(w http.ResponseWriter, r *http.Request) {
 		case isFault && f.Code == "PROCESSOR_UNAVAILABLE" && pay.ID != uuid.Nil:
 			http.Redirect(w, r, "/terminal/payments/"+pay.ID.String(), http.StatusSeeOther)
 		case isFault && !errors.Is(err, fault.ErrForbidden):
-			again(http.StatusUnprocessableEntity, sentence(err), false)
+			again(http.StatusUnprocessableEntity, sentence(lang, err), false)
 		default:
 			p.terminalUnavailable(w, r, err)
 		}
 		return
 	}
 	if pay.Status == payments.StatusFailed {
-		again(http.StatusPaymentRequired, "Declined: "+declineText("en", pay.FailureCode)+". Nothing was charged. Ask for another card.", true)
+		again(http.StatusPaymentRequired, fmt.Sprintf(tr(lang, "terminal.declined"), declineText(lang, pay.FailureCode)), true)
 		return
 	}
 	http.Redirect(w, r, "/terminal/payments/"+pay.ID.String(), http.StatusSeeOther)
-}
-
-// sentence shows a domain error's message as a sentence.
-func sentence(err error) string {
-	f, ok := fault.As(err)
-	if !ok || f.Message == "" {
-		return "Something is wrong with the details. Check them and try again."
-	}
-	s := strings.ToUpper(f.Message[:1]) + f.Message[1:]
-	if !strings.HasSuffix(s, ".") {
-		s += "."
-	}
-	return s
 }
 
 // paymentView is a terminal payment's page: the outcome, what can be done
@@ -424,7 +428,11 @@ type paymentView struct {
 
 type historyRow struct{ When, What, Amount, Who string }
 
-func (p *Pages) terminalSale(w http.ResponseWriter, r *http.Request, pr *auth.Principal) (terminal.Sale, bool) {
+// terminalSale is the terminal payment the URL names, or answers the
+// request itself. With elsewhere, a payment pr may see that was not taken
+// at the terminal (a payment link's, a checkout's) is shown on the
+// dashboard's payment page instead.
+func (p *Pages) terminalSale(w http.ResponseWriter, r *http.Request, pr *auth.Principal, elsewhere bool) (terminal.Sale, bool) {
 	id, err := uuid.Parse(r.PathValue("id"))
 	var sale terminal.Sale
 	if err == nil {
@@ -432,8 +440,15 @@ func (p *Pages) terminalSale(w http.ResponseWriter, r *http.Request, pr *auth.Pr
 	}
 	if err != nil {
 		if _, ok := fault.As(err); ok || id == uuid.Nil {
+			if elsewhere && id != uuid.Nil && errors.Is(err, fault.ErrNotFound) {
+				if _, err := p.payments.GetAs(r.Context(), payments.ActorOf(pr), pr.MerchantID, id); err == nil {
+					http.Redirect(w, r, "/payments/"+id.String(), http.StatusSeeOther)
+					return sale, false
+				}
+			}
+			lang := p.staffLang(w, r, "")
 			p.render(w, r, http.StatusNotFound, "message.html", map[string]any{
-				"Title": "Not found", "Message": "There is no such terminal payment, or it is not yours to see.",
+				"Title": tr(lang, "terminal.notFound"), "Message": tr(lang, "terminal.noSuchPayment"), "Lang": lang,
 			})
 			return sale, false
 		}
@@ -448,7 +463,7 @@ func (p *Pages) terminalPayment(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	sale, ok := p.terminalSale(w, r, pr)
+	sale, ok := p.terminalSale(w, r, pr, true)
 	if !ok {
 		return
 	}
@@ -467,25 +482,28 @@ func minorInput(a int64, currency string) string {
 func (p *Pages) renderPayment(w http.ResponseWriter, r *http.Request, status int, pr *auth.Principal, m merchants.Merchant, sale terminal.Sale, errMsg string) {
 	pay := sale.Payment
 	f := func(a int64) string { return money.Format(money.Money{Amount: a, Currency: pay.Currency}, m.Locale) }
+	frame := p.frame(w, r, pr, m, "")
+	lang := frame.Lang
+	frame.Title = fmt.Sprintf(frame.T["payment"], terminal.Reference(pay.ID))
 	v := paymentView{
-		terminalFrame: p.frame(w, r, pr, m, "Payment "+terminal.Reference(pay.ID)),
-		ID:            pay.ID.String(), Ref: terminal.Reference(pay.ID), Amount: f(pay.Amount), Card: pay.CardLabel("en"),
+		terminalFrame: frame,
+		ID:            pay.ID.String(), Ref: terminal.Reference(pay.ID), Amount: f(pay.Amount), Card: pay.CardLabel(lang),
 		Description: pay.Description, Customer: deref(pay.CustomerEmail), When: whenText(pay.CreatedAt, m.TimeZone),
 		Moto: pay.Initiator == payments.InitiatorMerchantMOTO, Error: errMsg, Back: "/terminal",
 	}
-	v.Status, v.StatusClass = statusText(pay)
+	v.Status, v.StatusClass = statusText(lang, pay)
 	switch v.StatusClass {
 	case "ok":
-		v.Outcome, v.Heading = "approved", "Approved"
+		v.Outcome, v.Heading = "approved", tr(lang, "terminal.h.approved")
 		if pay.Status == payments.StatusCaptured || pay.Status == payments.StatusPartiallyRefunded {
-			v.Heading = "Approved and charged"
+			v.Heading = tr(lang, "terminal.h.charged")
 		}
 	case "bad":
-		v.Outcome, v.Heading, v.Reason = "declined", "Declined", declineText("en", pay.FailureCode)
+		v.Outcome, v.Heading, v.Reason = "declined", tr(lang, "terminal.h.declined"), declineText(lang, pay.FailureCode)
 	case "held":
-		v.Outcome, v.Heading = "reserved", "Approved and reserved"
+		v.Outcome, v.Heading = "reserved", tr(lang, "terminal.h.reserved")
 		if pay.Status != payments.StatusAuthorized {
-			v.Outcome, v.Heading, v.Pending = "pending", "Processing…", true
+			v.Outcome, v.Heading, v.Pending = "pending", tr(lang, "terminal.h.processing"), true
 		}
 	default:
 		v.Outcome, v.Heading = "closed", v.Status
@@ -534,10 +552,10 @@ func (p *Pages) renderPayment(w http.ResponseWriter, r *http.Request, status int
 	if sale.TakenByUser != nil {
 		v.Staff = names[*sale.TakenByUser]
 	} else if sale.TakenByAPIKey != nil {
-		v.Staff = "API key"
+		v.Staff = tr(lang, "terminal.apiKey")
 	}
 	for _, e := range evs {
-		what, shown := eventText(e.Type)
+		what, shown := eventText(lang, e.Type)
 		if !shown {
 			continue
 		}
@@ -552,7 +570,7 @@ func (p *Pages) renderPayment(w http.ResponseWriter, r *http.Request, status int
 		case e.ActorUser != nil:
 			h.Who = names[*e.ActorUser]
 		case e.ActorAPIKey != nil:
-			h.Who = "API key"
+			h.Who = tr(lang, "terminal.apiKey")
 		}
 		v.History = append(v.History, h)
 	}
@@ -561,20 +579,8 @@ func (p *Pages) renderPayment(w http.ResponseWriter, r *http.Request, status int
 
 // eventText names a payment event for people; events of no interest to
 // staff (a request sent, a duplicate) are not shown.
-func eventText(typ string) (string, bool) {
-	t, ok := map[string]string{
-		"payment.created":          "Payment taken",
-		"payment.declined":         "Declined by the card issuer",
-		"payment.failed":           "Card refused",
-		"payment.authorized":       "Approved",
-		"payment.captured":         "Captured",
-		"payment.voided":           "Voided",
-		"payment.refunded":         "Refunded",
-		"payment.expired":          "Reservation expired",
-		"payment.capture_declined": "Capture declined",
-		"payment.void_declined":    "Void declined",
-		"payment.refund_declined":  "Refund declined",
-	}[typ]
+func eventText(lang, typ string) (string, bool) {
+	t, ok := texts[lang]["terminal.ev."+typ]
 	return t, ok
 }
 
@@ -589,11 +595,12 @@ func (p *Pages) terminalAction(w http.ResponseWriter, r *http.Request) {
 		p.forbidden(w, r)
 		return
 	}
-	sale, ok := p.terminalSale(w, r, pr)
+	sale, ok := p.terminalSale(w, r, pr, false)
 	if !ok {
 		return
 	}
-	if msg := formProblem(r, "en"); msg != "" {
+	lang := p.tlang(w, r, m)
+	if msg := formProblem(r, lang); msg != "" {
 		p.renderPayment(w, r, http.StatusUnprocessableEntity, pr, m, sale, msg)
 		return
 	}
@@ -602,7 +609,7 @@ func (p *Pages) terminalAction(w http.ResponseWriter, r *http.Request) {
 	if s := strings.TrimSpace(r.PostFormValue("amount")); s != "" {
 		a, err := terminal.ParseAmount(s, pay.Currency)
 		if err != nil {
-			p.renderPayment(w, r, http.StatusUnprocessableEntity, pr, m, sale, sentence(err))
+			p.renderPayment(w, r, http.StatusUnprocessableEntity, pr, m, sale, sentence(lang, err))
 			return
 		}
 		amount = &a
@@ -620,13 +627,15 @@ func (p *Pages) terminalAction(w http.ResponseWriter, r *http.Request) {
 		_, err = p.terminal.Refund(r.Context(), pr, pay.ID, amount, r.PostFormValue("reason"))
 		notice = "refunded"
 	default:
-		p.render(w, r, http.StatusNotFound, "message.html", map[string]any{"Title": "Not found", "Message": "No such action."})
+		p.render(w, r, http.StatusNotFound, "message.html", map[string]any{
+			"Title": tr(lang, "terminal.notFound"), "Message": tr(lang, "terminal.noSuchAction"), "Lang": lang,
+		})
 		return
 	}
 	if err != nil {
 		if errors.Is(err, fault.ErrForbidden) {
 			p.render(w, r, http.StatusForbidden, "message.html", map[string]any{
-				"Title": "Not allowed", "Message": "Only owners and admins may void or refund.",
+				"Title": tr(lang, "terminal.notAllowed"), "Message": tr(lang, "terminal.reverseOnly"), "Lang": lang,
 			})
 			return
 		}
@@ -637,7 +646,7 @@ func (p *Pages) terminalAction(w http.ResponseWriter, r *http.Request) {
 		if fresh, err2 := p.terminal.Get(r.Context(), pr, pay.ID); err2 == nil {
 			sale = fresh
 		}
-		p.renderPayment(w, r, http.StatusUnprocessableEntity, pr, m, sale, sentence(err))
+		p.renderPayment(w, r, http.StatusUnprocessableEntity, pr, m, sale, sentence(lang, err))
 		return
 	}
 	back := safeNext(r.PostFormValue("back"))
@@ -659,7 +668,7 @@ func (p *Pages) terminalReceipt(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	sale, ok := p.terminalSale(w, r, pr)
+	sale, ok := p.terminalSale(w, r, pr, false)
 	if !ok {
 		return
 	}
@@ -669,8 +678,12 @@ func (p *Pages) terminalReceipt(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	other := map[string]string{"sv": "en", "en": "sv"}[rc.Lang]
+	// ?lang= chooses the receipt's language (the customer's), not the
+	// staff's: the frame around it is chosen without it.
+	plain := r.Clone(r.Context())
+	plain.URL.RawQuery = ""
 	p.render(w, r, http.StatusOK, "terminal_receipt.html", map[string]any{
-		"F": p.frame(w, r, pr, m, rc.T["title"]+" "+rc.Reference), "R": rc, "ID": sale.Payment.ID.String(), "Other": other,
+		"F": p.frame(w, plain, pr, m, rc.T["title"]+" "+rc.Reference), "R": rc, "ID": sale.Payment.ID.String(), "Other": other,
 	})
 }
 
@@ -684,7 +697,7 @@ const terminalJS = `(function () {
       if (form.getAttribute("data-sent")) { e.preventDefault(); return; }
       form.setAttribute("data-sent", "1");
       var b = document.getElementById("charge-button");
-      if (b) { b.disabled = true; b.textContent = "Processing…"; }
+      if (b) { b.disabled = true; b.textContent = b.getAttribute("data-processing") || "…"; }
     });
   }
   var expiry = document.getElementById("expiry");

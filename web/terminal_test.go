@@ -34,6 +34,30 @@ func chargeForm(t *testing.T, page, amount, card string, extra url.Values) url.V
 	return v
 }
 
+// english makes b a browser that asks for English: the terminal speaks
+// the browser's language, else the merchant's (Swedish here), and these
+// tests read its English words.
+func english(b *kassatest.Browser) *kassatest.Browser {
+	return speaking(b, "en")
+}
+
+func speaking(b *kassatest.Browser, acceptLanguage string) *kassatest.Browser {
+	next := b.Client.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	b.Client.Transport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		r = r.Clone(r.Context())
+		r.Header.Set("Accept-Language", acceptLanguage)
+		return next.RoundTrip(r)
+	})
+	return b
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
 var paymentPath = regexp.MustCompile(`^/terminal/payments/([0-9a-f-]{36})$`)
 
 func paymentIDOf(t *testing.T, p kassatest.Page) uuid.UUID {
@@ -52,7 +76,7 @@ func TestTerminalPages(t *testing.T) {
 	_, err := e.Server.Terminal().SetLimit(context.Background(), &auth.Principal{MerchantID: e.Merchant.Merchant.ID, Kind: auth.CredentialAPIKey,
 		CredentialID: e.Merchant.APIKey.ID}, sales.ID, ptr(int64(100_000)), "SEK")
 	require.NoError(t, err)
-	asSales, asAdmin := e.Login(t, sales), e.Login(t, admin)
+	asSales, asAdmin := english(e.Login(t, sales)), english(e.Login(t, admin))
 
 	t.Run("LoginRequired", func(t *testing.T) {
 		p := e.NewBrowser(t).Get(t, "/terminal")

@@ -254,10 +254,16 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
+// loginData is what the login page shows, in the browser's language
+// (no merchant is known yet).
+func (p *Pages) loginData(w http.ResponseWriter, r *http.Request, next string) map[string]any {
+	lang := p.staffLang(w, r, "")
+	return map[string]any{"CSRF": p.csrfToken(w, r), "Next": next, "Lang": lang, "Other": otherLang(lang),
+		"T": mergeTexts(trSection(lang, "login."), map[string]string{"other": tr(lang, "lang.other")})}
+}
+
 func (p *Pages) loginForm(w http.ResponseWriter, r *http.Request) {
-	p.render(w, r, http.StatusOK, "login.html", map[string]any{
-		"CSRF": p.csrfToken(w, r), "Next": safeNext(r.URL.Query().Get("next")),
-	})
+	p.render(w, r, http.StatusOK, "login.html", p.loginData(w, r, safeNext(r.URL.Query().Get("next"))))
 }
 
 func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
@@ -268,15 +274,18 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 	email, next := r.PostFormValue("email"), safeNext(r.PostFormValue("next"))
 	_, token, err := p.auth.Login(r.Context(), email, r.PostFormValue("password"), clientIP(r), r.UserAgent())
 	if err != nil {
-		status, msg := http.StatusUnauthorized, "Wrong email or password."
+		data := p.loginData(w, r, next)
+		lang := data["Lang"].(string)
+		status, msg := http.StatusUnauthorized, tr(lang, "login.wrong")
 		if retryLater(w, err) {
 			wait, _ := auth.RetryAfter(err)
-			status, msg = http.StatusTooManyRequests, "Too many failed attempts. Try again in "+auth.HumanWait(wait)+"."
+			status, msg = http.StatusTooManyRequests, fmt.Sprintf(tr(lang, "login.throttled"), humanWait(lang, wait))
 		} else if _, ok := fault.As(err); !ok {
 			p.log.ErrorContext(r.Context(), "login", "error", err)
-			status, msg = http.StatusServiceUnavailable, "Logging in is not possible right now. Try again in a moment."
+			status, msg = http.StatusServiceUnavailable, tr(lang, "login.unavailable")
 		}
-		p.render(w, r, status, "login.html", map[string]any{"CSRF": p.csrfToken(w, r), "Next": next, "Email": email, "Error": msg})
+		data["Email"], data["Error"] = email, msg
+		p.render(w, r, status, "login.html", data)
 		return
 	}
 	p.setSession(w, token)
