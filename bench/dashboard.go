@@ -206,15 +206,21 @@ func buildDashboard(ctx context.Context, e *env, merchantID string, n, subs int,
 				WHERE status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED', 'RESERVED') OR (status = 'CONFIRMATION_SENT' AND i % 3 = 0)`,
 				[]any{merchantID}, &out.payments},
 			// The ledger: each capture when the order was paid, each
-			// refund up to three weeks later (never after now).
+			// refund up to three weeks later (never after now), in the
+			// order kassa would have written them.
 			{"ledger", `
 				INSERT INTO payment_ledger (merchant_id, id, payment_id, kind, amount, currency, occurred_at)
-				SELECT $1::uuid, gen_random_uuid(), pay_id, 'CAPTURE', g1 + g2, currency, paid_at
-				FROM bench_orders WHERE status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED')
-				UNION ALL
-				SELECT $1::uuid, gen_random_uuid(), pay_id, 'REFUND', CASE WHEN status = 'REFUNDED' THEN g1 + g2 ELSE (g1 + g2) / 4 END, currency,
-				  least(paid_at + interval '1 day' * (i % 21), $2::timestamptz)
-				FROM bench_orders WHERE status IN ('PARTIALLY_REFUNDED', 'REFUNDED')`, []any{merchantID, now}, &out.ledger},
+				SELECT $1::uuid, (lpad(to_hex((extract(epoch FROM at) * 1000)::bigint), 12, '0') || '7' || substr(md5(i || kind), 1, 3) || 'a' || substr(md5(i || kind), 4, 15))::uuid,
+				  pay_id, kind, amount, currency, at
+				FROM (
+				  SELECT i, pay_id, 'CAPTURE' AS kind, g1 + g2 AS amount, currency, paid_at AS at
+				  FROM bench_orders WHERE status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED')
+				  UNION ALL
+				  SELECT i, pay_id, 'REFUND', CASE WHEN status = 'REFUNDED' THEN g1 + g2 ELSE (g1 + g2) / 4 END, currency,
+				    least(paid_at + interval '1 day' * (i % 21), $2::timestamptz)
+				  FROM bench_orders WHERE status IN ('PARTIALLY_REFUNDED', 'REFUNDED')
+				) l
+				ORDER BY at`, []any{merchantID, now}, &out.ledger},
 			// Subscriptions: mostly active, of every interval, some usage;
 			// none due (no next_billing_at), so no runner charges them.
 			{"subscriptions", `

@@ -38,13 +38,13 @@ func (s *Service) Figures(ctx context.Context, a payments.Actor, merchantID uuid
 			Status   string `db:"status"`
 			Currency string `db:"currency"`
 			Count    int    `db:"count"`
-			MRR      int64  `db:"mrr"`
+			Twelfths int64  `db:"twelfths"`
 		}
+		// mrr_twelfths is the plan's amount × 12 / its months (a column
+		// PostgreSQL generates from the plan): summed exactly, divided
+		// by 12 once.
 		if err := tx.SelectContext(ctx, &rows, `
-			SELECT status, currency, count(*) AS count,
-			  coalesce(round(sum((plan->>'amount')::numeric / CASE plan->>'interval'
-			    WHEN 'MONTHLY' THEN 1 WHEN 'QUARTERLY' THEN 3 WHEN 'SEMIANNUAL' THEN 6 WHEN 'YEARLY' THEN 12 END)
-			    FILTER (WHERE status = 'ACTIVE' AND plan->>'kind' = 'FIXED')), 0)::bigint AS mrr
+			SELECT status, currency, count(*) AS count, coalesce(sum(mrr_twelfths), 0)::bigint AS twelfths
 			FROM subscriptions WHERE merchant_id = $1 AND status IN ('ACTIVE', 'PAST_DUE')
 			GROUP BY status, currency ORDER BY currency, status`, merchantID); err != nil {
 			return err
@@ -53,7 +53,7 @@ func (s *Service) Figures(ctx context.Context, a payments.Actor, merchantID uuid
 			switch r.Status {
 			case string(Active):
 				f.Active += r.Count
-				f.MRR = append(f.MRR, money.Money{Amount: r.MRR, Currency: r.Currency})
+				f.MRR = append(f.MRR, money.Money{Amount: (r.Twelfths + 6) / 12, Currency: r.Currency}) // half-up
 			case string(PastDue):
 				f.PastDue += r.Count
 			}

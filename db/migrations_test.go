@@ -89,12 +89,14 @@ func TestMigrationsApplyOnData(t *testing.T) {
 			`SELECT (SELECT count(*) FROM orders WHERE payment_attempt_id = '00000000-0000-7000-8000-000000000004' AND settled_by_payment_id IS NULL) = 1`},
 		// 30 (sales reports) dates what payments captured and refunded
 		// before it in a ledger of its own, so a payment captured and
-		// partly refunded by then is on it once each.
+		// partly refunded by then is on it once each, and gives the
+		// subscription of 5 its monthly revenue in twelfths.
 		{30, ``,
 			`SELECT (SELECT count(*) FROM payment_ledger) = 2
 			   AND (SELECT sum(amount) FROM payment_ledger WHERE kind = 'CAPTURE' AND payment_id = '00000000-0000-7000-8000-000000000004') = 600
 			   AND (SELECT sum(amount) FROM payment_ledger WHERE kind = 'REFUND' AND payment_id = '00000000-0000-7000-8000-000000000004') = 100
-			   AND (SELECT occurred_at FROM payment_ledger WHERE kind = 'REFUND') = '2026-01-02T03:04:05Z'`},
+			   AND (SELECT occurred_at FROM payment_ledger WHERE kind = 'REFUND') = '2026-01-02T03:04:05Z'
+			   AND (SELECT mrr_twelfths FROM subscriptions) = 9900 * 12`},
 	}
 	for _, st := range steps {
 		require.NoError(t, db.MigrateTo(ctx, url, st.version), "migration %d", st.version)

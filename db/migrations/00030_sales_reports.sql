@@ -47,7 +47,15 @@ FROM payments p WHERE p.amount_refunded > 0;
 -- failed payments by when they were made, orders by when they were paid.
 CREATE INDEX payments_failed_idx ON payments (merchant_id, created_at) WHERE status = 'FAILED';
 CREATE INDEX orders_paid_idx ON orders (merchant_id, paid_at) INCLUDE (currency, amount_paid, amount_refunded) WHERE paid_at IS NOT NULL;
-CREATE INDEX subscriptions_status_idx ON subscriptions (merchant_id, status);
+
+-- A subscription's monthly recurring revenue in twelfths of the minor unit
+-- (a FIXED plan's amount × 12 / its months: exact for every interval), kept
+-- by PostgreSQL from the plan, so the overview sums it from an index
+-- instead of reading every plan's JSON. NULL for USAGE and MANUAL plans.
+ALTER TABLE subscriptions ADD COLUMN mrr_twelfths bigint GENERATED ALWAYS AS (
+  CASE WHEN plan->>'kind' = 'FIXED' THEN (plan->>'amount')::bigint * CASE plan->>'interval'
+    WHEN 'MONTHLY' THEN 12 WHEN 'QUARTERLY' THEN 4 WHEN 'SEMIANNUAL' THEN 2 WHEN 'YEARLY' THEN 1 END END) STORED;
+CREATE INDEX subscriptions_figures_idx ON subscriptions (merchant_id, status) INCLUDE (currency, mrr_twelfths);
 
 -- +goose Down
 SELECT 1;
