@@ -42,7 +42,11 @@ func (s *Service) Figures(ctx context.Context, a payments.Actor, merchantID uuid
 		}
 		// mrr_twelfths is the plan's amount × 12 / its months (a column
 		// PostgreSQL generates from the plan): summed exactly, divided
-		// by 12 once.
+		// by 12 once. Read from the index by one process: starting
+		// parallel workers costs more than they save on 100,000 rows.
+		if _, err := tx.ExecContext(ctx, `SET LOCAL max_parallel_workers_per_gather = 0`); err != nil {
+			return err
+		}
 		if err := tx.SelectContext(ctx, &rows, `
 			SELECT status, currency, count(*) AS count, coalesce(sum(mrr_twelfths), 0)::bigint AS twelfths
 			FROM subscriptions WHERE merchant_id = $1 AND status IN ('ACTIVE', 'PAST_DUE')
