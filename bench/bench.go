@@ -88,7 +88,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	opts := Options{Stdout: stdout, Stderr: stderr}
 	scen := fs.String("scenario", "", "comma-separated scenarios to run (default: all)")
 	fs.DurationVar(&opts.Duration, "duration", 10*time.Second, "how long each scenario and each baseline runs")
-	fs.IntVar(&opts.Concurrency, "concurrency", 0, "workers per closed-loop scenario (default 8; terminal 16; dashboard 2)")
+	fs.IntVar(&opts.Concurrency, "concurrency", 0, "workers per closed-loop scenario (default 8; terminal 16; dashboard 1)")
 	fs.StringVar(&opts.JSONFile, "json", "", "also write the report as JSON to `FILE`")
 	fs.StringVar(&opts.Target, "target", "", "benchmark the kassa server at `URL` instead of starting one (needs --database-url)")
 	fs.StringVar(&opts.DatabaseURL, "database-url", "", "with --target: the server's database, as a user that may create databases")
