@@ -28,6 +28,9 @@ type Options struct {
 	BillingSubscriptions int           // due subscriptions the billing scenario sweeps (100,000)
 	BillingTimeout       time.Duration // the most the billing scenario waits for its charges
 
+	DashboardOrders        int // orders of the dashboard scenario's merchant (1,000,000)
+	DashboardSubscriptions int // its subscriptions (100,000)
+
 	Stdout, Stderr io.Writer
 }
 
@@ -85,13 +88,15 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	opts := Options{Stdout: stdout, Stderr: stderr}
 	scen := fs.String("scenario", "", "comma-separated scenarios to run (default: all)")
 	fs.DurationVar(&opts.Duration, "duration", 10*time.Second, "how long each scenario and each baseline runs")
-	fs.IntVar(&opts.Concurrency, "concurrency", 0, "workers per closed-loop scenario (default 8; terminal 16)")
+	fs.IntVar(&opts.Concurrency, "concurrency", 0, "workers per closed-loop scenario (default 8; terminal 16; dashboard 1)")
 	fs.StringVar(&opts.JSONFile, "json", "", "also write the report as JSON to `FILE`")
 	fs.StringVar(&opts.Target, "target", "", "benchmark the kassa server at `URL` instead of starting one (needs --database-url)")
 	fs.StringVar(&opts.DatabaseURL, "database-url", "", "with --target: the server's database, as a user that may create databases")
 	fs.StringVar(&opts.CPUProfile, "cpuprofile", "", "write a CPU profile of the run (bench and in-process server) to `FILE`")
 	fs.IntVar(&opts.BillingSubscriptions, "billing-subscriptions", 100_000, "due subscriptions the billing scenario sweeps")
 	fs.DurationVar(&opts.BillingTimeout, "billing-timeout", 3*time.Minute, "the most the billing scenario waits for every invoice to be charged")
+	fs.IntVar(&opts.DashboardOrders, "dashboard-orders", 1_000_000, "orders of the dashboard scenario's merchant (built in SQL)")
+	fs.IntVar(&opts.DashboardSubscriptions, "dashboard-subscriptions", 100_000, "subscriptions of the dashboard scenario's merchant")
 	fs.BoolVar(&opts.NoBaseline, "no-baseline", false, "skip the baseline (for iterating on a scenario: targets that name a baseline are then not met)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -112,8 +117,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			opts.Scenarios = append(opts.Scenarios, s)
 		}
 	}
-	if opts.Duration <= 0 || opts.BillingTimeout <= 0 || opts.BillingSubscriptions <= 0 {
-		return errors.New("--duration, --billing-timeout and --billing-subscriptions must be positive")
+	if opts.Duration <= 0 || opts.BillingTimeout <= 0 || opts.BillingSubscriptions <= 0 || opts.DashboardOrders <= 0 || opts.DashboardSubscriptions <= 0 {
+		return errors.New("--duration, --billing-timeout, --billing-subscriptions, --dashboard-orders and --dashboard-subscriptions must be positive")
 	}
 	rep, err := Run(ctx, opts)
 	if rep != nil {
@@ -137,6 +142,12 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	if opts.BillingTimeout == 0 {
 		opts.BillingTimeout = 3 * time.Minute
+	}
+	if opts.DashboardOrders == 0 {
+		opts.DashboardOrders = 1_000_000
+	}
+	if opts.DashboardSubscriptions == 0 {
+		opts.DashboardSubscriptions = 100_000
 	}
 	if opts.CPUProfile != "" {
 		f, err := os.Create(opts.CPUProfile)
@@ -235,6 +246,11 @@ func scenarios() []scenario {
 			placeholder: []Result{{Name: "read", Unit: "requests/s", target: Target{P99Ms: 20}}}},
 		{name: "terminal", needs: []string{"createTerminalPayment"}, run: runTerminal,
 			placeholder: []Result{{Name: "terminal", Unit: "payments/s", target: Target{P99Ms: 50}}}},
+		{name: "dashboard", run: runDashboard,
+			placeholder: []Result{
+				{Name: "dashboard-overview", Unit: "requests/s", target: dashboardTarget},
+				{Name: "dashboard-orders", Unit: "requests/s", target: dashboardTarget},
+			}},
 		{name: "billing", needs: billingNeeds, run: runBilling,
 			placeholder: []Result{{Name: "billing", Unit: "subscriptions/s", target: billingTarget}}},
 	}

@@ -1,6 +1,6 @@
 // Package bench is `kassa bench`: it measures kassa's real flows (a paid
-// checkout, usage reporting, the billing sweep, the orders dashboard, the
-// web terminal's API) against a kassa server, and measures in the same run,
+// checkout, usage reporting, the billing sweep, the orders list, the
+// dashboard's overview at a million orders, the web terminal's API) against a kassa server, and measures in the same run,
 // on the same PostgreSQL, the baselines their targets are stated in:
 // pgbench's tpcb-like transactions per second and a plain multi-row INSERT
 // of the usage table's row shape.

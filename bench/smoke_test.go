@@ -69,3 +69,51 @@ func TestBenchReadSmoke(t *testing.T) {
 	require.Contains(t, read.QueriesPerRequest, "50")
 	require.Positive(t, read.QueriesPerRequest["50"])
 }
+
+// TestBenchDashboardSmoke runs the dashboard scenario on a small data set
+// (the full 1,000,000 orders take minutes to build): the data is built,
+// the overview and the orders page answer, and both results are reported.
+func TestBenchDashboardSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a PostgreSQL cluster")
+	}
+	if _, err := pgcluster.FindBinDir(); errors.Is(err, pgcluster.ErrNoBinaries) {
+		t.Skip("PostgreSQL is not installed")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	jsonPath := filepath.Join(t.TempDir(), "bench.json")
+	var stdout, stderr bytes.Buffer
+	err := bench.Main(ctx, []string{"--scenario", "dashboard", "--duration", "1s", "--no-baseline",
+		"--dashboard-orders", "3000", "--dashboard-subscriptions", "300", "--json", jsonPath}, &stdout, &stderr)
+	require.NoError(t, err, "stderr:\n%s", stderr.String())
+	require.Regexp(t, `(?m)^\s+dashboard-overview\s+requests/s\s`, stdout.String())
+	require.Regexp(t, `(?m)^\s+dashboard-orders\s+requests/s\s`, stdout.String())
+
+	b, err := os.ReadFile(jsonPath)
+	require.NoError(t, err)
+	var rep struct {
+		Scenarios []struct {
+			Name         string   `json:"name"`
+			Skipped      string   `json:"skipped"`
+			Operations   int64    `json:"operations"`
+			Errors       int64    `json:"errors"`
+			P50Ms        float64  `json:"p50_ms"`
+			P99Ms        float64  `json:"p99_ms"`
+			Target       string   `json:"target"`
+			ErrorSamples []string `json:"error_samples"`
+		} `json:"scenarios"`
+	}
+	require.NoError(t, json.Unmarshal(b, &rep))
+	require.Len(t, rep.Scenarios, 2)
+	for i, name := range []string{"dashboard-overview", "dashboard-orders"} {
+		s := rep.Scenarios[i]
+		require.Equal(t, name, s.Name)
+		require.Empty(t, s.Skipped)
+		require.Zero(t, s.Errors, "%v", s.ErrorSamples)
+		require.Positive(t, s.Operations)
+		require.Positive(t, s.P50Ms)
+		require.GreaterOrEqual(t, s.P99Ms, s.P50Ms)
+		require.Equal(t, "p99 ≤ 200 ms", s.Target)
+	}
+}

@@ -83,8 +83,20 @@ func TestMigrationsApplyOnData(t *testing.T) {
 			`SELECT (SELECT count(*) FROM mandate_consents c JOIN orders o ON o.id = c.order_id JOIN payment_links l ON l.id = c.payment_link_id) = 1`},
 		// 9 (one live payment attempt per order) keeps the orders of 4 and
 		// records an order's live attempt.
-		{9, `UPDATE orders SET payment_attempt_id = '00000000-0000-7000-8000-000000000004', payment_attempt_at = now();`,
+		{9, `UPDATE orders SET payment_attempt_id = '00000000-0000-7000-8000-000000000004', payment_attempt_at = now();
+			UPDATE payments SET amount_captured = 600, amount_refunded = 100, status = 'PARTIALLY_REFUNDED', updated_at = '2026-01-02T03:04:05Z'
+			  WHERE id = '00000000-0000-7000-8000-000000000004';`,
 			`SELECT (SELECT count(*) FROM orders WHERE payment_attempt_id = '00000000-0000-7000-8000-000000000004' AND settled_by_payment_id IS NULL) = 1`},
+		// 30 (sales reports) dates what payments captured and refunded
+		// before it in a ledger of its own, so a payment captured and
+		// partly refunded by then is on it once each, and gives the
+		// subscription of 5 its monthly revenue in twelfths.
+		{30, ``,
+			`SELECT (SELECT count(*) FROM payment_ledger) = 2
+			   AND (SELECT sum(amount) FROM payment_ledger WHERE kind = 'CAPTURE' AND payment_id = '00000000-0000-7000-8000-000000000004') = 600
+			   AND (SELECT sum(amount) FROM payment_ledger WHERE kind = 'REFUND' AND payment_id = '00000000-0000-7000-8000-000000000004') = 100
+			   AND (SELECT occurred_at FROM payment_ledger WHERE kind = 'REFUND') = '2026-01-02T03:04:05Z'
+			   AND (SELECT mrr_twelfths FROM subscriptions) = 9900 * 12`},
 		// 49 (customers) gives the order of 4 (no email) a customer of its
 		// own and the subscription of 5 the customer of its email; new
 		// rows take customers too.

@@ -18,6 +18,7 @@ import (
 	"kassa/money"
 	"kassa/orders"
 	"kassa/payments"
+	"kassa/reports"
 	"kassa/webhooks"
 	"math"
 	"strconv"
@@ -241,6 +242,13 @@ type ComplexityRoot struct {
 		Secret          func(childComplexity int) int
 		UserErrors      func(childComplexity int) int
 		WebhookEndpoint func(childComplexity int) int
+	}
+
+	CurrencyRevenue struct {
+		CapturedMoney func(childComplexity int) int
+		Currency      func(childComplexity int) int
+		NetMoney      func(childComplexity int) int
+		RefundedMoney func(childComplexity int) int
 	}
 
 	Customer struct {
@@ -590,6 +598,8 @@ type ComplexityRoot struct {
 		PaymentLinks      func(childComplexity int, first *int, after *string, status []orders.LinkStatus) int
 		Payments          func(childComplexity int, first *int, after *string, filter *model.PaymentFilter) int
 		Reservations      func(childComplexity int, first *int, after *string) int
+		SalesOverview     func(childComplexity int, from time.Time, to time.Time) int
+		SalesReport       func(childComplexity int, from time.Time, to time.Time, interval payments.ReportInterval, currency *string) int
 		Subscriptions     func(childComplexity int, first *int, after *string, status []billing.Status) int
 		TerminalPayments  func(childComplexity int, first *int, after *string, takenBy *string) int
 		UpcomingInvoice   func(childComplexity int, subscriptionID string) int
@@ -629,6 +639,12 @@ type ComplexityRoot struct {
 		UserErrors   func(childComplexity int) int
 	}
 
+	ReservationSummary struct {
+		Amounts          func(childComplexity int) int
+		Count            func(childComplexity int) int
+		LapsingWithin24h func(childComplexity int) int
+	}
+
 	ResumeSubscriptionPayload struct {
 		Subscription func(childComplexity int) int
 		UserErrors   func(childComplexity int) int
@@ -643,6 +659,36 @@ type ComplexityRoot struct {
 		Secret          func(childComplexity int) int
 		UserErrors      func(childComplexity int) int
 		WebhookEndpoint func(childComplexity int) int
+	}
+
+	SalesBucket struct {
+		CaptureCount  func(childComplexity int) int
+		CapturedMoney func(childComplexity int) int
+		End           func(childComplexity int) int
+		NetMoney      func(childComplexity int) int
+		RefundCount   func(childComplexity int) int
+		RefundedMoney func(childComplexity int) int
+		Start         func(childComplexity int) int
+	}
+
+	SalesOverview struct {
+		ActiveSubscriptions     func(childComplexity int) int
+		AverageOrderValue       func(childComplexity int) int
+		FailedPayments          func(childComplexity int) int
+		From                    func(childComplexity int) int
+		MonthlyRecurringRevenue func(childComplexity int) int
+		PaidOrders              func(childComplexity int) int
+		PastDueSubscriptions    func(childComplexity int) int
+		Reservations            func(childComplexity int) int
+		Revenue                 func(childComplexity int) int
+		To                      func(childComplexity int) int
+	}
+
+	SalesReport struct {
+		Buckets  func(childComplexity int) int
+		Currency func(childComplexity int) int
+		Interval func(childComplexity int) int
+		TimeZone func(childComplexity int) int
 	}
 
 	SendOrderConfirmationPayload struct {
@@ -1047,6 +1093,8 @@ type QueryResolver interface {
 	PaymentLinks(ctx context.Context, first *int, after *string, status []orders.LinkStatus) (*model.PaymentLinkConnection, error)
 	Payments(ctx context.Context, first *int, after *string, filter *model.PaymentFilter) (*model.PaymentConnection, error)
 	Reservations(ctx context.Context, first *int, after *string) (*model.PaymentConnection, error)
+	SalesReport(ctx context.Context, from time.Time, to time.Time, interval payments.ReportInterval, currency *string) (*reports.Sales, error)
+	SalesOverview(ctx context.Context, from time.Time, to time.Time) (*reports.Overview, error)
 	AuditEvents(ctx context.Context, first *int, after *string, filter *model.AuditEventFilter) (*model.AuditEventConnection, error)
 	TerminalPayments(ctx context.Context, first *int, after *string, takenBy *string) (*model.PaymentConnection, error)
 	Checkout(ctx context.Context, id string) (*checkout.Checkout, error)
@@ -1724,6 +1772,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateWebhookEndpointPayload.WebhookEndpoint(childComplexity), true
+
+	case "CurrencyRevenue.captured":
+		if e.ComplexityRoot.CurrencyRevenue.CapturedMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CurrencyRevenue.CapturedMoney(childComplexity), true
+	case "CurrencyRevenue.currency":
+		if e.ComplexityRoot.CurrencyRevenue.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CurrencyRevenue.Currency(childComplexity), true
+	case "CurrencyRevenue.net":
+		if e.ComplexityRoot.CurrencyRevenue.NetMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CurrencyRevenue.NetMoney(childComplexity), true
+	case "CurrencyRevenue.refunded":
+		if e.ComplexityRoot.CurrencyRevenue.RefundedMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CurrencyRevenue.RefundedMoney(childComplexity), true
 
 	case "Customer.createdAt":
 		if e.ComplexityRoot.Customer.CreatedAt == nil {
@@ -3479,6 +3552,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Reservations(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.salesOverview":
+		if e.ComplexityRoot.Query.SalesOverview == nil {
+			break
+		}
+
+		args, err := ec.field_Query_salesOverview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SalesOverview(childComplexity, args["from"].(time.Time), args["to"].(time.Time)), true
+	case "Query.salesReport":
+		if e.ComplexityRoot.Query.SalesReport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_salesReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SalesReport(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["interval"].(payments.ReportInterval), args["currency"].(*string)), true
 	case "Query.subscriptions":
 		if e.ComplexityRoot.Query.Subscriptions == nil {
 			break
@@ -3652,6 +3747,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ResendOrderConfirmationPayload.UserErrors(childComplexity), true
 
+	case "ReservationSummary.amounts":
+		if e.ComplexityRoot.ReservationSummary.Amounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReservationSummary.Amounts(childComplexity), true
+	case "ReservationSummary.count":
+		if e.ComplexityRoot.ReservationSummary.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReservationSummary.Count(childComplexity), true
+	case "ReservationSummary.lapsingWithin24h":
+		if e.ComplexityRoot.ReservationSummary.LapsingWithin24h == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReservationSummary.LapsingWithin24h(childComplexity), true
+
 	case "ResumeSubscriptionPayload.subscription":
 		if e.ComplexityRoot.ResumeSubscriptionPayload.Subscription == nil {
 			break
@@ -3696,6 +3810,135 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RotateWebhookSecretPayload.WebhookEndpoint(childComplexity), true
+
+	case "SalesBucket.captureCount":
+		if e.ComplexityRoot.SalesBucket.CaptureCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesBucket.CaptureCount(childComplexity), true
+	case "SalesBucket.captured":
+		if e.ComplexityRoot.SalesBucket.CapturedMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesBucket.CapturedMoney(childComplexity), true
+	case "SalesBucket.end":
+		if e.ComplexityRoot.SalesBucket.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesBucket.End(childComplexity), true
+	case "SalesBucket.net":
+		if e.ComplexityRoot.SalesBucket.NetMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesBucket.NetMoney(childComplexity), true
+	case "SalesBucket.refundCount":
+		if e.ComplexityRoot.SalesBucket.RefundCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesBucket.RefundCount(childComplexity), true
+	case "SalesBucket.refunded":
+		if e.ComplexityRoot.SalesBucket.RefundedMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesBucket.RefundedMoney(childComplexity), true
+	case "SalesBucket.start":
+		if e.ComplexityRoot.SalesBucket.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesBucket.Start(childComplexity), true
+
+	case "SalesOverview.activeSubscriptions":
+		if e.ComplexityRoot.SalesOverview.ActiveSubscriptions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesOverview.ActiveSubscriptions(childComplexity), true
+	case "SalesOverview.averageOrderValue":
+		if e.ComplexityRoot.SalesOverview.AverageOrderValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesOverview.AverageOrderValue(childComplexity), true
+	case "SalesOverview.failedPayments":
+		if e.ComplexityRoot.SalesOverview.FailedPayments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesOverview.FailedPayments(childComplexity), true
+	case "SalesOverview.from":
+		if e.ComplexityRoot.SalesOverview.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesOverview.From(childComplexity), true
+	case "SalesOverview.monthlyRecurringRevenue":
+		if e.ComplexityRoot.SalesOverview.MonthlyRecurringRevenue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesOverview.MonthlyRecurringRevenue(childComplexity), true
+	case "SalesOverview.paidOrders":
+		if e.ComplexityRoot.SalesOverview.PaidOrders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesOverview.PaidOrders(childComplexity), true
+	case "SalesOverview.pastDueSubscriptions":
+		if e.ComplexityRoot.SalesOverview.PastDueSubscriptions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesOverview.PastDueSubscriptions(childComplexity), true
+	case "SalesOverview.openReservations":
+		if e.ComplexityRoot.SalesOverview.Reservations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesOverview.Reservations(childComplexity), true
+	case "SalesOverview.revenue":
+		if e.ComplexityRoot.SalesOverview.Revenue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesOverview.Revenue(childComplexity), true
+	case "SalesOverview.to":
+		if e.ComplexityRoot.SalesOverview.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesOverview.To(childComplexity), true
+
+	case "SalesReport.buckets":
+		if e.ComplexityRoot.SalesReport.Buckets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesReport.Buckets(childComplexity), true
+	case "SalesReport.currency":
+		if e.ComplexityRoot.SalesReport.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesReport.Currency(childComplexity), true
+	case "SalesReport.interval":
+		if e.ComplexityRoot.SalesReport.Interval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesReport.Interval(childComplexity), true
+	case "SalesReport.timeZone":
+		if e.ComplexityRoot.SalesReport.TimeZone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesReport.TimeZone(childComplexity), true
 
 	case "SendOrderConfirmationPayload.confirmation":
 		if e.ComplexityRoot.SendOrderConfirmationPayload.Confirmation == nil {
@@ -5925,6 +6168,155 @@ type UpdateMyPreferencesPayload {
   userErrors: [UserError!]!
 }
 `, BuiltIn: false},
+	{Name: "../schema/reports.graphqls", Input: `"The length of a sales report's buckets, in the merchant's calendar and time zone."
+enum ReportInterval {
+  "Local midnight to local midnight: 24 hours, or 23 or 25 across a daylight-saving change."
+  DAY
+  "ISO weeks: Monday 00:00 to the next Monday 00:00, local time."
+  WEEK
+  "The 1st 00:00 to the next month's 1st 00:00, local time."
+  MONTH
+}
+
+"""
+Captured and refunded money per bucket of the merchant's calendar, for a
+revenue chart. Amounts are exact sums in minor units, by when each capture
+and refund was recorded; a payment captured on Monday and refunded on
+Wednesday counts on both days.
+"""
+type SalesReport {
+  "ISO 4217 code of every amount in the report."
+  currency: String!
+  "The IANA time zone the buckets follow: the merchant's (e.g. Europe/Stockholm)."
+  timeZone: String!
+  "The buckets' length."
+  interval: ReportInterval!
+  "Every bucket of the range, oldest first, empty ones with zeros (no gaps)."
+  buckets: [SalesBucket!]!
+}
+
+"""
+One bucket of a sales report: [start, end). Both are real instants: local
+midnights (or the range's own from and to for the first and last bucket,
+when those are not on a boundary).
+"""
+type SalesBucket {
+  "When the bucket starts (included)."
+  start: Time!
+  "When the bucket ends (excluded): the next bucket's start."
+  end: Time!
+  "Everything captured in the bucket."
+  captured: Money!
+  "Everything refunded in the bucket."
+  refunded: Money!
+  "captured less refunded; negative when more was refunded than captured."
+  net: Money!
+  "How many captures (a partial capture counts once each)."
+  captureCount: Int!
+  "How many refunds (a partial refund counts once each)."
+  refundCount: Int!
+}
+
+"Captured and refunded money in one currency."
+type CurrencyRevenue {
+  "ISO 4217 code."
+  currency: String!
+  "Everything captured in the range."
+  captured: Money!
+  "Everything refunded in the range (of whatever payment)."
+  refunded: Money!
+  "captured less refunded: the revenue net of refunds."
+  net: Money!
+}
+
+"The open reservations (authorized, something left to capture, not lapsed or voided), as of now."
+type ReservationSummary {
+  "How many there are."
+  count: Int!
+  "What is left to capture, per currency (empty when there are none)."
+  amounts: [Money!]!
+  "How many must be captured within the next 24 hours (counted from now, not from the range), or lapse."
+  lapsingWithin24h: Int!
+}
+
+"""
+The dashboard's figures. Revenue, paid orders and failed payments are those
+of the range asked for; reservations and subscriptions are as they are now.
+"""
+type SalesOverview {
+  "The range: from (included)."
+  from: Time!
+  "The range: to (excluded)."
+  to: Time!
+  """
+  Captured, refunded and net per currency: the merchant's default currency
+  first (zeros when nothing moved), then every other currency that moved,
+  by code.
+  """
+  revenue: [CurrencyRevenue!]!
+  "Orders paid (captured) in the range, whatever was refunded of them since."
+  paidOrders: Int!
+  """
+  Per currency with paid orders in the range: what those orders brought in
+  (paid less refunded) divided by their number, in minor units, truncated
+  (integer division). Empty when no order was paid.
+  """
+  averageOrderValue: [Money!]!
+  "The open reservations now."
+  openReservations: ReservationSummary!
+  "Subscriptions with status ACTIVE now."
+  activeSubscriptions: Int!
+  """
+  Monthly recurring revenue of the ACTIVE subscriptions, per currency:
+  each FIXED plan's amount (VAT included) divided by its interval in months
+  (quarterly by 3, semiannual by 6, yearly by 12), summed exactly and
+  rounded half-up to the minor unit. USAGE and MANUAL plans are not
+  included: their amounts are not known in advance. Empty when none.
+  """
+  monthlyRecurringRevenue: [Money!]!
+  "Payments made in the range that failed (declined or refused)."
+  failedPayments: Int!
+  "Subscriptions with status PAST_DUE now: a charge failed after every retry."
+  pastDueSubscriptions: Int!
+}
+
+extend type Query {
+  """
+  Captured and refunded money per day, week or month in [from, to), in the
+  merchant's time zone, for a revenue chart. Buckets are computed exactly in
+  SQL; the first and last are cut to from and to when those fall inside a
+  bucket (pass local midnights for whole days).
+
+  Owners, admins and API keys only: a SALES member gets a FORBIDDEN error
+  (they may see only their own staff-taken payments, which a total would
+  not respect). Other errors (top-level, extensions.code): INVALID_RANGE
+  (from is not before to, or a year outside 1900–9999), INVALID_CURRENCY,
+  TOO_MANY_BUCKETS (more than 400).
+  """
+  salesReport(
+    "Start of the range (included)."
+    from: Time!
+    "End of the range (excluded)."
+    to: Time!
+    "The buckets' length."
+    interval: ReportInterval!
+    "ISO 4217 code of the money to report; default: the merchant's default currency."
+    currency: String
+  ): SalesReport!
+  """
+  The dashboard's overview figures for [from, to) (e.g. today, the last 7
+  or 30 days, this or last month, from local midnights in the merchant's
+  time zone). Owners, admins and API keys only: a SALES member gets a
+  FORBIDDEN error. INVALID_RANGE when from is not before to.
+  """
+  salesOverview(
+    "Start of the range (included)."
+    from: Time!
+    "End of the range (excluded)."
+    to: Time!
+  ): SalesOverview!
+}
+`, BuiltIn: false},
 	{Name: "../schema/terminal.graphqls", Input: `# ---------------------------------------------------------------------------
 # Web terminal: card payments keyed in by staff (MOTO), limits per member,
 # and the audit trail of who did what.
@@ -6717,6 +7109,20 @@ func (ec *executionContext) childFields_CreateWebhookEndpointPayload(ctx context
 	return nil, fmt.Errorf("no field named %q was found under type CreateWebhookEndpointPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CurrencyRevenue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "currency":
+		return ec.fieldContext_CurrencyRevenue_currency(ctx, field)
+	case "captured":
+		return ec.fieldContext_CurrencyRevenue_captured(ctx, field)
+	case "refunded":
+		return ec.fieldContext_CurrencyRevenue_refunded(ctx, field)
+	case "net":
+		return ec.fieldContext_CurrencyRevenue_net(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CurrencyRevenue", field.Name)
+}
+
 func (ec *executionContext) childFields_Customer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7365,6 +7771,18 @@ func (ec *executionContext) childFields_ResendOrderConfirmationPayload(ctx conte
 	return nil, fmt.Errorf("no field named %q was found under type ResendOrderConfirmationPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ReservationSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_ReservationSummary_count(ctx, field)
+	case "amounts":
+		return ec.fieldContext_ReservationSummary_amounts(ctx, field)
+	case "lapsingWithin24h":
+		return ec.fieldContext_ReservationSummary_lapsingWithin24h(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReservationSummary", field.Name)
+}
+
 func (ec *executionContext) childFields_ResumeSubscriptionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "subscription":
@@ -7395,6 +7813,66 @@ func (ec *executionContext) childFields_RotateWebhookSecretPayload(ctx context.C
 		return ec.fieldContext_RotateWebhookSecretPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RotateWebhookSecretPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SalesBucket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "start":
+		return ec.fieldContext_SalesBucket_start(ctx, field)
+	case "end":
+		return ec.fieldContext_SalesBucket_end(ctx, field)
+	case "captured":
+		return ec.fieldContext_SalesBucket_captured(ctx, field)
+	case "refunded":
+		return ec.fieldContext_SalesBucket_refunded(ctx, field)
+	case "net":
+		return ec.fieldContext_SalesBucket_net(ctx, field)
+	case "captureCount":
+		return ec.fieldContext_SalesBucket_captureCount(ctx, field)
+	case "refundCount":
+		return ec.fieldContext_SalesBucket_refundCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SalesBucket", field.Name)
+}
+
+func (ec *executionContext) childFields_SalesOverview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_SalesOverview_from(ctx, field)
+	case "to":
+		return ec.fieldContext_SalesOverview_to(ctx, field)
+	case "revenue":
+		return ec.fieldContext_SalesOverview_revenue(ctx, field)
+	case "paidOrders":
+		return ec.fieldContext_SalesOverview_paidOrders(ctx, field)
+	case "averageOrderValue":
+		return ec.fieldContext_SalesOverview_averageOrderValue(ctx, field)
+	case "openReservations":
+		return ec.fieldContext_SalesOverview_openReservations(ctx, field)
+	case "activeSubscriptions":
+		return ec.fieldContext_SalesOverview_activeSubscriptions(ctx, field)
+	case "monthlyRecurringRevenue":
+		return ec.fieldContext_SalesOverview_monthlyRecurringRevenue(ctx, field)
+	case "failedPayments":
+		return ec.fieldContext_SalesOverview_failedPayments(ctx, field)
+	case "pastDueSubscriptions":
+		return ec.fieldContext_SalesOverview_pastDueSubscriptions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SalesOverview", field.Name)
+}
+
+func (ec *executionContext) childFields_SalesReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "currency":
+		return ec.fieldContext_SalesReport_currency(ctx, field)
+	case "timeZone":
+		return ec.fieldContext_SalesReport_timeZone(ctx, field)
+	case "interval":
+		return ec.fieldContext_SalesReport_interval(ctx, field)
+	case "buckets":
+		return ec.fieldContext_SalesReport_buckets(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SalesReport", field.Name)
 }
 
 func (ec *executionContext) childFields_SendOrderConfirmationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8824,6 +9302,66 @@ func (ec *executionContext) field_Query_reservations_args(ctx context.Context, r
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_salesOverview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_salesReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (payments.ReportInterval, error) {
+			return ec.unmarshalNReportInterval2kassaᚋpaymentsᚐReportInterval(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "currency",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["currency"] = arg3
 	return args, nil
 }
 
@@ -11848,6 +12386,125 @@ func (ec *executionContext) fieldContext_CreateWebhookEndpointPayload_userErrors
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CurrencyRevenue_currency(ctx context.Context, field graphql.CollectedField, obj *reports.Revenue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CurrencyRevenue_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CurrencyRevenue_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CurrencyRevenue", field, false, false, "String")
+}
+
+func (ec *executionContext) _CurrencyRevenue_captured(ctx context.Context, field graphql.CollectedField, obj *reports.Revenue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CurrencyRevenue_captured(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CapturedMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2kassaᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CurrencyRevenue_captured(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CurrencyRevenue",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CurrencyRevenue_refunded(ctx context.Context, field graphql.CollectedField, obj *reports.Revenue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CurrencyRevenue_refunded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefundedMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2kassaᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CurrencyRevenue_refunded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CurrencyRevenue",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CurrencyRevenue_net(ctx context.Context, field graphql.CollectedField, obj *reports.Revenue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CurrencyRevenue_net(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NetMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2kassaᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CurrencyRevenue_net(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CurrencyRevenue",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
 		},
 	}
 	return fc, nil
@@ -19448,6 +20105,94 @@ func (ec *executionContext) fieldContext_Query_reservations(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_salesReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_salesReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SalesReport(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["interval"].(payments.ReportInterval), fc.Args["currency"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *reports.Sales) graphql.Marshaler {
+			return ec.marshalNSalesReport2ᚖkassaᚋreportsᚐSales(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_salesReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SalesReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_salesReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_salesOverview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_salesOverview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SalesOverview(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *reports.Overview) graphql.Marshaler {
+			return ec.marshalNSalesOverview2ᚖkassaᚋreportsᚐOverview(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_salesOverview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SalesOverview(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_salesOverview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_auditEvents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20174,6 +20919,84 @@ func (ec *executionContext) fieldContext_ResendOrderConfirmationPayload_userErro
 	return fc, nil
 }
 
+func (ec *executionContext) _ReservationSummary_count(ctx context.Context, field graphql.CollectedField, obj *payments.ReservationFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReservationSummary_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReservationSummary_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReservationSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReservationSummary_amounts(ctx context.Context, field graphql.CollectedField, obj *payments.ReservationFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReservationSummary_amounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amounts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚕkassaᚋmoneyᚐMoneyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReservationSummary_amounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReservationSummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReservationSummary_lapsingWithin24h(ctx context.Context, field graphql.CollectedField, obj *payments.ReservationFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReservationSummary_lapsingWithin24h(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LapsingWithin24h, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReservationSummary_lapsingWithin24h(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReservationSummary", field, false, false, "Int")
+}
+
 func (ec *executionContext) _ResumeSubscriptionPayload_subscription(ctx context.Context, field graphql.CollectedField, obj *model.ResumeSubscriptionPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20384,6 +21207,561 @@ func (ec *executionContext) fieldContext_RotateWebhookSecretPayload_userErrors(_
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SalesBucket_start(ctx context.Context, field graphql.CollectedField, obj *payments.SalesBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesBucket_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesBucket_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesBucket", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SalesBucket_end(ctx context.Context, field graphql.CollectedField, obj *payments.SalesBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesBucket_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesBucket_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesBucket", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SalesBucket_captured(ctx context.Context, field graphql.CollectedField, obj *payments.SalesBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesBucket_captured(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CapturedMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2kassaᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesBucket_captured(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SalesBucket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SalesBucket_refunded(ctx context.Context, field graphql.CollectedField, obj *payments.SalesBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesBucket_refunded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefundedMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2kassaᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesBucket_refunded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SalesBucket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SalesBucket_net(ctx context.Context, field graphql.CollectedField, obj *payments.SalesBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesBucket_net(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NetMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2kassaᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesBucket_net(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SalesBucket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SalesBucket_captureCount(ctx context.Context, field graphql.CollectedField, obj *payments.SalesBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesBucket_captureCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CaptureCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesBucket_captureCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SalesBucket_refundCount(ctx context.Context, field graphql.CollectedField, obj *payments.SalesBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesBucket_refundCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefundCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesBucket_refundCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SalesOverview_from(ctx context.Context, field graphql.CollectedField, obj *reports.Overview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesOverview_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesOverview_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesOverview", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SalesOverview_to(ctx context.Context, field graphql.CollectedField, obj *reports.Overview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesOverview_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesOverview_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesOverview", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SalesOverview_revenue(ctx context.Context, field graphql.CollectedField, obj *reports.Overview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesOverview_revenue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revenue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []reports.Revenue) graphql.Marshaler {
+			return ec.marshalNCurrencyRevenue2ᚕkassaᚋreportsᚐRevenueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesOverview_revenue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SalesOverview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CurrencyRevenue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SalesOverview_paidOrders(ctx context.Context, field graphql.CollectedField, obj *reports.Overview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesOverview_paidOrders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaidOrders, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesOverview_paidOrders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesOverview", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SalesOverview_averageOrderValue(ctx context.Context, field graphql.CollectedField, obj *reports.Overview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesOverview_averageOrderValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AverageOrderValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚕkassaᚋmoneyᚐMoneyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesOverview_averageOrderValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SalesOverview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SalesOverview_openReservations(ctx context.Context, field graphql.CollectedField, obj *reports.Overview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesOverview_openReservations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reservations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v payments.ReservationFigures) graphql.Marshaler {
+			return ec.marshalNReservationSummary2kassaᚋpaymentsᚐReservationFigures(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesOverview_openReservations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SalesOverview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReservationSummary(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SalesOverview_activeSubscriptions(ctx context.Context, field graphql.CollectedField, obj *reports.Overview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesOverview_activeSubscriptions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActiveSubscriptions(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesOverview_activeSubscriptions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesOverview", field, true, false, "Int")
+}
+
+func (ec *executionContext) _SalesOverview_monthlyRecurringRevenue(ctx context.Context, field graphql.CollectedField, obj *reports.Overview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesOverview_monthlyRecurringRevenue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MonthlyRecurringRevenue(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚕkassaᚋmoneyᚐMoneyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesOverview_monthlyRecurringRevenue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SalesOverview",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SalesOverview_failedPayments(ctx context.Context, field graphql.CollectedField, obj *reports.Overview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesOverview_failedPayments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailedPayments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesOverview_failedPayments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesOverview", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SalesOverview_pastDueSubscriptions(ctx context.Context, field graphql.CollectedField, obj *reports.Overview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesOverview_pastDueSubscriptions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PastDueSubscriptions(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesOverview_pastDueSubscriptions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesOverview", field, true, false, "Int")
+}
+
+func (ec *executionContext) _SalesReport_currency(ctx context.Context, field graphql.CollectedField, obj *reports.Sales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesReport_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesReport_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _SalesReport_timeZone(ctx context.Context, field graphql.CollectedField, obj *reports.Sales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesReport_timeZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeZone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesReport_timeZone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _SalesReport_interval(ctx context.Context, field graphql.CollectedField, obj *reports.Sales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesReport_interval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Interval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v payments.ReportInterval) graphql.Marshaler {
+			return ec.marshalNReportInterval2kassaᚋpaymentsᚐReportInterval(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesReport_interval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesReport", field, false, false, "ReportInterval")
+}
+
+func (ec *executionContext) _SalesReport_buckets(ctx context.Context, field graphql.CollectedField, obj *reports.Sales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesReport_buckets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Buckets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []payments.SalesBucket) graphql.Marshaler {
+			return ec.marshalNSalesBucket2ᚕkassaᚋpaymentsᚐSalesBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesReport_buckets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SalesReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SalesBucket(ctx, field)
 		},
 	}
 	return fc, nil
@@ -28736,6 +30114,54 @@ func (ec *executionContext) _CreateWebhookEndpointPayload(ctx context.Context, s
 	return out
 }
 
+var currencyRevenueImplementors = []string{"CurrencyRevenue"}
+
+func (ec *executionContext) _CurrencyRevenue(ctx context.Context, sel ast.SelectionSet, obj *reports.Revenue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, currencyRevenueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CurrencyRevenue")
+		case "currency":
+			out.Values[i] = ec._CurrencyRevenue_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "captured":
+			out.Values[i] = ec._CurrencyRevenue_captured(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refunded":
+			out.Values[i] = ec._CurrencyRevenue_refunded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "net":
+			out.Values[i] = ec._CurrencyRevenue_net(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var customerImplementors = []string{"Customer", "Node"}
 
 func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *orders.CustomerRecord) graphql.Marshaler {
@@ -31096,6 +32522,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_reservations(ctx, field)
 				})
+		case "salesReport":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_salesReport(ctx, field)
+				})
+		case "salesOverview":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_salesOverview(ctx, field)
+				})
 		case "auditEvents":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -31368,6 +32806,49 @@ func (ec *executionContext) _ResendOrderConfirmationPayload(ctx context.Context,
 	return out
 }
 
+var reservationSummaryImplementors = []string{"ReservationSummary"}
+
+func (ec *executionContext) _ReservationSummary(ctx context.Context, sel ast.SelectionSet, obj *payments.ReservationFigures) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reservationSummaryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReservationSummary")
+		case "count":
+			out.Values[i] = ec._ReservationSummary_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amounts":
+			out.Values[i] = ec._ReservationSummary_amounts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lapsingWithin24h":
+			out.Values[i] = ec._ReservationSummary_lapsingWithin24h(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var resumeSubscriptionPayloadImplementors = []string{"ResumeSubscriptionPayload"}
 
 func (ec *executionContext) _ResumeSubscriptionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ResumeSubscriptionPayload) graphql.Marshaler {
@@ -31467,6 +32948,195 @@ func (ec *executionContext) _RotateWebhookSecretPayload(ctx context.Context, sel
 			}
 		case "userErrors":
 			out.Values[i] = ec._RotateWebhookSecretPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var salesBucketImplementors = []string{"SalesBucket"}
+
+func (ec *executionContext) _SalesBucket(ctx context.Context, sel ast.SelectionSet, obj *payments.SalesBucket) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, salesBucketImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SalesBucket")
+		case "start":
+			out.Values[i] = ec._SalesBucket_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._SalesBucket_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "captured":
+			out.Values[i] = ec._SalesBucket_captured(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refunded":
+			out.Values[i] = ec._SalesBucket_refunded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "net":
+			out.Values[i] = ec._SalesBucket_net(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "captureCount":
+			out.Values[i] = ec._SalesBucket_captureCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refundCount":
+			out.Values[i] = ec._SalesBucket_refundCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var salesOverviewImplementors = []string{"SalesOverview"}
+
+func (ec *executionContext) _SalesOverview(ctx context.Context, sel ast.SelectionSet, obj *reports.Overview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, salesOverviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SalesOverview")
+		case "from":
+			out.Values[i] = ec._SalesOverview_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._SalesOverview_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revenue":
+			out.Values[i] = ec._SalesOverview_revenue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paidOrders":
+			out.Values[i] = ec._SalesOverview_paidOrders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "averageOrderValue":
+			out.Values[i] = ec._SalesOverview_averageOrderValue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "openReservations":
+			out.Values[i] = ec._SalesOverview_openReservations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "activeSubscriptions":
+			out.Values[i] = ec._SalesOverview_activeSubscriptions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "monthlyRecurringRevenue":
+			out.Values[i] = ec._SalesOverview_monthlyRecurringRevenue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failedPayments":
+			out.Values[i] = ec._SalesOverview_failedPayments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pastDueSubscriptions":
+			out.Values[i] = ec._SalesOverview_pastDueSubscriptions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var salesReportImplementors = []string{"SalesReport"}
+
+func (ec *executionContext) _SalesReport(ctx context.Context, sel ast.SelectionSet, obj *reports.Sales) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, salesReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SalesReport")
+		case "currency":
+			out.Values[i] = ec._SalesReport_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "timeZone":
+			out.Values[i] = ec._SalesReport_timeZone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "interval":
+			out.Values[i] = ec._SalesReport_interval(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "buckets":
+			out.Values[i] = ec._SalesReport_buckets(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -33677,6 +35347,26 @@ func (ec *executionContext) marshalNCreateWebhookEndpointPayload2ᚖkassaᚋgrap
 	return ec._CreateWebhookEndpointPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCurrencyRevenue2kassaᚋreportsᚐRevenue(ctx context.Context, sel ast.SelectionSet, v reports.Revenue) graphql.Marshaler {
+	return ec._CurrencyRevenue(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCurrencyRevenue2ᚕkassaᚋreportsᚐRevenueᚄ(ctx context.Context, sel ast.SelectionSet, v []reports.Revenue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCurrencyRevenue2kassaᚋreportsᚐRevenue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNCustomer2ᚖkassaᚋordersᚐCustomerRecord(ctx context.Context, sel ast.SelectionSet, v *orders.CustomerRecord) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Customer!")
@@ -34365,6 +36055,21 @@ func (ec *executionContext) marshalNRefundPaymentPayload2ᚖkassaᚋgraphᚋmode
 	return ec._RefundPaymentPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNReportInterval2kassaᚋpaymentsᚐReportInterval(ctx context.Context, v any) (payments.ReportInterval, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := payments.ReportInterval(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReportInterval2kassaᚋpaymentsᚐReportInterval(ctx context.Context, sel ast.SelectionSet, v payments.ReportInterval) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ReportInterval!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNReportUsageBatchInput2kassaᚋgraphᚋmodelᚐReportUsageBatchInput(ctx context.Context, v any) (model.ReportUsageBatchInput, error) {
 	res, err := ec.unmarshalInputReportUsageBatchInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -34402,6 +36107,10 @@ func (ec *executionContext) marshalNResendOrderConfirmationPayload2ᚖkassaᚋgr
 		return graphql.Null
 	}
 	return ec._ResendOrderConfirmationPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReservationSummary2kassaᚋpaymentsᚐReservationFigures(ctx context.Context, sel ast.SelectionSet, v payments.ReservationFigures) graphql.Marshaler {
+	return ec._ReservationSummary(ctx, sel, &v)
 }
 
 func (ec *executionContext) unmarshalNResumeSubscriptionInput2kassaᚋgraphᚋmodelᚐResumeSubscriptionInput(ctx context.Context, v any) (model.ResumeSubscriptionInput, error) {
@@ -34456,6 +36165,42 @@ func (ec *executionContext) marshalNRotateWebhookSecretPayload2ᚖkassaᚋgraph�
 		return graphql.Null
 	}
 	return ec._RotateWebhookSecretPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSalesBucket2kassaᚋpaymentsᚐSalesBucket(ctx context.Context, sel ast.SelectionSet, v payments.SalesBucket) graphql.Marshaler {
+	return ec._SalesBucket(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSalesBucket2ᚕkassaᚋpaymentsᚐSalesBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []payments.SalesBucket) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSalesBucket2kassaᚋpaymentsᚐSalesBucket(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSalesOverview2ᚖkassaᚋreportsᚐOverview(ctx context.Context, sel ast.SelectionSet, v *reports.Overview) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SalesOverview!")
+		return graphql.Null
+	}
+	return ec._SalesOverview(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSalesReport2ᚖkassaᚋreportsᚐSales(ctx context.Context, sel ast.SelectionSet, v *reports.Sales) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SalesReport!")
+		return graphql.Null
+	}
+	return ec._SalesReport(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSendOrderConfirmationInput2kassaᚋgraphᚋmodelᚐSendOrderConfirmationInput(ctx context.Context, v any) (model.SendOrderConfirmationInput, error) {

@@ -13,7 +13,11 @@
 // AUTHORIZED or CAPTURED only from a verified callback whose amount and
 // currency match the payment; callbacks are deduplicated by event id in the
 // same transaction as the change, and their snapshots merge monotonically,
-// so duplicates and any order end in the same state.
+// so duplicates and any order end in the same state. Every increase of a
+// payment's captured or refunded amount is also written, in the same
+// transaction, as a dated row of payment_ledger: the sales report sums
+// those rows by the merchant's calendar, and a payment's rows always add
+// up to its totals.
 //
 // Card numbers and CVCs pass through memory to the processor and are never
 // stored or logged: kassa keeps the processor's reference, brand, last four

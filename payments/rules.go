@@ -16,6 +16,8 @@ import (
 //	                                           own staff-taken ones
 //	capture              all          all      what they may see     all
 //	void, refund         all          all      no                    all
+//	sales figures        yes          yes      no                    yes
+//	(reports, overview)
 //
 // A staff-taken (MOTO) payment belongs to the member who keyed it in: a
 // SALES member neither sees nor captures a colleague's. A user Actor
@@ -70,6 +72,13 @@ func (a Actor) MaySee(p Payment) bool {
 
 // MayCapture reports whether a may capture p.
 func (a Actor) MayCapture(p Payment) bool { return a.MaySee(p) }
+
+// MaySeeTotals reports whether a may see the merchant's sales figures:
+// sums and counts over every payment, order and subscription (the sales
+// report and the dashboard's overview). Only who sees every payment may:
+// a SALES member sees only their own staff-taken payments, and a total
+// would tell them about their colleagues'.
+func (a Actor) MaySeeTotals() bool { return a.whole() }
 
 // MayReverse reports whether a may void or refund payments.
 func (a Actor) MayReverse() bool { return a.whole() }

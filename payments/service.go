@@ -338,6 +338,9 @@ func (s *Service) store(ctx context.Context, tx *sqlx.Tx, before Payment, after 
 	if err != nil {
 		return fmt.Errorf("payments: update %s: %w", after.ID, err)
 	}
+	if err := recordMovements(ctx, tx, before, *after); err != nil {
+		return err
+	}
 	if typ != "" {
 		if procEvent != nil {
 			detail = procEvent.ID
@@ -349,6 +352,27 @@ func (s *Service) store(ctx context.Context, tx *sqlx.Tx, before Payment, after 
 	for _, l := range s.listeners {
 		if err := l(ctx, tx, before, *after); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// recordMovements puts on the ledger what a change captured and refunded,
+// dated now: the sales report sums these rows, and a payment's rows always
+// add up to its totals because they are written with them.
+func recordMovements(ctx context.Context, tx *sqlx.Tx, before, after Payment) error {
+	for _, m := range []struct {
+		kind  OpKind
+		delta int64
+	}{{OpCapture, after.AmountCaptured - before.AmountCaptured}, {OpRefund, after.AmountRefunded - before.AmountRefunded}} {
+		if m.delta <= 0 {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO payment_ledger (merchant_id, id, payment_id, kind, amount, currency, occurred_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			after.MerchantID, uuid.Must(uuid.NewV7()), after.ID, m.kind, m.delta, after.Currency, after.UpdatedAt); err != nil {
+			return fmt.Errorf("payments: ledger of %s: %w", after.ID, err)
 		}
 	}
 	return nil

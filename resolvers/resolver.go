@@ -13,6 +13,7 @@ import (
 	"kassa/merchants"
 	"kassa/orders"
 	"kassa/payments"
+	"kassa/reports"
 	"kassa/terminal"
 	"kassa/webhooks"
 )
@@ -33,6 +34,8 @@ type Resolver struct {
 	CheckoutService *checkout.Service
 	WebhookService  *webhooks.Service
 	BrandingService *branding.Service
+	// Reports composes the dashboard's figures.
+	Reports *reports.Service
 	// PublicURL is where kassa is reached from outside, for links.
 	PublicURL string
 }

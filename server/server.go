@@ -36,6 +36,7 @@ import (
 	"kassa/orders"
 	"kassa/payments"
 	"kassa/payments/simulator"
+	"kassa/reports"
 	"kassa/resolvers"
 	"kassa/terminal"
 	"kassa/web"
@@ -124,6 +125,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	res := &resolvers.Resolver{Auth: s.auth, Merchants: s.merchants, PaymentService: s.payments, OrderService: s.orders, BillingService: s.billing,
 		Live: s.live, PublicURL: cfg.PublicURL, CheckoutService: s.checkouts, WebhookService: s.webhooks, BrandingService: s.branding}
 	res.Terminal, res.Audit = s.terminal, s.audit
+	res.Reports = &reports.Service{Merchants: s.merchants, Payments: s.payments, Orders: s.orders, Billing: s.billing}
 	apq := lru.New[string](1000)
 	sums := &summaries{cache: lru.New[*ast.QueryDocument](1000), apq: apq}
 	gql := s.newGraphQL(res, apq)
