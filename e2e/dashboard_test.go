@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -117,10 +118,22 @@ func TestSalespersonSellsFromTheDashboard(t *testing.T) {
 	e.waitOrder(t, orderID, "PARTIALLY_REFUNDED")
 	require.EqualValues(t, 400_00, refundedOf(t, e, paymentID))
 
-	// The payment's own page shows it too.
+	// The payment's own page shows it too, and leads back to the order.
 	od.Go(t, "/payments/"+paymentID)
 	od.WaitText(t, "Partially refunded")
 	od.WaitText(t, "400,00")
+	od.WaitText(t, "For order ")
+
+	// So does the overview: revenue net of the refund, one paid order.
+	od.Go(t, "/")
+	od.WaitText(t, "Revenue, net of refunds")
+	require.Equal(t, "12 900,00 kr", strings.ReplaceAll(fmt.Sprint(od.Eval(t, `document.querySelector('[data-kpi="net"]').textContent`)), "\u00a0", " "))
+	od.WaitText(t, "Refunded 400,00")
+	require.Equal(t, "1", fmt.Sprint(od.Eval(t, `document.querySelector('[data-kpi="paidOrders"]').textContent`)))
+	od.Screenshot(t, "5-overview.png")
+	od.Do(t, "phone", chromedp.EmulateViewport(390, 844))
+	require.True(t, od.FitsWidth(t), "the overview fits a phone")
+	od.Screenshot(t, "6-overview-phone.png")
 }
 
 // refundedOf is what the API says was refunded of a payment.

@@ -258,6 +258,9 @@ const orderQuery = `query Order($id: ID!) { node(id: $id) { ... on Order {
 
 export function OrderPage({ id }) {
   const { data, error, loading, reload } = useQuery(orderQuery, { id }, [id]);
+  // Said on the page itself: the form that did it may be gone once the
+  // order has moved on.
+  const [notice, setNotice] = useState('');
   useLive('subscription($id: ID) { orderUpdated(orderId: $id) { id status } }', { id }, () => reload(), [id]);
   if (loading && !data) return html`<${Loading} />`;
   if (error || !data?.node) return html`<${Page} title=${tx('title')} back=${{ href: '/orders', label: tx('title') }}><${ErrorBox} error=${error || { message: t('err.NOT_FOUND') }} retry=${reload} /></${Page}>`;
@@ -268,7 +271,8 @@ export function OrderPage({ id }) {
   const link = latest?.paymentLink || o.paymentLinks.find((l) => l.status === 'ACTIVE');
   return html`<${Page} title=${tx('order', o.number)} back=${{ href: '/orders', label: tx('title') }}
       actions=${html`<${Status} value=${o.status} /><${LiveBadge} />`}>
-    ${needsSend && html`<${SendPanel} order=${o} onDone=${reload} />`}
+    ${notice && html`<p class="notice" role="status">${notice}</p>`}
+    ${needsSend && html`<${SendPanel} order=${o} onDone=${(m) => { setNotice(m); reload(); }} />`}
     <div class="cols">
       <div>
         <${Panel} title=${tx('linesHead')} id="lines-h">
@@ -324,7 +328,6 @@ function Lines({ order: o }) {
 function SendPanel({ order: o, onDone }) {
   const stored = sessionStorage.getItem('kassa.message.' + o.id) || '';
   const form = useForm({ message: stored, ccSalesperson: false, expires: '' });
-  const [sent, setSent] = useState('');
   const send = async (e) => {
     e.preventDefault();
     const input = { orderId: o.id, message: form.values.message || null, ccSalesperson: !!form.values.ccSalesperson };
@@ -333,13 +336,11 @@ function SendPanel({ order: o, onDone }) {
       confirmation { id } paymentLink { url } userErrors { field message code } } }`, { input }));
     if (p) {
       sessionStorage.removeItem('kassa.message.' + o.id);
-      setSent(tx('sent', o.customer.email || o.customer.name));
-      onDone();
+      onDone(tx('sent', o.customer.email || o.customer.name));
     }
   };
   return html`<form class="panel" onSubmit=${send} aria-labelledby="send-h">
     <h2 id="send-h">${tx('sendHead')}</h2>
-    ${sent && html`<p class="notice" role="status">${sent}</p>`}
     <p class="hint">${o.status === 'DRAFT' ? tx('draftHint') : tx('newVersionHint')}</p>
     <${FormError} message=${form.formError} />
     <${TextArea} form=${form} name="message" id="send-message" label=${tx('message')} hint=${tx('messageHint')} />
