@@ -155,8 +155,11 @@ function Chart({ report }) {
     const plot = new uPlot({
       width: width(), height: 240, tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), session.timeZone),
       legend: { show: true }, cursor: { points: { show: false } },
-      scales: { x: { time: true } },
-      axes: [{}, { values: (u, vals) => vals.map((v) => formatMinor(Math.round(v * div), report.currency).replace(/[,.]00(?=\D*$)/, '')), size: 90 }],
+      // Half a bucket either side, so the first and last bars show whole.
+      scales: { x: { time: true, range: (u, min, max) => { const h = xs.length > 1 ? (xs[1] - xs[0]) / 2 : 43200; return [min - h, max + h]; } } },
+      axes: [{ values: (u, vals) => vals.map((v) => new Intl.DateTimeFormat(lang === 'sv' ? 'sv-SE' : 'en-GB',
+        report.interval === 'MONTH' ? { timeZone: session.timeZone, month: 'short', year: '2-digit' } : { timeZone: session.timeZone, day: 'numeric', month: 'short' })
+        .format(new Date(v * 1000))) }, { values: (u, vals) => vals.map((v) => formatMinor(Math.round(v * div), report.currency).replace(/[,.]00(?=\D*$)/, '')), size: 90 }],
       series: [
         {},
         { label: tx('capturedS'), fill: 'rgba(17,101,46,.55)', stroke: '#11652e', paths: bars, points: { show: false },
