@@ -100,7 +100,6 @@ type Receipt struct {
 	Accent       string
 }
 
-
 // Reference is the short reference printed on receipts and shown in
 // lists: the last 10 hex digits of the payment id, upper case.
 func Reference(id uuid.UUID) string {
