@@ -110,8 +110,8 @@ func runDashboard(ctx context.Context, e *env, b Baseline) []Result {
 	measure(&overview, "dashboard-overview", dashboardOverviewQuery, ovVars)
 	measure(&list, "dashboard-orders", dashboardOrdersQuery, nil)
 
-	data := fmt.Sprintf("one merchant with %s orders over 2 years (%s order lines, %s payments, %s ledger rows) and %s subscriptions, built in SQL in %.0f s; %d workers, closed loop, over HTTP with an API key",
-		num(float64(n)), num(float64(rows.lines)), num(float64(rows.payments)), num(float64(rows.ledger)), num(float64(subs)), built.Seconds(), workers)
+	data := fmt.Sprintf("one merchant with %s orders over 2 years (%s order lines, %s payments, %s ledger rows) and %s subscriptions, built in SQL in %.0f s; %s, closed loop, over HTTP with an API key",
+		num(float64(n)), num(float64(rows.lines)), num(float64(rows.payments)), num(float64(rows.ledger)), num(float64(subs)), built.Seconds(), workerCount(workers))
 	overview.Notes = append(overview.Notes, data,
 		fmt.Sprintf("one request: salesOverview for the last 30 days (%s orders paid in them) and salesReport by day for the same 30 days",
 			num(float64(check.SalesOverview.PaidOrders))))
@@ -303,4 +303,11 @@ func bulkTx(ctx context.Context, e *env, fn func(tx *sqlx.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+func workerCount(n int) string {
+	if n == 1 {
+		return "1 worker"
+	}
+	return fmt.Sprintf("%d workers", n)
 }
