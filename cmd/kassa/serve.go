@@ -149,10 +149,11 @@ func printDemo(cfg server.Config, c demoCredentials) {
 	fmt.Printf(`
   kassa is running with a demo merchant (%s).
 
+    Dashboard %s/            (log in with the login below: orders, payments, subscriptions, team)
+    Login     %s / %s
     GraphQL   %s/graphql
     GraphiQL  %s/graphiql   (log in first at %s/login, or send the API key)
     API key   %s
-    Login     %s / %s
     Pay       %s
               (a demo payment link: pay with card 4242 4242 4242 4242, any future expiry, any CVC;
                4000 0000 0000 3220 asks for 3-D Secure: the code is 1234)
@@ -161,5 +162,5 @@ func printDemo(cfg server.Config, c demoCredentials) {
     curl -s %s/graphql -H 'Authorization: Bearer %s' \
       -H 'Content-Type: application/json' -d '{"query":"{ viewer { merchant { id name } } }"}'
 
-`, demoName, cfg.PublicURL, cfg.PublicURL, cfg.PublicURL, c.APIKey, c.OwnerEmail, c.OwnerPassword, c.PaymentLink, cfg.PublicURL, c.APIKey)
+`, demoName, cfg.PublicURL, c.OwnerEmail, c.OwnerPassword, cfg.PublicURL, cfg.PublicURL, cfg.PublicURL, c.APIKey, c.PaymentLink, cfg.PublicURL, c.APIKey)
 }
