@@ -133,7 +133,7 @@ const dashJS = `(() => {
       return hits[n] || null;
     },
     named(text, n) {
-      const hits = Array.from(document.querySelectorAll('button,a,[role=button]')).filter((el) => visible(el) && name(el) === text);
+      const hits = Array.from(document.querySelectorAll('button,a,summary,[role=button]')).filter((el) => visible(el) && name(el) === text);
       return hits[n] || null;
     },
     mark(el) {
@@ -181,6 +181,16 @@ func (d *Dash) Fill(t *testing.T, label string, n int, value string) {
 	  const set = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(el), 'value').set;
 	  set.call(el, ''); el.dispatchEvent(new Event('input', {bubbles: true})); })()`
 	d.Do(t, "fill "+label, chromedp.Evaluate[chromedp.Void](clear), chromedp.SendKeys(chromedp.CSS(s), value))
+}
+
+// Set sets the n-th control labelled label to value as a date or color
+// picker does (no typing), telling the page with input and change events.
+func (d *Dash) Set(t *testing.T, label string, n int, value string) {
+	t.Helper()
+	s := d.Control(t, label, n)
+	d.Do(t, "set "+label, chromedp.Evaluate[chromedp.Void](`(() => { const el = document.querySelector('`+s+`');
+	  const set = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(el), 'value').set;
+	  set.call(el, `+jsString(value)+`); el.dispatchEvent(new Event('input', {bubbles: true})); el.dispatchEvent(new Event('change', {bubbles: true})); })()`))
 }
 
 // Choose picks the option with value in the n-th select labelled label.
