@@ -168,11 +168,17 @@ func buildDashboard(ctx context.Context, e *env, merchantID string, n, subs int,
 				  FROM (SELECT i, $2::timestamptz - interval '730 days' * ($1 - i) / $1 - interval '1 second' * (i % 97) AS created_at
 				        FROM generate_series(1, $1::bigint) AS i) g
 				) o`, []any{n, now}, nil},
+			// Customers: one for every four orders, so most buy again.
+			{"customers", `
+				INSERT INTO customers (merchant_id, id, email, email_key, name, locale, active_at, created_at, updated_at)
+				SELECT $1, md5('c' || c)::uuid, 'kund' || c || '@example.test', 'kund' || c || '@example.test', 'Kund ' || c, 'sv', $3, $3, $3
+				FROM generate_series(1, greatest($2::bigint / 4, 1)) AS c`, []any{merchantID, n, now}, nil},
 			{"orders", `
-				INSERT INTO orders (merchant_id, id, number, status, currency, capture_mode, customer_name, customer_email, customer_locale,
+				INSERT INTO orders (merchant_id, id, number, status, currency, capture_mode, customer_id, customer_name, customer_email, customer_locale,
 				  reference, net_total, vat_total, gross_total, amount_paid, amount_refunded, search, paid_at, settled_by_payment_id, created_at, updated_at)
 				SELECT $1, id, i, status, currency, CASE WHEN status IN ('RESERVED', 'EXPIRED') THEN 'RESERVE' ELSE 'IMMEDIATE' END,
-				  'Kund ' || i, 'kund' || i || '@example.test', 'sv', 'REF-' || i,
+				  md5('c' || (i % greatest($2::bigint / 4, 1) + 1))::uuid,
+				  'Kund ' || (i % greatest($2::bigint / 4, 1) + 1), 'kund' || (i % greatest($2::bigint / 4, 1) + 1) || '@example.test', 'sv', 'REF-' || i,
 				  (g1 - v1) + (g2 - v2), v1 + v2, g1 + g2,
 				  CASE WHEN status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED') THEN g1 + g2 ELSE 0 END,
 				  CASE status WHEN 'PARTIALLY_REFUNDED' THEN (g1 + g2) / 4 WHEN 'REFUNDED' THEN g1 + g2 ELSE 0 END,
@@ -180,7 +186,7 @@ func buildDashboard(ctx context.Context, e *env, merchantID string, n, subs int,
 				  CASE WHEN status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED') THEN paid_at END,
 				  CASE WHEN status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED', 'RESERVED') THEN pay_id END,
 				  created_at, created_at
-				FROM bench_orders`, []any{merchantID}, nil},
+				FROM bench_orders`, []any{merchantID, n}, nil},
 			{"order lines", `
 				INSERT INTO order_lines (merchant_id, order_id, position, description, quantity, unit_price, vat_rate, net, vat, gross)
 				SELECT $1::uuid, id, 1, 'Bord ek', 1, g1, 2500, g1 - v1, v1, g1 FROM bench_orders
