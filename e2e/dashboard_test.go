@@ -109,8 +109,17 @@ func TestSalespersonSellsFromTheDashboard(t *testing.T) {
 	od := e.OpenDashboard(t, browser, owner)
 	od.Go(t, "/orders/"+orderID)
 	od.WaitText(t, "Paid")
-	od.Fill(t, "Amount to refund", 0, "400,00")
+	// More than was paid is refused beside the amount, and nothing typed
+	// is lost.
+	od.Fill(t, "Amount to refund", 0, "99 999,00")
 	od.Fill(t, "Reason", 0, "Leveransen blev billigare")
+	od.Click(t, "Refund", 0)
+	require.NotEmpty(t, od.WaitFieldError(t, "Amount to refund", 0))
+	require.Equal(t, "Leveransen blev billigare", od.Value(t, "Reason", 0))
+	require.Equal(t, "99 999,00", od.Value(t, "Amount to refund", 0))
+	require.EqualValues(t, 0, refundedOf(t, e, paymentID), "nothing was refunded")
+
+	od.Fill(t, "Amount to refund", 0, "400,00")
 	od.Click(t, "Refund", 0)
 	od.WaitText(t, "Refunded 400,00")
 	od.WaitText(t, "Partially refunded")
@@ -131,9 +140,10 @@ func TestSalespersonSellsFromTheDashboard(t *testing.T) {
 	od.WaitText(t, "Refunded 400,00")
 	require.Equal(t, "1", fmt.Sprint(od.Eval(t, `document.querySelector('[data-kpi="paidOrders"]').textContent`)))
 	od.Screenshot(t, "5-overview.png")
-	od.Do(t, "phone", chromedp.EmulateViewport(390, 844))
-	require.True(t, od.FitsWidth(t), "the overview fits a phone")
+	// Narrowed to a phone's width, the overview (its chart too) follows.
+	od.Do(t, "phone", chromedp.EmulateViewport(390, 844), chromedp.Sleep(500*time.Millisecond))
 	od.Screenshot(t, "6-overview-phone.png")
+	require.True(t, od.FitsWidth(t), "the overview fits a phone: %v", od.Eval(t, `Array.from(document.querySelectorAll('*')).filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))`))
 }
 
 // refundedOf is what the API says was refunded of a payment.

@@ -168,9 +168,11 @@ function Chart({ report }) {
           value: (u, v) => (v == null ? '–' : formatMinor(Math.round(-v * div), report.currency)) },
       ],
     }, [xs, cap, ref], el.current);
-    const onResize = () => plot.setSize({ width: width(), height: 240 });
-    window.addEventListener('resize', onResize);
-    return () => { window.removeEventListener('resize', onResize); plot.destroy(); };
+    // Follow the panel's width (a phone turned, a window narrowed): the
+    // chart box clips, so its canvas never holds the page wide.
+    const ro = new ResizeObserver(() => { if (Math.abs(plot.width - width()) > 1) plot.setSize({ width: width(), height: 240 }); });
+    ro.observe(el.current);
+    return () => { ro.disconnect(); plot.destroy(); };
   }, [report]);
   return html`<div class="chart" ref=${el} role="img" aria-label=${tx('chart') + ': ' + tx('asTable')}></div>`;
 }
