@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -123,6 +124,39 @@ func TestGraphiQLInBrowser(t *testing.T) {
 		require.Equal(t, 1, e.Count(t, `SELECT count(*) FROM orders`), "GraphiQL created the order as the logged-in person")
 		require.Equal(t, 1, e.Count(t, `SELECT count(*) FROM orders o JOIN users u ON u.id = o.created_by_user WHERE u.email = $1`, tab.staff.Email))
 		tab.screenshot(t, "graphiql.png")
+	})
+
+	t.Run("StreamsASubscription", func(t *testing.T) {
+		tab.do(t, "write a subscription and run it",
+			chromedp.Evaluate[chromedp.Void](`document.querySelector(".graphiql-query-editor .CodeMirror").CodeMirror.setValue("subscription Watch { orderUpdated { number status } }")`),
+			chromedp.Sleep(700*time.Millisecond), // GraphiQL takes the editor's text after a pause in typing
+			chromedp.Click(chromedp.CSS(".graphiql-execute-button")),
+		)
+		response := func() string {
+			v := tab.eval(t, `(document.querySelector(".graphiql-response .CodeMirror") || {CodeMirror: {getValue: () => ""}}).CodeMirror.getValue()`)
+			s, _ := v.(string)
+			return s
+		}
+		order := func(name string) int {
+			var out struct {
+				CreateOrder struct {
+					Order struct{ Number int } `json:"order"`
+				} `json:"createOrder"`
+			}
+			e.Query(t, `mutation($in: CreateOrderInput!) { createOrder(input: $in) { order { number } } }`, map[string]any{"in": map[string]any{
+				"customer": map[string]any{"name": name}, "lines": []any{map[string]any{"description": "Stol", "quantity": 1, "unitPrice": 50000, "vatRate": 2500}}}}, &out)
+			return out.CreateOrder.Order.Number
+		}
+		// Each change arrives while the subscription runs: the answer
+		// follows the events (a POST would have answered once).
+		for _, name := range []string{"Första", "Andra"} {
+			n := order(name)
+			defer func() { t.Logf("GraphiQL's answer: %s", response()) }()
+			kassatest.Eventually(t, 15*time.Second, fmt.Sprintf("order %d's event in GraphiQL", n), func() bool {
+				return strings.Contains(response(), fmt.Sprintf(`"number": %d`, n))
+			})
+		}
+		tab.screenshot(t, "graphiql-subscription.png")
 	})
 
 	mu.Lock()

@@ -9,8 +9,7 @@
   var data = document.getElementById("graphiql-examples");
   var examples = data ? JSON.parse(data.textContent) : [];
   var wsURL = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/graphql";
-  var ws = graphqlWs.createClient({ url: wsURL, lazy: true });
-  var httpFetcher = GraphiQL.createFetcher({
+  var fetcher = GraphiQL.createFetcher({
     url: "/graphql",
     enableIncrementalDelivery: false,
     fetch: function (url, init) {
@@ -26,28 +25,8 @@
       init.headers = headers;
       return window.fetch(url, init);
     },
-    wsClient: ws
+    wsClient: graphqlWs.createClient({ url: wsURL, lazy: true })
   });
-  // Subscriptions go over the websocket, as an async iterator GraphiQL
-  // shows event by event (its own fetcher sends a lone named
-  // subscription by POST, which answers one event only).
-  var fetcher = function (params, opts) {
-    if (isSubscription(params.query || "", params.operationName)) {
-      return ws.iterate({ query: params.query, variables: params.variables || {}, operationName: params.operationName || undefined });
-    }
-    return httpFetcher(params, opts);
-  };
-  function isSubscription(query, name) {
-    var src = query.replace(/#[^\n]*/g, "").replace(/"""[\s\S]*?"""|"(?:[^"\\]|\\.)*"/g, '""');
-    var ops = [];
-    var re = /(^|[}\s])(query|mutation|subscription)\b\s*([_A-Za-z][_0-9A-Za-z]*)?/g;
-    var m;
-    while ((m = re.exec(src))) { ops.push({ kind: m[2], name: m[3] || "" }); }
-    if (name) {
-      for (var i = 0; i < ops.length; i++) { if (ops[i].name === name) { return ops[i].kind === "subscription"; } }
-    }
-    return ops.length > 0 && ops[0].kind === "subscription";
-  }
   var tabs = examples.map(function (e) {
     return { query: e.query, variables: e.variables };
   });
