@@ -12,8 +12,8 @@ import (
 // TestDashboardSettings: an admin fills in the business details receipts
 // and invoices need. A wrong organisation number is refused beside its
 // field and nothing typed is lost; corrected, the details are stored as
-// kassa normalises them, and the language switch is remembered for the
-// person.
+// kassa normalises them, the language switch is remembered for the
+// person, and in Swedish a refusal is said in Swedish.
 func TestDashboardSettings(t *testing.T) {
 	t.Parallel()
 	e := kassatest.Start(t)
@@ -47,4 +47,9 @@ func TestDashboardSettings(t *testing.T) {
 	d.Click(t, "Svenska", 0)
 	d.WaitText(t, "Inställningar")
 	require.Equal(t, 1, e.Count(t, `SELECT count(*) FROM users WHERE email = 'ada@snickeri.test' AND locale = 'sv'`))
+
+	// In Swedish the server's refusal is said in Swedish, beside its field.
+	d.Fill(t, "Organisationsnummer", 0, "556016-0681")
+	d.Click(t, "Spara uppgifterna", 0)
+	require.Contains(t, d.WaitFieldError(t, "Organisationsnummer", 0), "Organisationsnumret stämmer inte")
 }

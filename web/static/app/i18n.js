@@ -102,3 +102,38 @@ export function statusText(s, kind) {
 function fill(s, args) {
   return args.length ? s.replace(/\{(\d+)\}/g, (m, i) => (args[i] ?? m)) : s;
 }
+
+// The server's userErrors are written in English; in Swedish the page says
+// what a code means in Swedish (and keeps the server's words for a code it
+// does not know).
+const codeTexts = {
+  sv: {
+    INVALID_AMOUNT: 'Beloppet är inte giltigt.', AMOUNT_TOO_LARGE: 'Beloppet är större än det som går.',
+    AMOUNT_ABOVE_LIMIT: 'Beloppet är över din gräns per betalning.', INVALID_EMAIL: 'E-postadressen är inte giltig.',
+    INVALID_NAME: 'Namnet är för långt eller har radbrytningar.', INVALID_PHONE: 'Telefonnumret är för långt.',
+    INVALID_DESCRIPTION: 'Beskrivningen saknas, är för lång eller har radbrytningar.', INVALID_QUANTITY: 'Antalet måste vara ett heltal, minst 1.',
+    INVALID_UNIT_PRICE: 'Priset är inte giltigt.', INVALID_VAT_RATE: 'Momssatsen måste vara 25, 12, 6 eller 0 %.',
+    INVALID_CURRENCY: 'Valutan stöds inte.', INVALID_EXPIRY: 'Datumet måste ligga framåt i tiden.', INVALID_URL: 'Adressen är inte giltig (https://…).',
+    INVALID_TEXT: 'Texten innehåller tecken som inte kan användas.', INVALID_REFERENCE: 'Referensen är för lång.', INVALID_MESSAGE: 'Meddelandet är för långt.',
+    INVALID_REASON: 'Anledningen är för lång.', INVALID_ROLE: 'Rollen finns inte.', EMAIL_TAKEN: 'E-postadressen används redan.',
+    ALREADY_MEMBER: 'Personen är redan med i teamet.', WEAK_PASSWORD: 'Lösenordet är för svagt.', LAST_OWNER: 'Det måste finnas minst en ägare.',
+    CANNOT_DEACTIVATE_SELF: 'Du kan inte avaktivera dig själv.', INVALID_ORGANISATION_NUMBER: 'Organisationsnumret stämmer inte (NNNNNN-NNNN).',
+    INVALID_VAT_NUMBER: 'Momsregistreringsnumret stämmer inte (t.ex. SE556677889901).', INVALID_POSTAL_CODE: 'Postnumret stämmer inte (5 siffror).',
+    INVALID_CITY: 'Orten saknas eller är för lång.', INVALID_COUNTRY: 'Landet är inte giltigt.', INVALID_ADDRESS: 'Adressen är inte fullständig.',
+    INVALID_TIME_ZONE: 'Tidszonen finns inte.', INVALID_LEGAL_NAME: 'Det juridiska namnet är för långt.', INVALID_DISPLAY_NAME: 'Namnet är för långt.',
+    INVALID_COLOR: 'Färgen ska skrivas #rrggbb.', INVALID_LOGO: 'Logotypen måste vara en PNG- eller JPEG-bild på högst 512 KiB.',
+    NO_LINES: 'Lägg till minst en rad.', TOO_MANY_LINES: 'Ordern har för många rader.', ORDER_PAID: 'Ordern är redan betald.',
+    ORDER_NOT_EDITABLE: 'Ordern kan inte ändras längre.', ORDER_NOT_CANCELLABLE: 'Ordern kan inte makuleras längre.',
+    ORDER_CANCELLED: 'Ordern är makulerad.', ORDER_NOT_RESERVED: 'Ordern har ingen reservation att dra.', NO_CUSTOMER_EMAIL: 'Kunden har ingen e-postadress.',
+    PAYMENT_IN_PROGRESS: 'En betalning pågår just nu.', PAYMENT_REFUNDED: 'Betalningen är redan återbetald.', PAYMENT_CAPTURED: 'Betalningen är redan dragen.',
+    PAYMENT_FAILED: 'Betalningen misslyckades.', INVALID_STATE: 'Det går inte i det här läget.', NO_MANDATE: 'Det finns inget sparat kort.',
+    INVALID_PLAN: 'Planen är inte fullständig.', INVALID_INTERVAL: 'Intervallet är inte giltigt.', INVALID_TIERS: 'Prisstegen stämmer inte.',
+    INVALID_START: 'Startdatumet måste ligga framåt i tiden.', LIMIT_CURRENCY_MISMATCH: 'Gränsen gäller en annan valuta.',
+    UNKNOWN_EVENT_TYPE: 'Händelsetypen finns inte.', TOO_MANY_ENDPOINTS: 'För många mottagare.', NOT_A_PERSON: 'Bara en inloggad person kan välja språk.',
+    FORBIDDEN: 'Din roll får inte göra detta.',
+  },
+};
+
+export function errorText(code, message) {
+  return codeTexts[lang]?.[code] ?? message;
+}

@@ -3,7 +3,7 @@
 // and formatting in the merchant's time zone.
 import { html, useState, useEffect, useRef, useCallback } from '/static/vendor/preact-htm.js';
 import { gql, subscribe, onLiveState } from './gql.js';
-import { t, lang, statusText } from './i18n.js';
+import { t, lang, statusText, errorText } from './i18n.js';
 import qrcode from '/static/vendor/qrcode.js';
 
 export { html, useState, useEffect, useRef, useCallback };
@@ -102,8 +102,9 @@ export function useForm(initial) {
         const loose = [];
         for (const e of p.userErrors) {
           const path = (e.field || []).filter((x, i) => !(i === 0 && x === 'input')).join('.');
-          if (path) byField[path] = byField[path] ? byField[path] + ' ' + e.message : e.message;
-          else loose.push(e.message);
+          const msg = errorText(e.code, e.message);
+          if (path) byField[path] = byField[path] ? byField[path] + ' ' + msg : msg;
+          else loose.push(msg);
         }
         setErrors(byField);
         setFormError(loose.length ? loose.join(' ') : t('err.form'));
