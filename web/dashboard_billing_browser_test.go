@@ -89,18 +89,25 @@ func TestDashboardSubscriptionPauseResume(t *testing.T) {
 	t.Parallel()
 	e := kassatest.Start(t)
 	subID, link := createSubscription(t, e, map[string]any{"kind": "FIXED", "amount": 9900, "interval": "MONTHLY"})
-	payFirst(t, link)
 	status := func() string {
 		var s string
 		require.NoError(t, e.SQL.Get(&s, `SELECT status FROM subscriptions WHERE merchant_id = $1`, e.Merchant.Merchant.ID))
 		return s
 	}
-	kassatest.Eventually(t, 30*time.Second, "the first payment to activate the subscription", func() bool { return status() == "ACTIVE" })
-
 	browser := kassatest.Chromium(t, "en-GB")
 	d := e.OpenDashboard(t, browser, e.Owner)
 	d.Go(t, "/subscriptions/"+subID)
+	d.WaitText(t, "Awaiting first payment")
+	d.Eval(t, `window.__notReloaded = true`)
+
+	// The customer's first payment turns the open page Active by itself.
+	payFirst(t, link)
+	kassatest.Eventually(t, 30*time.Second, "the first payment to activate the subscription", func() bool { return status() == "ACTIVE" })
 	d.WaitText(t, "ending 4242")
+	kassatest.Eventually(t, 15*time.Second, "the page to say Active", func() bool {
+		return d.Eval(t, `!!document.querySelector('.page [data-status="ACTIVE"]')`) == true
+	})
+	require.Equal(t, true, d.Eval(t, `window.__notReloaded === true`), "without a reload")
 	d.WaitText(t, "99,00")
 	d.Click(t, "Pause", 0)
 	kassatest.Eventually(t, 15*time.Second, "the subscription to be paused", func() bool { return status() == "PAUSED" })

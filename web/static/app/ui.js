@@ -72,6 +72,21 @@ export function useLive(q, vars, onEvent, deps = []) {
   useEffect(() => subscribe(q, vars, (d) => cb.current(d)), deps);
 }
 
+// useMoneyMoves reloads a page when any of the merchant's orders or
+// payments changes (a subscription's charges and first payment are
+// payments), once soon and once a little later, for what a job finishes
+// right after the payment.
+export function useMoneyMoves(reload) {
+  const timers = useRef([]);
+  const on = () => {
+    timers.current.forEach(clearTimeout);
+    timers.current = [setTimeout(reload, 300), setTimeout(reload, 2500)];
+  };
+  useLive('subscription { paymentUpdated { id } }', {}, on, []);
+  useLive('subscription { orderUpdated { id } }', {}, on, []);
+  useEffect(() => () => timers.current.forEach(clearTimeout), []);
+}
+
 export function LiveBadge() {
   const [up, setUp] = useState(true);
   useEffect(() => onLiveState(setUp), []);

@@ -2,7 +2,7 @@
 // lines, totals with VAT, charge attempts, payment and the customer's
 // hosted invoice page.
 import {
-  html, useState, Page, Panel, Link, Loading, ErrorBox, Status, Time, Table, DL, useQuery, useLive, LiveBadge,
+  html, useState, Page, Panel, Link, Loading, ErrorBox, Status, Time, Table, DL, useQuery, useLive, useMoneyMoves, LiveBadge,
   usePager, query, setQuery, CopyButton, fmtTime, formatMinor,
 } from '../ui.js';
 import { tt, t, lang, statusText } from '../i18n.js';
@@ -50,7 +50,7 @@ export function InvoicesPage() {
   const [status, setStatus] = useState(query().get('status') || '');
   const pager = usePager([status]);
   const { data, error, loading, reload } = useQuery(listQuery, { first: 25, after: pager.after, status: status ? [status] : null }, [status, pager.after]);
-  useLive('subscription { orderUpdated { id } }', {}, () => reload(), []);
+  useMoneyMoves(reload);
   const edges = data?.invoices.edges || [];
   return html`<${Page} title=${tx('title')} actions=${html`<${LiveBadge} />`}>
     <form class="filters" role="search" onSubmit=${(e) => e.preventDefault()}>
@@ -89,7 +89,7 @@ const invoiceQuery = `query Invoice($id: ID!) { node(id: $id) { ... on Invoice {
 
 export function InvoicePage({ id }) {
   const { data, error, loading, reload } = useQuery(invoiceQuery, { id }, [id]);
-  useLive('subscription { orderUpdated { id } }', {}, () => reload(), [id]);
+  useMoneyMoves(reload);
   if (loading && !data) return html`<${Loading} />`;
   if (error || !data?.node) return html`<${Page} title=${tx('title')} back=${{ href: '/invoices', label: tx('back') }}><${ErrorBox} error=${error || { message: t('err.NOT_FOUND') }} retry=${reload} /></${Page}>`;
   const i = data.node;

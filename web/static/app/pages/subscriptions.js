@@ -3,7 +3,7 @@
 // subscription's page: plan, period, stored card, invoices, usage, the
 // upcoming invoice, and pause, resume, cancel, change plan, charge.
 import {
-  html, useState, useRef, Page, Panel, Link, Loading, ErrorBox, Status, Time, Table, DL, useQuery, useLive, LiveBadge,
+  html, useState, useRef, Page, Panel, Link, Loading, ErrorBox, Status, Time, Table, DL, useQuery, useLive, useMoneyMoves, LiveBadge,
   useForm, Input, Select, Field, FormError, usePager, query, setQuery, navigate, session, parseAmount, amountInput,
   CopyButton, QR, fmtTime, formatMinor,
 } from '../ui.js';
@@ -139,7 +139,7 @@ export function SubscriptionsPage() {
   const [status, setStatus] = useState(query().get('status') || '');
   const pager = usePager([status]);
   const { data, error, loading, reload } = useQuery(listQuery, { first: 25, after: pager.after, status: status ? [status] : null }, [status, pager.after]);
-  useLive('subscription { orderUpdated { id } }', {}, () => reload(), []);
+  useMoneyMoves(reload);
   const edges = data?.subscriptions.edges || [];
   return html`<${Page} title=${tx('title')} actions=${html`<${LiveBadge} /><${Link} class="button" href="/subscriptions/new">${tx('newTitle')}</${Link}>`}>
     <form class="filters" role="search" onSubmit=${(e) => e.preventDefault()}>
@@ -354,7 +354,7 @@ export function SubscriptionPage({ id }) {
     { id }, [id, status, data]);
   const usage = useQuery(kind === 'USAGE' ? `query($id: ID!) { usageSummary(subscriptionId: $id) { period { start end } quantity events amount { formatted } } }` : 'query { __typename }',
     { id }, [id, kind, data]);
-  useLive('subscription { orderUpdated { id } }', {}, () => reload(), [id]);
+  useMoneyMoves(reload);
   const [created] = useState(() => {
     const k = 'kassa.subCreated.' + id, v = sessionStorage.getItem(k);
     sessionStorage.removeItem(k);
