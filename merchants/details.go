@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"kassa/fault"
+	"kassa/luhn"
 )
 
 // Error codes of the merchant's details. Compare with errors.Is.
@@ -36,7 +37,7 @@ func NormalizeOrganisationNumber(s string) (string, error) {
 	if len(digits) == 12 && (strings.HasPrefix(digits, "16") || strings.HasPrefix(digits, "19") || strings.HasPrefix(digits, "20")) {
 		digits = digits[2:]
 	}
-	if len(digits) != 10 || !allDigits(digits) || !luhn(digits) {
+	if len(digits) != 10 || !allDigits(digits) || !luhn.Valid(digits) {
 		return "", ErrInvalidOrganisationNumber
 	}
 	return digits[:6] + "-" + digits[6:], nil
@@ -93,7 +94,7 @@ func NormalizeVATNumber(s string) (string, error) {
 	}
 	prefix, rest := v[:2], v[2:]
 	if prefix == "SE" {
-		if len(rest) != 12 || !allDigits(rest) || !strings.HasSuffix(rest, "01") || !luhn(rest[:10]) {
+		if len(rest) != 12 || !allDigits(rest) || !strings.HasSuffix(rest, "01") || !luhn.Valid(rest[:10]) {
 			return "", ErrInvalidVATNumber
 		}
 		return v, nil
@@ -171,24 +172,6 @@ func allDigits(s string) bool {
 		}
 	}
 	return s != ""
-}
-
-// luhn reports whether the last digit of digits is its Luhn check digit.
-func luhn(digits string) bool {
-	sum := 0
-	double := false
-	for i := len(digits) - 1; i >= 0; i-- {
-		d := int(digits[i] - '0')
-		if double {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-		double = !double
-	}
-	return sum%10 == 0
 }
 
 // oneLine checks a short text of one line: 1 to max characters.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"kassa/fault"
+	"kassa/luhn"
 )
 
 // ParseCardNumber normalizes a card number typed by a person (spaces and
@@ -27,27 +28,10 @@ func ParseCardNumber(field, s string) (string, error) {
 		}
 	}
 	n := b.String()
-	if len(n) < 12 || len(n) > 19 || !luhn(n) {
+	if len(n) < 12 || len(n) > 19 || !luhn.Valid(n) {
 		return "", fault.Invalid(field, "INVALID_CARD_NUMBER", "the card number is not valid")
 	}
 	return n, nil
-}
-
-func luhn(n string) bool {
-	sum := 0
-	double := false
-	for i := len(n) - 1; i >= 0; i-- {
-		d := int(n[i] - '0')
-		if double {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-		double = !double
-	}
-	return sum%10 == 0
 }
 
 // ParseExpiry reads "MM/YY" (also "MM/YYYY", "MMYY", spaces allowed) and

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"kassa/luhn"
 )
 
 // behaviour is what a test card number asks the simulator to do. It is
@@ -84,7 +86,7 @@ func parseCard(number string, expMonth, expYear int, cvc string) (card, error) {
 	if !ok {
 		return card{}, &invalidCardError{"the number must have 12 to 19 digits"}
 	}
-	if !luhnValid(digits) {
+	if !luhn.Valid(digits) {
 		return card{}, &invalidCardError{"the number fails the check digit"}
 	}
 	if expMonth < 1 || expMonth > 12 {
@@ -143,23 +145,6 @@ func allDigits(s string) bool {
 		}
 	}
 	return true
-}
-
-func luhnValid(digits string) bool {
-	sum := 0
-	double := false
-	for i := len(digits) - 1; i >= 0; i-- {
-		d := int(digits[i] - '0')
-		if double {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-		double = !double
-	}
-	return sum%10 == 0
 }
 
 // brandOf names the card scheme by the number's leading digits.

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"kassa/luhn"
 	"kassa/payments"
 )
 
@@ -199,7 +200,7 @@ func FuzzParseCard(f *testing.F) {
 			return
 		}
 		digits, ok := normalizeNumber(number)
-		if !ok || !luhnValid(digits) {
+		if !ok || !luhn.Valid(digits) {
 			t.Fatalf("accepted %q", number)
 		}
 		if len(c.Last4) != 4 || !allDigits(c.Last4) || c.Brand == "" || c.ExpMonth < 1 || c.ExpMonth > 12 {
