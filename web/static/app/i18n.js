@@ -82,8 +82,8 @@ const statuses = {
 
 // Where one enum value means something else for another kind of object.
 const kindStatuses = {
-  en: { subscription: { CANCELLED: 'Cancelled' }, invoice: { FAILED: 'Unpaid' }, payment: { PENDING: 'Pending' } },
-  sv: { subscription: { CANCELLED: 'Avslutad', PENDING: 'Väntar' }, invoice: { FAILED: 'Obetald', PAID: 'Betald' }, payment: { EXPIRED: 'Reservation förfallen' } },
+  en: { subscription: { CANCELLED: 'Cancelled' }, invoice: { FAILED: 'Unpaid' } },
+  sv: { subscription: { CANCELLED: 'Avslutad' }, invoice: { FAILED: 'Obetald' }, payment: { EXPIRED: 'Reservation förfallen' } },
 };
 
 export function t(key, ...args) {

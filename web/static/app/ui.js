@@ -397,6 +397,9 @@ export function Table({ cols, rows, empty, caption }) {
   </table></div>`;
 }
 
+// percent writes a VAT rate in basis points as people read it: 2500 → "25 %".
+export const percent = (bp) => (bp / 100).toLocaleString(lang === 'sv' ? 'sv-SE' : 'en-GB') + ' %';
+
 // cardText names a stored card as people say it: "Visa •••• 4242, 12/29".
 export function cardText(c, withExpiry = false) {
   if (!c) return '–';
@@ -408,10 +411,4 @@ export function cardText(c, withExpiry = false) {
 
 export function DL({ items }) {
   return html`<dl class="dl">${items.filter(Boolean).map(([k, v]) => html`<div><dt>${k}</dt><dd>${v ?? '–'}</dd></div>`)}</dl>`;
-}
-
-// Confirm is a small inline confirmation step before an action that
-// moves money or cannot be undone.
-export function useConfirm() {
-  return (msg) => window.confirm(msg);
 }

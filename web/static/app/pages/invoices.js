@@ -3,7 +3,7 @@
 // hosted invoice page.
 import {
   html, useState, Page, Panel, Link, Loading, ErrorBox, Status, Time, Table, DL, useQuery, useLive, useMoneyMoves, LiveBadge,
-  usePager, query, setQuery, CopyButton, fmtTime, formatMinor,
+  usePager, query, setQuery, CopyButton, fmtTime, formatMinor, percent,
 } from '../ui.js';
 import { tt, t, lang, statusText } from '../i18n.js';
 import { PaymentBox } from './orders.js';
@@ -34,7 +34,7 @@ const T = {
 const tx = (k, ...a) => tt(T, k, ...a);
 
 const STATUSES = ['OPEN', 'PAID', 'FAILED', 'VOID'];
-const pct = (bp) => (bp / 100).toLocaleString(lang === 'sv' ? 'sv-SE' : 'en-GB') + ' %';
+const pct = percent;
 
 const listQuery = `query Invoices($first: Int, $after: String, $status: [InvoiceStatus!]) {
   invoices(first: $first, after: $after, status: $status) {

@@ -2,7 +2,7 @@
 // for a fair or a shop window), a form for a new link, and deactivation.
 import {
   html, useState, useEffect, Page, Link, Loading, ErrorBox, Status, Time, useQuery, useLive,
-  useForm, Input, Select, Check, FormError, usePager, query, setQuery, session, parseAmount, CopyButton, QR, fromLocalDate, localDate, fmtTime,
+  useForm, Input, Select, Check, FormError, usePager, query, setQuery, session, parseAmount, CopyButton, QR, fromLocalDate, localDate, fmtTime, percent,
 } from '../ui.js';
 import { mutate } from '../gql.js';
 import { tt, t, lang, statusText } from '../i18n.js';
@@ -44,7 +44,7 @@ const T = {
 const tx = (k, ...a) => tt(T, k, ...a);
 
 const STATUSES = ['ACTIVE', 'PAID', 'EXPIRED', 'DEACTIVATED'];
-const pct = (bp) => (bp / 100).toLocaleString(lang === 'sv' ? 'sv-SE' : 'en-GB') + ' %';
+const pct = percent;
 
 // expiryText writes an end at local midnight as the last day the link
 // works (the form asks for that day), any other end as date and time.

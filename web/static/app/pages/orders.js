@@ -3,7 +3,7 @@
 import {
   html, useState, useEffect, Page, Panel, Link, Loading, ErrorBox, Status, Money, Time, Table, DL, useQuery, useLive, LiveBadge,
   useForm, Input, Select, TextArea, Check, Field, FormError, usePager, query, setQuery, navigate, session, isManager, parseAmount,
-  formatMinor, amountInput, CopyButton, QR, fromLocalDate, findError, fmtTime, cardText,
+  formatMinor, amountInput, CopyButton, QR, fromLocalDate, findError, fmtTime, cardText, percent,
 } from '../ui.js';
 import { mutate, newKey } from '../gql.js';
 import { tt, t, lang, statusText } from '../i18n.js';
@@ -67,7 +67,7 @@ const T = {
 const tx = (k, ...a) => tt(T, k, ...a);
 
 const STATUSES = ['DRAFT', 'CONFIRMATION_SENT', 'RESERVED', 'PAID', 'PARTIALLY_REFUNDED', 'REFUNDED', 'CANCELLED', 'EXPIRED'];
-const pct = (bp) => (bp / 100).toLocaleString(lang === 'sv' ? 'sv-SE' : 'en-GB') + ' %';
+const pct = percent;
 
 // ---- list ------------------------------------------------------------------
 

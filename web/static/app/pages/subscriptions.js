@@ -5,7 +5,7 @@
 import {
   html, useState, useRef, Page, Panel, Link, Loading, ErrorBox, Status, Time, Table, DL, useQuery, useLive, useMoneyMoves, LiveBadge,
   useForm, Input, Select, Field, FormError, usePager, query, setQuery, navigate, session, parseAmount, amountInput,
-  CopyButton, QR, fmtTime, formatMinor,
+  CopyButton, QR, fmtTime, formatMinor, percent,
 } from '../ui.js';
 import { mutate, newKey } from '../gql.js';
 import { tt, t, lang, statusText } from '../i18n.js';
@@ -101,7 +101,7 @@ const tx = (k, ...a) => tt(T, k, ...a);
 const STATUSES = ['PENDING_MANDATE', 'ACTIVE', 'PAST_DUE', 'PAUSED', 'CANCELLED'];
 const INTERVALS = ['MONTHLY', 'QUARTERLY', 'SEMIANNUAL', 'YEARLY'];
 const RATES = [2500, 1200, 600, 0];
-const pct = (bp) => (bp / 100).toLocaleString(lang === 'sv' ? 'sv-SE' : 'en-GB') + ' %';
+const pct = percent;
 const day = (iso) => fmtTime(iso, { time: false });
 
 // periodText shows a period as its first and last day (its end is the
