@@ -92,6 +92,11 @@ type apiHandler func(w http.ResponseWriter, r *http.Request, key string) (int, a
 // fault-injected delay, and the JSON answer.
 func (s *Server) api(h apiHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		// Like a real processor, finish what was received even when the
+		// caller hangs up (a timeout): the work must not be cancelled
+		// with the connection, only the answer is then lost.
+		gone := r.Context()
+		r = r.WithContext(context.WithoutCancel(gone))
 		status, body, err := s.serveAPI(w, r, h)
 		if err != nil {
 			var ae *apiError
@@ -111,7 +116,7 @@ func (s *Server) api(h apiHandler) http.HandlerFunc {
 			t := time.NewTimer(d)
 			select {
 			case <-t.C:
-			case <-r.Context().Done():
+			case <-gone.Done():
 				t.Stop()
 				return
 			}
