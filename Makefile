@@ -41,7 +41,7 @@ fuzz: ## Run each fuzz target for FUZZTIME (default 30000x: executions; or a dur
 	@scripts/fuzz.sh $(FUZZTIME)
 
 .PHONY: generate
-generate: ## Regenerate gqlgen code from schema/*.graphqls
+generate: ## Regenerate gqlgen code from schema.graphqls and schema/*.graphqls
 	$(GO) tool gqlgen generate
 
 .PHONY: vendor

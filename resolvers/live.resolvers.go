@@ -7,7 +7,6 @@ package resolvers
 
 import (
 	"context"
-	"kassa/graph"
 	"kassa/orders"
 	"kassa/payments"
 )
@@ -91,7 +90,3 @@ func (r *subscriptionResolver) PaymentUpdated(ctx context.Context, paymentID *st
 	}()
 	return out, nil
 }
-
-func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
-
-type subscriptionResolver struct{ *Resolver }

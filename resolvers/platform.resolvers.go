@@ -143,18 +143,6 @@ func (r *mutationResolver) UpdateMyPreferences(ctx context.Context, input model.
 	})
 }
 
-func (r *queryResolver) Node(ctx context.Context, id string) (graph.Node, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	prefix, uid, ok := parseGlobalID(id)
-	if !ok {
-		return nil, nil
-	}
-	return r.node(ctx, p, prefix, uid)
-}
-
 func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 	p, err := principal(ctx)
 	if err != nil {
@@ -238,16 +226,10 @@ func (r *Resolver) ApiKey() graph.ApiKeyResolver { return &apiKeyResolver{r} }
 
 func (r *Resolver) Merchant() graph.MerchantResolver { return &merchantResolver{r} }
 
-func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
-
-func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
-
 func (r *Resolver) User() graph.UserResolver { return &userResolver{r} }
 
 type (
 	apiKeyResolver   struct{ *Resolver }
 	merchantResolver struct{ *Resolver }
-	mutationResolver struct{ *Resolver }
-	queryResolver    struct{ *Resolver }
 	userResolver     struct{ *Resolver }
 )
