@@ -4842,53 +4842,87 @@ schema {
   subscription: Subscription
 }
 
-"A point in time, RFC 3339 with time zone (e.g. 2026-11-26T10:00:00Z)."
+"""
+A point in time: an RFC 3339 string. Input must carry a time zone
+(2026-11-26T11:00:00+01:00 or 2026-11-26T10:00:00Z); output is always UTC,
+with fractional seconds when there are any (2026-11-26T10:00:00Z).
+"""
 scalar Time
 
 """
 A signed 64-bit integer. GraphQL's Int is 32-bit; amounts in minor units
 outgrow it. Accepts an integer or a string of digits; returned as a JSON
-number.
+number. Anything else is a top-level error with code INVALID_INPUT.
 """
 scalar Int64
 
-"An object with a global ID."
+"An object with a global ID: node(id:) fetches any of them."
 interface Node {
-  "Global ID: a type prefix and the object's id, stable forever."
+  "Global ID: a type prefix, an underscore and 32 hex digits (e.g. ord_0190…); stable forever."
   id: ID!
 }
 
+"Where a page of a cursor connection ends, and whether another follows."
 type PageInfo {
+  "True when more items follow: ask again with after: endCursor."
   hasNextPage: Boolean!
+  "The cursor of the page's last item (opaque); null when the page is empty."
   endCursor: String
 }
 
-"An exact amount of money."
+"""
+An exact amount of money: an integer count of the currency's minor units
+and its ISO 4217 code. Never a float.
+"""
 type Money {
-  "Amount in minor units of the currency (öre for SEK)."
+  "Amount in minor units of the currency (öre for SEK: 12350 is 123,50 kr). Negative only where a field says so."
   amount: Int64!
-  "ISO 4217 code, e.g. SEK."
+  "ISO 4217 code in upper case, e.g. SEK."
   currency: String!
-  "Formatted for the merchant's locale, e.g. \"1 234,50 kr\"."
+  "Formatted for the reader's language by CLDR: sv \"1 234,50 kr\", en \"SEK 1,234.50\". For display only; do not parse."
   formatted: String!
 }
 
-"Something the caller can fix."
+"""
+Something the caller can fix, returned in a mutation payload's userErrors.
+When userErrors is not empty, the payload's other fields are null and
+nothing changed.
+"""
 type UserError {
-  "Path to the input field at fault, e.g. [\"input\", \"email\"]."
+  "Path to the input field at fault, e.g. [\"input\", \"lines\", \"0\", \"quantity\"]; null when no one field is at fault."
   field: [String!]
+  "What is wrong, in English, safe to show to the user."
   message: String!
-  "Stable machine-readable code, e.g. INVALID_EMAIL."
+  "Stable machine-readable code in SCREAMING_SNAKE_CASE, e.g. INVALID_EMAIL; part of the API contract."
   code: String!
 }
 
+"""
+The read entry point. Every query answers for the merchant of the credential
+in use (API key or session) and never shows another merchant's objects.
+"""
 type Query {
-  "Fetch any object by its global ID. Objects of other merchants are never found."
-  node(id: ID!): Node
+  "Fetch any object by its global ID; null when it does not exist, is not yours, or the ID is malformed."
+  node(
+    "A global ID, e.g. ord_0190…."
+    id: ID!
+  ): Node
 }
 
+"""
+The write entry point. Every mutation takes one input argument and returns a
+payload with userErrors. With an Idempotency-Key header, a retry with the
+same body within 24 hours gets the first response again instead of acting
+twice (another body with the same key: IDEMPOTENCY_KEY_MISMATCH, HTTP 422).
+"""
 type Mutation
 
+"""
+Live updates over the websocket transport at /graphql (graphql-transport-ws
+or graphql-ws). Authenticate with the session cookie, or send
+{"Authorization": "Bearer <API key>"} in connection_init within 10 seconds.
+An event is sent after the change it reports is committed.
+"""
 type Subscription
 `, BuiltIn: false},
 	{Name: "../schema/billing.graphqls", Input: `# ---------------------------------------------------------------------------
@@ -5410,135 +5444,210 @@ extend type Subscription {
 	{Name: "../schema/orders.graphqls", Input: `# ---------------------------------------------------------------------------
 # Orders, order confirmations and payment links
 
+"Where an order stands. Only DRAFT and CONFIRMATION_SENT orders can be changed, sent or paid."
 enum OrderStatus {
+  "Created, or changed after a confirmation was sent; not sent to the customer yet."
   DRAFT
   "An order confirmation with a payment link was sent to the customer."
   CONFIRMATION_SENT
   "Paid by a reservation on the card (capture mode RESERVE): capture at delivery."
   RESERVED
+  "Money was captured: at purchase, or (RESERVE) at delivery, in full or in part."
   PAID
+  "Part of what was captured was refunded."
   PARTIALLY_REFUNDED
+  "All that was captured was refunded."
   REFUNDED
+  "Cancelled before it was paid (cancelOrder, expireCheckout, or its reservation voided); its links take no payments."
   CANCELLED
   "The reservation lapsed before delivery."
   EXPIRED
 }
 
+"A language kassa speaks to customers and in the dashboard."
 enum Locale {
+  "Swedish."
   sv
+  "English."
   en
 }
 
+"Who an order is for. Every field is optional; sending a confirmation needs an email."
 input CustomerInput {
+  "The customer's name, at most 200 characters on one line (INVALID_NAME)."
   name: String
+  "Where confirmations and receipts go: a valid address of at most 254 characters (INVALID_EMAIL). In updateOrder, an empty string removes it."
   email: String
+  "A phone number as given, at most 40 bytes on one line (INVALID_PHONE)."
   phone: String
   "sv (default) or en: the language of emails and the payment page."
   locale: Locale
 }
 
+"A priced line of an order. Amounts are in the order's currency and include VAT; VAT is rounded half-up to the minor unit per line."
 type OrderLine {
+  "1 for the first line, in the order given."
   position: Int!
+  "What is sold, as given (trimmed)."
   description: String!
+  "How many, 1 to 1 000 000."
   quantity: Int!
-  "Including VAT."
+  "Price of one unit, including VAT."
   unitPrice: Money!
-  "Basis points: 2500 is 25 %."
+  "VAT rate in basis points: 2500 is 25 %."
   vatRate: Int!
+  "gross minus vat."
   net: Money!
+  "The VAT included in gross: gross × vatRate / (10000 + vatRate), rounded half-up."
   vat: Money!
+  "quantity × unitPrice."
   gross: Money!
 }
 
+"A line as the seller gives it. The unit price includes VAT."
 input OrderLineInput {
+  "What is sold, 1 to 500 characters on one line (INVALID_DESCRIPTION)."
   description: String!
+  "How many, 1 to 1 000 000 (INVALID_QUANTITY)."
   quantity: Int!
-  "Minor units, including VAT."
+  "Minor units, including VAT: 0 to 10^13 (INVALID_UNIT_PRICE); quantity × unitPrice at most 10^13 (AMOUNT_TOO_LARGE)."
   unitPrice: Int64!
-  "Basis points: 2500, 1200, 600 or 0."
+  "Basis points: 2500, 1200, 600 or 0 (INVALID_VAT_RATE)."
   vatRate: Int!
 }
 
+"The sums of an order's lines at one VAT rate."
 type VatTotal {
-  "Basis points."
+  "Basis points: 2500 is 25 %."
   rate: Int!
+  "Sum of the lines' net at this rate."
   net: Money!
+  "Sum of the lines' VAT at this rate."
   vat: Money!
+  "Sum of the lines' gross at this rate."
   gross: Money!
 }
 
+"An order's sums, added up from its lines (never recomputed from a total)."
 type OrderTotals {
+  "Sum of the lines' net."
   net: Money!
+  "Sum of the lines' VAT."
   vat: Money!
+  "Sum of the lines' gross: what the customer pays."
   gross: Money!
+  "The sums per VAT rate, highest rate first."
   byRate: [VatTotal!]!
 }
 
+"""
+An order: lines with VAT, a customer, and the payments, confirmations and
+links that pay for it. Amounts are in the order's currency.
+"""
 type Order implements Node {
+  "Global ID (ord_…)."
   id: ID!
-  "Sequential per merchant."
+  "Sequential per merchant, from 1, without gaps."
   number: Int!
+  "Where the order stands."
   status: OrderStatus!
+  "Who the order is for."
   customer: Customer!
+  "The order's lines, by position."
   lines: [OrderLine!]!
+  "The sums of the lines."
   totals: OrderTotals!
-  "What has been captured."
+  "What has been captured for the order."
   paid: Money!
+  "What has been refunded of what was captured."
   refunded: Money!
+  "ISO 4217 code of the order's amounts, e.g. SEK."
   currency: String!
+  "When the money is taken: at purchase or at delivery."
   captureMode: CaptureMode!
-  "The merchant's own reference."
+  "The merchant's own reference, at most 200 characters; empty when none was given."
   reference: String!
-  "Changes after a confirmation was sent make a new version."
+  "1 at creation; a change after a confirmation was sent makes the next version, which must be sent again."
   version: Int!
+  "The member who created the order (a reusable link's orders: the link's creator); null when an API key did."
   createdBy: User
+  "The API key that created the order, if one did."
   createdByApiKey: ApiKey
+  "When the order was created (UTC)."
   createdAt: Time!
+  "When the order last changed (UTC)."
   updatedAt: Time!
+  "When the order became PAID (UTC); null until then."
   paidAt: Time
+  "The order's payments, attempts that failed included (a SALES member does not see a colleague's terminal payments)."
   payments: [Payment!]!
+  "The confirmations sent for the order, one per version sent."
   confirmations: [OrderConfirmation!]!
+  "The order's payment links; at most one is ACTIVE at a time."
   paymentLinks: [PaymentLink!]!
 }
 
+"A page of orders."
 type OrderConnection {
+  "The orders on this page."
   edges: [OrderEdge!]!
+  "Where the page ends and whether more follow."
   pageInfo: PageInfo!
 }
 
+"An order and its cursor."
 type OrderEdge {
+  "Opaque; pass as after to continue after this order."
   cursor: String!
+  "The order."
   node: Order!
 }
 
+"Narrows orders(filter:): an order is listed when it matches every given field."
 input OrderFilter {
+  "Only orders in one of these statuses."
   status: [OrderStatus!]
   "The customer's email, exactly (case-insensitive)."
   customerEmail: String
+  "Only orders created at or after this time."
   createdFrom: Time
+  "Only orders created before this time."
   createdTo: Time
-  "Words of the order number, customer, reference or lines."
+  "Words that must all occur in the order number, customer name, email or phone, reference or lines (whole words; the first 200 characters count)."
   search: String
 }
 
 "What the customer was asked to accept: frozen when sent."
 type OrderConfirmation implements Node {
+  "Global ID (ocf_…)."
   id: ID!
+  "The order it confirms, as it is now (lines and totals here are as sent)."
   order: Order!
+  "The order's version that was sent; 1 for the first confirmation."
   version: Int!
+  "The personal note shown above the order, at most 2000 characters; empty when none."
   message: String!
+  "The lines as sent."
   lines: [OrderLine!]!
+  "The totals as sent."
   totals: OrderTotals!
+  "The customer as sent."
   customer: Customer!
+  "How many times the email was sent (1 after sending, +1 per resend)."
   sentCount: Int!
+  "When the email was last sent (UTC)."
   lastSentAt: Time
-  "When and from where the customer accepted it on the payment page."
+  "When the customer confirmed on the payment page that they checked the order, starting to pay (UTC; the first time counts); null until then."
   acceptedAt: Time
+  "The IP address the customer accepted from; null until accepted."
   acceptedIp: String
+  "The single-use link sent with it."
   paymentLink: PaymentLink
+  "When the confirmation was made (UTC)."
   createdAt: Time!
 }
 
+"What a payment link pays for."
 enum PaymentLinkKind {
   "For an order confirmation; single use."
   ORDER
@@ -5548,168 +5657,284 @@ enum PaymentLinkKind {
   REUSABLE
 }
 
+"Whether a payment link takes payments."
 enum PaymentLinkStatus {
+  "Takes payments until expiresAt."
   ACTIVE
+  "A single-use link that was paid (or reserved, in capture mode RESERVE)."
   PAID
+  "expiresAt has passed."
   EXPIRED
+  "Stopped by deactivatePaymentLink, a newer confirmation, a change or cancellation of the order."
   DEACTIVATED
 }
 
+"A link to kassa's hosted payment page, where the customer pays by card with 3-D Secure."
 type PaymentLink implements Node {
+  "Global ID (lnk_…)."
   id: ID!
-  "Where the customer pays: ${KASSA_PUBLIC_URL}/pay/{token}."
+  "Where the customer pays: ${KASSA_PUBLIC_URL}/pay/{token}. The token is the secret; share the URL only with the payer."
   url: String!
+  "What the link pays for."
   kind: PaymentLinkKind!
+  "Whether it takes payments now (EXPIRED as soon as expiresAt passes)."
   status: PaymentLinkStatus!
+  "True for kind REUSABLE."
   reusable: Boolean!
+  "What the customer pays, including VAT."
   amount: Money!
+  "What the payer sees, e.g. Order 1042; at most 500 characters."
   description: String!
+  "The payer's email, when known."
   customerEmail: String
+  "When the money is taken: at purchase or at delivery."
   captureMode: CaptureMode!
+  "When the link stops taking payments (UTC); null: never."
   expiresAt: Time
   "How often the page was opened."
   views: Int!
   "How often a card payment was tried."
   attempts: Int!
+  "When a single-use link was paid (UTC); null until then, and always for a reusable link."
   paidAt: Time
+  "The order the link pays; null for a reusable link (each payment makes its own order)."
   order: Order
+  "When the link was made (UTC)."
   createdAt: Time!
 }
 
+"A page of payment links."
 type PaymentLinkConnection {
+  "The links on this page."
   edges: [PaymentLinkEdge!]!
+  "Where the page ends and whether more follow."
   pageInfo: PageInfo!
 }
 
+"A payment link and its cursor."
 type PaymentLinkEdge {
+  "Opaque; pass as after to continue after this link."
   cursor: String!
+  "The link."
   node: PaymentLink!
 }
 
+"A new order."
 input CreateOrderInput {
+  "Who the order is for; an email is needed to send the confirmation."
   customer: CustomerInput!
+  "1 to 500 lines (NO_LINES, TOO_MANY_LINES); the total must be more than 0 (INVALID_AMOUNT) and at most 10^13 minor units (AMOUNT_TOO_LARGE)."
   lines: [OrderLineInput!]!
-  "ISO 4217; default SEK."
+  "ISO 4217 code in upper case; default SEK (INVALID_CURRENCY)."
   currency: String
+  "The merchant's own reference, at most 200 characters on one line (INVALID_REFERENCE)."
   reference: String
   "Default IMMEDIATE."
   captureMode: CaptureMode
 }
 
+"The result of createOrder."
 type CreateOrderPayload {
+  "The new DRAFT order; null when userErrors is not empty."
   order: Order
+  "What was wrong with the input, e.g. INVALID_VAT_RATE at [\"input\", \"lines\", \"0\", \"vatRate\"]."
   userErrors: [UserError!]!
 }
 
+"A change of an order. A field left out stays as it is."
 input UpdateOrderInput {
+  "The order's global ID (ord_…); NOT_FOUND when there is no such order."
   orderId: ID!
+  "Replaces the given customer fields; the others stay."
   customer: CustomerInput
-  "Replaces all lines."
+  "Replaces all lines (same limits as in createOrder)."
   lines: [OrderLineInput!]
+  "The new reference, at most 200 characters on one line (INVALID_REFERENCE)."
   reference: String
+  "The new capture mode."
   captureMode: CaptureMode
 }
 
+"The result of updateOrder."
 type UpdateOrderPayload {
+  "The order as it is now; null when userErrors is not empty."
   order: Order
+  "ORDER_NOT_EDITABLE when the order is no longer DRAFT or CONFIRMATION_SENT; the codes of createOrder."
   userErrors: [UserError!]!
 }
 
+"Which order to cancel."
 input CancelOrderInput {
+  "The order's global ID (ord_…)."
   orderId: ID!
 }
 
+"The result of cancelOrder."
 type CancelOrderPayload {
+  "The order, now CANCELLED; null when userErrors is not empty."
   order: Order
+  "NOT_FOUND; ORDER_NOT_CANCELLABLE when it is paid, refunded, cancelled or expired; the codes of voidPayment."
   userErrors: [UserError!]!
 }
 
+"Which RESERVE order was delivered, and how much of it."
 input MarkOrderDeliveredInput {
+  "The order's global ID (ord_…); it must hold a reservation (ORDER_NOT_RESERVED)."
   orderId: ID!
-  "Minor units for the part delivered; omit to capture all that remains."
+  "Minor units for the part delivered, more than 0 (INVALID_AMOUNT) and at most what remains reserved (AMOUNT_TOO_LARGE); omit to capture all that remains."
   amount: Int64
 }
 
+"The result of markOrderDelivered."
 type MarkOrderDeliveredPayload {
+  "The order as it is now (PAID once captured); null when userErrors is not empty."
   order: Order
+  "ORDER_NOT_RESERVED, or the codes of capturePayment (RESERVATION_EXPIRED, CAPTURE_DECLINED, PROCESSOR_UNAVAILABLE, …)."
   userErrors: [UserError!]!
 }
 
+"Which order to send, and how."
 input SendOrderConfirmationInput {
+  "The order's global ID (ord_…): DRAFT or CONFIRMATION_SENT (ORDER_NOT_EDITABLE), with a customer email (NO_CUSTOMER_EMAIL)."
   orderId: ID!
-  "A personal note shown above the order."
+  "A personal note shown above the order, at most 2000 characters (INVALID_MESSAGE)."
   message: String
-  "When the payment link stops working; default 14 days."
+  "When the payment link stops working: in the future and within 366 days (INVALID_EXPIRY); default 14 days from now."
   expiresAt: Time
-  "Send a copy to the salesperson (the logged-in user)."
+  "Send a copy to the salesperson (the logged-in user; no copy with an API key)."
   ccSalesperson: Boolean
 }
 
+"The result of sendOrderConfirmation."
 type SendOrderConfirmationPayload {
+  "The new confirmation; null when userErrors is not empty."
   confirmation: OrderConfirmation
+  "The new single-use link (its url is in the email); null when userErrors is not empty."
   paymentLink: PaymentLink
+  "ORDER_NOT_EDITABLE, NO_CUSTOMER_EMAIL, INVALID_MESSAGE or INVALID_EXPIRY."
   userErrors: [UserError!]!
 }
 
+"Which confirmation to send again."
 input ResendOrderConfirmationInput {
+  "The confirmation's global ID (ocf_…); its link must still be ACTIVE (LINK_NOT_ACTIVE)."
   confirmationId: ID!
 }
 
+"The result of resendOrderConfirmation."
 type ResendOrderConfirmationPayload {
+  "The confirmation, sentCount one higher; null when userErrors is not empty."
   confirmation: OrderConfirmation
+  "Its link, unchanged; null when userErrors is not empty."
   paymentLink: PaymentLink
+  "LINK_NOT_ACTIVE (send a new confirmation) or ORDER_NOT_EDITABLE."
   userErrors: [UserError!]!
 }
 
+"A payment link for a free amount, or a reusable one for a fixed product or amount."
 input CreatePaymentLinkInput {
-  "Minor units, including VAT."
+  "Minor units, including VAT: 1 to 10^13 (INVALID_AMOUNT, AMOUNT_TOO_LARGE)."
   amount: Int64!
-  "Default SEK."
+  "ISO 4217 code in upper case; default SEK (INVALID_CURRENCY)."
   currency: String
+  "What the payer sees and the order line says, 1 to 500 characters on one line (INVALID_DESCRIPTION)."
   description: String!
-  "VAT included in amount, basis points; default 2500."
+  "VAT included in amount, basis points: 2500, 1200, 600 or 0 (INVALID_VAT_RATE); default 2500."
   vatRate: Int
+  "When the link stops taking payments; in the future (INVALID_EXPIRY); omit for never."
   expiresAt: Time
+  "The payer's email for the receipt (INVALID_EMAIL); when omitted, the payment page asks for one. No email is sent to it."
   customerEmail: String
   "Reusable: a fixed product or amount anyone with the link can pay, each payment making its own order."
   reusable: Boolean
+  "Default IMMEDIATE."
   captureMode: CaptureMode
 }
 
+"The result of createPaymentLink."
 type CreatePaymentLinkPayload {
+  "The new ACTIVE link (a single-use one with its CONFIRMATION_SENT order); null when userErrors is not empty."
   paymentLink: PaymentLink
+  "What was wrong with the input."
   userErrors: [UserError!]!
 }
 
+"Which link to stop."
 input DeactivatePaymentLinkInput {
+  "The link's global ID (lnk_…); NOT_FOUND when there is no such link."
   paymentLinkId: ID!
 }
 
+"The result of deactivatePaymentLink."
 type DeactivatePaymentLinkPayload {
+  "The link, now DEACTIVATED (already deactivated: unchanged); null when userErrors is not empty."
   paymentLink: PaymentLink
+  "LINK_ALREADY_PAID: refund the payment instead."
   userErrors: [UserError!]!
 }
 
 extend type Query {
   "The merchant's orders, newest first."
-  orders(first: Int = 20, after: String, filter: OrderFilter): OrderConnection!
-  paymentLinks(first: Int = 20, after: String, status: [PaymentLinkStatus!]): PaymentLinkConnection!
+  orders(
+    "How many to return: 1 to 100 (else INVALID_PAGE_SIZE)."
+    first: Int = 20
+    "Return the orders after this cursor: a previous page's endCursor (else INVALID_CURSOR)."
+    after: String
+    "Which orders to list; all when omitted."
+    filter: OrderFilter
+  ): OrderConnection!
+  "The merchant's payment links, newest first."
+  paymentLinks(
+    "How many to return: 1 to 100 (else INVALID_PAGE_SIZE)."
+    first: Int = 20
+    "Return the links after this cursor: a previous page's endCursor (else INVALID_CURSOR)."
+    after: String
+    "Only links with one of these stored statuses; all when omitted."
+    status: [PaymentLinkStatus!]
+  ): PaymentLinkConnection!
 }
 
 extend type Mutation {
-  createOrder(input: CreateOrderInput!): CreateOrderPayload!
-  "Change an order until it is paid; after a confirmation was sent, the change makes a new version to send."
-  updateOrder(input: UpdateOrderInput!): UpdateOrderPayload!
-  "Cancel an unpaid order; a reservation is voided."
-  cancelOrder(input: CancelOrderInput!): CancelOrderPayload!
+  "Create a DRAFT order with the next order number. Any member or API key may."
+  createOrder(
+    "The customer, lines, currency and capture mode."
+    input: CreateOrderInput!
+  ): CreateOrderPayload!
+  "Change an order until it is paid; after a confirmation was sent, the change makes a new version (DRAFT again, old links stop) to send."
+  updateOrder(
+    "The order and the fields to change."
+    input: UpdateOrderInput!
+  ): UpdateOrderPayload!
+  "Cancel an unpaid order; its links stop, and a reservation is voided (which takes OWNER, ADMIN or an API key)."
+  cancelOrder(
+    "The order."
+    input: CancelOrderInput!
+  ): CancelOrderPayload!
   "Capture a RESERVE order's reservation, in full or for the delivered part."
-  markOrderDelivered(input: MarkOrderDeliveredInput!): MarkOrderDeliveredPayload!
-  "Freeze the order as a confirmation, make its payment link and email the customer (one transaction)."
-  sendOrderConfirmation(input: SendOrderConfirmationInput!): SendOrderConfirmationPayload!
+  markOrderDelivered(
+    "The order and the amount delivered."
+    input: MarkOrderDeliveredInput!
+  ): MarkOrderDeliveredPayload!
+  "Freeze the order as a confirmation, make its payment link and email the customer (one transaction). Earlier links of the order stop working."
+  sendOrderConfirmation(
+    "The order, a note, and the link's expiry."
+    input: SendOrderConfirmationInput!
+  ): SendOrderConfirmationPayload!
   "Send the same confirmation and link again."
-  resendOrderConfirmation(input: ResendOrderConfirmationInput!): ResendOrderConfirmationPayload!
-  createPaymentLink(input: CreatePaymentLinkInput!): CreatePaymentLinkPayload!
-  deactivatePaymentLink(input: DeactivatePaymentLinkInput!): DeactivatePaymentLinkPayload!
+  resendOrderConfirmation(
+    "The confirmation."
+    input: ResendOrderConfirmationInput!
+  ): ResendOrderConfirmationPayload!
+  "Make a payment link for an amount (single use, with an order to hold it) or a reusable one. No email is sent: share its url."
+  createPaymentLink(
+    "The amount, description and options."
+    input: CreatePaymentLinkInput!
+  ): CreatePaymentLinkPayload!
+  "Stop a link from taking payments at once."
+  deactivatePaymentLink(
+    "The link."
+    input: DeactivatePaymentLinkInput!
+  ): DeactivatePaymentLinkPayload!
 }
 
 extend type Payment {
@@ -5720,6 +5945,11 @@ extend type Payment {
 	{Name: "../schema/payments.graphqls", Input: `# ---------------------------------------------------------------------------
 # Payments
 
+"""
+Where a payment stands. It is derived from the amounts authorized, captured
+and refunded, which only grow, so callbacks arriving in any order give the
+same status.
+"""
 enum PaymentStatus {
   "Sent to the processor; the result is not known yet."
   PENDING
@@ -5729,18 +5959,21 @@ enum PaymentStatus {
   AUTHORIZED
   "Part of the reservation is captured; more can be."
   PARTIALLY_CAPTURED
-  "Taken from the card."
+  "Taken from the card (what was not captured of a reservation is released)."
   CAPTURED
+  "Part of what was captured was refunded."
   PARTIALLY_REFUNDED
+  "All that was captured was refunded."
   REFUNDED
   "The reservation was released."
   VOIDED
-  "The reservation lapsed before it was captured."
+  "The reservation lapsed before it was captured. Not final: a capture the processor made just before may still be reported."
   EXPIRED
   "Declined, or 3-D Secure failed."
   FAILED
 }
 
+"When the money is taken."
 enum CaptureMode {
   "Take the money at purchase."
   IMMEDIATE
@@ -5748,6 +5981,7 @@ enum CaptureMode {
   RESERVE
 }
 
+"Who started a payment."
 enum PaymentInitiator {
   "The cardholder, on the payment page, with 3-D Secure."
   CUSTOMER
@@ -5757,76 +5991,120 @@ enum PaymentInitiator {
   MERCHANT_RECURRING
 }
 
+"What came of 3-D Secure for a payment."
 enum ThreeDSecureOutcome {
+  "Not reported by the processor (yet)."
   UNKNOWN
+  "The card or the processor did not ask for it."
   NOT_REQUIRED
+  "The cardholder has a challenge to pass, at nextActionUrl."
   PENDING
+  "The cardholder passed it."
   PASSED
+  "The cardholder failed it; the payment failed."
   FAILED
+  "The cardholder cancelled the challenge."
   CANCELLED
 }
 
 "What kassa keeps of a card: never the number."
 type Card {
+  "The brand as the processor names it, lower case, e.g. visa, mastercard; empty when not reported."
   brand: String!
+  "The last four digits of the card number."
   last4: String!
+  "Expiry month, 1 to 12; 0 when not reported."
   expMonth: Int!
+  "Expiry year, four digits; 0 when not reported."
   expYear: Int!
 }
 
+"""
+A card payment. Amounts are in the payment's currency; captured <= authorized
+and refunded <= captured always hold.
+"""
 type Payment implements Node {
+  "Global ID (pay_…)."
   id: ID!
   "What was asked for."
   amount: Money!
+  "What the processor reserved on the card; 0 until authorized."
   authorized: Money!
+  "What has been taken from the card."
   captured: Money!
+  "What has been given back."
   refunded: Money!
-  "What can still be captured."
+  "What can still be captured: the uncaptured part of a live reservation, else 0."
   capturable: Money!
-  "What can still be refunded."
+  "What can still be refunded: captured minus refunded."
   refundable: Money!
+  "Where the payment stands."
   status: PaymentStatus!
+  "When the money is taken: at purchase or at delivery."
   captureMode: CaptureMode!
+  "Who started it."
   initiator: PaymentInitiator!
+  "The card processor that handles it, e.g. simulator or stripe."
   processor: String!
+  "The processor's id of the payment (e.g. Stripe's pi_…); null until the processor has it."
   processorReference: String
+  "The card paid with; null until the processor reports it."
   card: Card
+  "What came of 3-D Secure."
   threeDSecure: ThreeDSecureOutcome!
-  "Capture before this time, or the reservation lapses."
+  "Capture before this time (UTC), or the reservation lapses; null when nothing is reserved."
   captureBefore: Time
+  "The processor's reason for a failure, e.g. card_declined, insufficient_funds; null unless FAILED."
   failureCode: String
+  "The processor's explanation of a failure, in English; null unless FAILED."
   failureMessage: String
   "Where the customer passes 3-D Secure, while REQUIRES_ACTION."
   nextActionUrl: String
+  "What the payment is for, at most 500 characters."
   description: String!
+  "The payer's email, when known; the receipt goes there."
   customerEmail: String
-  "The staff member who took the payment, if any."
+  "The staff member who took the payment (web terminal, manual charge); null for the customer's own payments and API keys'."
   createdBy: User
+  "The API key that started the payment, if one did."
   createdByApiKey: ApiKey
+  "When the payment was created (UTC)."
   createdAt: Time!
+  "When the payment last changed (UTC)."
   updatedAt: Time!
   "The payment's history, oldest first."
   events: [PaymentEvent!]!
 }
 
+"Something that happened to a payment."
 type PaymentEvent {
+  "What happened, dotted and lower case, e.g. payment.created, payment.authorized, payment.captured, payment.refunded, payment.capture_declined."
   type: String!
+  "The amount the event concerns (a capture's or refund's amount, the amount asked for at creation); null when none."
   amount: Money
   "The payment's status after the event."
   status: PaymentStatus!
+  "More about it, e.g. a processor's decline code; empty when nothing more."
   detail: String!
   "Who did it, when a person did."
   actor: User
+  "When it happened (UTC)."
   createdAt: Time!
 }
 
+"A page of payments."
 type PaymentConnection {
+  "The payments on this page."
   edges: [PaymentEdge!]!
+  "Where the page ends and whether more follow."
   pageInfo: PageInfo!
 }
 
+"A payment and its cursor."
 type PaymentEdge {
+  "Opaque; pass as after to continue after this payment."
   cursor: String!
+  "The payment."
   node: Payment!
 }
 
@@ -5838,7 +6116,7 @@ input PaymentFilter {
   captureBeforeFrom: Time
   "Only payments whose captureBefore is before this time."
   captureBeforeTo: Time
-  "Only the payments of this order."
+  "Only the payments of this order (ord_…; another kind of ID is NOT_FOUND)."
   orderId: ID
   "Only payments with this capture mode."
   captureMode: CaptureMode
@@ -5856,52 +6134,94 @@ input PaymentFilter {
   createdTo: Time
 }
 
+"What to capture."
 input CapturePaymentInput {
+  "The payment's global ID (pay_…); NOT_FOUND when there is none the caller may capture."
   paymentId: ID!
-  "Minor units; omit to capture all that remains."
+  "Minor units, more than 0 (INVALID_AMOUNT) and at most what is capturable (AMOUNT_TOO_LARGE); omit to capture all that remains."
   amount: Int64
 }
 
+"The result of capturePayment."
 type CapturePaymentPayload {
+  "The payment as it is now; null when userErrors is not empty."
   payment: Payment
+  """
+  INVALID_STATE (not AUTHORIZED or PARTIALLY_CAPTURED), RESERVATION_EXPIRED,
+  INVALID_AMOUNT, AMOUNT_TOO_LARGE, CAPTURE_DECLINED (the processor said
+  no), PROCESSOR_UNAVAILABLE (no answer: the capture stays pending and is
+  retried).
+  """
   userErrors: [UserError!]!
 }
 
+"What to void."
 input VoidPaymentInput {
+  "The payment's global ID (pay_…): AUTHORIZED, with nothing captured (INVALID_STATE)."
   paymentId: ID!
 }
 
+"The result of voidPayment."
 type VoidPaymentPayload {
+  "The payment as it is now (VOIDED); null when userErrors is not empty."
   payment: Payment
+  "NOT_FOUND, INVALID_STATE, VOID_DECLINED or PROCESSOR_UNAVAILABLE."
   userErrors: [UserError!]!
 }
 
+"What to refund."
 input RefundPaymentInput {
+  "The payment's global ID (pay_…): CAPTURED, PARTIALLY_CAPTURED or PARTIALLY_REFUNDED (INVALID_STATE)."
   paymentId: ID!
-  "Minor units; omit to refund all that is refundable."
+  "Minor units, more than 0 (INVALID_AMOUNT) and at most what is refundable (AMOUNT_TOO_LARGE); omit to refund all that is refundable."
   amount: Int64
+  "Why, for the records and the processor; at most 500 characters (INVALID_REASON)."
   reason: String
 }
 
+"The result of refundPayment."
 type RefundPaymentPayload {
+  "The payment as it is now; null when userErrors is not empty."
   payment: Payment
+  "NOT_FOUND, INVALID_STATE, INVALID_AMOUNT, AMOUNT_TOO_LARGE, INVALID_REASON, REFUND_DECLINED or PROCESSOR_UNAVAILABLE (the refund stays pending and is retried)."
   userErrors: [UserError!]!
 }
 
 extend type Query {
-  "The merchant's payments, newest first."
-  payments(first: Int = 20, after: String, filter: PaymentFilter): PaymentConnection!
+  "The merchant's payments the caller may see, newest first."
+  payments(
+    "How many to return: 1 to 100 (else INVALID_PAGE_SIZE)."
+    first: Int = 20
+    "Return the payments after this cursor: a previous page's endCursor (else INVALID_CURSOR)."
+    after: String
+    "Which payments to list; all when omitted."
+    filter: PaymentFilter
+  ): PaymentConnection!
   "Open reservations (something left to capture), soonest expiry first."
-  reservations(first: Int = 20, after: String): PaymentConnection!
+  reservations(
+    "How many to return: 1 to 100 (else INVALID_PAGE_SIZE)."
+    first: Int = 20
+    "Return the reservations after this cursor: a previous page's endCursor (else INVALID_CURSOR)."
+    after: String
+  ): PaymentConnection!
 }
 
 extend type Mutation {
-  "Capture all or part of a reservation. Several partial captures may follow each other."
-  capturePayment(input: CapturePaymentInput!): CapturePaymentPayload!
+  "Capture all or part of a reservation. Several partial captures may follow each other. A SALES member captures only payments they may see."
+  capturePayment(
+    "The payment and the amount."
+    input: CapturePaymentInput!
+  ): CapturePaymentPayload!
   "Release a reservation with nothing captured (OWNER, ADMIN or an API key)."
-  voidPayment(input: VoidPaymentInput!): VoidPaymentPayload!
+  voidPayment(
+    "The payment."
+    input: VoidPaymentInput!
+  ): VoidPaymentPayload!
   "Refund all or part of what was captured (OWNER, ADMIN or an API key)."
-  refundPayment(input: RefundPaymentInput!): RefundPaymentPayload!
+  refundPayment(
+    "The payment, the amount and why."
+    input: RefundPaymentInput!
+  ): RefundPaymentPayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema/platform.graphqls", Input: `# The merchant, its members and API keys: who is asking, and who may.
@@ -5909,13 +6229,25 @@ extend type Mutation {
 extend type Query {
   "Who is asking: the merchant and the credential in use."
   viewer: Viewer!
-  "The merchant's API keys, newest first."
-  apiKeys(first: Int = 20, after: String): ApiKeyConnection!
-  "The merchant's members, newest first."
-  users(first: Int = 20, after: String): UserConnection!
+  "The merchant's API keys, revoked ones included, newest first (OWNER, ADMIN or an API key; else FORBIDDEN)."
+  apiKeys(
+    "How many to return: 1 to 100 (else INVALID_PAGE_SIZE)."
+    first: Int = 20
+    "Return the keys after this cursor: a previous page's endCursor (else INVALID_CURSOR)."
+    after: String
+  ): ApiKeyConnection!
+  "The merchant's members, invited and deactivated ones included, newest first."
+  users(
+    "How many to return: 1 to 100 (else INVALID_PAGE_SIZE)."
+    first: Int = 20
+    "Return the members after this cursor: a previous page's endCursor (else INVALID_CURSOR)."
+    after: String
+  ): UserConnection!
 }
 
+"Who is asking: the merchant, and either a logged-in person or an API key."
 type Viewer {
+  "The merchant the credential belongs to; every query and mutation acts for it."
   merchant: Merchant!
   "The logged-in person, when the request uses a session."
   user: User
@@ -5927,15 +6259,15 @@ type Viewer {
 type Merchant implements Node {
   "Global ID (mer_…)."
   id: ID!
-  "The name customers see (on the payment page, in emails), e.g. Snickeri Nord."
+  "The name customers see (on the payment page, in emails), e.g. Snickeri Nord; 1 to 200 characters."
   name: String!
-  "ISO 4217 code of the currency amounts are in unless given, e.g. SEK."
+  "ISO 4217 code of the merchant's main currency, e.g. SEK: the web terminal's and the sales figures' default (orders, payment links and checkouts default to SEK)."
   defaultCurrency: String!
-  "The merchant's IANA time zone, e.g. Europe/Stockholm."
+  "The merchant's IANA time zone, e.g. Europe/Stockholm: emails and receipts show times in it."
   timeZone: String!
   "The merchant's language (sv or en): its customers' emails, and the dashboard's when neither the person nor the browser chose one."
   locale: String!
-  "When the merchant was created."
+  "When the merchant was created (UTC)."
   createdAt: Time!
   "The registered name receipts and invoices give as the seller, e.g. Snickeri Nord AB; null until given."
   legalName: String
@@ -5961,6 +6293,7 @@ type Address {
   country: String!
 }
 
+"What a member may do. API keys act with every right of OWNER."
 enum Role {
   "Everything, including managing owners."
   OWNER
@@ -5970,142 +6303,237 @@ enum Role {
   SALES
 }
 
+"Where a member's access stands."
 enum UserStatus {
+  "Invited by email; has not accepted yet (the invitation lasts 7 days)."
   INVITED
+  "May log in and act for the merchant."
   ACTIVE
+  "Access ended by deactivateUser; their past actions keep their name."
   DEACTIVATED
 }
 
+"A person who works for the merchant (a member). People are global: one login may be a member of several merchants."
 type User implements Node {
+  "Global ID (usr_…)."
   id: ID!
+  "The login email, e.g. anna@example.se; at most 254 characters."
   email: String!
+  "The person's name, at most 200 characters; empty when none was given."
   name: String!
+  "What they may do for this merchant."
   role: Role!
+  "Whether they are invited, active or deactivated here."
   status: UserStatus!
+  "When they were made a member or invited (UTC)."
   createdAt: Time!
+  "When they last logged in (UTC), for any merchant; null if never."
   lastLoginAt: Time
   "The dashboard language this person chose (it applies for every merchant they work for); null when they never chose, and the browser's Accept-Language, then the merchant's language, apply."
   locale: Locale
 }
 
+"A page of members."
 type UserConnection {
+  "The members on this page."
   edges: [UserEdge!]!
+  "Where the page ends and whether more follow."
   pageInfo: PageInfo!
 }
 
+"A member and its cursor."
 type UserEdge {
+  "Opaque; pass as after to continue after this member."
   cursor: String!
+  "The member."
   node: User!
 }
 
+"""
+A secret for machine access: send it as Authorization: Bearer <secret>. It
+acts for the merchant with every right of OWNER. kassa keeps only a hash.
+"""
 type ApiKey implements Node {
+  "Global ID (key_…)."
   id: ID!
+  "The name given at creation, 1 to 100 characters, e.g. Webshop."
   name: String!
-  "test or live."
+  "test or live: the mode of the kassa instance that issued it."
   mode: String!
   "Visible start of the secret, e.g. kassa_test_."
   prefix: String!
   "Last four characters of the secret."
   last4: String!
+  "When it was created (UTC)."
   createdAt: Time!
+  "The member who created it; null when an API key or the CLI did."
   createdBy: User
+  "When it last authenticated a request (UTC, to the minute); null if never."
   lastUsedAt: Time
+  "When it was revoked (UTC); null while it works."
   revokedAt: Time
 }
 
+"A page of API keys."
 type ApiKeyConnection {
+  "The keys on this page."
   edges: [ApiKeyEdge!]!
+  "Where the page ends and whether more follow."
   pageInfo: PageInfo!
 }
 
+"An API key and its cursor."
 type ApiKeyEdge {
+  "Opaque; pass as after to continue after this key."
   cursor: String!
+  "The key."
   node: ApiKey!
 }
 
 extend type Mutation {
-  "Create an API key. The secret is in the payload once and never again."
-  createApiKey(input: CreateApiKeyInput!): CreateApiKeyPayload!
-  "Revoke an API key at once."
-  revokeApiKey(input: RevokeApiKeyInput!): RevokeApiKeyPayload!
-  "Create a member with a password (OWNER or ADMIN; only owners create owners)."
-  createUser(input: CreateUserInput!): CreateUserPayload!
-  "Invite someone by email: kassa emails them the link (in the merchant's language); they accept at inviteUrl and choose a password."
-  inviteUser(input: InviteUserInput!): InviteUserPayload!
-  updateUserRole(input: UpdateUserRoleInput!): UpdateUserRolePayload!
-  "End a member's access and sessions. Their past actions keep their name."
-  deactivateUser(input: DeactivateUserInput!): DeactivateUserPayload!
+  "Create an API key (OWNER, ADMIN or an API key; else FORBIDDEN). The secret is in the payload once and never again."
+  createApiKey(
+    "The key's name."
+    input: CreateApiKeyInput!
+  ): CreateApiKeyPayload!
+  "Revoke an API key at once (OWNER, ADMIN or an API key). Revoking a revoked key changes nothing."
+  revokeApiKey(
+    "The key to revoke."
+    input: RevokeApiKeyInput!
+  ): RevokeApiKeyPayload!
+  "Create a member with a password (OWNER or ADMIN; only owners create owners; else FORBIDDEN)."
+  createUser(
+    "The new member."
+    input: CreateUserInput!
+  ): CreateUserPayload!
+  "Invite someone by email (OWNER or ADMIN; only owners invite owners): kassa emails them the link (in the merchant's language); they accept at inviteUrl within 7 days and choose a password."
+  inviteUser(
+    "Whom to invite, with which role."
+    input: InviteUserInput!
+  ): InviteUserPayload!
+  "Change a member's role (OWNER or ADMIN; only owners give or take OWNER). The last active owner cannot be demoted (LAST_OWNER)."
+  updateUserRole(
+    "The member and the new role."
+    input: UpdateUserRoleInput!
+  ): UpdateUserRolePayload!
+  "End a member's access and sessions. Their past actions keep their name. Not yourself (CANNOT_DEACTIVATE_SELF), nor the last active owner (LAST_OWNER)."
+  deactivateUser(
+    "The member."
+    input: DeactivateUserInput!
+  ): DeactivateUserPayload!
   """
   Change the merchant's details (OWNER, ADMIN or an API key; SALES members
   get a FORBIDDEN error). Only the given fields change; when one is invalid
   nothing changes. The change is on the audit trail as merchant.updated.
   """
-  updateMerchant(input: UpdateMerchantInput!): UpdateMerchantPayload!
+  updateMerchant(
+    "The fields to change."
+    input: UpdateMerchantInput!
+  ): UpdateMerchantPayload!
   "Change the logged-in person's own settings (a session only: with an API key the userError is NOT_A_PERSON)."
-  updateMyPreferences(input: UpdateMyPreferencesInput!): UpdateMyPreferencesPayload!
+  updateMyPreferences(
+    "The settings to change."
+    input: UpdateMyPreferencesInput!
+  ): UpdateMyPreferencesPayload!
 }
 
+"A new API key."
 input CreateApiKeyInput {
+  "What the key is for, 1 to 100 characters on one line, e.g. Webshop (INVALID_NAME)."
   name: String!
 }
 
+"The result of createApiKey."
 type CreateApiKeyPayload {
+  "The new key; null when userErrors is not empty."
   apiKey: ApiKey
-  "The full secret: shown only in this response."
+  "The full secret (kassa_test_… or kassa_live_…): shown only in this response."
   secret: String
+  "INVALID_NAME when the name is empty, too long or not one line."
   userErrors: [UserError!]!
 }
 
+"Which key to revoke."
 input RevokeApiKeyInput {
+  "The key's global ID (key_…); NOT_FOUND when there is no such key."
   apiKeyId: ID!
 }
 
+"The result of revokeApiKey."
 type RevokeApiKeyPayload {
+  "The key, now revoked; null when userErrors is not empty."
   apiKey: ApiKey
+  "NOT_FOUND when there is no such key."
   userErrors: [UserError!]!
 }
 
+"A new member with a password."
 input CreateUserInput {
+  "Their login email, at most 254 characters (INVALID_EMAIL); one kassa does not know yet (EMAIL_TAKEN: invite them instead)."
   email: String!
+  "Their name, at most 200 characters on one line (INVALID_NAME)."
   name: String
+  "What they may do (INVALID_ROLE); only an owner gives OWNER."
   role: Role!
+  "Their password, 10 to 200 characters (WEAK_PASSWORD)."
   password: String!
 }
 
+"The result of createUser."
 type CreateUserPayload {
+  "The new member, ACTIVE; null when userErrors is not empty."
   user: User
+  "INVALID_EMAIL, EMAIL_TAKEN, INVALID_NAME, INVALID_ROLE or WEAK_PASSWORD."
   userErrors: [UserError!]!
 }
 
+"Whom to invite."
 input InviteUserInput {
+  "Where the invitation goes, at most 254 characters (INVALID_EMAIL); not a member or invitee already (ALREADY_MEMBER). Someone with a login elsewhere accepts with their password."
   email: String!
+  "Their name, at most 200 characters on one line (INVALID_NAME); prefills the acceptance page."
   name: String
+  "What they may do once they accept (INVALID_ROLE); only an owner invites an OWNER."
   role: Role!
 }
 
+"The result of inviteUser."
 type InviteUserPayload {
+  "The invitee, INVITED; null when userErrors is not empty."
   user: User
   "Where the invitee accepts; contains a secret, shown only here and in the invitation email."
   inviteUrl: String
+  "INVALID_EMAIL, INVALID_NAME, INVALID_ROLE, ALREADY_MEMBER or EMAIL_TAKEN."
   userErrors: [UserError!]!
 }
 
+"A member's new role."
 input UpdateUserRoleInput {
+  "The member's global ID (usr_…); NOT_FOUND when not a member."
   userId: ID!
+  "The new role (INVALID_ROLE)."
   role: Role!
 }
 
+"The result of updateUserRole."
 type UpdateUserRolePayload {
+  "The member with the new role; null when userErrors is not empty."
   user: User
+  "NOT_FOUND, INVALID_ROLE or LAST_OWNER."
   userErrors: [UserError!]!
 }
 
+"Whose access to end."
 input DeactivateUserInput {
+  "The member's global ID (usr_…); NOT_FOUND when not a member."
   userId: ID!
 }
 
+"The result of deactivateUser."
 type DeactivateUserPayload {
+  "The member, now DEACTIVATED; null when userErrors is not empty."
   user: User
+  "NOT_FOUND, CANNOT_DEACTIVATE_SELF or LAST_OWNER."
   userErrors: [UserError!]!
 }
 
@@ -6456,12 +6884,13 @@ extend enum PaymentLinkKind {
   CHECKOUT
 }
 
+"Where a checkout stands."
 enum CheckoutStatus {
   "The shopper can pay."
   OPEN
   "Paid (or, in capture mode RESERVE, reserved): the order is RESERVED or PAID."
   COMPLETE
-  "Expired or closed unpaid."
+  "Closed unpaid: expiresAt passed, expireCheckout closed it, or its order was cancelled."
   EXPIRED
 }
 
@@ -6473,52 +6902,71 @@ redirect: learn the result from a webhook (ORDER_PAID, ORDER_RESERVED) or by
 querying the checkout.
 """
 type Checkout implements Node {
+  "Global ID (chk_…); also the checkout_id the shopper's redirect carries."
   id: ID!
   "The hosted payment page: redirect the shopper here."
   url: String!
+  "Where the checkout stands."
   status: CheckoutStatus!
+  "The order the checkout made (CONFIRMATION_SENT until paid)."
   order: Order!
+  "The checkout's single-use link (kind CHECKOUT)."
   paymentLink: PaymentLink!
+  "Where the shopper goes after paying, as given (with {CHECKOUT_ID} if it had it)."
   successUrl: String!
+  "Where the shopper goes on cancelling, as given."
   cancelUrl: String!
+  "When the checkout closes unless paid (UTC)."
   expiresAt: Time!
-  "When the payment settled."
+  "When the payment settled (UTC)."
   completedAt: Time
+  "When the checkout was made (UTC)."
   createdAt: Time!
 }
 
+"A shop's cart to be paid on kassa's hosted payment page."
 input CreateCheckoutInput {
+  "The cart: 1 to 500 lines, with the limits of createOrder (NO_LINES, INVALID_QUANTITY, …)."
   lines: [OrderLineInput!]!
-  "ISO 4217; default SEK."
+  "ISO 4217 code in upper case; default SEK (INVALID_CURRENCY)."
   currency: String
   "Known details of the shopper; the payment page asks for an email for the receipt when none is given."
   customer: CustomerInput
   "IMMEDIATE (default) charges at purchase; RESERVE reserves now, capture at delivery with markOrderDelivered or capturePayment."
   captureMode: CaptureMode
-  "The shop's own order number; it comes back in webhooks."
+  "The shop's own order number, at most 200 characters on one line (INVALID_REFERENCE); it comes back in webhooks."
   reference: String
   """
-  Where the shopper goes after paying (http or https). kassa adds
-  ` + "`" + `checkout_id=chk_…` + "`" + `, or puts the id where the URL says {CHECKOUT_ID}.
+  Where the shopper goes after paying: an absolute http or https URL of at
+  most 2048 characters, without credentials or fragment (INVALID_URL). kassa
+  adds ` + "`" + `checkout_id=chk_…` + "`" + `, or puts the id where the URL says {CHECKOUT_ID}.
   """
   successUrl: String!
-  "Where the shopper goes on cancelling ({CHECKOUT_ID} is replaced too)."
+  "Where the shopper goes on cancelling, with the limits of successUrl ({CHECKOUT_ID} is replaced too; nothing is added)."
   cancelUrl: String!
-  "When the checkout closes: 5 minutes to 7 days ahead; default 1 hour."
+  "When the checkout closes: 5 minutes to 7 days ahead (INVALID_EXPIRY); default 1 hour."
   expiresAt: Time
 }
 
+"The result of createCheckout."
 type CreateCheckoutPayload {
+  "The new OPEN checkout; null when userErrors is not empty."
   checkout: Checkout
+  "What was wrong with the input, e.g. INVALID_URL at [\"input\", \"successUrl\"]."
   userErrors: [UserError!]!
 }
 
+"Which checkout to close."
 input ExpireCheckoutInput {
+  "The checkout's global ID (chk_…); NOT_FOUND when there is no such checkout."
   checkoutId: ID!
 }
 
+"The result of expireCheckout."
 type ExpireCheckoutPayload {
+  "The checkout, now EXPIRED (already closed: unchanged); null when userErrors is not empty."
   checkout: Checkout
+  "CHECKOUT_COMPLETE when it was paid: refund the payment instead."
   userErrors: [UserError!]!
 }
 
@@ -6553,14 +7001,19 @@ enum WebhookEventType {
   PAYMENT_DUPLICATE
 }
 
+"An event type and what it means."
 type WebhookEventTypeInfo {
+  "The value to subscribe with."
   type: WebhookEventType!
   "As written in a delivery's body, e.g. order.paid."
   name: String!
+  "When it is sent, in English."
   description: String!
 }
 
+"Whether an endpoint gets deliveries."
 enum WebhookEndpointStatus {
+  "Deliveries are sent."
   ENABLED
   "No deliveries: the endpoint answered 410 Gone, or the merchant disabled it."
   DISABLED
@@ -6568,44 +7021,73 @@ enum WebhookEndpointStatus {
 
 """
 Where kassa sends signed events (Standard Webhooks: headers webhook-id,
-webhook-timestamp, webhook-signature).
+webhook-timestamp, webhook-signature). A delivery succeeds on a 2xx answer
+within 15 seconds; otherwise it is retried after 5 s, 5 min, 30 min, 2 h,
+5 h, 10 h and 24 h, then FAILED.
 """
 type WebhookEndpoint implements Node {
+  "Global ID (whe_…)."
   id: ID!
+  "Where deliveries are POSTed."
   url: String!
+  "The event types it subscribes to."
   events: [WebhookEventType!]!
+  "Whether it gets deliveries."
   status: WebhookEndpointStatus!
+  "Why it is DISABLED, e.g. \"the endpoint answered 410 Gone\"; null while ENABLED."
   disabledReason: String
+  "The merchant's note, at most 200 characters; empty when none."
   description: String!
-  "While a rotated secret still signs beside the new one: until when."
+  "While a rotated secret still signs beside the new one: until when (UTC)."
   previousSecretExpiresAt: Time
+  "When it was created (UTC)."
   createdAt: Time!
+  "When it last changed (UTC)."
   updatedAt: Time!
-  deliveries(first: Int = 20, after: String, status: [WebhookDeliveryStatus!]): WebhookDeliveryConnection!
+  "Its deliveries, newest first."
+  deliveries(
+    "How many to return: 1 to 100 (else INVALID_PAGE_SIZE)."
+    first: Int = 20
+    "Return the deliveries after this cursor: a previous page's endCursor (else INVALID_CURSOR)."
+    after: String
+    "Only deliveries in one of these statuses; all when omitted."
+    status: [WebhookDeliveryStatus!]
+  ): WebhookDeliveryConnection!
 }
 
+"A page of webhook endpoints."
 type WebhookEndpointConnection {
+  "The endpoints on this page."
   edges: [WebhookEndpointEdge!]!
+  "Where the page ends and whether more follow."
   pageInfo: PageInfo!
 }
 
+"A webhook endpoint and its cursor."
 type WebhookEndpointEdge {
+  "Opaque; pass as after to continue after this endpoint."
   cursor: String!
+  "The endpoint."
   node: WebhookEndpoint!
 }
 
 "An event as delivered: its id is the webhook-id header."
 type WebhookEvent {
+  "evt_…: the webhook-id header, the same for every attempt, redelivery and endpoint. Deduplicate on it."
   id: ID!
+  "What happened."
   type: WebhookEventType!
   "The exact JSON body that is signed and sent."
   payload: String!
+  "When the event happened (UTC)."
   createdAt: Time!
 }
 
+"Where a delivery stands."
 enum WebhookDeliveryStatus {
   "Being tried, or waiting for the next attempt."
   PENDING
+  "The endpoint answered 2xx."
   SUCCEEDED
   "Given up: all retries failed, the endpoint answered 410, or it was disabled."
   FAILED
@@ -6613,87 +7095,131 @@ enum WebhookDeliveryStatus {
 
 "One event to one endpoint, with its attempts."
 type WebhookDelivery implements Node {
+  "Global ID (whd_…)."
   id: ID!
+  "The endpoint it goes to."
   endpoint: WebhookEndpoint
+  "The event it carries."
   event: WebhookEvent!
+  "Where it stands."
   status: WebhookDeliveryStatus!
+  "How many attempts were made."
   attempts: Int!
   "The HTTP status of the last answer; null when there was none (timeout, refused)."
   lastResponseCode: Int
+  "What went wrong on the last attempt, e.g. HTTP 500 or a timeout; null when it succeeded."
   lastError: String
+  "When the last attempt was made (UTC)."
   lastAttemptAt: Time
+  "When the next attempt is due (UTC), while PENDING."
   nextAttemptAt: Time
+  "When the endpoint accepted it (UTC)."
   deliveredAt: Time
+  "When the delivery was made (UTC)."
   createdAt: Time!
 }
 
+"A page of webhook deliveries."
 type WebhookDeliveryConnection {
+  "The deliveries on this page."
   edges: [WebhookDeliveryEdge!]!
+  "Where the page ends and whether more follow."
   pageInfo: PageInfo!
 }
 
+"A webhook delivery and its cursor."
 type WebhookDeliveryEdge {
+  "Opaque; pass as after to continue after this delivery."
   cursor: String!
+  "The delivery."
   node: WebhookDelivery!
 }
 
+"A new webhook endpoint. A merchant has at most 20 (TOO_MANY_ENDPOINTS)."
 input CreateWebhookEndpointInput {
-  "https (a public address; http and private addresses only when kassa runs with KASSA_WEBHOOK_ALLOW_PRIVATE=true)."
+  "An https URL of at most 2048 characters on a public address (INVALID_URL, HTTPS_REQUIRED, PRIVATE_ADDRESS, UNRESOLVABLE_HOST); http and private addresses only when kassa runs with KASSA_WEBHOOK_ALLOW_PRIVATE=true."
   url: String!
-  "Values of WebhookEventType, e.g. [\"ORDER_PAID\", \"ORDER_RESERVED\"]; an unknown one is a userError UNKNOWN_EVENT_TYPE."
+  "1 to 100 values of WebhookEventType, e.g. [\"ORDER_PAID\", \"ORDER_RESERVED\"] (NO_EVENTS, TOO_MANY_EVENTS); an unknown one is UNKNOWN_EVENT_TYPE."
   events: [String!]!
+  "A note for the merchant, at most 200 characters on one line (INVALID_DESCRIPTION)."
   description: String
 }
 
+"The result of createWebhookEndpoint."
 type CreateWebhookEndpointPayload {
+  "The new ENABLED endpoint; null when userErrors is not empty."
   webhookEndpoint: WebhookEndpoint
   "The signing secret (whsec_…): shown only in this response."
   secret: String
+  "What was wrong with the input."
   userErrors: [UserError!]!
 }
 
+"A change of an endpoint. A field left out stays as it is."
 input UpdateWebhookEndpointInput {
+  "The endpoint's global ID (whe_…); NOT_FOUND when there is no such endpoint."
   webhookEndpointId: ID!
+  "The new URL, with the limits of createWebhookEndpoint."
   url: String
+  "The new event types, replacing all, with the limits of createWebhookEndpoint."
   events: [String!]
+  "The new note, at most 200 characters on one line (INVALID_DESCRIPTION)."
   description: String
   "Turn deliveries on again (after a 410) or off."
   enabled: Boolean
 }
 
+"The result of updateWebhookEndpoint."
 type UpdateWebhookEndpointPayload {
+  "The endpoint as it is now; null when userErrors is not empty."
   webhookEndpoint: WebhookEndpoint
+  "NOT_FOUND or the codes of createWebhookEndpoint."
   userErrors: [UserError!]!
 }
 
+"Which endpoint to delete."
 input DeleteWebhookEndpointInput {
+  "The endpoint's global ID (whe_…); NOT_FOUND when there is no such endpoint."
   webhookEndpointId: ID!
 }
 
+"The result of deleteWebhookEndpoint."
 type DeleteWebhookEndpointPayload {
+  "The ID of the deleted endpoint; null when userErrors is not empty."
   deletedWebhookEndpointId: ID
+  "NOT_FOUND when there is no such endpoint."
   userErrors: [UserError!]!
 }
 
+"Which endpoint gets a new secret."
 input RotateWebhookSecretInput {
+  "The endpoint's global ID (whe_…); NOT_FOUND when there is no such endpoint."
   webhookEndpointId: ID!
-  "How long the old secret keeps signing beside the new one (0 to 168); default 24."
+  "How long the old secret keeps signing beside the new one, in hours: 0 to 168 (INVALID_OVERLAP); default 24."
   overlapHours: Int
 }
 
+"The result of rotateWebhookSecret."
 type RotateWebhookSecretPayload {
+  "The endpoint with its new secret; null when userErrors is not empty."
   webhookEndpoint: WebhookEndpoint
   "The new signing secret: shown only in this response."
   secret: String
+  "NOT_FOUND or INVALID_OVERLAP."
   userErrors: [UserError!]!
 }
 
+"Which delivery to send again."
 input RedeliverWebhookInput {
+  "The delivery's global ID (whd_…): SUCCEEDED or FAILED (DELIVERY_PENDING), to an ENABLED endpoint (ENDPOINT_DISABLED)."
   deliveryId: ID!
 }
 
+"The result of redeliverWebhook."
 type RedeliverWebhookPayload {
+  "The delivery, PENDING again with a fresh retry schedule; null when userErrors is not empty."
   delivery: WebhookDelivery
+  "NOT_FOUND, DELIVERY_PENDING or ENDPOINT_DISABLED."
   userErrors: [UserError!]!
 }
 
@@ -6703,60 +7229,116 @@ type Branding {
   displayName: String!
   "Served by kassa (same-origin on the payment page); null when there is none."
   logoUrl: String
-  "#rrggbb."
+  "#rrggbb, lower case: kassa's default when not set."
   accentColor: String!
+  "Where customers write for help; null when not set."
   supportEmail: String
+  "Where customers call for help; null when not set."
   supportPhone: String
+  "When the branding last changed (UTC); null if never."
   updatedAt: Time
 }
 
 extend type Merchant {
+  "How the merchant presents itself to customers."
   branding: Branding!
 }
 
+"A change of the branding. A field left out stays as it is; give at most one of logoBase64, logoUrl and removeLogo (CONFLICTING_LOGO_INPUT)."
 input UpdateBrandingInput {
-  "At most 100 characters; empty: the merchant's name."
+  "At most 100 characters on one line, without < or > (INVALID_DISPLAY_NAME); empty: the merchant's name."
   displayName: String
-  "#rrggbb; empty: kassa's default."
+  "#rrggbb (INVALID_COLOR); empty: kassa's default."
   accentColor: String
+  "A valid address (INVALID_EMAIL); empty removes it."
   supportEmail: String
+  "3 to 40 digits, spaces and + ( ) - . / (INVALID_PHONE); empty removes it."
   supportPhone: String
-  "A PNG or JPEG of at most 512 KiB, base64 (a data: URL is fine). SVG is refused."
+  "A PNG or JPEG of at most 512 KiB and 4096×4096 pixels, base64 (a data: URL is fine). SVG is refused (UNSUPPORTED_LOGO_TYPE; also INVALID_LOGO, LOGO_TOO_LARGE)."
   logoBase64: String
-  "An https URL of a PNG or JPEG; kassa fetches it once and serves its own copy."
+  "An https URL of a PNG or JPEG on a public address; kassa fetches it once and serves its own copy (INVALID_URL, PRIVATE_ADDRESS, LOGO_FETCH_FAILED, LOGO_TOO_LARGE)."
   logoUrl: String
+  "True removes the logo."
   removeLogo: Boolean
 }
 
+"The result of updateBranding."
 type UpdateBrandingPayload {
+  "The branding as it is now; null when userErrors is not empty."
   branding: Branding
+  "What was wrong with the input."
   userErrors: [UserError!]!
 }
 
 extend type Query {
-  "A webshop checkout by its id (chk_…)."
-  checkout(id: ID!): Checkout
-  webhookEndpoints(first: Int = 20, after: String): WebhookEndpointConnection!
+  "A webshop checkout by its id (chk_…); null when there is no such checkout."
+  checkout(
+    "The checkout's global ID, e.g. the checkout_id of the shopper's redirect."
+    id: ID!
+  ): Checkout
+  "The merchant's webhook endpoints, newest first."
+  webhookEndpoints(
+    "How many to return: 1 to 100 (else INVALID_PAGE_SIZE)."
+    first: Int = 20
+    "Return the endpoints after this cursor: a previous page's endCursor (else INVALID_CURSOR)."
+    after: String
+  ): WebhookEndpointConnection!
   "Deliveries, newest first; narrow to an endpoint or a status."
-  webhookDeliveries(first: Int = 20, after: String, endpointId: ID, status: [WebhookDeliveryStatus!]): WebhookDeliveryConnection!
+  webhookDeliveries(
+    "How many to return: 1 to 100 (else INVALID_PAGE_SIZE)."
+    first: Int = 20
+    "Return the deliveries after this cursor: a previous page's endCursor (else INVALID_CURSOR)."
+    after: String
+    "Only this endpoint's deliveries (whe_…); another kind of ID gives none."
+    endpointId: ID
+    "Only deliveries in one of these statuses."
+    status: [WebhookDeliveryStatus!]
+  ): WebhookDeliveryConnection!
   "Every event type an endpoint can subscribe to."
   webhookEventTypes: [WebhookEventTypeInfo!]!
 }
 
 extend type Mutation {
-  "Make an order and its hosted payment page for a shop's cart."
-  createCheckout(input: CreateCheckoutInput!): CreateCheckoutPayload!
+  "Make an order and its hosted payment page for a shop's cart (one transaction)."
+  createCheckout(
+    "The cart, return URLs and options."
+    input: CreateCheckoutInput!
+  ): CreateCheckoutPayload!
   "Close an open checkout at once; its order is cancelled."
-  expireCheckout(input: ExpireCheckoutInput!): ExpireCheckoutPayload!
-  createWebhookEndpoint(input: CreateWebhookEndpointInput!): CreateWebhookEndpointPayload!
-  updateWebhookEndpoint(input: UpdateWebhookEndpointInput!): UpdateWebhookEndpointPayload!
-  deleteWebhookEndpoint(input: DeleteWebhookEndpointInput!): DeleteWebhookEndpointPayload!
-  "A new signing secret; the old one keeps signing beside it for overlapHours."
-  rotateWebhookSecret(input: RotateWebhookSecretInput!): RotateWebhookSecretPayload!
-  "Send a finished delivery again: same event, same webhook-id."
-  redeliverWebhook(input: RedeliverWebhookInput!): RedeliverWebhookPayload!
-  "Set the display name, logo, accent colour and support contacts (OWNER or ADMIN)."
-  updateBranding(input: UpdateBrandingInput!): UpdateBrandingPayload!
+  expireCheckout(
+    "The checkout."
+    input: ExpireCheckoutInput!
+  ): ExpireCheckoutPayload!
+  "Add an endpoint for signed event deliveries (OWNER, ADMIN or an API key; else FORBIDDEN)."
+  createWebhookEndpoint(
+    "The URL, the event types and a note."
+    input: CreateWebhookEndpointInput!
+  ): CreateWebhookEndpointPayload!
+  "Change an endpoint's URL, events or note, or turn it on or off (OWNER, ADMIN or an API key)."
+  updateWebhookEndpoint(
+    "The endpoint and the fields to change."
+    input: UpdateWebhookEndpointInput!
+  ): UpdateWebhookEndpointPayload!
+  "Delete an endpoint and its deliveries; deliveries under way stop (OWNER, ADMIN or an API key)."
+  deleteWebhookEndpoint(
+    "The endpoint."
+    input: DeleteWebhookEndpointInput!
+  ): DeleteWebhookEndpointPayload!
+  "A new signing secret; the old one keeps signing beside it for overlapHours (OWNER, ADMIN or an API key)."
+  rotateWebhookSecret(
+    "The endpoint and the overlap."
+    input: RotateWebhookSecretInput!
+  ): RotateWebhookSecretPayload!
+  "Send a finished delivery again: same event, same webhook-id (OWNER, ADMIN or an API key)."
+  redeliverWebhook(
+    "The delivery."
+    input: RedeliverWebhookInput!
+  ): RedeliverWebhookPayload!
+  "Set the display name, logo, accent colour and support contacts (OWNER, ADMIN or an API key)."
+  updateBranding(
+    "The fields to change."
+    input: UpdateBrandingInput!
+  ): UpdateBrandingPayload!
 }
 `, BuiltIn: false},
 }

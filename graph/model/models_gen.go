@@ -37,14 +37,20 @@ type AddressInput struct {
 	Country string `json:"country"`
 }
 
+// A page of API keys.
 type APIKeyConnection struct {
-	Edges    []APIKeyEdge `json:"edges"`
-	PageInfo *PageInfo    `json:"pageInfo"`
+	// The keys on this page.
+	Edges []APIKeyEdge `json:"edges"`
+	// Where the page ends and whether more follow.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
+// An API key and its cursor.
 type APIKeyEdge struct {
-	Cursor string       `json:"cursor"`
-	Node   *auth.APIKey `json:"node"`
+	// Opaque; pass as after to continue after this key.
+	Cursor string `json:"cursor"`
+	// The key.
+	Node *auth.APIKey `json:"node"`
 }
 
 type AuditEventConnection struct {
@@ -79,13 +85,18 @@ type BillingSubscriptionEdge struct {
 	Node   *billing.Subscription `json:"node"`
 }
 
+// Which order to cancel.
 type CancelOrderInput struct {
+	// The order's global ID (ord_…).
 	OrderID string `json:"orderId"`
 }
 
+// The result of cancelOrder.
 type CancelOrderPayload struct {
-	Order      *orders.Order `json:"order,omitempty"`
-	UserErrors []UserError   `json:"userErrors"`
+	// The order, now CANCELLED; null when userErrors is not empty.
+	Order *orders.Order `json:"order,omitempty"`
+	// NOT_FOUND; ORDER_NOT_CANCELLABLE when it is paid, refunded, cancelled or expired; the codes of voidPayment.
+	UserErrors []UserError `json:"userErrors"`
 }
 
 type CancelSubscriptionInput struct {
@@ -99,23 +110,35 @@ type CancelSubscriptionPayload struct {
 	UserErrors   []UserError           `json:"userErrors"`
 }
 
+// What to capture.
 type CapturePaymentInput struct {
+	// The payment's global ID (pay_…); NOT_FOUND when there is none the caller may capture.
 	PaymentID string `json:"paymentId"`
-	// Minor units; omit to capture all that remains.
+	// Minor units, more than 0 (INVALID_AMOUNT) and at most what is capturable (AMOUNT_TOO_LARGE); omit to capture all that remains.
 	Amount *int64 `json:"amount,omitempty"`
 }
 
+// The result of capturePayment.
 type CapturePaymentPayload struct {
-	Payment    *payments.Payment `json:"payment,omitempty"`
-	UserErrors []UserError       `json:"userErrors"`
+	// The payment as it is now; null when userErrors is not empty.
+	Payment *payments.Payment `json:"payment,omitempty"`
+	// INVALID_STATE (not AUTHORIZED or PARTIALLY_CAPTURED), RESERVATION_EXPIRED,
+	// INVALID_AMOUNT, AMOUNT_TOO_LARGE, CAPTURE_DECLINED (the processor said
+	// no), PROCESSOR_UNAVAILABLE (no answer: the capture stays pending and is
+	// retried).
+	UserErrors []UserError `json:"userErrors"`
 }
 
 // What kassa keeps of a card: never the number.
 type Card struct {
-	Brand    string `json:"brand"`
-	Last4    string `json:"last4"`
-	ExpMonth int    `json:"expMonth"`
-	ExpYear  int    `json:"expYear"`
+	// The brand as the processor names it, lower case, e.g. visa, mastercard; empty when not reported.
+	Brand string `json:"brand"`
+	// The last four digits of the card number.
+	Last4 string `json:"last4"`
+	// Expiry month, 1 to 12; 0 when not reported.
+	ExpMonth int `json:"expMonth"`
+	// Expiry year, four digits; 0 when not reported.
+	ExpYear int `json:"expYear"`
 }
 
 type ChargeSubscriptionInput struct {
@@ -133,74 +156,100 @@ type ChargeSubscriptionPayload struct {
 	UserErrors []UserError       `json:"userErrors"`
 }
 
+// A new API key.
 type CreateAPIKeyInput struct {
+	// What the key is for, 1 to 100 characters on one line, e.g. Webshop (INVALID_NAME).
 	Name string `json:"name"`
 }
 
+// The result of createApiKey.
 type CreateAPIKeyPayload struct {
+	// The new key; null when userErrors is not empty.
 	APIKey *auth.APIKey `json:"apiKey,omitempty"`
-	// The full secret: shown only in this response.
-	Secret     *string     `json:"secret,omitempty"`
+	// The full secret (kassa_test_… or kassa_live_…): shown only in this response.
+	Secret *string `json:"secret,omitempty"`
+	// INVALID_NAME when the name is empty, too long or not one line.
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// A shop's cart to be paid on kassa's hosted payment page.
 type CreateCheckoutInput struct {
+	// The cart: 1 to 500 lines, with the limits of createOrder (NO_LINES, INVALID_QUANTITY, …).
 	Lines []OrderLineInput `json:"lines"`
-	// ISO 4217; default SEK.
+	// ISO 4217 code in upper case; default SEK (INVALID_CURRENCY).
 	Currency *string `json:"currency,omitempty"`
 	// Known details of the shopper; the payment page asks for an email for the receipt when none is given.
 	Customer *CustomerInput `json:"customer,omitempty"`
 	// IMMEDIATE (default) charges at purchase; RESERVE reserves now, capture at delivery with markOrderDelivered or capturePayment.
 	CaptureMode *payments.CaptureMode `json:"captureMode,omitempty"`
-	// The shop's own order number; it comes back in webhooks.
+	// The shop's own order number, at most 200 characters on one line (INVALID_REFERENCE); it comes back in webhooks.
 	Reference *string `json:"reference,omitempty"`
-	// Where the shopper goes after paying (http or https). kassa adds
-	// `checkout_id=chk_…`, or puts the id where the URL says {CHECKOUT_ID}.
+	// Where the shopper goes after paying: an absolute http or https URL of at
+	// most 2048 characters, without credentials or fragment (INVALID_URL). kassa
+	// adds `checkout_id=chk_…`, or puts the id where the URL says {CHECKOUT_ID}.
 	SuccessURL string `json:"successUrl"`
-	// Where the shopper goes on cancelling ({CHECKOUT_ID} is replaced too).
+	// Where the shopper goes on cancelling, with the limits of successUrl ({CHECKOUT_ID} is replaced too; nothing is added).
 	CancelURL string `json:"cancelUrl"`
-	// When the checkout closes: 5 minutes to 7 days ahead; default 1 hour.
+	// When the checkout closes: 5 minutes to 7 days ahead (INVALID_EXPIRY); default 1 hour.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
+// The result of createCheckout.
 type CreateCheckoutPayload struct {
-	Checkout   *checkout.Checkout `json:"checkout,omitempty"`
-	UserErrors []UserError        `json:"userErrors"`
+	// The new OPEN checkout; null when userErrors is not empty.
+	Checkout *checkout.Checkout `json:"checkout,omitempty"`
+	// What was wrong with the input, e.g. INVALID_URL at ["input", "successUrl"].
+	UserErrors []UserError `json:"userErrors"`
 }
 
+// A new order.
 type CreateOrderInput struct {
-	Customer *CustomerInput   `json:"customer"`
-	Lines    []OrderLineInput `json:"lines"`
-	// ISO 4217; default SEK.
-	Currency  *string `json:"currency,omitempty"`
+	// Who the order is for; an email is needed to send the confirmation.
+	Customer *CustomerInput `json:"customer"`
+	// 1 to 500 lines (NO_LINES, TOO_MANY_LINES); the total must be more than 0 (INVALID_AMOUNT) and at most 10^13 minor units (AMOUNT_TOO_LARGE).
+	Lines []OrderLineInput `json:"lines"`
+	// ISO 4217 code in upper case; default SEK (INVALID_CURRENCY).
+	Currency *string `json:"currency,omitempty"`
+	// The merchant's own reference, at most 200 characters on one line (INVALID_REFERENCE).
 	Reference *string `json:"reference,omitempty"`
 	// Default IMMEDIATE.
 	CaptureMode *payments.CaptureMode `json:"captureMode,omitempty"`
 }
 
+// The result of createOrder.
 type CreateOrderPayload struct {
-	Order      *orders.Order `json:"order,omitempty"`
-	UserErrors []UserError   `json:"userErrors"`
+	// The new DRAFT order; null when userErrors is not empty.
+	Order *orders.Order `json:"order,omitempty"`
+	// What was wrong with the input, e.g. INVALID_VAT_RATE at ["input", "lines", "0", "vatRate"].
+	UserErrors []UserError `json:"userErrors"`
 }
 
+// A payment link for a free amount, or a reusable one for a fixed product or amount.
 type CreatePaymentLinkInput struct {
-	// Minor units, including VAT.
+	// Minor units, including VAT: 1 to 10^13 (INVALID_AMOUNT, AMOUNT_TOO_LARGE).
 	Amount int64 `json:"amount"`
-	// Default SEK.
-	Currency    *string `json:"currency,omitempty"`
-	Description string  `json:"description"`
-	// VAT included in amount, basis points; default 2500.
-	VatRate       *int       `json:"vatRate,omitempty"`
-	ExpiresAt     *time.Time `json:"expiresAt,omitempty"`
-	CustomerEmail *string    `json:"customerEmail,omitempty"`
+	// ISO 4217 code in upper case; default SEK (INVALID_CURRENCY).
+	Currency *string `json:"currency,omitempty"`
+	// What the payer sees and the order line says, 1 to 500 characters on one line (INVALID_DESCRIPTION).
+	Description string `json:"description"`
+	// VAT included in amount, basis points: 2500, 1200, 600 or 0 (INVALID_VAT_RATE); default 2500.
+	VatRate *int `json:"vatRate,omitempty"`
+	// When the link stops taking payments; in the future (INVALID_EXPIRY); omit for never.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// The payer's email for the receipt (INVALID_EMAIL); when omitted, the payment page asks for one. No email is sent to it.
+	CustomerEmail *string `json:"customerEmail,omitempty"`
 	// Reusable: a fixed product or amount anyone with the link can pay, each payment making its own order.
-	Reusable    *bool                 `json:"reusable,omitempty"`
+	Reusable *bool `json:"reusable,omitempty"`
+	// Default IMMEDIATE.
 	CaptureMode *payments.CaptureMode `json:"captureMode,omitempty"`
 }
 
+// The result of createPaymentLink.
 type CreatePaymentLinkPayload struct {
+	// The new ACTIVE link (a single-use one with its CONFIRMATION_SENT order); null when userErrors is not empty.
 	PaymentLink *orders.Link `json:"paymentLink,omitempty"`
-	UserErrors  []UserError  `json:"userErrors"`
+	// What was wrong with the input.
+	UserErrors []UserError `json:"userErrors"`
 }
 
 type CreateSubscriptionInput struct {
@@ -243,30 +292,43 @@ type CreateTerminalPaymentPayload struct {
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// A new member with a password.
 type CreateUserInput struct {
-	Email    string    `json:"email"`
-	Name     *string   `json:"name,omitempty"`
-	Role     auth.Role `json:"role"`
-	Password string    `json:"password"`
+	// Their login email, at most 254 characters (INVALID_EMAIL); one kassa does not know yet (EMAIL_TAKEN: invite them instead).
+	Email string `json:"email"`
+	// Their name, at most 200 characters on one line (INVALID_NAME).
+	Name *string `json:"name,omitempty"`
+	// What they may do (INVALID_ROLE); only an owner gives OWNER.
+	Role auth.Role `json:"role"`
+	// Their password, 10 to 200 characters (WEAK_PASSWORD).
+	Password string `json:"password"`
 }
 
+// The result of createUser.
 type CreateUserPayload struct {
-	User       *auth.User  `json:"user,omitempty"`
+	// The new member, ACTIVE; null when userErrors is not empty.
+	User *auth.User `json:"user,omitempty"`
+	// INVALID_EMAIL, EMAIL_TAKEN, INVALID_NAME, INVALID_ROLE or WEAK_PASSWORD.
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// A new webhook endpoint. A merchant has at most 20 (TOO_MANY_ENDPOINTS).
 type CreateWebhookEndpointInput struct {
-	// https (a public address; http and private addresses only when kassa runs with KASSA_WEBHOOK_ALLOW_PRIVATE=true).
+	// An https URL of at most 2048 characters on a public address (INVALID_URL, HTTPS_REQUIRED, PRIVATE_ADDRESS, UNRESOLVABLE_HOST); http and private addresses only when kassa runs with KASSA_WEBHOOK_ALLOW_PRIVATE=true.
 	URL string `json:"url"`
-	// Values of WebhookEventType, e.g. ["ORDER_PAID", "ORDER_RESERVED"]; an unknown one is a userError UNKNOWN_EVENT_TYPE.
-	Events      []string `json:"events"`
-	Description *string  `json:"description,omitempty"`
+	// 1 to 100 values of WebhookEventType, e.g. ["ORDER_PAID", "ORDER_RESERVED"] (NO_EVENTS, TOO_MANY_EVENTS); an unknown one is UNKNOWN_EVENT_TYPE.
+	Events []string `json:"events"`
+	// A note for the merchant, at most 200 characters on one line (INVALID_DESCRIPTION).
+	Description *string `json:"description,omitempty"`
 }
 
+// The result of createWebhookEndpoint.
 type CreateWebhookEndpointPayload struct {
+	// The new ENABLED endpoint; null when userErrors is not empty.
 	WebhookEndpoint *webhooks.Endpoint `json:"webhookEndpoint,omitempty"`
 	// The signing secret (whsec_…): shown only in this response.
-	Secret     *string     `json:"secret,omitempty"`
+	Secret *string `json:"secret,omitempty"`
+	// What was wrong with the input.
 	UserErrors []UserError `json:"userErrors"`
 }
 
@@ -286,60 +348,91 @@ type CustomerEdge struct {
 	Node *orders.CustomerRecord `json:"node"`
 }
 
+// Who an order is for. Every field is optional; sending a confirmation needs an email.
 type CustomerInput struct {
-	Name  *string `json:"name,omitempty"`
+	// The customer's name, at most 200 characters on one line (INVALID_NAME).
+	Name *string `json:"name,omitempty"`
+	// Where confirmations and receipts go: a valid address of at most 254 characters (INVALID_EMAIL). In updateOrder, an empty string removes it.
 	Email *string `json:"email,omitempty"`
+	// A phone number as given, at most 40 bytes on one line (INVALID_PHONE).
 	Phone *string `json:"phone,omitempty"`
 	// sv (default) or en: the language of emails and the payment page.
 	Locale *Locale `json:"locale,omitempty"`
 }
 
+// Which link to stop.
 type DeactivatePaymentLinkInput struct {
+	// The link's global ID (lnk_…); NOT_FOUND when there is no such link.
 	PaymentLinkID string `json:"paymentLinkId"`
 }
 
+// The result of deactivatePaymentLink.
 type DeactivatePaymentLinkPayload struct {
+	// The link, now DEACTIVATED (already deactivated: unchanged); null when userErrors is not empty.
 	PaymentLink *orders.Link `json:"paymentLink,omitempty"`
-	UserErrors  []UserError  `json:"userErrors"`
-}
-
-type DeactivateUserInput struct {
-	UserID string `json:"userId"`
-}
-
-type DeactivateUserPayload struct {
-	User       *auth.User  `json:"user,omitempty"`
+	// LINK_ALREADY_PAID: refund the payment instead.
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// Whose access to end.
+type DeactivateUserInput struct {
+	// The member's global ID (usr_…); NOT_FOUND when not a member.
+	UserID string `json:"userId"`
+}
+
+// The result of deactivateUser.
+type DeactivateUserPayload struct {
+	// The member, now DEACTIVATED; null when userErrors is not empty.
+	User *auth.User `json:"user,omitempty"`
+	// NOT_FOUND, CANNOT_DEACTIVATE_SELF or LAST_OWNER.
+	UserErrors []UserError `json:"userErrors"`
+}
+
+// Which endpoint to delete.
 type DeleteWebhookEndpointInput struct {
+	// The endpoint's global ID (whe_…); NOT_FOUND when there is no such endpoint.
 	WebhookEndpointID string `json:"webhookEndpointId"`
 }
 
+// The result of deleteWebhookEndpoint.
 type DeleteWebhookEndpointPayload struct {
-	DeletedWebhookEndpointID *string     `json:"deletedWebhookEndpointId,omitempty"`
-	UserErrors               []UserError `json:"userErrors"`
+	// The ID of the deleted endpoint; null when userErrors is not empty.
+	DeletedWebhookEndpointID *string `json:"deletedWebhookEndpointId,omitempty"`
+	// NOT_FOUND when there is no such endpoint.
+	UserErrors []UserError `json:"userErrors"`
 }
 
+// Which checkout to close.
 type ExpireCheckoutInput struct {
+	// The checkout's global ID (chk_…); NOT_FOUND when there is no such checkout.
 	CheckoutID string `json:"checkoutId"`
 }
 
+// The result of expireCheckout.
 type ExpireCheckoutPayload struct {
-	Checkout   *checkout.Checkout `json:"checkout,omitempty"`
-	UserErrors []UserError        `json:"userErrors"`
+	// The checkout, now EXPIRED (already closed: unchanged); null when userErrors is not empty.
+	Checkout *checkout.Checkout `json:"checkout,omitempty"`
+	// CHECKOUT_COMPLETE when it was paid: refund the payment instead.
+	UserErrors []UserError `json:"userErrors"`
 }
 
+// Whom to invite.
 type InviteUserInput struct {
-	Email string    `json:"email"`
-	Name  *string   `json:"name,omitempty"`
-	Role  auth.Role `json:"role"`
+	// Where the invitation goes, at most 254 characters (INVALID_EMAIL); not a member or invitee already (ALREADY_MEMBER). Someone with a login elsewhere accepts with their password.
+	Email string `json:"email"`
+	// Their name, at most 200 characters on one line (INVALID_NAME); prefills the acceptance page.
+	Name *string `json:"name,omitempty"`
+	// What they may do once they accept (INVALID_ROLE); only an owner invites an OWNER.
+	Role auth.Role `json:"role"`
 }
 
+// The result of inviteUser.
 type InviteUserPayload struct {
+	// The invitee, INVITED; null when userErrors is not empty.
 	User *auth.User `json:"user,omitempty"`
 	// Where the invitee accepts; contains a secret, shown only here and in the invitation email.
-	InviteURL  *string     `json:"inviteUrl,omitempty"`
+	InviteURL *string `json:"inviteUrl,omitempty"`
+	// INVALID_EMAIL, INVALID_NAME, INVALID_ROLE, ALREADY_MEMBER or EMAIL_TAKEN.
 	UserErrors []UserError `json:"userErrors"`
 }
 
@@ -369,72 +462,109 @@ type Mandate struct {
 	Card      *Card  `json:"card,omitempty"`
 }
 
+// Which RESERVE order was delivered, and how much of it.
 type MarkOrderDeliveredInput struct {
+	// The order's global ID (ord_…); it must hold a reservation (ORDER_NOT_RESERVED).
 	OrderID string `json:"orderId"`
-	// Minor units for the part delivered; omit to capture all that remains.
+	// Minor units for the part delivered, more than 0 (INVALID_AMOUNT) and at most what remains reserved (AMOUNT_TOO_LARGE); omit to capture all that remains.
 	Amount *int64 `json:"amount,omitempty"`
 }
 
+// The result of markOrderDelivered.
 type MarkOrderDeliveredPayload struct {
-	Order      *orders.Order `json:"order,omitempty"`
-	UserErrors []UserError   `json:"userErrors"`
+	// The order as it is now (PAID once captured); null when userErrors is not empty.
+	Order *orders.Order `json:"order,omitempty"`
+	// ORDER_NOT_RESERVED, or the codes of capturePayment (RESERVATION_EXPIRED, CAPTURE_DECLINED, PROCESSOR_UNAVAILABLE, …).
+	UserErrors []UserError `json:"userErrors"`
 }
 
+// The write entry point. Every mutation takes one input argument and returns a
+// payload with userErrors. With an Idempotency-Key header, a retry with the
+// same body within 24 hours gets the first response again instead of acting
+// twice (another body with the same key: IDEMPOTENCY_KEY_MISMATCH, HTTP 422).
 type Mutation struct {
 }
 
+// A page of orders.
 type OrderConnection struct {
-	Edges    []OrderEdge `json:"edges"`
-	PageInfo *PageInfo   `json:"pageInfo"`
+	// The orders on this page.
+	Edges []OrderEdge `json:"edges"`
+	// Where the page ends and whether more follow.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
+// An order and its cursor.
 type OrderEdge struct {
-	Cursor string        `json:"cursor"`
-	Node   *orders.Order `json:"node"`
+	// Opaque; pass as after to continue after this order.
+	Cursor string `json:"cursor"`
+	// The order.
+	Node *orders.Order `json:"node"`
 }
 
+// Narrows orders(filter:): an order is listed when it matches every given field.
 type OrderFilter struct {
+	// Only orders in one of these statuses.
 	Status []orders.Status `json:"status,omitempty"`
 	// The customer's email, exactly (case-insensitive).
-	CustomerEmail *string    `json:"customerEmail,omitempty"`
-	CreatedFrom   *time.Time `json:"createdFrom,omitempty"`
-	CreatedTo     *time.Time `json:"createdTo,omitempty"`
-	// Words of the order number, customer, reference or lines.
+	CustomerEmail *string `json:"customerEmail,omitempty"`
+	// Only orders created at or after this time.
+	CreatedFrom *time.Time `json:"createdFrom,omitempty"`
+	// Only orders created before this time.
+	CreatedTo *time.Time `json:"createdTo,omitempty"`
+	// Words that must all occur in the order number, customer name, email or phone, reference or lines (whole words; the first 200 characters count).
 	Search *string `json:"search,omitempty"`
 }
 
+// A priced line of an order. Amounts are in the order's currency and include VAT; VAT is rounded half-up to the minor unit per line.
 type OrderLine struct {
-	Position    int    `json:"position"`
+	// 1 for the first line, in the order given.
+	Position int `json:"position"`
+	// What is sold, as given (trimmed).
 	Description string `json:"description"`
-	Quantity    int    `json:"quantity"`
-	// Including VAT.
+	// How many, 1 to 1 000 000.
+	Quantity int `json:"quantity"`
+	// Price of one unit, including VAT.
 	UnitPrice *money.Money `json:"unitPrice"`
-	// Basis points: 2500 is 25 %.
-	VatRate int          `json:"vatRate"`
-	Net     *money.Money `json:"net"`
-	Vat     *money.Money `json:"vat"`
-	Gross   *money.Money `json:"gross"`
+	// VAT rate in basis points: 2500 is 25 %.
+	VatRate int `json:"vatRate"`
+	// gross minus vat.
+	Net *money.Money `json:"net"`
+	// The VAT included in gross: gross × vatRate / (10000 + vatRate), rounded half-up.
+	Vat *money.Money `json:"vat"`
+	// quantity × unitPrice.
+	Gross *money.Money `json:"gross"`
 }
 
+// A line as the seller gives it. The unit price includes VAT.
 type OrderLineInput struct {
+	// What is sold, 1 to 500 characters on one line (INVALID_DESCRIPTION).
 	Description string `json:"description"`
-	Quantity    int    `json:"quantity"`
-	// Minor units, including VAT.
+	// How many, 1 to 1 000 000 (INVALID_QUANTITY).
+	Quantity int `json:"quantity"`
+	// Minor units, including VAT: 0 to 10^13 (INVALID_UNIT_PRICE); quantity × unitPrice at most 10^13 (AMOUNT_TOO_LARGE).
 	UnitPrice int64 `json:"unitPrice"`
-	// Basis points: 2500, 1200, 600 or 0.
+	// Basis points: 2500, 1200, 600 or 0 (INVALID_VAT_RATE).
 	VatRate int `json:"vatRate"`
 }
 
+// An order's sums, added up from its lines (never recomputed from a total).
 type OrderTotals struct {
-	Net    *money.Money `json:"net"`
-	Vat    *money.Money `json:"vat"`
-	Gross  *money.Money `json:"gross"`
-	ByRate []VatTotal   `json:"byRate"`
+	// Sum of the lines' net.
+	Net *money.Money `json:"net"`
+	// Sum of the lines' VAT.
+	Vat *money.Money `json:"vat"`
+	// Sum of the lines' gross: what the customer pays.
+	Gross *money.Money `json:"gross"`
+	// The sums per VAT rate, highest rate first.
+	ByRate []VatTotal `json:"byRate"`
 }
 
+// Where a page of a cursor connection ends, and whether another follows.
 type PageInfo struct {
-	HasNextPage bool    `json:"hasNextPage"`
-	EndCursor   *string `json:"endCursor,omitempty"`
+	// True when more items follow: ask again with after: endCursor.
+	HasNextPage bool `json:"hasNextPage"`
+	// The cursor of the page's last item (opaque); null when the page is empty.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
 type PauseSubscriptionInput struct {
@@ -446,14 +576,20 @@ type PauseSubscriptionPayload struct {
 	UserErrors   []UserError           `json:"userErrors"`
 }
 
+// A page of payments.
 type PaymentConnection struct {
-	Edges    []PaymentEdge `json:"edges"`
-	PageInfo *PageInfo     `json:"pageInfo"`
+	// The payments on this page.
+	Edges []PaymentEdge `json:"edges"`
+	// Where the page ends and whether more follow.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
+// A payment and its cursor.
 type PaymentEdge struct {
-	Cursor string            `json:"cursor"`
-	Node   *payments.Payment `json:"node"`
+	// Opaque; pass as after to continue after this payment.
+	Cursor string `json:"cursor"`
+	// The payment.
+	Node *payments.Payment `json:"node"`
 }
 
 // Narrows payments(filter:): a payment is listed when it matches every given field.
@@ -464,7 +600,7 @@ type PaymentFilter struct {
 	CaptureBeforeFrom *time.Time `json:"captureBeforeFrom,omitempty"`
 	// Only payments whose captureBefore is before this time.
 	CaptureBeforeTo *time.Time `json:"captureBeforeTo,omitempty"`
-	// Only the payments of this order.
+	// Only the payments of this order (ord_…; another kind of ID is NOT_FOUND).
 	OrderID *string `json:"orderId,omitempty"`
 	// Only payments with this capture mode.
 	CaptureMode *payments.CaptureMode `json:"captureMode,omitempty"`
@@ -480,14 +616,20 @@ type PaymentFilter struct {
 	CreatedTo *time.Time `json:"createdTo,omitempty"`
 }
 
+// A page of payment links.
 type PaymentLinkConnection struct {
-	Edges    []PaymentLinkEdge `json:"edges"`
-	PageInfo *PageInfo         `json:"pageInfo"`
+	// The links on this page.
+	Edges []PaymentLinkEdge `json:"edges"`
+	// Where the page ends and whether more follow.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
+// A payment link and its cursor.
 type PaymentLinkEdge struct {
-	Cursor string       `json:"cursor"`
-	Node   *orders.Link `json:"node"`
+	// Opaque; pass as after to continue after this link.
+	Cursor string `json:"cursor"`
+	// The link.
+	Node *orders.Link `json:"node"`
 }
 
 // What a subscription charges. Amounts include VAT.
@@ -539,28 +681,41 @@ type PriceTierInput struct {
 	FlatFee   *int64 `json:"flatFee,omitempty"`
 }
 
+// The read entry point. Every query answers for the merchant of the credential
+// in use (API key or session) and never shows another merchant's objects.
 type Query struct {
 }
 
+// Which delivery to send again.
 type RedeliverWebhookInput struct {
+	// The delivery's global ID (whd_…): SUCCEEDED or FAILED (DELIVERY_PENDING), to an ENABLED endpoint (ENDPOINT_DISABLED).
 	DeliveryID string `json:"deliveryId"`
 }
 
+// The result of redeliverWebhook.
 type RedeliverWebhookPayload struct {
-	Delivery   *webhooks.Delivery `json:"delivery,omitempty"`
-	UserErrors []UserError        `json:"userErrors"`
+	// The delivery, PENDING again with a fresh retry schedule; null when userErrors is not empty.
+	Delivery *webhooks.Delivery `json:"delivery,omitempty"`
+	// NOT_FOUND, DELIVERY_PENDING or ENDPOINT_DISABLED.
+	UserErrors []UserError `json:"userErrors"`
 }
 
+// What to refund.
 type RefundPaymentInput struct {
+	// The payment's global ID (pay_…): CAPTURED, PARTIALLY_CAPTURED or PARTIALLY_REFUNDED (INVALID_STATE).
 	PaymentID string `json:"paymentId"`
-	// Minor units; omit to refund all that is refundable.
-	Amount *int64  `json:"amount,omitempty"`
+	// Minor units, more than 0 (INVALID_AMOUNT) and at most what is refundable (AMOUNT_TOO_LARGE); omit to refund all that is refundable.
+	Amount *int64 `json:"amount,omitempty"`
+	// Why, for the records and the processor; at most 500 characters (INVALID_REASON).
 	Reason *string `json:"reason,omitempty"`
 }
 
+// The result of refundPayment.
 type RefundPaymentPayload struct {
-	Payment    *payments.Payment `json:"payment,omitempty"`
-	UserErrors []UserError       `json:"userErrors"`
+	// The payment as it is now; null when userErrors is not empty.
+	Payment *payments.Payment `json:"payment,omitempty"`
+	// NOT_FOUND, INVALID_STATE, INVALID_AMOUNT, AMOUNT_TOO_LARGE, INVALID_REASON, REFUND_DECLINED or PROCESSOR_UNAVAILABLE (the refund stays pending and is retried).
+	UserErrors []UserError `json:"userErrors"`
 }
 
 type ReportUsageBatchInput struct {
@@ -589,14 +744,20 @@ type ReportUsagePayload struct {
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// Which confirmation to send again.
 type ResendOrderConfirmationInput struct {
+	// The confirmation's global ID (ocf_…); its link must still be ACTIVE (LINK_NOT_ACTIVE).
 	ConfirmationID string `json:"confirmationId"`
 }
 
+// The result of resendOrderConfirmation.
 type ResendOrderConfirmationPayload struct {
+	// The confirmation, sentCount one higher; null when userErrors is not empty.
 	Confirmation *orders.Confirmation `json:"confirmation,omitempty"`
-	PaymentLink  *orders.Link         `json:"paymentLink,omitempty"`
-	UserErrors   []UserError          `json:"userErrors"`
+	// Its link, unchanged; null when userErrors is not empty.
+	PaymentLink *orders.Link `json:"paymentLink,omitempty"`
+	// LINK_NOT_ACTIVE (send a new confirmation) or ORDER_NOT_EDITABLE.
+	UserErrors []UserError `json:"userErrors"`
 }
 
 type ResumeSubscriptionInput struct {
@@ -608,42 +769,58 @@ type ResumeSubscriptionPayload struct {
 	UserErrors   []UserError           `json:"userErrors"`
 }
 
+// Which key to revoke.
 type RevokeAPIKeyInput struct {
+	// The key's global ID (key_…); NOT_FOUND when there is no such key.
 	APIKeyID string `json:"apiKeyId"`
 }
 
+// The result of revokeApiKey.
 type RevokeAPIKeyPayload struct {
-	APIKey     *auth.APIKey `json:"apiKey,omitempty"`
-	UserErrors []UserError  `json:"userErrors"`
-}
-
-type RotateWebhookSecretInput struct {
-	WebhookEndpointID string `json:"webhookEndpointId"`
-	// How long the old secret keeps signing beside the new one (0 to 168); default 24.
-	OverlapHours *int `json:"overlapHours,omitempty"`
-}
-
-type RotateWebhookSecretPayload struct {
-	WebhookEndpoint *webhooks.Endpoint `json:"webhookEndpoint,omitempty"`
-	// The new signing secret: shown only in this response.
-	Secret     *string     `json:"secret,omitempty"`
+	// The key, now revoked; null when userErrors is not empty.
+	APIKey *auth.APIKey `json:"apiKey,omitempty"`
+	// NOT_FOUND when there is no such key.
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// Which endpoint gets a new secret.
+type RotateWebhookSecretInput struct {
+	// The endpoint's global ID (whe_…); NOT_FOUND when there is no such endpoint.
+	WebhookEndpointID string `json:"webhookEndpointId"`
+	// How long the old secret keeps signing beside the new one, in hours: 0 to 168 (INVALID_OVERLAP); default 24.
+	OverlapHours *int `json:"overlapHours,omitempty"`
+}
+
+// The result of rotateWebhookSecret.
+type RotateWebhookSecretPayload struct {
+	// The endpoint with its new secret; null when userErrors is not empty.
+	WebhookEndpoint *webhooks.Endpoint `json:"webhookEndpoint,omitempty"`
+	// The new signing secret: shown only in this response.
+	Secret *string `json:"secret,omitempty"`
+	// NOT_FOUND or INVALID_OVERLAP.
+	UserErrors []UserError `json:"userErrors"`
+}
+
+// Which order to send, and how.
 type SendOrderConfirmationInput struct {
+	// The order's global ID (ord_…): DRAFT or CONFIRMATION_SENT (ORDER_NOT_EDITABLE), with a customer email (NO_CUSTOMER_EMAIL).
 	OrderID string `json:"orderId"`
-	// A personal note shown above the order.
+	// A personal note shown above the order, at most 2000 characters (INVALID_MESSAGE).
 	Message *string `json:"message,omitempty"`
-	// When the payment link stops working; default 14 days.
+	// When the payment link stops working: in the future and within 366 days (INVALID_EXPIRY); default 14 days from now.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
-	// Send a copy to the salesperson (the logged-in user).
+	// Send a copy to the salesperson (the logged-in user; no copy with an API key).
 	CcSalesperson *bool `json:"ccSalesperson,omitempty"`
 }
 
+// The result of sendOrderConfirmation.
 type SendOrderConfirmationPayload struct {
+	// The new confirmation; null when userErrors is not empty.
 	Confirmation *orders.Confirmation `json:"confirmation,omitempty"`
-	PaymentLink  *orders.Link         `json:"paymentLink,omitempty"`
-	UserErrors   []UserError          `json:"userErrors"`
+	// The new single-use link (its url is in the email); null when userErrors is not empty.
+	PaymentLink *orders.Link `json:"paymentLink,omitempty"`
+	// ORDER_NOT_EDITABLE, NO_CUSTOMER_EMAIL, INVALID_MESSAGE or INVALID_EXPIRY.
+	UserErrors []UserError `json:"userErrors"`
 }
 
 // A page of sent emails.
@@ -676,6 +853,10 @@ type SetUserPaymentLimitPayload struct {
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// Live updates over the websocket transport at /graphql (graphql-transport-ws
+// or graphql-ws). Authenticate with the session cookie, or send
+// {"Authorization": "Bearer <API key>"} in connection_init within 10 seconds.
+// An event is sent after the change it reports is committed.
 type Subscription struct {
 }
 
@@ -703,23 +884,30 @@ type UpcomingInvoice struct {
 	Gross       *money.Money  `json:"gross"`
 }
 
+// A change of the branding. A field left out stays as it is; give at most one of logoBase64, logoUrl and removeLogo (CONFLICTING_LOGO_INPUT).
 type UpdateBrandingInput struct {
-	// At most 100 characters; empty: the merchant's name.
+	// At most 100 characters on one line, without < or > (INVALID_DISPLAY_NAME); empty: the merchant's name.
 	DisplayName *string `json:"displayName,omitempty"`
-	// #rrggbb; empty: kassa's default.
-	AccentColor  *string `json:"accentColor,omitempty"`
+	// #rrggbb (INVALID_COLOR); empty: kassa's default.
+	AccentColor *string `json:"accentColor,omitempty"`
+	// A valid address (INVALID_EMAIL); empty removes it.
 	SupportEmail *string `json:"supportEmail,omitempty"`
+	// 3 to 40 digits, spaces and + ( ) - . / (INVALID_PHONE); empty removes it.
 	SupportPhone *string `json:"supportPhone,omitempty"`
-	// A PNG or JPEG of at most 512 KiB, base64 (a data: URL is fine). SVG is refused.
+	// A PNG or JPEG of at most 512 KiB and 4096×4096 pixels, base64 (a data: URL is fine). SVG is refused (UNSUPPORTED_LOGO_TYPE; also INVALID_LOGO, LOGO_TOO_LARGE).
 	LogoBase64 *string `json:"logoBase64,omitempty"`
-	// An https URL of a PNG or JPEG; kassa fetches it once and serves its own copy.
-	LogoURL    *string `json:"logoUrl,omitempty"`
-	RemoveLogo *bool   `json:"removeLogo,omitempty"`
+	// An https URL of a PNG or JPEG on a public address; kassa fetches it once and serves its own copy (INVALID_URL, PRIVATE_ADDRESS, LOGO_FETCH_FAILED, LOGO_TOO_LARGE).
+	LogoURL *string `json:"logoUrl,omitempty"`
+	// True removes the logo.
+	RemoveLogo *bool `json:"removeLogo,omitempty"`
 }
 
+// The result of updateBranding.
 type UpdateBrandingPayload struct {
-	Branding   *branding.Brand `json:"branding,omitempty"`
-	UserErrors []UserError     `json:"userErrors"`
+	// The branding as it is now; null when userErrors is not empty.
+	Branding *branding.Brand `json:"branding,omitempty"`
+	// What was wrong with the input.
+	UserErrors []UserError `json:"userErrors"`
 }
 
 // A change of the merchant's details. A field left out stays as it is; null
@@ -770,18 +958,26 @@ type UpdateMyPreferencesPayload struct {
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// A change of an order. A field left out stays as it is.
 type UpdateOrderInput struct {
-	OrderID  string         `json:"orderId"`
+	// The order's global ID (ord_…); NOT_FOUND when there is no such order.
+	OrderID string `json:"orderId"`
+	// Replaces the given customer fields; the others stay.
 	Customer *CustomerInput `json:"customer,omitempty"`
-	// Replaces all lines.
-	Lines       []OrderLineInput      `json:"lines,omitempty"`
-	Reference   *string               `json:"reference,omitempty"`
+	// Replaces all lines (same limits as in createOrder).
+	Lines []OrderLineInput `json:"lines,omitempty"`
+	// The new reference, at most 200 characters on one line (INVALID_REFERENCE).
+	Reference *string `json:"reference,omitempty"`
+	// The new capture mode.
 	CaptureMode *payments.CaptureMode `json:"captureMode,omitempty"`
 }
 
+// The result of updateOrder.
 type UpdateOrderPayload struct {
-	Order      *orders.Order `json:"order,omitempty"`
-	UserErrors []UserError   `json:"userErrors"`
+	// The order as it is now; null when userErrors is not empty.
+	Order *orders.Order `json:"order,omitempty"`
+	// ORDER_NOT_EDITABLE when the order is no longer DRAFT or CONFIRMATION_SENT; the codes of createOrder.
+	UserErrors []UserError `json:"userErrors"`
 }
 
 type UpdateSubscriptionPlanInput struct {
@@ -794,28 +990,42 @@ type UpdateSubscriptionPlanPayload struct {
 	UserErrors   []UserError           `json:"userErrors"`
 }
 
+// A member's new role.
 type UpdateUserRoleInput struct {
-	UserID string    `json:"userId"`
-	Role   auth.Role `json:"role"`
+	// The member's global ID (usr_…); NOT_FOUND when not a member.
+	UserID string `json:"userId"`
+	// The new role (INVALID_ROLE).
+	Role auth.Role `json:"role"`
 }
 
+// The result of updateUserRole.
 type UpdateUserRolePayload struct {
-	User       *auth.User  `json:"user,omitempty"`
+	// The member with the new role; null when userErrors is not empty.
+	User *auth.User `json:"user,omitempty"`
+	// NOT_FOUND, INVALID_ROLE or LAST_OWNER.
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// A change of an endpoint. A field left out stays as it is.
 type UpdateWebhookEndpointInput struct {
-	WebhookEndpointID string   `json:"webhookEndpointId"`
-	URL               *string  `json:"url,omitempty"`
-	Events            []string `json:"events,omitempty"`
-	Description       *string  `json:"description,omitempty"`
+	// The endpoint's global ID (whe_…); NOT_FOUND when there is no such endpoint.
+	WebhookEndpointID string `json:"webhookEndpointId"`
+	// The new URL, with the limits of createWebhookEndpoint.
+	URL *string `json:"url,omitempty"`
+	// The new event types, replacing all, with the limits of createWebhookEndpoint.
+	Events []string `json:"events,omitempty"`
+	// The new note, at most 200 characters on one line (INVALID_DESCRIPTION).
+	Description *string `json:"description,omitempty"`
 	// Turn deliveries on again (after a 410) or off.
 	Enabled *bool `json:"enabled,omitempty"`
 }
 
+// The result of updateWebhookEndpoint.
 type UpdateWebhookEndpointPayload struct {
+	// The endpoint as it is now; null when userErrors is not empty.
 	WebhookEndpoint *webhooks.Endpoint `json:"webhookEndpoint,omitempty"`
-	UserErrors      []UserError        `json:"userErrors"`
+	// NOT_FOUND or the codes of createWebhookEndpoint.
+	UserErrors []UserError `json:"userErrors"`
 }
 
 type UsageEventInput struct {
@@ -842,34 +1052,49 @@ type UsageSummary struct {
 	Amount *money.Money `json:"amount"`
 }
 
+// A page of members.
 type UserConnection struct {
-	Edges    []UserEdge `json:"edges"`
-	PageInfo *PageInfo  `json:"pageInfo"`
+	// The members on this page.
+	Edges []UserEdge `json:"edges"`
+	// Where the page ends and whether more follow.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
+// A member and its cursor.
 type UserEdge struct {
-	Cursor string     `json:"cursor"`
-	Node   *auth.User `json:"node"`
+	// Opaque; pass as after to continue after this member.
+	Cursor string `json:"cursor"`
+	// The member.
+	Node *auth.User `json:"node"`
 }
 
-// Something the caller can fix.
+// Something the caller can fix, returned in a mutation payload's userErrors.
+// When userErrors is not empty, the payload's other fields are null and
+// nothing changed.
 type UserError struct {
-	// Path to the input field at fault, e.g. ["input", "email"].
-	Field   []string `json:"field,omitempty"`
-	Message string   `json:"message"`
-	// Stable machine-readable code, e.g. INVALID_EMAIL.
+	// Path to the input field at fault, e.g. ["input", "lines", "0", "quantity"]; null when no one field is at fault.
+	Field []string `json:"field,omitempty"`
+	// What is wrong, in English, safe to show to the user.
+	Message string `json:"message"`
+	// Stable machine-readable code in SCREAMING_SNAKE_CASE, e.g. INVALID_EMAIL; part of the API contract.
 	Code string `json:"code"`
 }
 
+// The sums of an order's lines at one VAT rate.
 type VatTotal struct {
-	// Basis points.
-	Rate  int          `json:"rate"`
-	Net   *money.Money `json:"net"`
-	Vat   *money.Money `json:"vat"`
+	// Basis points: 2500 is 25 %.
+	Rate int `json:"rate"`
+	// Sum of the lines' net at this rate.
+	Net *money.Money `json:"net"`
+	// Sum of the lines' VAT at this rate.
+	Vat *money.Money `json:"vat"`
+	// Sum of the lines' gross at this rate.
 	Gross *money.Money `json:"gross"`
 }
 
+// Who is asking: the merchant, and either a logged-in person or an API key.
 type Viewer struct {
+	// The merchant the credential belongs to; every query and mutation acts for it.
 	Merchant *merchants.Merchant `json:"merchant"`
 	// The logged-in person, when the request uses a session.
 	User *auth.User `json:"user,omitempty"`
@@ -877,39 +1102,59 @@ type Viewer struct {
 	APIKey *auth.APIKey `json:"apiKey,omitempty"`
 }
 
+// What to void.
 type VoidPaymentInput struct {
+	// The payment's global ID (pay_…): AUTHORIZED, with nothing captured (INVALID_STATE).
 	PaymentID string `json:"paymentId"`
 }
 
+// The result of voidPayment.
 type VoidPaymentPayload struct {
-	Payment    *payments.Payment `json:"payment,omitempty"`
-	UserErrors []UserError       `json:"userErrors"`
+	// The payment as it is now (VOIDED); null when userErrors is not empty.
+	Payment *payments.Payment `json:"payment,omitempty"`
+	// NOT_FOUND, INVALID_STATE, VOID_DECLINED or PROCESSOR_UNAVAILABLE.
+	UserErrors []UserError `json:"userErrors"`
 }
 
+// A page of webhook deliveries.
 type WebhookDeliveryConnection struct {
-	Edges    []WebhookDeliveryEdge `json:"edges"`
-	PageInfo *PageInfo             `json:"pageInfo"`
+	// The deliveries on this page.
+	Edges []WebhookDeliveryEdge `json:"edges"`
+	// Where the page ends and whether more follow.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
+// A webhook delivery and its cursor.
 type WebhookDeliveryEdge struct {
-	Cursor string             `json:"cursor"`
-	Node   *webhooks.Delivery `json:"node"`
+	// Opaque; pass as after to continue after this delivery.
+	Cursor string `json:"cursor"`
+	// The delivery.
+	Node *webhooks.Delivery `json:"node"`
 }
 
+// A page of webhook endpoints.
 type WebhookEndpointConnection struct {
-	Edges    []WebhookEndpointEdge `json:"edges"`
-	PageInfo *PageInfo             `json:"pageInfo"`
+	// The endpoints on this page.
+	Edges []WebhookEndpointEdge `json:"edges"`
+	// Where the page ends and whether more follow.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
+// A webhook endpoint and its cursor.
 type WebhookEndpointEdge struct {
-	Cursor string             `json:"cursor"`
-	Node   *webhooks.Endpoint `json:"node"`
+	// Opaque; pass as after to continue after this endpoint.
+	Cursor string `json:"cursor"`
+	// The endpoint.
+	Node *webhooks.Endpoint `json:"node"`
 }
 
+// A language kassa speaks to customers and in the dashboard.
 type Locale string
 
 const (
+	// Swedish.
 	LocaleSv Locale = "sv"
+	// English.
 	LocaleEn Locale = "en"
 )
 
@@ -961,15 +1206,22 @@ func (e Locale) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What came of 3-D Secure for a payment.
 type ThreeDSecureOutcome string
 
 const (
-	ThreeDSecureOutcomeUnknown     ThreeDSecureOutcome = "UNKNOWN"
+	// Not reported by the processor (yet).
+	ThreeDSecureOutcomeUnknown ThreeDSecureOutcome = "UNKNOWN"
+	// The card or the processor did not ask for it.
 	ThreeDSecureOutcomeNotRequired ThreeDSecureOutcome = "NOT_REQUIRED"
-	ThreeDSecureOutcomePending     ThreeDSecureOutcome = "PENDING"
-	ThreeDSecureOutcomePassed      ThreeDSecureOutcome = "PASSED"
-	ThreeDSecureOutcomeFailed      ThreeDSecureOutcome = "FAILED"
-	ThreeDSecureOutcomeCancelled   ThreeDSecureOutcome = "CANCELLED"
+	// The cardholder has a challenge to pass, at nextActionUrl.
+	ThreeDSecureOutcomePending ThreeDSecureOutcome = "PENDING"
+	// The cardholder passed it.
+	ThreeDSecureOutcomePassed ThreeDSecureOutcome = "PASSED"
+	// The cardholder failed it; the payment failed.
+	ThreeDSecureOutcomeFailed ThreeDSecureOutcome = "FAILED"
+	// The cardholder cancelled the challenge.
+	ThreeDSecureOutcomeCancelled ThreeDSecureOutcome = "CANCELLED"
 )
 
 var AllThreeDSecureOutcome = []ThreeDSecureOutcome{
@@ -1024,11 +1276,15 @@ func (e ThreeDSecureOutcome) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Where a member's access stands.
 type UserStatus string
 
 const (
-	UserStatusInvited     UserStatus = "INVITED"
-	UserStatusActive      UserStatus = "ACTIVE"
+	// Invited by email; has not accepted yet (the invitation lasts 7 days).
+	UserStatusInvited UserStatus = "INVITED"
+	// May log in and act for the merchant.
+	UserStatusActive UserStatus = "ACTIVE"
+	// Access ended by deactivateUser; their past actions keep their name.
 	UserStatusDeactivated UserStatus = "DEACTIVATED"
 )
 
