@@ -5495,32 +5495,32 @@ type Customer implements Node {
   totalPaid: [Money!]!
   "The customer's orders, newest first (for a SALES member: the orders they created)."
   orders(
-    "Page size, 1 to 100."
+    "Page size, 1 to 100 (else an INVALID_PAGE_SIZE error)."
     first: Int = 20
-    "The endCursor of the previous page."
+    "The endCursor of the previous page (a malformed one is an INVALID_CURSOR error)."
     after: String
   ): OrderConnection!
   "The payments of the customer's orders, newest first, as the viewer may see payments (SALES: not colleagues' staff-taken payments, and only of their own orders)."
   payments(
-    "Page size, 1 to 100."
+    "Page size, 1 to 100 (else an INVALID_PAGE_SIZE error)."
     first: Int = 20
-    "The endCursor of the previous page."
+    "The endCursor of the previous page (a malformed one is an INVALID_CURSOR error)."
     after: String
   ): PaymentConnection!
   "The customer's subscriptions, newest first (for a SALES member: those they created)."
   subscriptions(
-    "Page size, 1 to 100."
+    "Page size, 1 to 100 (else an INVALID_PAGE_SIZE error)."
     first: Int = 20
-    "The endCursor of the previous page."
+    "The endCursor of the previous page (a malformed one is an INVALID_CURSOR error)."
     after: String
   ): BillingSubscriptionConnection!
   "The cards stored as mandates of the customer's subscriptions (brand, last 4 digits, expiry; never the number), each once, the most recently stored first."
   storedCards: [Card!]!
   "The emails kassa sent to the customer's address, newest first. Empty for a customer without an email, and for SALES members (the log is the merchant's whole correspondence)."
   emails(
-    "Page size, 1 to 100."
+    "Page size, 1 to 100 (else an INVALID_PAGE_SIZE error)."
     first: Int = 20
-    "The endCursor of the previous page."
+    "The endCursor of the previous page (a malformed one is an INVALID_CURSOR error)."
     after: String
   ): SentEmailConnection!
 }
@@ -5594,11 +5594,11 @@ extend type Query {
   the customers of orders they created.
   """
   customers(
-    "Page size, 1 to 100."
+    "Page size, 1 to 100 (else an INVALID_PAGE_SIZE error)."
     first: Int = 20
-    "The endCursor of the previous page."
+    "The endCursor of the previous page (a malformed one is an INVALID_CURSOR error)."
     after: String
-    "A part of the name, email or phone, without case (at most 200 characters)."
+    "A part of the name, email or phone, without case; only its first 200 bytes are used."
     search: String
   ): CustomerConnection!
 }
@@ -5609,14 +5609,23 @@ extend type Query {
 
 type Subscription {
   "An order changed: the one given, or any of the merchant's orders when orderId is omitted."
-  orderUpdated(orderId: ID): Order!
+  orderUpdated(
+    "Only this order (ord_…); a malformed ID or one of another type is a NOT_FOUND error."
+    orderId: ID
+  ): Order!
   """
   A payment changed (created, authorized, captured, voided, refunded,
   failed, expired): the one given, or any of the merchant's payments when
   paymentId is omitted. A SALES member receives only the payments they may
-  see (not a colleague's terminal payments).
+  see (not a colleague's terminal payments). Each event carries the
+  payment as it is when delivered, read after the change committed. An
+  event can be missed (a client too slow to read, a server reconnecting to
+  the database): refetch after reconnecting.
   """
-  paymentUpdated(paymentId: ID): Payment!
+  paymentUpdated(
+    "Only this payment (pay_…); one that does not exist or that the subscriber may not see is a NOT_FOUND error."
+    paymentId: ID
+  ): Payment!
 }
 `, BuiltIn: false},
 	{Name: "../schema/orders.graphqls", Input: `# ---------------------------------------------------------------------------
@@ -6584,7 +6593,8 @@ extend type Query {
   The dashboard's overview figures for [from, to) (e.g. today, the last 7
   or 30 days, this or last month, from local midnights in the merchant's
   time zone). Owners, admins and API keys only: a SALES member gets a
-  FORBIDDEN error. INVALID_RANGE when from is not before to.
+  FORBIDDEN error. INVALID_RANGE when from is not before to, or a year is
+  outside 1900–9999.
   """
   salesOverview(
     "Start of the range (included)."
@@ -6600,32 +6610,35 @@ extend type Query {
 
 "A card keyed in by staff. The number and CVC go to the processor and are never stored or logged."
 input TerminalCardInput {
-  "Digits; spaces and dashes allowed."
+  "12 to 19 digits with a valid Luhn check digit; spaces and dashes allowed, at most 40 characters in all (else INVALID_CARD_NUMBER)."
   number: String!
-  "1 to 12."
+  "1 to 12 (else INVALID_EXPIRY)."
   expMonth: Int!
-  "Four digits, e.g. 2030."
+  "Four digits, e.g. 2030: not in the past (else CARD_EXPIRED), at most 30 years ahead (else INVALID_EXPIRY)."
   expYear: Int!
-  "3 or 4 digits."
+  "3 or 4 digits (else INVALID_CVC)."
   cvc: String!
 }
 
+"A card payment keyed in by staff."
 input CreateTerminalPaymentInput {
-  "Minor units (öre for SEK)."
+  "Minor units (öre for SEK); 1 to 10^13 (else INVALID_AMOUNT, AMOUNT_TOO_LARGE). For a SALES member with a limit: at most the limit (else AMOUNT_ABOVE_LIMIT)."
   amount: Int64!
-  "ISO 4217, e.g. SEK."
+  "ISO 4217, e.g. SEK (else INVALID_CURRENCY). For a SALES member with a limit: the limit's currency (else LIMIT_CURRENCY_MISMATCH)."
   currency: String!
+  "The card, as the customer reads it out."
   card: TerminalCardInput!
   "IMMEDIATE (the default) charges now; RESERVE authorizes for a later capturePayment."
   captureMode: CaptureMode
-  "An existing order this payment supplements: it is listed among the order's payments."
+  "An existing order this payment supplements (ord_…): it is listed among the order's payments. Unknown: NOT_FOUND; it must be in the payment's currency (else ORDER_CURRENCY_MISMATCH) and not cancelled (else ORDER_CANCELLED)."
   orderId: ID
-  "Description or reference, on the receipt. One line, at most 500 characters."
+  "Description or reference, on the receipt. One line, at most 500 characters (else INVALID_DESCRIPTION)."
   description: String
-  "Where the receipt is emailed when the payment is approved."
+  "Where the receipt is emailed when the payment is approved; a valid address (else INVALID_EMAIL)."
   customerEmail: String
 }
 
+"The result of createTerminalPayment."
 type CreateTerminalPaymentPayload {
   """
   The payment, settled when the processor answered within a few seconds:
@@ -6634,21 +6647,29 @@ type CreateTerminalPaymentPayload {
   input was refused.
   """
   payment: Payment
-  "Includes CARD_DECLINED (with the payment) when the card was declined."
+  """
+  What the caller can fix, each with a stable code; empty on success.
+  Includes CARD_DECLINED (with the payment) when the card was declined, and
+  PROCESSOR_UNAVAILABLE when the processor did not answer.
+  """
   userErrors: [UserError!]!
 }
 
+"A member's limit per payment, to set or remove."
 input SetUserPaymentLimitInput {
-  "A SALES member."
+  "A SALES member (usr_…). Unknown: NOT_FOUND; setting a limit for a member who is not SALES: LIMIT_NOT_APPLICABLE."
   userId: ID!
-  "The most they may take per payment, in minor units; null removes the limit."
+  "The most they may take per payment, in minor units; 1 to 10^13 (else INVALID_AMOUNT, AMOUNT_TOO_LARGE). Null removes the limit."
   maxAmount: Int64
-  "Currency of maxAmount; the merchant's currency when omitted."
+  "ISO 4217 code of maxAmount (else INVALID_CURRENCY); the merchant's default currency when omitted."
   currency: String
 }
 
+"The result of setUserPaymentLimit."
 type SetUserPaymentLimitPayload {
+  "The member, with paymentLimit as it is now; null when userErrors is not empty."
   user: User
+  "What the caller can fix, each with a stable code; empty on success."
   userErrors: [UserError!]!
 }
 
@@ -6659,13 +6680,17 @@ extend type User {
 
 "One entry of the audit trail: something a person or an API key did."
 type AuditEvent {
+  "Global ID (aev_…)."
   id: ID!
   """
   What was done: payment.created (took a payment), payment.captured,
   payment.voided, payment.refunded, payment.capture_declined,
   payment.void_declined, payment.refund_declined, user.payment_limit_set,
-  user.payment_limit_removed, merchant.updated (the merchant's details;
-  detail names the fields that changed).
+  user.payment_limit_removed, subscription.plan_changed,
+  subscription.charged (chargeSubscription), merchant.updated (the
+  merchant's details; detail names the fields that changed),
+  email.undeliverable (an email kassa queued was given up on; no actor).
+  New actions may appear.
   """
   action: String!
   "The person who did it, when a person did."
@@ -6676,33 +6701,57 @@ type AuditEvent {
   payment: Payment
   "The member the action concerned (limits)."
   subjectUser: User
+  "The amount involved (of a payment operation, a limit set, a subscription charge or plan); null when none."
   amount: Money
+  "More about it, for people, at most 500 characters; may be empty."
   detail: String!
+  "When it was done."
   createdAt: Time!
 }
 
+"A page of the audit trail."
 type AuditEventConnection {
+  "The entries of this page."
   edges: [AuditEventEdge!]!
+  "Where the next page starts."
   pageInfo: PageInfo!
 }
 
+"An audit trail entry in a page."
 type AuditEventEdge {
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this entry."
   cursor: String!
+  "The entry."
   node: AuditEvent!
 }
 
+"Narrows auditEvents; the conditions given must all hold."
 input AuditEventFilter {
-  "Only what this member did."
+  "Only what this member did (usr_…)."
   actorId: ID
-  "Only what was done to this payment."
+  "Only what was done to this payment (pay_…)."
   paymentId: ID
 }
 
 extend type Query {
-  "The audit trail, newest first. SALES members see their own actions only."
-  auditEvents(first: Int = 20, after: String, filter: AuditEventFilter): AuditEventConnection!
+  "The audit trail, newest first. SALES members see their own actions only (asking for another member's gives nothing)."
+  auditEvents(
+    "Page size, 1 to 100 (else an INVALID_PAGE_SIZE error)."
+    first: Int = 20
+    "The endCursor of the previous page (a malformed one is an INVALID_CURSOR error)."
+    after: String
+    "Only some entries; a malformed ID in it is a NOT_FOUND error."
+    filter: AuditEventFilter
+  ): AuditEventConnection!
   "Payments taken at the web terminal or with createTerminalPayment, newest first. SALES members see their own."
-  terminalPayments(first: Int = 20, after: String, takenBy: ID): PaymentConnection!
+  terminalPayments(
+    "Page size, 1 to 100 (else an INVALID_PAGE_SIZE error)."
+    first: Int = 20
+    "The endCursor of the previous page (a malformed one is an INVALID_CURSOR error)."
+    after: String
+    "Only those this member took (usr_…; a malformed ID is a NOT_FOUND error); a SALES member asking for another's gets none."
+    takenBy: ID
+  ): PaymentConnection!
 }
 
 extend type Mutation {
@@ -6711,9 +6760,20 @@ extend type Mutation {
   Secure), as the web terminal does. Needs a session (OWNER, ADMIN or
   SALES; a SALES member's limit applies) or an API key.
   """
-  createTerminalPayment(input: CreateTerminalPaymentInput!): CreateTerminalPaymentPayload!
-  "Set or remove a SALES member's limit per payment (OWNER, ADMIN or an API key)."
-  setUserPaymentLimit(input: SetUserPaymentLimitInput!): SetUserPaymentLimitPayload!
+  createTerminalPayment(
+    "The amount and card."
+    input: CreateTerminalPaymentInput!
+  ): CreateTerminalPaymentPayload!
+  """
+  Set or remove a SALES member's limit per payment (OWNER, ADMIN or an API
+  key; a SALES member gets a FORBIDDEN error). The limit applies to what
+  they take at the terminal, charge with chargeSubscription and set as a
+  subscription plan. Recorded on the audit trail.
+  """
+  setUserPaymentLimit(
+    "The member and the limit."
+    input: SetUserPaymentLimitInput!
+  ): SetUserPaymentLimitPayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema/webshop.graphqls", Input: `# ---------------------------------------------------------------------------

@@ -47,20 +47,27 @@ type APIKeyEdge struct {
 	Node   *auth.APIKey `json:"node"`
 }
 
+// A page of the audit trail.
 type AuditEventConnection struct {
-	Edges    []AuditEventEdge `json:"edges"`
-	PageInfo *PageInfo        `json:"pageInfo"`
+	// The entries of this page.
+	Edges []AuditEventEdge `json:"edges"`
+	// Where the next page starts.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
+// An audit trail entry in a page.
 type AuditEventEdge struct {
-	Cursor string       `json:"cursor"`
-	Node   *audit.Event `json:"node"`
+	// Pass as `after` to continue after this entry.
+	Cursor string `json:"cursor"`
+	// The entry.
+	Node *audit.Event `json:"node"`
 }
 
+// Narrows auditEvents; the conditions given must all hold.
 type AuditEventFilter struct {
-	// Only what this member did.
+	// Only what this member did (usr_…).
 	ActorID *string `json:"actorId,omitempty"`
-	// Only what was done to this payment.
+	// Only what was done to this payment (pay_…).
 	PaymentID *string `json:"paymentId,omitempty"`
 }
 
@@ -244,29 +251,34 @@ type CreateSubscriptionPayload struct {
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// A card payment keyed in by staff.
 type CreateTerminalPaymentInput struct {
-	// Minor units (öre for SEK).
+	// Minor units (öre for SEK); 1 to 10^13 (else INVALID_AMOUNT, AMOUNT_TOO_LARGE). For a SALES member with a limit: at most the limit (else AMOUNT_ABOVE_LIMIT).
 	Amount int64 `json:"amount"`
-	// ISO 4217, e.g. SEK.
-	Currency string             `json:"currency"`
-	Card     *TerminalCardInput `json:"card"`
+	// ISO 4217, e.g. SEK (else INVALID_CURRENCY). For a SALES member with a limit: the limit's currency (else LIMIT_CURRENCY_MISMATCH).
+	Currency string `json:"currency"`
+	// The card, as the customer reads it out.
+	Card *TerminalCardInput `json:"card"`
 	// IMMEDIATE (the default) charges now; RESERVE authorizes for a later capturePayment.
 	CaptureMode *payments.CaptureMode `json:"captureMode,omitempty"`
-	// An existing order this payment supplements: it is listed among the order's payments.
+	// An existing order this payment supplements (ord_…): it is listed among the order's payments. Unknown: NOT_FOUND; it must be in the payment's currency (else ORDER_CURRENCY_MISMATCH) and not cancelled (else ORDER_CANCELLED).
 	OrderID *string `json:"orderId,omitempty"`
-	// Description or reference, on the receipt. One line, at most 500 characters.
+	// Description or reference, on the receipt. One line, at most 500 characters (else INVALID_DESCRIPTION).
 	Description *string `json:"description,omitempty"`
-	// Where the receipt is emailed when the payment is approved.
+	// Where the receipt is emailed when the payment is approved; a valid address (else INVALID_EMAIL).
 	CustomerEmail *string `json:"customerEmail,omitempty"`
 }
 
+// The result of createTerminalPayment.
 type CreateTerminalPaymentPayload struct {
 	// The payment, settled when the processor answered within a few seconds:
 	// AUTHORIZED (reserved) or CAPTURED when approved, FAILED when declined
 	// (see failureCode), PENDING when the processor is slow. Null when the
 	// input was refused.
 	Payment *payments.Payment `json:"payment,omitempty"`
-	// Includes CARD_DECLINED (with the payment) when the card was declined.
+	// What the caller can fix, each with a stable code; empty on success.
+	// Includes CARD_DECLINED (with the payment) when the card was declined, and
+	// PROCESSOR_UNAVAILABLE when the processor did not answer.
 	UserErrors []UserError `json:"userErrors"`
 }
 
@@ -749,17 +761,21 @@ type SentEmailEdge struct {
 	Node *mailer.SentEmail `json:"node"`
 }
 
+// A member's limit per payment, to set or remove.
 type SetUserPaymentLimitInput struct {
-	// A SALES member.
+	// A SALES member (usr_…). Unknown: NOT_FOUND; setting a limit for a member who is not SALES: LIMIT_NOT_APPLICABLE.
 	UserID string `json:"userId"`
-	// The most they may take per payment, in minor units; null removes the limit.
+	// The most they may take per payment, in minor units; 1 to 10^13 (else INVALID_AMOUNT, AMOUNT_TOO_LARGE). Null removes the limit.
 	MaxAmount *int64 `json:"maxAmount,omitempty"`
-	// Currency of maxAmount; the merchant's currency when omitted.
+	// ISO 4217 code of maxAmount (else INVALID_CURRENCY); the merchant's default currency when omitted.
 	Currency *string `json:"currency,omitempty"`
 }
 
+// The result of setUserPaymentLimit.
 type SetUserPaymentLimitPayload struct {
-	User       *auth.User  `json:"user,omitempty"`
+	// The member, with paymentLimit as it is now; null when userErrors is not empty.
+	User *auth.User `json:"user,omitempty"`
+	// What the caller can fix, each with a stable code; empty on success.
 	UserErrors []UserError `json:"userErrors"`
 }
 
@@ -768,13 +784,13 @@ type Subscription struct {
 
 // A card keyed in by staff. The number and CVC go to the processor and are never stored or logged.
 type TerminalCardInput struct {
-	// Digits; spaces and dashes allowed.
+	// 12 to 19 digits with a valid Luhn check digit; spaces and dashes allowed, at most 40 characters in all (else INVALID_CARD_NUMBER).
 	Number string `json:"number"`
-	// 1 to 12.
+	// 1 to 12 (else INVALID_EXPIRY).
 	ExpMonth int `json:"expMonth"`
-	// Four digits, e.g. 2030.
+	// Four digits, e.g. 2030: not in the past (else CARD_EXPIRED), at most 30 years ahead (else INVALID_EXPIRY).
 	ExpYear int `json:"expYear"`
-	// 3 or 4 digits.
+	// 3 or 4 digits (else INVALID_CVC).
 	Cvc string `json:"cvc"`
 }
 
