@@ -4929,17 +4929,21 @@ type Subscription
 # Subscriptions and invoices (recurring billing). The type is
 # BillingSubscription: GraphQL's root type for live updates is Subscription.
 
+"Where a subscription stands."
 enum BillingSubscriptionStatus {
   "Waiting for the customer's first payment, which stores the card."
   PENDING_MANDATE
+  "The card is stored; it is invoiced and charged on schedule."
   ACTIVE
-  "A charge failed every retry; new periods are still invoiced."
+  "A charge failed every retry; new periods are still invoiced, and a paid invoice makes it ACTIVE again."
   PAST_DUE
   "Not billed until resumed; the periods while paused are skipped."
   PAUSED
+  "Ended: nothing more is invoiced or charged."
   CANCELLED
 }
 
+"How a subscription is charged."
 enum PlanKind {
   "A fixed amount every interval, billed in advance."
   FIXED
@@ -4949,13 +4953,23 @@ enum PlanKind {
   MANUAL
 }
 
+"""
+How often a scheduled plan bills. Periods start on the start date's day of
+month and time of day in the merchant's time zone; in a shorter month, on
+its last day (Jan 31 → Feb 28 → Mar 31).
+"""
 enum BillingInterval {
+  "Every calendar month."
   MONTHLY
+  "Every 3 months."
   QUARTERLY
+  "Every 6 months."
   SEMIANNUAL
+  "Every 12 months."
   YEARLY
 }
 
+"How a USAGE period's events make its quantity."
 enum UsageAggregation {
   "The period's quantity is the sum of the reported quantities."
   SUM
@@ -4967,306 +4981,569 @@ enum UsageAggregation {
 type PriceTier {
   "Units up to and including this many; null for the last, unbounded tier."
   upTo: Int64
+  "The price of each unit in the tier, VAT included."
   unitPrice: Money!
-  "Charged once when any unit falls in the tier."
+  "Charged once when any unit falls in the tier; zero when none."
   flatFee: Money!
 }
 
+"One step of a graduated price (PlanInput.tiers); a bad tier is INVALID_TIERS."
 input PriceTierInput {
+  "Units up to and including this many, more than the previous tier's. Leave out for the last tier, and only for it."
   upTo: Int64
+  "Minor units per unit in the tier, VAT included; 0 to 10^13."
   unitPrice: Int64!
+  "Minor units charged once when any unit falls in the tier, VAT included; 0 to 10^13, default 0."
   flatFee: Int64
 }
 
 "What a subscription charges. Amounts include VAT."
 type Plan {
+  "How it is charged."
   kind: PlanKind!
+  "The plan's name on invoices and emails; without one set, a name for its kind (Subscription, Usage, Charge; in the customer's language on invoices)."
   description: String!
-  "FIXED: the amount each interval."
+  "FIXED: the amount each interval; null for other kinds."
   amount: Money
-  "USAGE without tiers: the price per unit."
+  "USAGE without tiers: the price per unit; null otherwise."
   unitPrice: Money
+  "USAGE with a graduated price: its tiers, lowest first; empty otherwise."
   tiers: [PriceTier!]!
+  "USAGE: how a period's events make its quantity; null for other kinds."
   aggregation: UsageAggregation
+  "ISO 4217 code of every amount of the subscription; it never changes."
   currency: String!
+  "How often it bills; null for MANUAL."
   interval: BillingInterval
-  "Basis points: 2500 is 25 %."
+  "VAT rate in basis points: 2500 is 25 %."
   vatRate: Int!
 }
 
+"""
+What a plan charges. Amounts are minor units of ` + "`" + `currency` + "`" + `, VAT included;
+a field that does not apply to the kind is ignored. A bad plan is a user
+error with code INVALID_PLAN, INVALID_AMOUNT, AMOUNT_TOO_LARGE,
+INVALID_CURRENCY, INVALID_INTERVAL, INVALID_VAT_RATE or INVALID_TIERS.
+"""
 input PlanInput {
+  "How it is charged."
   kind: PlanKind!
+  "The plan's name on invoices and emails: one line of at most 200 characters (else INVALID_PLAN); default a name for the kind."
   description: String
-  "FIXED: minor units each interval, VAT included."
+  "FIXED (required): minor units each interval, VAT included; 1 to 10^13."
   amount: Int64
-  "USAGE: minor units per unit, VAT included (or use tiers)."
+  "USAGE without tiers (required then): minor units per unit, VAT included; 1 to 10^13 (else INVALID_AMOUNT)."
   unitPrice: Int64
+  "USAGE: a graduated price instead of unitPrice. At most 20 tiers, upTo ascending, the last one unbounded (else INVALID_TIERS)."
   tiers: [PriceTierInput!]
   "USAGE: default SUM."
   aggregation: UsageAggregation
-  "Default SEK."
+  "ISO 4217 code of the amounts; default SEK."
   currency: String
-  "FIXED and USAGE; USAGE defaults to MONTHLY."
+  "Required for FIXED (else INVALID_INTERVAL); USAGE defaults to MONTHLY; ignored for MANUAL."
   interval: BillingInterval
-  "Basis points: 2500 (default), 1200, 600 or 0."
+  "VAT rate in basis points: 2500 (default), 1200, 600 or 0 (else INVALID_VAT_RATE)."
   vatRate: Int
 }
 
+"A billing period [start, end): its bounds are local times in the merchant's time zone."
 type BillingPeriod {
+  "When the period starts (included)."
   start: Time!
+  "When the period ends (excluded): the next period's start."
   end: Time!
 }
 
 "The stored card a subscription charges."
 type Mandate {
+  "The processor holding the card, e.g. stripe."
   processor: String!
+  "Brand, last 4 digits and expiry as the processor reported them (never the number); null when it reported none."
   card: Card
 }
 
+"""
+A customer's agreement to recurring charges to a stored card. Created
+PENDING_MANDATE; the customer's first payment stores the card and makes it
+ACTIVE.
+"""
 type BillingSubscription implements Node {
+  "Global ID (sub_…)."
   id: ID!
+  "Where it stands."
   status: BillingSubscriptionStatus!
+  "Who is billed; name, email and locale are the subscription's own copy."
   customer: Customer!
+  "The plan billed now."
   plan: Plan!
-  "A plan change that takes effect next period."
+  "A plan change that takes effect next period; null when none."
   pendingPlan: Plan
-  "The period containing now (for scheduled plans)."
+  "The period containing now; null for a MANUAL plan."
   currentPeriod: BillingPeriod
-  "When the next invoice is made and charged."
+  "When the next invoice is made and charged; null for a MANUAL plan, before the first payment, and once cancelled."
   nextBillingAt: Time
+  "The stored card; null until the first payment stores one."
   mandate: Mandate
+  "True when cancelled at period end: it goes on until cancelledAt, then becomes CANCELLED."
   cancelAtPeriodEnd: Boolean!
+  "When it was cancelled, or, with cancelAtPeriodEnd, when it will be; null otherwise."
   cancelledAt: Time
-  "Where the customer makes the first payment, while PENDING_MANDATE."
+  "Where the customer makes the first payment (to send while PENDING_MANDATE). It expires 14 days after the subscription was created."
   firstPaymentLink: PaymentLink
+  "When it was created."
   createdAt: Time!
-  invoices(first: Int = 20, after: String): InvoiceConnection!
+  "Its invoices, newest first."
+  invoices(
+    "Page size, 1 to 100 (else an INVALID_PAGE_SIZE error)."
+    first: Int = 20
+    "The endCursor of the previous page (a malformed one is an INVALID_CURSOR error)."
+    after: String
+  ): InvoiceConnection!
 }
 
+"A page of subscriptions."
 type BillingSubscriptionConnection {
+  "The subscriptions of this page."
   edges: [BillingSubscriptionEdge!]!
+  "Where the next page starts."
   pageInfo: PageInfo!
 }
 
+"A subscription in a page."
 type BillingSubscriptionEdge {
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this subscription."
   cursor: String!
+  "The subscription."
   node: BillingSubscription!
 }
 
+"Where an invoice stands."
 enum InvoiceStatus {
+  "Not paid yet: being charged, or waiting for a retry (see nextAttemptAt)."
   OPEN
+  "Paid (an invoice of zero is PAID when made)."
   PAID
   "Every retry failed."
   FAILED
+  "Cancelled without payment. Kassa does not void invoices today; the status is reserved."
   VOID
 }
 
+"One line of an invoice. Amounts are in the invoice's currency."
 type InvoiceLine {
+  "What is charged: the plan's name and period (a USAGE line also names the units used), or a manual charge's description."
   description: String!
+  "Number of units: 1 (a USAGE line prices its usage into unitPrice and names the units in its description)."
   quantity: Int64!
+  "The price per unit, VAT included."
   unitPrice: Money!
+  "VAT rate in basis points: 2500 is 25 %."
   vatRate: Int!
+  "gross less vat."
   net: Money!
+  "The VAT included in gross, rounded half up to the minor unit."
   vat: Money!
+  "quantity × unitPrice, VAT included."
   gross: Money!
 }
 
+"""
+What a subscription charges: a billing period's invoice, or a manual charge
+(chargeSubscription). Charged to the stored card; a failed charge is retried
+on the dunning schedule (KASSA_DUNNING_SCHEDULE, by default 1, 3 and 7 days
+after each failure) and the customer is emailed a link to pay with another
+card.
+"""
 type Invoice implements Node {
+  "Global ID (inv_…)."
   id: ID!
-  "Sequential per merchant, without gaps."
+  "Sequential per merchant from 1, without gaps."
   number: Int64!
+  "The subscription it bills."
   subscription: BillingSubscription
+  "Where it stands."
   status: InvoiceStatus!
-  "PERIOD or MANUAL."
+  "PERIOD (a billing period of the plan) or MANUAL (chargeSubscription)."
   kind: String!
+  "The billed period; null for MANUAL."
   period: BillingPeriod
+  "What it is for: the plan's name and the period's dates, or the manual charge's description."
   description: String!
+  "Its lines, in order."
   lines: [InvoiceLine!]!
+  "The sum of the lines' net."
   net: Money!
+  "The sum of the lines' VAT."
   vat: Money!
+  "What is charged: the sum of the lines' gross."
   gross: Money!
-  "Charge attempts so far."
+  "Charge attempts so far: the first, then one per retry."
   attempts: Int!
-  "When a failed charge is retried next."
+  "When a failed charge is retried next; null when no retry is due."
   nextAttemptAt: Time
+  "Why the latest charge failed, as the processor said (e.g. card_declined, insufficient_funds, expired_card); null when none failed or once paid."
   failureCode: String
+  "The payment that paid it, or of its latest charge attempt; null before any."
   payment: Payment
-  "The invoice's page for the customer."
+  "The invoice's page for the customer: ${KASSA_PUBLIC_URL}/invoices/{token}; anyone with the link can see it."
   url: String!
+  "When it was paid; null unless PAID."
   paidAt: Time
+  "When it was made."
   createdAt: Time!
 }
 
+"A page of invoices."
 type InvoiceConnection {
+  "The invoices of this page."
   edges: [InvoiceEdge!]!
+  "Where the next page starts."
   pageInfo: PageInfo!
 }
 
+"An invoice in a page."
 type InvoiceEdge {
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this invoice."
   cursor: String!
+  "The invoice."
   node: Invoice!
 }
 
-"A preview of the next invoice as it stands now."
+"A preview of the next invoice as it stands now (not stored: it gets its id and number when made)."
 type UpcomingInvoice {
+  "The period it bills."
   period: BillingPeriod!
-  "When it will be made and charged."
+  "When it will be made and charged: a FIXED plan's at the period's start, a USAGE plan's at its end plus the usage grace (KASSA_USAGE_GRACE, default 1 hour)."
   dueAt: Time!
+  "What it is for: the plan's name and the period's dates."
   description: String!
+  "Its lines as priced now; a USAGE line counts the usage reported so far."
   lines: [InvoiceLine!]!
+  "The sum of the lines' net."
   net: Money!
+  "The sum of the lines' VAT."
   vat: Money!
+  "What will be charged: the sum of the lines' gross."
   gross: Money!
 }
 
+"A USAGE subscription's usage in one period, and what it costs so far."
 type UsageSummary {
+  "The period."
   period: BillingPeriod!
+  "The period's quantity by the plan's aggregation; 0 without events."
   quantity: Int64!
+  "How many usage events the period holds."
   events: Int64!
-  "What the period's usage costs so far."
+  "What the period's usage costs so far, VAT included."
   amount: Money!
 }
 
+"A report of metered usage, as recorded."
 type UsageEvent {
+  "Global ID (use_…)."
   id: ID!
+  "The subscription it counts for (sub_…)."
   subscriptionId: ID!
+  "Units used, as reported."
   quantity: Int64!
+  "When the usage happened, as reported."
   occurredAt: Time!
+  "The key it was reported with."
   idempotencyKey: String!
+  "When kassa recorded it."
   receivedAt: Time!
 }
 
+"One usage event of a batch; the fields mean what they do in ReportUsageInput."
 input UsageEventInput {
+  "The USAGE subscription (sub_…), ACTIVE or PAST_DUE."
   subscriptionId: ID!
+  "Units used, 0 to 10^12 (else INVALID_QUANTITY)."
   quantity: Int64!
+  "When the usage happened, within its period's reporting window (see ReportUsageInput)."
   occurredAt: Time!
-  "Counts once per merchant: a retried report changes nothing."
+  "Counts once per merchant: a retried report changes nothing. 1 to 255 bytes, no control characters, no surrounding whitespace (else INVALID_IDEMPOTENCY_KEY)."
   idempotencyKey: String!
 }
 
+"A new subscription."
 input CreateSubscriptionInput {
+  "Who subscribes. An email is required here (else INVALID_EMAIL): the first payment link and invoices go there."
   customer: CustomerInput!
+  "What it charges."
   plan: PlanInput!
-  "Default now; the first period starts then and keeps its day of month."
+  "Default now; the first period starts then and keeps its day of month. At most a minute ago and at most a year ahead (else INVALID_START)."
   startsAt: Time
 }
 
+"The result of createSubscription."
 type CreateSubscriptionPayload {
+  "The new subscription, PENDING_MANDATE; null when userErrors is not empty."
   subscription: BillingSubscription
   "Send this to the customer: the first payment (with 3-D Secure) stores the card and starts the subscription."
   paymentLink: PaymentLink
+  "What the caller can fix, each with a stable code; empty on success."
   userErrors: [UserError!]!
 }
 
+"Which subscription to cancel, and when."
 input CancelSubscriptionInput {
+  "The subscription (sub_…)."
   id: ID!
-  "Cancel at the end of the current period instead of now."
+  "Cancel at the end of the current period instead of now (default false). Ignored for a MANUAL plan or while PENDING_MANDATE: those are cancelled now."
   atPeriodEnd: Boolean
 }
 
+"The result of cancelSubscription."
 type CancelSubscriptionPayload {
+  "The subscription as it is now; null when userErrors is not empty."
   subscription: BillingSubscription
+  "What the caller can fix, each with a stable code; empty on success."
   userErrors: [UserError!]!
 }
 
+"Which subscription to pause."
 input PauseSubscriptionInput {
+  "The subscription (sub_…), ACTIVE or PAST_DUE."
   id: ID!
 }
 
+"The result of pauseSubscription."
 type PauseSubscriptionPayload {
+  "The subscription, PAUSED; null when userErrors is not empty."
   subscription: BillingSubscription
+  "What the caller can fix, each with a stable code; empty on success."
   userErrors: [UserError!]!
 }
 
+"Which subscription to resume."
 input ResumeSubscriptionInput {
+  "The subscription (sub_…), PAUSED."
   id: ID!
 }
 
+"The result of resumeSubscription."
 type ResumeSubscriptionPayload {
+  "The subscription, ACTIVE; null when userErrors is not empty."
   subscription: BillingSubscription
+  "What the caller can fix, each with a stable code; empty on success."
   userErrors: [UserError!]!
 }
 
+"A subscription's new plan."
 input UpdateSubscriptionPlanInput {
+  "The subscription (sub_…), not CANCELLED."
   id: ID!
+  "The new plan. It keeps the currency (else INVALID_CURRENCY), the interval, and whether it is MANUAL (else INVALID_PLAN)."
   plan: PlanInput!
 }
 
+"The result of updateSubscriptionPlan."
 type UpdateSubscriptionPlanPayload {
+  "The subscription, with the new plan as pendingPlan (or as plan while PENDING_MANDATE); null when userErrors is not empty."
   subscription: BillingSubscription
+  "What the caller can fix, each with a stable code; empty on success."
   userErrors: [UserError!]!
 }
 
+"An amount to charge a subscription's stored card now."
 input ChargeSubscriptionInput {
+  "The subscription (sub_…): with a stored card (else NO_MANDATE), not PENDING_MANDATE or CANCELLED (else INVALID_STATE)."
   subscriptionId: ID!
-  "Minor units, VAT included."
+  "Minor units, VAT included; 1 to 10^13 (else INVALID_AMOUNT, AMOUNT_TOO_LARGE)."
   amount: Int64!
+  "The invoice's line: one line of 1 to 500 characters (else INVALID_DESCRIPTION)."
   description: String!
-  "Default: the plan's."
+  "VAT rate in basis points: 2500, 1200, 600 or 0 (else INVALID_VAT_RATE). Default: the plan's."
   vatRate: Int
 }
 
+"The result of chargeSubscription."
 type ChargeSubscriptionPayload {
+  "The MANUAL invoice made; null when userErrors is not empty."
   invoice: Invoice
+  "The payment charging it, as first recorded: its outcome arrives from the processor, and the invoice is PAID once it is captured."
   payment: Payment
+  "What the caller can fix, each with a stable code; empty on success."
   userErrors: [UserError!]!
 }
 
+"""
+One usage event. The subscription must have a USAGE plan (else NOT_METERED)
+and be ACTIVE or PAST_DUE (else INVALID_STATE).
+"""
 input ReportUsageInput {
+  "The USAGE subscription (sub_…)."
   subscriptionId: ID!
+  "Units used, 0 to 10^12 (else INVALID_QUANTITY)."
   quantity: Int64!
+  """
+  When the usage happened: at most 5 minutes ahead of kassa's clock (else
+  FUTURE_EVENT); not before the subscription started, and reported no later
+  than the usage grace (KASSA_USAGE_GRACE, default 1 hour) after its period
+  ended (else LATE_EVENT).
+  """
   occurredAt: Time!
+  "Counts once per merchant: a retried report changes nothing. 1 to 255 bytes, no control characters, no surrounding whitespace (else INVALID_IDEMPOTENCY_KEY)."
   idempotencyKey: String!
 }
 
+"The result of reportUsage."
 type ReportUsagePayload {
+  "The event recorded (the earlier one, when duplicate); null when userErrors is not empty."
   usageEvent: UsageEvent
   "True when the idempotency key was reported before: the recorded event is returned and nothing changed."
   duplicate: Boolean!
+  "What the caller can fix, each with a stable code; empty on success."
   userErrors: [UserError!]!
 }
 
+"Usage events to record together."
 input ReportUsageBatchInput {
-  "At most 1,000."
+  "At most 1,000 (else BATCH_TOO_LARGE, and none is recorded)."
   events: [UsageEventInput!]!
 }
 
+"The outcome of one event of a batch."
 type UsageEventResult {
   "The event's position in the batch."
   index: Int!
+  "The event recorded (the earlier one, when duplicate); null when refused."
   usageEvent: UsageEvent
+  "True when its idempotency key was reported before (earlier, or in this batch)."
   duplicate: Boolean!
+  "Why the event was refused, with reportUsage's codes; field paths start with [\"input\", \"events\", index]. Empty when recorded."
   userErrors: [UserError!]!
 }
 
+"The result of reportUsageBatch."
 type ReportUsageBatchPayload {
+  "One per event, in the batch's order; empty when the batch was refused."
   results: [UsageEventResult!]!
   "How many events were recorded now (not duplicates, not refused)."
   accepted: Int!
+  "What is wrong with the batch as a whole (BATCH_TOO_LARGE); each event's own are in results."
   userErrors: [UserError!]!
 }
 
 extend type Query {
-  subscriptions(first: Int = 20, after: String, status: [BillingSubscriptionStatus!]): BillingSubscriptionConnection!
-  invoices(first: Int = 20, after: String, subscriptionId: ID, status: [InvoiceStatus!]): InvoiceConnection!
-  "Usage of the period containing ` + "`" + `period` + "`" + ` (default: now)."
-  usageSummary(subscriptionId: ID!, period: Time): UsageSummary!
-  upcomingInvoice(subscriptionId: ID!): UpcomingInvoice
+  "The merchant's subscriptions, newest first."
+  subscriptions(
+    "Page size, 1 to 100 (else an INVALID_PAGE_SIZE error)."
+    first: Int = 20
+    "The endCursor of the previous page (a malformed one is an INVALID_CURSOR error)."
+    after: String
+    "Only those with one of these statuses; all when left out."
+    status: [BillingSubscriptionStatus!]
+  ): BillingSubscriptionConnection!
+  "The merchant's invoices, newest first."
+  invoices(
+    "Page size, 1 to 100 (else an INVALID_PAGE_SIZE error)."
+    first: Int = 20
+    "The endCursor of the previous page (a malformed one is an INVALID_CURSOR error)."
+    after: String
+    "Only this subscription's (sub_…); a malformed ID or one of another type is a NOT_FOUND error."
+    subscriptionId: ID
+    "Only those with one of these statuses; all when left out."
+    status: [InvoiceStatus!]
+  ): InvoiceConnection!
+  "Usage of the period containing ` + "`" + `period` + "`" + ` (default: now). Errors: NOT_FOUND, NOT_METERED (the plan is not USAGE)."
+  usageSummary(
+    "The USAGE subscription (sub_…)."
+    subscriptionId: ID!
+    "Any instant of the period wanted; default now. An instant before the subscription started gives its first period."
+    period: Time
+  ): UsageSummary!
+  """
+  A preview of the subscription's next period invoice, with a pending plan
+  change applied when it takes effect by then. Null for a MANUAL plan or a
+  CANCELLED subscription; NOT_FOUND error for an unknown one.
+  """
+  upcomingInvoice(
+    "The subscription (sub_…)."
+    subscriptionId: ID!
+  ): UpcomingInvoice
 }
 
 extend type Mutation {
-  "Create a subscription; the customer's first payment through paymentLink stores the card and activates it."
-  createSubscription(input: CreateSubscriptionInput!): CreateSubscriptionPayload!
-  cancelSubscription(input: CancelSubscriptionInput!): CancelSubscriptionPayload!
-  pauseSubscription(input: PauseSubscriptionInput!): PauseSubscriptionPayload!
-  resumeSubscription(input: ResumeSubscriptionInput!): ResumeSubscriptionPayload!
-  "The new plan takes effect from the next period."
-  updateSubscriptionPlan(input: UpdateSubscriptionPlanInput!): UpdateSubscriptionPlanPayload!
-  "Invoice and charge the stored card at once. Requires an Idempotency-Key header."
-  chargeSubscription(input: ChargeSubscriptionInput!): ChargeSubscriptionPayload!
-  reportUsage(input: ReportUsageInput!): ReportUsagePayload!
-  "Up to 1,000 events; each gets its own result."
-  reportUsageBatch(input: ReportUsageBatchInput!): ReportUsageBatchPayload!
+  """
+  Create a subscription (PENDING_MANDATE) and the payment link that
+  activates it, emailed to the customer with the terms: a FIXED plan's first
+  period, charged at once, or else a card check of one currency unit,
+  reserved and released. Paying stores the card; the link expires after 14
+  days. A SALES member's limit per payment applies to a FIXED amount
+  (AMOUNT_ABOVE_LIMIT, LIMIT_CURRENCY_MISMATCH), and with a limit they may
+  not set a USAGE plan. Other codes: those of the customer, plan and
+  startsAt.
+  """
+  createSubscription(
+    "The customer, plan and start."
+    input: CreateSubscriptionInput!
+  ): CreateSubscriptionPayload!
+  """
+  Cancel a subscription now, or at the end of the current period. Cancelling
+  now also deactivates an unpaid first payment link. Codes: NOT_FOUND,
+  INVALID_STATE (already cancelled).
+  """
+  cancelSubscription(
+    "The subscription and when."
+    input: CancelSubscriptionInput!
+  ): CancelSubscriptionPayload!
+  """
+  Stop billing an ACTIVE or PAST_DUE subscription; periods that start while
+  it is paused are not billed. Codes: NOT_FOUND, INVALID_STATE.
+  """
+  pauseSubscription(
+    "The subscription."
+    input: PauseSubscriptionInput!
+  ): PauseSubscriptionPayload!
+  """
+  Make a PAUSED subscription ACTIVE again. Billing restarts from the period
+  containing now (a FIXED plan's from the next one, as the current one began
+  while paused); paused periods are never billed late. Codes: NOT_FOUND,
+  INVALID_STATE.
+  """
+  resumeSubscription(
+    "The subscription."
+    input: ResumeSubscriptionInput!
+  ): ResumeSubscriptionPayload!
+  """
+  The new plan takes effect from the next period (at once while
+  PENDING_MANDATE). A SALES member's limit per payment applies as in
+  createSubscription. Recorded on the audit trail as
+  subscription.plan_changed. Codes: NOT_FOUND, INVALID_STATE (cancelled),
+  and those of the plan.
+  """
+  updateSubscriptionPlan(
+    "The subscription and its new plan."
+    input: UpdateSubscriptionPlanInput!
+  ): UpdateSubscriptionPlanPayload!
+  """
+  Invoice and charge the stored card at once (a MANUAL invoice, whatever the
+  plan's kind). Requires an Idempotency-Key header (else
+  IDEMPOTENCY_KEY_REQUIRED). A SALES member's limit per payment applies
+  (AMOUNT_ABOVE_LIMIT, LIMIT_CURRENCY_MISMATCH). A failed charge is retried
+  as a period's is. Recorded on the audit trail as subscription.charged.
+  Other codes: NOT_FOUND, PROCESSOR_UNAVAILABLE, and the input's.
+  """
+  chargeSubscription(
+    "The subscription, amount and description."
+    input: ChargeSubscriptionInput!
+  ): ChargeSubscriptionPayload!
+  "Record one usage event. Codes: NOT_FOUND and those of the input."
+  reportUsage(
+    "The event."
+    input: ReportUsageInput!
+  ): ReportUsagePayload!
+  """
+  Record up to 1,000 usage events at once; each gets its own result (a
+  refused event does not refuse the others).
+  """
+  reportUsageBatch(
+    "The events."
+    input: ReportUsageBatchInput!
+  ): ReportUsageBatchPayload!
 }
 
 extend enum WebhookEventType {
@@ -5317,32 +5594,32 @@ type Customer implements Node {
   totalPaid: [Money!]!
   "The customer's orders, newest first (for a SALES member: the orders they created)."
   orders(
-    "Page size, 1 to 100."
+    "Page size, 1 to 100 (else an INVALID_PAGE_SIZE error)."
     first: Int = 20
-    "The endCursor of the previous page."
+    "The endCursor of the previous page (a malformed one is an INVALID_CURSOR error)."
     after: String
   ): OrderConnection!
   "The payments of the customer's orders, newest first, as the viewer may see payments (SALES: not colleagues' staff-taken payments, and only of their own orders)."
   payments(
-    "Page size, 1 to 100."
+    "Page size, 1 to 100 (else an INVALID_PAGE_SIZE error)."
     first: Int = 20
-    "The endCursor of the previous page."
+    "The endCursor of the previous page (a malformed one is an INVALID_CURSOR error)."
     after: String
   ): PaymentConnection!
   "The customer's subscriptions, newest first (for a SALES member: those they created)."
   subscriptions(
-    "Page size, 1 to 100."
+    "Page size, 1 to 100 (else an INVALID_PAGE_SIZE error)."
     first: Int = 20
-    "The endCursor of the previous page."
+    "The endCursor of the previous page (a malformed one is an INVALID_CURSOR error)."
     after: String
   ): BillingSubscriptionConnection!
   "The cards stored as mandates of the customer's subscriptions (brand, last 4 digits, expiry; never the number), each once, the most recently stored first."
   storedCards: [Card!]!
   "The emails kassa sent to the customer's address, newest first. Empty for a customer without an email, and for SALES members (the log is the merchant's whole correspondence)."
   emails(
-    "Page size, 1 to 100."
+    "Page size, 1 to 100 (else an INVALID_PAGE_SIZE error)."
     first: Int = 20
-    "The endCursor of the previous page."
+    "The endCursor of the previous page (a malformed one is an INVALID_CURSOR error)."
     after: String
   ): SentEmailConnection!
 }
@@ -5416,11 +5693,11 @@ extend type Query {
   the customers of orders they created.
   """
   customers(
-    "Page size, 1 to 100."
+    "Page size, 1 to 100 (else an INVALID_PAGE_SIZE error)."
     first: Int = 20
-    "The endCursor of the previous page."
+    "The endCursor of the previous page (a malformed one is an INVALID_CURSOR error)."
     after: String
-    "A part of the name, email or phone, without case (at most 200 characters)."
+    "A part of the name, email or phone, without case; only its first 200 bytes are used."
     search: String
   ): CustomerConnection!
 }
@@ -5431,14 +5708,23 @@ extend type Query {
 
 extend type Subscription {
   "An order changed: the one given, or any of the merchant's orders when orderId is omitted."
-  orderUpdated(orderId: ID): Order!
+  orderUpdated(
+    "Only this order (ord_…); a malformed ID or one of another type is a NOT_FOUND error."
+    orderId: ID
+  ): Order!
   """
   A payment changed (created, authorized, captured, voided, refunded,
   failed, expired): the one given, or any of the merchant's payments when
   paymentId is omitted. A SALES member receives only the payments they may
-  see (not a colleague's terminal payments).
+  see (not a colleague's terminal payments). Each event carries the
+  payment as it is when delivered, read after the change committed. An
+  event can be missed (a client too slow to read, a server reconnecting to
+  the database): refetch after reconnecting.
   """
-  paymentUpdated(paymentId: ID): Payment!
+  paymentUpdated(
+    "Only this payment (pay_…); one that does not exist or that the subscriber may not see is a NOT_FOUND error."
+    paymentId: ID
+  ): Payment!
 }
 `, BuiltIn: false},
 	{Name: "../schema/orders.graphqls", Input: `# ---------------------------------------------------------------------------
@@ -6744,7 +7030,8 @@ extend type Query {
   The dashboard's overview figures for [from, to) (e.g. today, the last 7
   or 30 days, this or last month, from local midnights in the merchant's
   time zone). Owners, admins and API keys only: a SALES member gets a
-  FORBIDDEN error. INVALID_RANGE when from is not before to.
+  FORBIDDEN error. INVALID_RANGE when from is not before to, or a year is
+  outside 1900–9999.
   """
   salesOverview(
     "Start of the range (included)."
@@ -6760,32 +7047,35 @@ extend type Query {
 
 "A card keyed in by staff. The number and CVC go to the processor and are never stored or logged."
 input TerminalCardInput {
-  "Digits; spaces and dashes allowed."
+  "12 to 19 digits with a valid Luhn check digit; spaces and dashes allowed, at most 40 characters in all (else INVALID_CARD_NUMBER)."
   number: String!
-  "1 to 12."
+  "1 to 12 (else INVALID_EXPIRY)."
   expMonth: Int!
-  "Four digits, e.g. 2030."
+  "Four digits, e.g. 2030: not in the past (else CARD_EXPIRED), at most 30 years ahead (else INVALID_EXPIRY)."
   expYear: Int!
-  "3 or 4 digits."
+  "3 or 4 digits (else INVALID_CVC)."
   cvc: String!
 }
 
+"A card payment keyed in by staff."
 input CreateTerminalPaymentInput {
-  "Minor units (öre for SEK)."
+  "Minor units (öre for SEK); 1 to 10^13 (else INVALID_AMOUNT, AMOUNT_TOO_LARGE). For a SALES member with a limit: at most the limit (else AMOUNT_ABOVE_LIMIT)."
   amount: Int64!
-  "ISO 4217, e.g. SEK."
+  "ISO 4217, e.g. SEK (else INVALID_CURRENCY). For a SALES member with a limit: the limit's currency (else LIMIT_CURRENCY_MISMATCH)."
   currency: String!
+  "The card, as the customer reads it out."
   card: TerminalCardInput!
   "IMMEDIATE (the default) charges now; RESERVE authorizes for a later capturePayment."
   captureMode: CaptureMode
-  "An existing order this payment supplements: it is listed among the order's payments."
+  "An existing order this payment supplements (ord_…): it is listed among the order's payments. Unknown: NOT_FOUND; it must be in the payment's currency (else ORDER_CURRENCY_MISMATCH) and not cancelled (else ORDER_CANCELLED)."
   orderId: ID
-  "Description or reference, on the receipt. One line, at most 500 characters."
+  "Description or reference, on the receipt. One line, at most 500 characters (else INVALID_DESCRIPTION)."
   description: String
-  "Where the receipt is emailed when the payment is approved."
+  "Where the receipt is emailed when the payment is approved; a valid address (else INVALID_EMAIL)."
   customerEmail: String
 }
 
+"The result of createTerminalPayment."
 type CreateTerminalPaymentPayload {
   """
   The payment, settled when the processor answered within a few seconds:
@@ -6794,21 +7084,29 @@ type CreateTerminalPaymentPayload {
   input was refused.
   """
   payment: Payment
-  "Includes CARD_DECLINED (with the payment) when the card was declined."
+  """
+  What the caller can fix, each with a stable code; empty on success.
+  Includes CARD_DECLINED (with the payment) when the card was declined, and
+  PROCESSOR_UNAVAILABLE when the processor did not answer.
+  """
   userErrors: [UserError!]!
 }
 
+"A member's limit per payment, to set or remove."
 input SetUserPaymentLimitInput {
-  "A SALES member."
+  "A SALES member (usr_…). Unknown: NOT_FOUND; setting a limit for a member who is not SALES: LIMIT_NOT_APPLICABLE."
   userId: ID!
-  "The most they may take per payment, in minor units; null removes the limit."
+  "The most they may take per payment, in minor units; 1 to 10^13 (else INVALID_AMOUNT, AMOUNT_TOO_LARGE). Null removes the limit."
   maxAmount: Int64
-  "Currency of maxAmount; the merchant's currency when omitted."
+  "ISO 4217 code of maxAmount (else INVALID_CURRENCY); the merchant's default currency when omitted."
   currency: String
 }
 
+"The result of setUserPaymentLimit."
 type SetUserPaymentLimitPayload {
+  "The member, with paymentLimit as it is now; null when userErrors is not empty."
   user: User
+  "What the caller can fix, each with a stable code; empty on success."
   userErrors: [UserError!]!
 }
 
@@ -6819,13 +7117,17 @@ extend type User {
 
 "One entry of the audit trail: something a person or an API key did."
 type AuditEvent {
+  "Global ID (aev_…)."
   id: ID!
   """
   What was done: payment.created (took a payment), payment.captured,
   payment.voided, payment.refunded, payment.capture_declined,
   payment.void_declined, payment.refund_declined, user.payment_limit_set,
-  user.payment_limit_removed, merchant.updated (the merchant's details;
-  detail names the fields that changed).
+  user.payment_limit_removed, subscription.plan_changed,
+  subscription.charged (chargeSubscription), merchant.updated (the
+  merchant's details; detail names the fields that changed),
+  email.undeliverable (an email kassa queued was given up on; no actor).
+  New actions may appear.
   """
   action: String!
   "The person who did it, when a person did."
@@ -6836,33 +7138,57 @@ type AuditEvent {
   payment: Payment
   "The member the action concerned (limits)."
   subjectUser: User
+  "The amount involved (of a payment operation, a limit set, a subscription charge or plan); null when none."
   amount: Money
+  "More about it, for people, at most 500 characters; may be empty."
   detail: String!
+  "When it was done."
   createdAt: Time!
 }
 
+"A page of the audit trail."
 type AuditEventConnection {
+  "The entries of this page."
   edges: [AuditEventEdge!]!
+  "Where the next page starts."
   pageInfo: PageInfo!
 }
 
+"An audit trail entry in a page."
 type AuditEventEdge {
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this entry."
   cursor: String!
+  "The entry."
   node: AuditEvent!
 }
 
+"Narrows auditEvents; the conditions given must all hold."
 input AuditEventFilter {
-  "Only what this member did."
+  "Only what this member did (usr_…)."
   actorId: ID
-  "Only what was done to this payment."
+  "Only what was done to this payment (pay_…)."
   paymentId: ID
 }
 
 extend type Query {
-  "The audit trail, newest first. SALES members see their own actions only."
-  auditEvents(first: Int = 20, after: String, filter: AuditEventFilter): AuditEventConnection!
+  "The audit trail, newest first. SALES members see their own actions only (asking for another member's gives nothing)."
+  auditEvents(
+    "Page size, 1 to 100 (else an INVALID_PAGE_SIZE error)."
+    first: Int = 20
+    "The endCursor of the previous page (a malformed one is an INVALID_CURSOR error)."
+    after: String
+    "Only some entries; a malformed ID in it is a NOT_FOUND error."
+    filter: AuditEventFilter
+  ): AuditEventConnection!
   "Payments taken at the web terminal or with createTerminalPayment, newest first. SALES members see their own."
-  terminalPayments(first: Int = 20, after: String, takenBy: ID): PaymentConnection!
+  terminalPayments(
+    "Page size, 1 to 100 (else an INVALID_PAGE_SIZE error)."
+    first: Int = 20
+    "The endCursor of the previous page (a malformed one is an INVALID_CURSOR error)."
+    after: String
+    "Only those this member took (usr_…; a malformed ID is a NOT_FOUND error); a SALES member asking for another's gets none."
+    takenBy: ID
+  ): PaymentConnection!
 }
 
 extend type Mutation {
@@ -6871,9 +7197,20 @@ extend type Mutation {
   Secure), as the web terminal does. Needs a session (OWNER, ADMIN or
   SALES; a SALES member's limit applies) or an API key.
   """
-  createTerminalPayment(input: CreateTerminalPaymentInput!): CreateTerminalPaymentPayload!
-  "Set or remove a SALES member's limit per payment (OWNER, ADMIN or an API key)."
-  setUserPaymentLimit(input: SetUserPaymentLimitInput!): SetUserPaymentLimitPayload!
+  createTerminalPayment(
+    "The amount and card."
+    input: CreateTerminalPaymentInput!
+  ): CreateTerminalPaymentPayload!
+  """
+  Set or remove a SALES member's limit per payment (OWNER, ADMIN or an API
+  key; a SALES member gets a FORBIDDEN error). The limit applies to what
+  they take at the terminal, charge with chargeSubscription and set as a
+  subscription plan. Recorded on the audit trail.
+  """
+  setUserPaymentLimit(
+    "The member and the limit."
+    input: SetUserPaymentLimitInput!
+  ): SetUserPaymentLimitPayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema/webshop.graphqls", Input: `# ---------------------------------------------------------------------------

@@ -53,36 +53,52 @@ type APIKeyEdge struct {
 	Node *auth.APIKey `json:"node"`
 }
 
+// A page of the audit trail.
 type AuditEventConnection struct {
-	Edges    []AuditEventEdge `json:"edges"`
-	PageInfo *PageInfo        `json:"pageInfo"`
+	// The entries of this page.
+	Edges []AuditEventEdge `json:"edges"`
+	// Where the next page starts.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
+// An audit trail entry in a page.
 type AuditEventEdge struct {
-	Cursor string       `json:"cursor"`
-	Node   *audit.Event `json:"node"`
+	// Pass as `after` to continue after this entry.
+	Cursor string `json:"cursor"`
+	// The entry.
+	Node *audit.Event `json:"node"`
 }
 
+// Narrows auditEvents; the conditions given must all hold.
 type AuditEventFilter struct {
-	// Only what this member did.
+	// Only what this member did (usr_…).
 	ActorID *string `json:"actorId,omitempty"`
-	// Only what was done to this payment.
+	// Only what was done to this payment (pay_…).
 	PaymentID *string `json:"paymentId,omitempty"`
 }
 
+// A billing period [start, end): its bounds are local times in the merchant's time zone.
 type BillingPeriod struct {
+	// When the period starts (included).
 	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
+	// When the period ends (excluded): the next period's start.
+	End time.Time `json:"end"`
 }
 
+// A page of subscriptions.
 type BillingSubscriptionConnection struct {
-	Edges    []BillingSubscriptionEdge `json:"edges"`
-	PageInfo *PageInfo                 `json:"pageInfo"`
+	// The subscriptions of this page.
+	Edges []BillingSubscriptionEdge `json:"edges"`
+	// Where the next page starts.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
+// A subscription in a page.
 type BillingSubscriptionEdge struct {
-	Cursor string                `json:"cursor"`
-	Node   *billing.Subscription `json:"node"`
+	// Pass as `after` to continue after this subscription.
+	Cursor string `json:"cursor"`
+	// The subscription.
+	Node *billing.Subscription `json:"node"`
 }
 
 // Which order to cancel.
@@ -99,15 +115,20 @@ type CancelOrderPayload struct {
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// Which subscription to cancel, and when.
 type CancelSubscriptionInput struct {
+	// The subscription (sub_…).
 	ID string `json:"id"`
-	// Cancel at the end of the current period instead of now.
+	// Cancel at the end of the current period instead of now (default false). Ignored for a MANUAL plan or while PENDING_MANDATE: those are cancelled now.
 	AtPeriodEnd *bool `json:"atPeriodEnd,omitempty"`
 }
 
+// The result of cancelSubscription.
 type CancelSubscriptionPayload struct {
+	// The subscription as it is now; null when userErrors is not empty.
 	Subscription *billing.Subscription `json:"subscription,omitempty"`
-	UserErrors   []UserError           `json:"userErrors"`
+	// What the caller can fix, each with a stable code; empty on success.
+	UserErrors []UserError `json:"userErrors"`
 }
 
 // What to capture.
@@ -141,19 +162,26 @@ type Card struct {
 	ExpYear int `json:"expYear"`
 }
 
+// An amount to charge a subscription's stored card now.
 type ChargeSubscriptionInput struct {
+	// The subscription (sub_…): with a stored card (else NO_MANDATE), not PENDING_MANDATE or CANCELLED (else INVALID_STATE).
 	SubscriptionID string `json:"subscriptionId"`
-	// Minor units, VAT included.
-	Amount      int64  `json:"amount"`
+	// Minor units, VAT included; 1 to 10^13 (else INVALID_AMOUNT, AMOUNT_TOO_LARGE).
+	Amount int64 `json:"amount"`
+	// The invoice's line: one line of 1 to 500 characters (else INVALID_DESCRIPTION).
 	Description string `json:"description"`
-	// Default: the plan's.
+	// VAT rate in basis points: 2500, 1200, 600 or 0 (else INVALID_VAT_RATE). Default: the plan's.
 	VatRate *int `json:"vatRate,omitempty"`
 }
 
+// The result of chargeSubscription.
 type ChargeSubscriptionPayload struct {
-	Invoice    *billing.Invoice  `json:"invoice,omitempty"`
-	Payment    *payments.Payment `json:"payment,omitempty"`
-	UserErrors []UserError       `json:"userErrors"`
+	// The MANUAL invoice made; null when userErrors is not empty.
+	Invoice *billing.Invoice `json:"invoice,omitempty"`
+	// The payment charging it, as first recorded: its outcome arrives from the processor, and the invoice is PAID once it is captured.
+	Payment *payments.Payment `json:"payment,omitempty"`
+	// What the caller can fix, each with a stable code; empty on success.
+	UserErrors []UserError `json:"userErrors"`
 }
 
 // A new API key.
@@ -252,43 +280,54 @@ type CreatePaymentLinkPayload struct {
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// A new subscription.
 type CreateSubscriptionInput struct {
+	// Who subscribes. An email is required here (else INVALID_EMAIL): the first payment link and invoices go there.
 	Customer *CustomerInput `json:"customer"`
-	Plan     *PlanInput     `json:"plan"`
-	// Default now; the first period starts then and keeps its day of month.
+	// What it charges.
+	Plan *PlanInput `json:"plan"`
+	// Default now; the first period starts then and keeps its day of month. At most a minute ago and at most a year ahead (else INVALID_START).
 	StartsAt *time.Time `json:"startsAt,omitempty"`
 }
 
+// The result of createSubscription.
 type CreateSubscriptionPayload struct {
+	// The new subscription, PENDING_MANDATE; null when userErrors is not empty.
 	Subscription *billing.Subscription `json:"subscription,omitempty"`
 	// Send this to the customer: the first payment (with 3-D Secure) stores the card and starts the subscription.
 	PaymentLink *orders.Link `json:"paymentLink,omitempty"`
-	UserErrors  []UserError  `json:"userErrors"`
+	// What the caller can fix, each with a stable code; empty on success.
+	UserErrors []UserError `json:"userErrors"`
 }
 
+// A card payment keyed in by staff.
 type CreateTerminalPaymentInput struct {
-	// Minor units (öre for SEK).
+	// Minor units (öre for SEK); 1 to 10^13 (else INVALID_AMOUNT, AMOUNT_TOO_LARGE). For a SALES member with a limit: at most the limit (else AMOUNT_ABOVE_LIMIT).
 	Amount int64 `json:"amount"`
-	// ISO 4217, e.g. SEK.
-	Currency string             `json:"currency"`
-	Card     *TerminalCardInput `json:"card"`
+	// ISO 4217, e.g. SEK (else INVALID_CURRENCY). For a SALES member with a limit: the limit's currency (else LIMIT_CURRENCY_MISMATCH).
+	Currency string `json:"currency"`
+	// The card, as the customer reads it out.
+	Card *TerminalCardInput `json:"card"`
 	// IMMEDIATE (the default) charges now; RESERVE authorizes for a later capturePayment.
 	CaptureMode *payments.CaptureMode `json:"captureMode,omitempty"`
-	// An existing order this payment supplements: it is listed among the order's payments.
+	// An existing order this payment supplements (ord_…): it is listed among the order's payments. Unknown: NOT_FOUND; it must be in the payment's currency (else ORDER_CURRENCY_MISMATCH) and not cancelled (else ORDER_CANCELLED).
 	OrderID *string `json:"orderId,omitempty"`
-	// Description or reference, on the receipt. One line, at most 500 characters.
+	// Description or reference, on the receipt. One line, at most 500 characters (else INVALID_DESCRIPTION).
 	Description *string `json:"description,omitempty"`
-	// Where the receipt is emailed when the payment is approved.
+	// Where the receipt is emailed when the payment is approved; a valid address (else INVALID_EMAIL).
 	CustomerEmail *string `json:"customerEmail,omitempty"`
 }
 
+// The result of createTerminalPayment.
 type CreateTerminalPaymentPayload struct {
 	// The payment, settled when the processor answered within a few seconds:
 	// AUTHORIZED (reserved) or CAPTURED when approved, FAILED when declined
 	// (see failureCode), PENDING when the processor is slow. Null when the
 	// input was refused.
 	Payment *payments.Payment `json:"payment,omitempty"`
-	// Includes CARD_DECLINED (with the payment) when the card was declined.
+	// What the caller can fix, each with a stable code; empty on success.
+	// Includes CARD_DECLINED (with the payment) when the card was declined, and
+	// PROCESSOR_UNAVAILABLE when the processor did not answer.
 	UserErrors []UserError `json:"userErrors"`
 }
 
@@ -436,30 +475,46 @@ type InviteUserPayload struct {
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// A page of invoices.
 type InvoiceConnection struct {
-	Edges    []InvoiceEdge `json:"edges"`
-	PageInfo *PageInfo     `json:"pageInfo"`
+	// The invoices of this page.
+	Edges []InvoiceEdge `json:"edges"`
+	// Where the next page starts.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
+// An invoice in a page.
 type InvoiceEdge struct {
-	Cursor string           `json:"cursor"`
-	Node   *billing.Invoice `json:"node"`
+	// Pass as `after` to continue after this invoice.
+	Cursor string `json:"cursor"`
+	// The invoice.
+	Node *billing.Invoice `json:"node"`
 }
 
+// One line of an invoice. Amounts are in the invoice's currency.
 type InvoiceLine struct {
-	Description string       `json:"description"`
-	Quantity    int64        `json:"quantity"`
-	UnitPrice   *money.Money `json:"unitPrice"`
-	VatRate     int          `json:"vatRate"`
-	Net         *money.Money `json:"net"`
-	Vat         *money.Money `json:"vat"`
-	Gross       *money.Money `json:"gross"`
+	// What is charged: the plan's name and period (a USAGE line also names the units used), or a manual charge's description.
+	Description string `json:"description"`
+	// Number of units: 1 (a USAGE line prices its usage into unitPrice and names the units in its description).
+	Quantity int64 `json:"quantity"`
+	// The price per unit, VAT included.
+	UnitPrice *money.Money `json:"unitPrice"`
+	// VAT rate in basis points: 2500 is 25 %.
+	VatRate int `json:"vatRate"`
+	// gross less vat.
+	Net *money.Money `json:"net"`
+	// The VAT included in gross, rounded half up to the minor unit.
+	Vat *money.Money `json:"vat"`
+	// quantity × unitPrice, VAT included.
+	Gross *money.Money `json:"gross"`
 }
 
 // The stored card a subscription charges.
 type Mandate struct {
+	// The processor holding the card, e.g. stripe.
 	Processor string `json:"processor"`
-	Card      *Card  `json:"card,omitempty"`
+	// Brand, last 4 digits and expiry as the processor reported them (never the number); null when it reported none.
+	Card *Card `json:"card,omitempty"`
 }
 
 // Which RESERVE order was delivered, and how much of it.
@@ -567,13 +622,18 @@ type PageInfo struct {
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// Which subscription to pause.
 type PauseSubscriptionInput struct {
+	// The subscription (sub_…), ACTIVE or PAST_DUE.
 	ID string `json:"id"`
 }
 
+// The result of pauseSubscription.
 type PauseSubscriptionPayload struct {
+	// The subscription, PAUSED; null when userErrors is not empty.
 	Subscription *billing.Subscription `json:"subscription,omitempty"`
-	UserErrors   []UserError           `json:"userErrors"`
+	// What the caller can fix, each with a stable code; empty on success.
+	UserErrors []UserError `json:"userErrors"`
 }
 
 // A page of payments.
@@ -634,51 +694,69 @@ type PaymentLinkEdge struct {
 
 // What a subscription charges. Amounts include VAT.
 type Plan struct {
-	Kind        billing.PlanKind `json:"kind"`
-	Description string           `json:"description"`
-	// FIXED: the amount each interval.
+	// How it is charged.
+	Kind billing.PlanKind `json:"kind"`
+	// The plan's name on invoices and emails; without one set, a name for its kind (Subscription, Usage, Charge; in the customer's language on invoices).
+	Description string `json:"description"`
+	// FIXED: the amount each interval; null for other kinds.
 	Amount *money.Money `json:"amount,omitempty"`
-	// USAGE without tiers: the price per unit.
-	UnitPrice   *money.Money         `json:"unitPrice,omitempty"`
-	Tiers       []PriceTier          `json:"tiers"`
+	// USAGE without tiers: the price per unit; null otherwise.
+	UnitPrice *money.Money `json:"unitPrice,omitempty"`
+	// USAGE with a graduated price: its tiers, lowest first; empty otherwise.
+	Tiers []PriceTier `json:"tiers"`
+	// USAGE: how a period's events make its quantity; null for other kinds.
 	Aggregation *billing.Aggregation `json:"aggregation,omitempty"`
-	Currency    string               `json:"currency"`
-	Interval    *billing.Interval    `json:"interval,omitempty"`
-	// Basis points: 2500 is 25 %.
+	// ISO 4217 code of every amount of the subscription; it never changes.
+	Currency string `json:"currency"`
+	// How often it bills; null for MANUAL.
+	Interval *billing.Interval `json:"interval,omitempty"`
+	// VAT rate in basis points: 2500 is 25 %.
 	VatRate int `json:"vatRate"`
 }
 
+// What a plan charges. Amounts are minor units of `currency`, VAT included;
+// a field that does not apply to the kind is ignored. A bad plan is a user
+// error with code INVALID_PLAN, INVALID_AMOUNT, AMOUNT_TOO_LARGE,
+// INVALID_CURRENCY, INVALID_INTERVAL, INVALID_VAT_RATE or INVALID_TIERS.
 type PlanInput struct {
-	Kind        billing.PlanKind `json:"kind"`
-	Description *string          `json:"description,omitempty"`
-	// FIXED: minor units each interval, VAT included.
+	// How it is charged.
+	Kind billing.PlanKind `json:"kind"`
+	// The plan's name on invoices and emails: one line of at most 200 characters (else INVALID_PLAN); default a name for the kind.
+	Description *string `json:"description,omitempty"`
+	// FIXED (required): minor units each interval, VAT included; 1 to 10^13.
 	Amount *int64 `json:"amount,omitempty"`
-	// USAGE: minor units per unit, VAT included (or use tiers).
-	UnitPrice *int64           `json:"unitPrice,omitempty"`
-	Tiers     []PriceTierInput `json:"tiers,omitempty"`
+	// USAGE without tiers (required then): minor units per unit, VAT included; 1 to 10^13 (else INVALID_AMOUNT).
+	UnitPrice *int64 `json:"unitPrice,omitempty"`
+	// USAGE: a graduated price instead of unitPrice. At most 20 tiers, upTo ascending, the last one unbounded (else INVALID_TIERS).
+	Tiers []PriceTierInput `json:"tiers,omitempty"`
 	// USAGE: default SUM.
 	Aggregation *billing.Aggregation `json:"aggregation,omitempty"`
-	// Default SEK.
+	// ISO 4217 code of the amounts; default SEK.
 	Currency *string `json:"currency,omitempty"`
-	// FIXED and USAGE; USAGE defaults to MONTHLY.
+	// Required for FIXED (else INVALID_INTERVAL); USAGE defaults to MONTHLY; ignored for MANUAL.
 	Interval *billing.Interval `json:"interval,omitempty"`
-	// Basis points: 2500 (default), 1200, 600 or 0.
+	// VAT rate in basis points: 2500 (default), 1200, 600 or 0 (else INVALID_VAT_RATE).
 	VatRate *int `json:"vatRate,omitempty"`
 }
 
 // One step of a graduated price.
 type PriceTier struct {
 	// Units up to and including this many; null for the last, unbounded tier.
-	UpTo      *int64       `json:"upTo,omitempty"`
+	UpTo *int64 `json:"upTo,omitempty"`
+	// The price of each unit in the tier, VAT included.
 	UnitPrice *money.Money `json:"unitPrice"`
-	// Charged once when any unit falls in the tier.
+	// Charged once when any unit falls in the tier; zero when none.
 	FlatFee *money.Money `json:"flatFee"`
 }
 
+// One step of a graduated price (PlanInput.tiers); a bad tier is INVALID_TIERS.
 type PriceTierInput struct {
-	UpTo      *int64 `json:"upTo,omitempty"`
-	UnitPrice int64  `json:"unitPrice"`
-	FlatFee   *int64 `json:"flatFee,omitempty"`
+	// Units up to and including this many, more than the previous tier's. Leave out for the last tier, and only for it.
+	UpTo *int64 `json:"upTo,omitempty"`
+	// Minor units per unit in the tier, VAT included; 0 to 10^13.
+	UnitPrice int64 `json:"unitPrice"`
+	// Minor units charged once when any unit falls in the tier, VAT included; 0 to 10^13, default 0.
+	FlatFee *int64 `json:"flatFee,omitempty"`
 }
 
 // The read entry point. Every query answers for the merchant of the credential
@@ -718,29 +796,45 @@ type RefundPaymentPayload struct {
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// Usage events to record together.
 type ReportUsageBatchInput struct {
-	// At most 1,000.
+	// At most 1,000 (else BATCH_TOO_LARGE, and none is recorded).
 	Events []UsageEventInput `json:"events"`
 }
 
+// The result of reportUsageBatch.
 type ReportUsageBatchPayload struct {
+	// One per event, in the batch's order; empty when the batch was refused.
 	Results []UsageEventResult `json:"results"`
 	// How many events were recorded now (not duplicates, not refused).
-	Accepted   int         `json:"accepted"`
+	Accepted int `json:"accepted"`
+	// What is wrong with the batch as a whole (BATCH_TOO_LARGE); each event's own are in results.
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// One usage event. The subscription must have a USAGE plan (else NOT_METERED)
+// and be ACTIVE or PAST_DUE (else INVALID_STATE).
 type ReportUsageInput struct {
-	SubscriptionID string    `json:"subscriptionId"`
-	Quantity       int64     `json:"quantity"`
-	OccurredAt     time.Time `json:"occurredAt"`
-	IdempotencyKey string    `json:"idempotencyKey"`
+	// The USAGE subscription (sub_…).
+	SubscriptionID string `json:"subscriptionId"`
+	// Units used, 0 to 10^12 (else INVALID_QUANTITY).
+	Quantity int64 `json:"quantity"`
+	// When the usage happened: at most 5 minutes ahead of kassa's clock (else
+	// FUTURE_EVENT); not before the subscription started, and reported no later
+	// than the usage grace (KASSA_USAGE_GRACE, default 1 hour) after its period
+	// ended (else LATE_EVENT).
+	OccurredAt time.Time `json:"occurredAt"`
+	// Counts once per merchant: a retried report changes nothing. 1 to 255 bytes, no control characters, no surrounding whitespace (else INVALID_IDEMPOTENCY_KEY).
+	IdempotencyKey string `json:"idempotencyKey"`
 }
 
+// The result of reportUsage.
 type ReportUsagePayload struct {
+	// The event recorded (the earlier one, when duplicate); null when userErrors is not empty.
 	UsageEvent *billing.UsageEvent `json:"usageEvent,omitempty"`
 	// True when the idempotency key was reported before: the recorded event is returned and nothing changed.
-	Duplicate  bool        `json:"duplicate"`
+	Duplicate bool `json:"duplicate"`
+	// What the caller can fix, each with a stable code; empty on success.
 	UserErrors []UserError `json:"userErrors"`
 }
 
@@ -760,13 +854,18 @@ type ResendOrderConfirmationPayload struct {
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// Which subscription to resume.
 type ResumeSubscriptionInput struct {
+	// The subscription (sub_…), PAUSED.
 	ID string `json:"id"`
 }
 
+// The result of resumeSubscription.
 type ResumeSubscriptionPayload struct {
+	// The subscription, ACTIVE; null when userErrors is not empty.
 	Subscription *billing.Subscription `json:"subscription,omitempty"`
-	UserErrors   []UserError           `json:"userErrors"`
+	// What the caller can fix, each with a stable code; empty on success.
+	UserErrors []UserError `json:"userErrors"`
 }
 
 // Which key to revoke.
@@ -839,17 +938,21 @@ type SentEmailEdge struct {
 	Node *mailer.SentEmail `json:"node"`
 }
 
+// A member's limit per payment, to set or remove.
 type SetUserPaymentLimitInput struct {
-	// A SALES member.
+	// A SALES member (usr_…). Unknown: NOT_FOUND; setting a limit for a member who is not SALES: LIMIT_NOT_APPLICABLE.
 	UserID string `json:"userId"`
-	// The most they may take per payment, in minor units; null removes the limit.
+	// The most they may take per payment, in minor units; 1 to 10^13 (else INVALID_AMOUNT, AMOUNT_TOO_LARGE). Null removes the limit.
 	MaxAmount *int64 `json:"maxAmount,omitempty"`
-	// Currency of maxAmount; the merchant's currency when omitted.
+	// ISO 4217 code of maxAmount (else INVALID_CURRENCY); the merchant's default currency when omitted.
 	Currency *string `json:"currency,omitempty"`
 }
 
+// The result of setUserPaymentLimit.
 type SetUserPaymentLimitPayload struct {
-	User       *auth.User  `json:"user,omitempty"`
+	// The member, with paymentLimit as it is now; null when userErrors is not empty.
+	User *auth.User `json:"user,omitempty"`
+	// What the caller can fix, each with a stable code; empty on success.
 	UserErrors []UserError `json:"userErrors"`
 }
 
@@ -862,26 +965,32 @@ type Subscription struct {
 
 // A card keyed in by staff. The number and CVC go to the processor and are never stored or logged.
 type TerminalCardInput struct {
-	// Digits; spaces and dashes allowed.
+	// 12 to 19 digits with a valid Luhn check digit; spaces and dashes allowed, at most 40 characters in all (else INVALID_CARD_NUMBER).
 	Number string `json:"number"`
-	// 1 to 12.
+	// 1 to 12 (else INVALID_EXPIRY).
 	ExpMonth int `json:"expMonth"`
-	// Four digits, e.g. 2030.
+	// Four digits, e.g. 2030: not in the past (else CARD_EXPIRED), at most 30 years ahead (else INVALID_EXPIRY).
 	ExpYear int `json:"expYear"`
-	// 3 or 4 digits.
+	// 3 or 4 digits (else INVALID_CVC).
 	Cvc string `json:"cvc"`
 }
 
-// A preview of the next invoice as it stands now.
+// A preview of the next invoice as it stands now (not stored: it gets its id and number when made).
 type UpcomingInvoice struct {
+	// The period it bills.
 	Period *BillingPeriod `json:"period"`
-	// When it will be made and charged.
-	DueAt       time.Time     `json:"dueAt"`
-	Description string        `json:"description"`
-	Lines       []InvoiceLine `json:"lines"`
-	Net         *money.Money  `json:"net"`
-	Vat         *money.Money  `json:"vat"`
-	Gross       *money.Money  `json:"gross"`
+	// When it will be made and charged: a FIXED plan's at the period's start, a USAGE plan's at its end plus the usage grace (KASSA_USAGE_GRACE, default 1 hour).
+	DueAt time.Time `json:"dueAt"`
+	// What it is for: the plan's name and the period's dates.
+	Description string `json:"description"`
+	// Its lines as priced now; a USAGE line counts the usage reported so far.
+	Lines []InvoiceLine `json:"lines"`
+	// The sum of the lines' net.
+	Net *money.Money `json:"net"`
+	// The sum of the lines' VAT.
+	Vat *money.Money `json:"vat"`
+	// What will be charged: the sum of the lines' gross.
+	Gross *money.Money `json:"gross"`
 }
 
 // A change of the branding. A field left out stays as it is; give at most one of logoBase64, logoUrl and removeLogo (CONFLICTING_LOGO_INPUT).
@@ -980,14 +1089,20 @@ type UpdateOrderPayload struct {
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// A subscription's new plan.
 type UpdateSubscriptionPlanInput struct {
-	ID   string     `json:"id"`
+	// The subscription (sub_…), not CANCELLED.
+	ID string `json:"id"`
+	// The new plan. It keeps the currency (else INVALID_CURRENCY), the interval, and whether it is MANUAL (else INVALID_PLAN).
 	Plan *PlanInput `json:"plan"`
 }
 
+// The result of updateSubscriptionPlan.
 type UpdateSubscriptionPlanPayload struct {
+	// The subscription, with the new plan as pendingPlan (or as plan while PENDING_MANDATE); null when userErrors is not empty.
 	Subscription *billing.Subscription `json:"subscription,omitempty"`
-	UserErrors   []UserError           `json:"userErrors"`
+	// What the caller can fix, each with a stable code; empty on success.
+	UserErrors []UserError `json:"userErrors"`
 }
 
 // A member's new role.
@@ -1028,27 +1143,39 @@ type UpdateWebhookEndpointPayload struct {
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// One usage event of a batch; the fields mean what they do in ReportUsageInput.
 type UsageEventInput struct {
-	SubscriptionID string    `json:"subscriptionId"`
-	Quantity       int64     `json:"quantity"`
-	OccurredAt     time.Time `json:"occurredAt"`
-	// Counts once per merchant: a retried report changes nothing.
+	// The USAGE subscription (sub_…), ACTIVE or PAST_DUE.
+	SubscriptionID string `json:"subscriptionId"`
+	// Units used, 0 to 10^12 (else INVALID_QUANTITY).
+	Quantity int64 `json:"quantity"`
+	// When the usage happened, within its period's reporting window (see ReportUsageInput).
+	OccurredAt time.Time `json:"occurredAt"`
+	// Counts once per merchant: a retried report changes nothing. 1 to 255 bytes, no control characters, no surrounding whitespace (else INVALID_IDEMPOTENCY_KEY).
 	IdempotencyKey string `json:"idempotencyKey"`
 }
 
+// The outcome of one event of a batch.
 type UsageEventResult struct {
 	// The event's position in the batch.
-	Index      int                 `json:"index"`
+	Index int `json:"index"`
+	// The event recorded (the earlier one, when duplicate); null when refused.
 	UsageEvent *billing.UsageEvent `json:"usageEvent,omitempty"`
-	Duplicate  bool                `json:"duplicate"`
-	UserErrors []UserError         `json:"userErrors"`
+	// True when its idempotency key was reported before (earlier, or in this batch).
+	Duplicate bool `json:"duplicate"`
+	// Why the event was refused, with reportUsage's codes; field paths start with ["input", "events", index]. Empty when recorded.
+	UserErrors []UserError `json:"userErrors"`
 }
 
+// A USAGE subscription's usage in one period, and what it costs so far.
 type UsageSummary struct {
-	Period   *BillingPeriod `json:"period"`
-	Quantity int64          `json:"quantity"`
-	Events   int64          `json:"events"`
-	// What the period's usage costs so far.
+	// The period.
+	Period *BillingPeriod `json:"period"`
+	// The period's quantity by the plan's aggregation; 0 without events.
+	Quantity int64 `json:"quantity"`
+	// How many usage events the period holds.
+	Events int64 `json:"events"`
+	// What the period's usage costs so far, VAT included.
 	Amount *money.Money `json:"amount"`
 }
 
