@@ -959,7 +959,9 @@ type SetUserPaymentLimitPayload struct {
 // Live updates over the websocket transport at /graphql (graphql-transport-ws
 // or graphql-ws). Authenticate with the session cookie, or send
 // {"Authorization": "Bearer <API key>"} in connection_init within 10 seconds.
-// An event is sent after the change it reports is committed.
+// An event is sent after the change it reports is committed and carries the
+// object re-read under the subscriber's rights; an event can be missed, so
+// refetch after reconnecting.
 type Subscription struct {
 }
 
