@@ -32,7 +32,7 @@ run: deps build ## Start kassa on the embedded PostgreSQL in ./var with a demo m
 	$(BIN) serve --demo
 
 .PHONY: test
-test: test-deps build ## Run the whole test suite (one ephemeral PostgreSQL for the run)
+test: test-deps build lint ## Run the whole test suite (one ephemeral PostgreSQL for the run)
 	$(BIN) testenv -- $(GO) test -count=1 $(TESTFLAGS) ./...
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
 
@@ -49,9 +49,11 @@ vendor: ## Refresh the vendored browser code (web/static/vendor) from npm at the
 	@scripts/vendor.sh
 
 .PHONY: lint
-lint: ## gofmt and go vet
+lint: ## gofmt, go vet and golangci-lint with .golangci.yml (built from tools/lint)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1)
 	$(GO) vet ./...
+	@$(GO) build -C tools/lint -o ../../bin/golangci-lint github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+	bin/golangci-lint run ./...
 
 .PHONY: clean
 clean: ## Remove build output (keeps ./var, the local database)

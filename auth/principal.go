@@ -11,6 +11,7 @@ import (
 // Role is what a user may do for a merchant.
 type Role string
 
+// The roles, from most to least rights.
 const (
 	RoleOwner Role = "OWNER"
 	RoleAdmin Role = "ADMIN"
@@ -23,6 +24,7 @@ func (r Role) Valid() bool { return r == RoleOwner || r == RoleAdmin || r == Rol
 // CredentialKind says how a request authenticated.
 type CredentialKind string
 
+// The ways a request can authenticate.
 const (
 	CredentialAPIKey  CredentialKind = "API_KEY"
 	CredentialSession CredentialKind = "SESSION"

@@ -169,7 +169,10 @@ func (e *env) start(ctx context.Context) error {
 	e.closers = append(e.closers, func() {
 		cancel()
 		select {
-		case <-served:
+		case err := <-served:
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "bench: kassa stopped with an error:", err)
+			}
 		case <-time.After(30 * time.Second):
 		}
 	})

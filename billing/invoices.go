@@ -19,6 +19,7 @@ import (
 // InvoiceStatus is an invoice's state.
 type InvoiceStatus string
 
+// The states of an invoice.
 const (
 	InvoiceOpen   InvoiceStatus = "OPEN"
 	InvoicePaid   InvoiceStatus = "PAID"

@@ -8,6 +8,7 @@ import (
 // Interval is how often a plan bills.
 type Interval string
 
+// The intervals a plan can bill at.
 const (
 	Monthly    Interval = "MONTHLY"
 	Quarterly  Interval = "QUARTERLY"

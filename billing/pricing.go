@@ -18,6 +18,7 @@ type Tier struct {
 // Aggregation says how a period's usage events make its quantity.
 type Aggregation string
 
+// The ways usage events can add up to a quantity.
 const (
 	Sum Aggregation = "SUM" // the total of the quantities
 	Max Aggregation = "MAX" // the largest quantity reported (e.g. seats)

@@ -27,6 +27,7 @@ import (
 // Status of a subscription.
 type Status string
 
+// The states of a subscription.
 const (
 	PendingMandate Status = "PENDING_MANDATE" // waiting for the customer's first payment
 	Active         Status = "ACTIVE"

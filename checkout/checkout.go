@@ -39,6 +39,7 @@ const MinTTL = 5 * time.Minute
 // Status of a checkout.
 type Status string
 
+// The states of a checkout.
 const (
 	StatusOpen     Status = "OPEN"
 	StatusComplete Status = "COMPLETE"

@@ -273,7 +273,13 @@ func MigrateTo(ctx context.Context, url string, version int64) error {
 	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, lockID); err != nil {
 		return fmt.Errorf("db: migration lock: %w", err)
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockID)
+	defer func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockID); err != nil {
+			// The session may still hold the lock: it must not go back to
+			// the pool, or the next migration run waits on it forever.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
 
 	provider, err := goose.NewProvider(goose.DialectPostgres, sqldb, mustSub(migrations, "migrations"))
 	if err != nil {

@@ -37,13 +37,13 @@ type Scope struct {
 type Outcome int
 
 const (
-	// Claimed: the caller runs the request and then calls Complete or Release.
+	// Claimed means the caller runs the request and then calls Complete or Release.
 	Claimed Outcome = iota
-	// Replay: a stored response is returned in Response.
+	// Replay means a stored response is returned in Response.
 	Replay
-	// Mismatch: the key was used with another request.
+	// Mismatch means the key was used with another request.
 	Mismatch
-	// InUse: the first request with this key is still running.
+	// InUse means the first request with this key is still running.
 	InUse
 )
 

@@ -97,7 +97,7 @@ func StartMailpit(t *testing.T, flags ...string) *Mailpit {
 	return m
 }
 
-// start starts mailpit again after stop, on the same ports and storage.
+// Start starts mailpit again after stop, on the same ports and storage.
 func (m *Mailpit) Start(t *testing.T) {
 	t.Helper()
 	require.NoError(t, m.tryStart(), "restart mailpit")
@@ -157,7 +157,7 @@ func (m *Mailpit) ready() bool {
 	return resp.StatusCode == http.StatusOK
 }
 
-// stop stops mailpit and waits until its SMTP port refuses connections.
+// Stop stops mailpit and waits until its SMTP port refuses connections.
 func (m *Mailpit) Stop(t *testing.T) {
 	t.Helper()
 	m.mu.Lock()
@@ -179,11 +179,13 @@ func (m *Mailpit) Stop(t *testing.T) {
 	}
 }
 
+// MailAddr is an address as mailpit's API gives it.
 type MailAddr struct {
 	Name    string `json:"Name"`
 	Address string `json:"Address"`
 }
 
+// MailSummary is a message in mailpit's list.
 type MailSummary struct {
 	ID        string     `json:"ID"`
 	MessageID string     `json:"MessageID"`
@@ -192,12 +194,14 @@ type MailSummary struct {
 	Subject   string     `json:"Subject"`
 }
 
+// MailMessage is one message with its bodies.
 type MailMessage struct {
 	MailSummary
 	Text string `json:"Text"`
 	HTML string `json:"HTML"`
 }
 
+// Get reads path from mailpit's HTTP API into out, failing the test on an error.
 func (m *Mailpit) Get(t *testing.T, path string, out any) {
 	t.Helper()
 	resp, err := http.Get("http://" + m.httpAddr + path)
@@ -213,7 +217,7 @@ func (m *Mailpit) Get(t *testing.T, path string, out any) {
 	require.NoError(t, json.Unmarshal(body, out), "mailpit %s", path)
 }
 
-// all lists every message mailpit holds, newest first.
+// All lists every message mailpit holds, newest first.
 func (m *Mailpit) All(t *testing.T) []MailSummary {
 	t.Helper()
 	var out []MailSummary
@@ -231,7 +235,7 @@ func (m *Mailpit) All(t *testing.T) []MailSummary {
 	}
 }
 
-// to lists the messages addressed to addr whose subject starts with
+// To lists the messages addressed to addr whose subject starts with
 // subject ("" for any).
 func (m *Mailpit) To(t *testing.T, addr, subject string) []MailSummary {
 	t.Helper()
@@ -262,6 +266,7 @@ func (m *Mailpit) WaitTo(t *testing.T, addr, subject string, n int) []MailSummar
 	return got
 }
 
+// Message reads one message by its mailpit ID.
 func (m *Mailpit) Message(t *testing.T, id string) MailMessage {
 	t.Helper()
 	var msg MailMessage
@@ -269,7 +274,7 @@ func (m *Mailpit) Message(t *testing.T, id string) MailMessage {
 	return msg
 }
 
-// raw is the message as it went over SMTP.
+// Raw is the message as it went over SMTP.
 func (m *Mailpit) Raw(t *testing.T, id string) []byte {
 	t.Helper()
 	var b []byte

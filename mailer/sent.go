@@ -20,12 +20,12 @@ import (
 type SentStatus string
 
 const (
-	// SentQueued: enqueued, not yet accepted by the mail server (or being
+	// SentQueued means enqueued, not yet accepted by the mail server (or being
 	// retried while it is down).
 	SentQueued SentStatus = "QUEUED"
-	// SentSent: accepted by the mail server (or written to a file).
+	// SentSent means accepted by the mail server (or written to a file).
 	SentSent SentStatus = "SENT"
-	// SentFailed: given up on; it can never be delivered as it is.
+	// SentFailed means given up on; it can never be delivered as it is.
 	SentFailed SentStatus = "FAILED"
 )
 

@@ -21,6 +21,7 @@ import (
 // LinkKind is what a payment link pays for.
 type LinkKind string
 
+// The kinds of payment link.
 const (
 	LinkOrder    LinkKind = "ORDER"    // an order confirmation; single use
 	LinkAmount   LinkKind = "AMOUNT"   // a free amount; single use
@@ -30,6 +31,7 @@ const (
 // LinkStatus is a link's state.
 type LinkStatus string
 
+// The states of a payment link.
 const (
 	LinkActive      LinkStatus = "ACTIVE"
 	LinkPaid        LinkStatus = "PAID"

@@ -26,6 +26,7 @@ import (
 // Status of an order.
 type Status string
 
+// The states of an order.
 const (
 	StatusDraft             Status = "DRAFT"
 	StatusConfirmationSent  Status = "CONFIRMATION_SENT"

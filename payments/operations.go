@@ -17,6 +17,7 @@ import (
 // OpKind is a kind of operation on an authorization.
 type OpKind string
 
+// The operations on an authorization.
 const (
 	OpCapture OpKind = "CAPTURE"
 	OpVoid    OpKind = "VOID"

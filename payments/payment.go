@@ -11,6 +11,7 @@ import (
 // Status of a payment.
 type Status string
 
+// The states of a payment.
 const (
 	StatusPending           Status = "PENDING" // sent to the processor, result not yet known
 	StatusRequiresAction    Status = "REQUIRES_ACTION"
@@ -34,6 +35,7 @@ func (s Status) Final() bool {
 // CaptureMode says when the money is taken.
 type CaptureMode string
 
+// The capture modes.
 const (
 	CaptureImmediate CaptureMode = "IMMEDIATE" // at purchase
 	CaptureReserve   CaptureMode = "RESERVE"   // authorize now, capture at delivery
@@ -100,12 +102,23 @@ func (p *Payment) Capturable() int64 {
 	return 0
 }
 
-// The amounts as Money, in the payment's currency (the API's view).
-func (p *Payment) AmountMoney() money.Money     { return p.money(p.Amount) }
+// AmountMoney is the amount asked for as Money, in the payment's currency
+// (the API's view; so are the five below).
+func (p *Payment) AmountMoney() money.Money { return p.money(p.Amount) }
+
+// AuthorizedMoney is the amount the card's issuer holds.
 func (p *Payment) AuthorizedMoney() money.Money { return p.money(p.AmountAuthorized) }
-func (p *Payment) CapturedMoney() money.Money   { return p.money(p.AmountCaptured) }
-func (p *Payment) RefundedMoney() money.Money   { return p.money(p.AmountRefunded) }
+
+// CapturedMoney is the amount taken.
+func (p *Payment) CapturedMoney() money.Money { return p.money(p.AmountCaptured) }
+
+// RefundedMoney is the amount given back.
+func (p *Payment) RefundedMoney() money.Money { return p.money(p.AmountRefunded) }
+
+// CapturableMoney is what can still be captured.
 func (p *Payment) CapturableMoney() money.Money { return p.money(p.Capturable()) }
+
+// RefundableMoney is what can still be refunded.
 func (p *Payment) RefundableMoney() money.Money { return p.money(p.Refundable()) }
 
 func (p *Payment) money(n int64) money.Money { return money.Money{Amount: n, Currency: p.Currency} }

@@ -116,6 +116,7 @@ func last4(n string) string {
 // Initiator says who started a payment.
 type Initiator string
 
+// Who can start a payment.
 const (
 	InitiatorCustomer          Initiator = "CUSTOMER"           // the cardholder, with 3-D Secure
 	InitiatorMerchantMOTO      Initiator = "MERCHANT_MOTO"      // mail/telephone order keyed by staff: no 3-D Secure
@@ -154,6 +155,7 @@ type MandateChargeRequest struct {
 // AuthStatus is the synchronous answer to an authorization.
 type AuthStatus string
 
+// The synchronous answers to an authorization.
 const (
 	AuthPending        AuthStatus = "PENDING"
 	AuthRequiresAction AuthStatus = "REQUIRES_ACTION"

@@ -15,6 +15,7 @@ import (
 // merchant's calendar.
 type ReportInterval string
 
+// The report intervals.
 const (
 	ReportDay   ReportInterval = "DAY"   // local midnight to midnight (23 or 25 hours on a daylight-saving change)
 	ReportWeek  ReportInterval = "WEEK"  // ISO weeks, Monday 00:00 to Monday 00:00
@@ -62,13 +63,17 @@ type SalesBucket struct {
 	RefundCount  int       `db:"refund_count"`
 }
 
-// The bucket's amounts as Money.
+// CapturedMoney is the bucket's captured amount as Money.
 func (b SalesBucket) CapturedMoney() money.Money {
 	return money.Money{Amount: b.Captured, Currency: b.Currency}
 }
+
+// RefundedMoney is the bucket's refunded amount as Money.
 func (b SalesBucket) RefundedMoney() money.Money {
 	return money.Money{Amount: b.Refunded, Currency: b.Currency}
 }
+
+// NetMoney is captured less refunded, as Money.
 func (b SalesBucket) NetMoney() money.Money {
 	return money.Money{Amount: b.Captured - b.Refunded, Currency: b.Currency}
 }

@@ -32,13 +32,17 @@ type Revenue struct {
 	Refunded int64
 }
 
-// The amounts as Money.
+// CapturedMoney is the captured amount as Money.
 func (r Revenue) CapturedMoney() money.Money {
 	return money.Money{Amount: r.Captured, Currency: r.Currency}
 }
+
+// RefundedMoney is the refunded amount as Money.
 func (r Revenue) RefundedMoney() money.Money {
 	return money.Money{Amount: r.Refunded, Currency: r.Currency}
 }
+
+// NetMoney is captured less refunded, as Money.
 func (r Revenue) NetMoney() money.Money {
 	return money.Money{Amount: r.Captured - r.Refunded, Currency: r.Currency}
 }
@@ -143,7 +147,12 @@ func (s *Service) Sales(ctx context.Context, a payments.Actor, merchantID uuid.U
 	return Sales{Currency: currency, TimeZone: m.TimeZone, Interval: interval, Buckets: slices.Clip(bs)}, nil
 }
 
-// The subscription figures, flat, as the API names them.
-func (o Overview) ActiveSubscriptions() int               { return o.Subscriptions.Active }
-func (o Overview) PastDueSubscriptions() int              { return o.Subscriptions.PastDue }
+// ActiveSubscriptions is the number of active subscriptions (the
+// subscription figures are flat here, as the API names them).
+func (o Overview) ActiveSubscriptions() int { return o.Subscriptions.Active }
+
+// PastDueSubscriptions is the number of subscriptions whose last charge failed.
+func (o Overview) PastDueSubscriptions() int { return o.Subscriptions.PastDue }
+
+// MonthlyRecurringRevenue is the recurring revenue per month, one Money a currency.
 func (o Overview) MonthlyRecurringRevenue() []money.Money { return o.Subscriptions.MRR }

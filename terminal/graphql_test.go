@@ -436,7 +436,7 @@ func TestPaymentLimits(t *testing.T) {
 		defer conn.Close()
 		_, err = conn.ExecContext(ctx, `SET ROLE kassa_app`)
 		require.NoError(t, err)
-		defer conn.ExecContext(ctx, `RESET ROLE`)
+		defer func() { _, _ = conn.ExecContext(ctx, `RESET ROLE`) }()
 		_, err = conn.ExecContext(ctx, `SELECT set_config('kassa.merchant_id', $1, false)`, e.Merchant.Merchant.ID.String())
 		require.NoError(t, err)
 		for _, stmt := range []string{`DELETE FROM audit_events`, `UPDATE audit_events SET detail = 'x'`} {

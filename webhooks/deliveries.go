@@ -26,6 +26,7 @@ type Event struct {
 // DeliveryStatus is where a delivery stands.
 type DeliveryStatus string
 
+// The states of a delivery.
 const (
 	DeliveryPending   DeliveryStatus = "PENDING" // being tried, or waiting for its next attempt
 	DeliverySucceeded DeliveryStatus = "SUCCEEDED"

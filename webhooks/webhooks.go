@@ -100,6 +100,7 @@ func NewService(cfg Config) *Service {
 // EndpointStatus says whether an endpoint gets deliveries.
 type EndpointStatus string
 
+// The states of an endpoint.
 const (
 	EndpointEnabled  EndpointStatus = "ENABLED"
 	EndpointDisabled EndpointStatus = "DISABLED"

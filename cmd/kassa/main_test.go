@@ -152,7 +152,8 @@ func TestNewcomerPath(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- serve.Wait() }()
 	select {
-	case <-done:
+	case err := <-done:
+		require.NoError(t, err, "serve exits cleanly on SIGTERM")
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop on SIGTERM")
 	}
@@ -177,14 +178,15 @@ func TestNewcomerPath(t *testing.T) {
 		}
 	}
 	require.True(t, found, "second start did not print the same demo key")
-	go io.Copy(io.Discard, againOut)
+	go func() { _, _ = io.Copy(io.Discard, againOut) }()
 	require.NoError(t, again.Process.Signal(syscall.SIGINT))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	waitErr := make(chan error, 1)
 	go func() { waitErr <- again.Wait() }()
 	select {
-	case <-waitErr:
+	case err := <-waitErr:
+		require.NoError(t, err, "serve exits cleanly on SIGINT")
 	case <-ctx.Done():
 		t.Fatal("serve did not stop on SIGINT")
 	}

@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"fmt"
 	"io/fs"
@@ -127,7 +128,11 @@ func ensureTemplate(t testing.TB) string {
 			templateErr = err
 			return
 		}
-		defer conn.ExecContext(ctx, `SELECT pg_advisory_unlock(424242)`)
+		defer func() {
+			if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock(424242)`); err != nil {
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn }) // may still hold the lock: not back to the pool
+			}
+		}()
 		var exists bool
 		if err = conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
 			templateErr = err

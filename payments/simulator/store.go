@@ -18,12 +18,13 @@ import (
 	"kassa/payments"
 )
 
-// ErrNotFound: no such payment or mandate.
+// ErrNotFound means no such payment or mandate.
 var ErrNotFound = errors.New("simulator: not found")
 
 // Status is the state of a payment at the processor.
 type Status string
 
+// The states of a payment at the processor.
 const (
 	StatusRequiresAction Status = "REQUIRES_ACTION"
 	StatusAuthorized     Status = "AUTHORIZED"
