@@ -15,6 +15,7 @@ import (
 	"kassa/db"
 	"kassa/db/dbtest"
 	"kassa/fault"
+	"kassa/merchants"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -68,7 +69,9 @@ func setupWith(t *testing.T, d *db.DB, cfg auth.Config) *testBundle {
 	t.Helper()
 	clock := &testClock{now: start}
 	cfg.Now = clock.Now
-	b := &testBundle{ctx: context.Background(), db: d, svc: auth.NewService(d, cfg), clock: clock}
+	svc := auth.NewService(d, cfg)
+	svc.UseMerchants(merchants.NewService(d, svc))
+	b := &testBundle{ctx: context.Background(), db: d, svc: svc, clock: clock}
 	b.merchant, b.system = b.newMerchant(t, "Acme AB")
 	b.owner = b.createUser(t, b.system, auth.RoleOwner)
 	return b

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -44,6 +45,8 @@ type Service struct {
 	// throttle counts failed logins by client address (in memory).
 	throttle *throttle
 	invited  []func(ctx context.Context, tx *sqlx.Tx, inv Invited) error
+	// merchants reads and locks merchant rows (set by UseMerchants).
+	merchants Merchants
 }
 
 // NewService returns a service on d.
@@ -97,6 +100,37 @@ type Invited struct {
 // invitation that exists). Register before serving.
 func (s *Service) OnInvite(fn func(ctx context.Context, tx *sqlx.Tx, inv Invited) error) {
 	s.invited = append(s.invited, fn)
+}
+
+// Merchants is what auth needs of the merchants package, which owns the
+// merchant rows. That package builds on this one (a merchant is created
+// with its first owner and API key), so it is handed in with UseMerchants
+// instead of imported.
+type Merchants interface {
+	// ProfileTx returns the merchant's name, language and time zone, read
+	// in tx. Errors: fault.ErrNotFound.
+	ProfileTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID) (MerchantProfile, error)
+	// LockTx takes the merchant's row lock in tx (FOR NO KEY UPDATE).
+	LockTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID) error
+}
+
+// MerchantProfile is what invitations show of a merchant.
+type MerchantProfile struct {
+	Name     string
+	Locale   string // sv or en
+	TimeZone string // IANA name
+}
+
+// UseMerchants gives the service the merchant rows it reads and locks:
+// for invitations and for the rule that a merchant keeps an owner. Call it
+// before serving.
+func (s *Service) UseMerchants(m Merchants) { s.merchants = m }
+
+func (s *Service) merchantRows() (Merchants, error) {
+	if s.merchants == nil {
+		return nil, errors.New("auth: no merchants (call UseMerchants)")
+	}
+	return s.merchants, nil
 }
 
 // SessionTTL is the longest a session lives.

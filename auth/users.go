@@ -143,6 +143,18 @@ func (s *Service) CreateUserTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid
 	return u, err
 }
 
+// ManagerEmailsTx returns the email addresses of the active owners and
+// admins of the merchant that the tenant transaction tx acts for (row-level
+// security scopes the memberships to it), oldest membership first: the
+// people told of what needs a manager.
+func ManagerEmailsTx(ctx context.Context, tx *sqlx.Tx) ([]string, error) {
+	var to []string
+	err := tx.SelectContext(ctx, &to, `
+		SELECT u.email FROM memberships ms JOIN users u ON u.id = ms.user_id
+		WHERE ms.status = 'ACTIVE' AND ms.role IN ('OWNER', 'ADMIN') ORDER BY ms.created_at`)
+	return to, err
+}
+
 // Invitation is a pending membership and the secret token that accepts it.
 type Invitation struct {
 	User  User
@@ -241,11 +253,21 @@ type InvitationInfo struct {
 func (s *Service) LookupInvitation(ctx context.Context, token string) (InvitationInfo, error) {
 	var info InvitationInfo
 	err := s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
-		return tx.QueryRowxContext(ctx, `
-			SELECT mc.name, u.email, u.password_hash IS NOT NULL, u.name, mc.locale
-			FROM memberships m JOIN users u ON u.id = m.user_id JOIN merchants mc ON mc.id = m.merchant_id
+		var merchantID uuid.UUID
+		if err := tx.QueryRowxContext(ctx, `
+			SELECT m.merchant_id, u.email, u.password_hash IS NOT NULL, u.name
+			FROM memberships m JOIN users u ON u.id = m.user_id
 			WHERE m.invite_token_hash = $1 AND m.status = 'INVITED' AND m.invite_expires_at > $2`,
-			hashToken(token), s.now().UTC()).Scan(&info.MerchantName, &info.Email, &info.HasPassword, &info.Name, &info.Locale)
+			hashToken(token), s.now().UTC()).Scan(&merchantID, &info.Email, &info.HasPassword, &info.Name); err != nil {
+			return err
+		}
+		merchants, err := s.merchantRows()
+		if err != nil {
+			return err
+		}
+		m, err := merchants.ProfileTx(ctx, tx, merchantID)
+		info.MerchantName, info.Locale = m.Name, m.Locale
+		return err
 	})
 	if db.IsNoRows(err) {
 		return info, fault.NotFound("invitation")
@@ -427,9 +449,14 @@ func (s *Service) changeMember(ctx context.Context, actor *Principal, userID uui
 // Changes that may remove an owner serialize on the merchant's row, so two
 // concurrent demotions cannot both pass. (Locking the other owners' rows
 // instead deadlocks two owners demoting each other: each already holds the
-// row the other wants.) NO KEY UPDATE leaves foreign-key checks unblocked.
+// row the other wants.) The lock is NO KEY UPDATE (Merchants.LockTx), which
+// leaves foreign-key checks unblocked.
 func (s *Service) keepAnOwner(ctx context.Context, tx *sqlx.Tx, merchantID, userID uuid.UUID) error {
-	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM merchants WHERE id = $1 FOR NO KEY UPDATE`, merchantID); err != nil {
+	merchants, err := s.merchantRows()
+	if err != nil {
+		return err
+	}
+	if err := merchants.LockTx(ctx, tx, merchantID); err != nil {
 		return err
 	}
 	var others []uuid.UUID

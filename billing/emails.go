@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"kassa/mailer"
+	"kassa/merchants"
 	"kassa/orders"
 	"kassa/payments"
 )
@@ -28,9 +29,11 @@ type emailData struct {
 
 func (s *Service) mailData(ctx context.Context, tx *sqlx.Tx, sub Subscription) (emailData, error) {
 	d := emailData{Lang: sub.CustomerLocale, Accent: "#0b5fff", CustomerName: sub.CustomerName, Plan: sub.Plan().Name(sub.CustomerLocale)}
-	if err := tx.GetContext(ctx, &d.MerchantName, `SELECT name FROM merchants WHERE id = $1`, sub.MerchantID); err != nil {
+	m, err := merchants.GetTx(ctx, tx, sub.MerchantID)
+	if err != nil {
 		return d, err
 	}
+	d.MerchantName = m.Name
 	if sub.CardBrand != nil && sub.CardLast4 != nil {
 		d.Card = payments.CardLabel(*sub.CardBrand, *sub.CardLast4, d.Lang)
 	}
@@ -82,9 +85,8 @@ func (s *Service) mailChargeFailed(ctx context.Context, tx *sqlx.Tx, sub Subscri
 	}
 	d.Title, d.Reason, d.Final = "Payment failed", declineReason(code, d.Lang), final
 	if link == nil && inv.OrderID != nil {
-		var token string
-		if err := tx.GetContext(ctx, &token, `SELECT token FROM payment_links WHERE order_id = $1 AND status = 'ACTIVE' ORDER BY id DESC LIMIT 1`, *inv.OrderID); err == nil {
-			d.PayURL = s.cfg.Orders.LinkURL(token)
+		if url, err := s.cfg.Orders.ActiveLinkURLTx(ctx, tx, *inv.OrderID); err == nil {
+			d.PayURL = url
 		}
 	} else if link != nil {
 		d.PayURL = s.cfg.Orders.URL(*link)

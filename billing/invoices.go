@@ -12,6 +12,7 @@ import (
 
 	"kassa/db"
 	"kassa/fault"
+	"kassa/merchants"
 	"kassa/money"
 	"kassa/orders"
 )
@@ -123,11 +124,8 @@ func storeInvoices(ctx context.Context, tx *sqlx.Tx, invs []Invoice) error {
 	next := map[uuid.UUID]int64{}
 	for _, m := range order {
 		k := perMerchant[m]
-		var last int64
-		if err := tx.GetContext(ctx, &last, `
-			INSERT INTO merchant_counters (merchant_id, name, value) VALUES ($1, 'invoice', $2)
-			ON CONFLICT ON CONSTRAINT merchant_counters_pkey DO UPDATE SET value = merchant_counters.value + $2
-			RETURNING value`, m, k); err != nil {
+		last, err := orders.NextNumbers(ctx, tx, m, "invoice", k)
+		if err != nil {
 			return err
 		}
 		next[m] = last - k + 1
@@ -303,7 +301,9 @@ func (s *Service) InvoiceByToken(ctx context.Context, token string) (InvoicePage
 		if err := tx.GetContext(ctx, &pg.Subscription, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE id = $1`, pg.Invoice.SubscriptionID); err != nil {
 			return err
 		}
-		return tx.GetContext(ctx, &pg.MerchantName, `SELECT name FROM merchants WHERE id = $1`, merchantID)
+		m, err := merchants.GetTx(ctx, tx, merchantID)
+		pg.MerchantName = m.Name
+		return err
 	})
 	return pg, err
 }

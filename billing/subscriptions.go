@@ -18,6 +18,7 @@ import (
 	"kassa/fault"
 	"kassa/jobs"
 	"kassa/mailer"
+	"kassa/merchants"
 	"kassa/money"
 	"kassa/orders"
 	"kassa/payments"
@@ -256,13 +257,13 @@ func (s *Service) Create(ctx context.Context, merchantID uuid.UUID, n NewSubscri
 	}
 	var c Created
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
-		var tz string
-		if err := tx.GetContext(ctx, &tz, `SELECT time_zone FROM merchants WHERE id = $1`, merchantID); err != nil {
+		m, err := merchants.GetTx(ctx, tx, merchantID)
+		if err != nil {
 			return err
 		}
 		sub := Subscription{MerchantID: merchantID, ID: uuid.Must(uuid.NewV7()), Status: PendingMandate,
 			CustomerName: n.Customer.Name, CustomerEmail: n.Customer.Email, CustomerLocale: n.Customer.Locale,
-			PlanJSON: n.Plan.value(), Currency: n.Plan.Currency, TimeZone: tz, Anchor: start,
+			PlanJSON: n.Plan.value(), Currency: n.Plan.Currency, TimeZone: m.TimeZone, Anchor: start,
 			CreatedByUser: n.Actor.UserID, CreatedByAPIKey: n.Actor.APIKeyID, CreatedAt: now, UpdatedAt: now}
 		o, l, err := s.firstPaymentOrder(ctx, tx, sub, n.Plan, n.Customer, n.Actor)
 		if err != nil {
@@ -438,8 +439,7 @@ func (s *Service) Cancel(ctx context.Context, merchantID, id uuid.UUID, atPeriod
 		}
 		if sub.FirstOrderID != nil {
 			// An unpaid first payment link must not start it after all.
-			_, err := tx.ExecContext(ctx, `UPDATE payment_links SET status = 'DEACTIVATED', deactivated_at = $2 WHERE order_id = $1 AND status = 'ACTIVE'`, *sub.FirstOrderID, now)
-			return err
+			return s.cfg.Orders.DeactivateOrderLinksTx(ctx, tx, *sub.FirstOrderID, now)
 		}
 		return nil
 	})

@@ -25,6 +25,7 @@ import (
 	"kassa/auth"
 	"kassa/db"
 	"kassa/fault"
+	"kassa/merchants"
 	"kassa/webhooks/egress"
 )
 
@@ -104,10 +105,10 @@ func NewService(cfg Config) *Service {
 	return &Service{db: cfg.DB, fetch: cfg.Fetch, log: cfg.Log}
 }
 
-const selectBrand = `SELECT m.id AS merchant_id, m.name AS merchant_name, coalesce(b.display_name, '') AS display_name,
+const selectBrand = `SELECT coalesce(b.display_name, '') AS display_name,
 	coalesce(b.accent_color, '') AS accent_color, coalesce(b.support_email, '') AS support_email,
 	coalesce(b.support_phone, '') AS support_phone, b.logo_type, b.logo_sha256, b.updated_at
-	FROM merchants m LEFT JOIN merchant_branding b ON b.merchant_id = m.id WHERE m.id = $1`
+	FROM merchant_branding b WHERE b.merchant_id = $1`
 
 // Get returns the merchant's brand (defaults when it set none).
 //
@@ -124,10 +125,14 @@ func (s *Service) Get(ctx context.Context, merchantID uuid.UUID) (Brand, error) 
 
 // GetTx is Get in the caller's transaction.
 func (s *Service) GetTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID) (Brand, error) {
-	var b Brand
-	err := tx.GetContext(ctx, &b, selectBrand, merchantID)
+	m, err := merchants.GetTx(ctx, tx, merchantID)
+	if err != nil {
+		return Brand{}, err
+	}
+	b := Brand{MerchantID: m.ID, MerchantName: m.Name}
+	err = tx.GetContext(ctx, &b, selectBrand, merchantID)
 	if db.IsNoRows(err) {
-		return b, fault.NotFound("merchant")
+		return b, nil // nothing chosen yet: the defaults
 	}
 	return b, err
 }

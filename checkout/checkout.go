@@ -59,17 +59,60 @@ type Checkout struct {
 	CreatedByAPIKey *uuid.UUID `db:"created_by_api_key"`
 	CreatedAt       time.Time  `db:"created_at"`
 
-	// From the link, for the status and the URL.
-	LinkToken  string            `db:"link_token"`
-	LinkStatus orders.LinkStatus `db:"link_status"`
+	// From the link (package orders), for the status and the URL.
+	LinkToken  string            `db:"-"`
+	LinkStatus orders.LinkStatus `db:"-"`
 	// CompletedAt is when the payment settled (the link was paid).
-	CompletedAt *time.Time `db:"link_paid_at"`
+	CompletedAt *time.Time `db:"-"`
 }
 
 const columns = `c.merchant_id, c.id, c.order_id, c.payment_link_id, c.success_url, c.cancel_url, c.expires_at,
-	c.created_by_user, c.created_by_api_key, c.created_at, l.token AS link_token, l.status AS link_status, l.paid_at AS link_paid_at`
+	c.created_by_user, c.created_by_api_key, c.created_at`
 
-const from = ` FROM checkouts c JOIN payment_links l ON l.merchant_id = c.merchant_id AND l.id = c.payment_link_id`
+const from = ` FROM checkouts c`
+
+// withLinks fills in each checkout's link, read in tx, and keeps the
+// checkouts whose link it finds (every one: a foreign key holds it).
+func (s *Service) withLinks(ctx context.Context, tx *sqlx.Tx, cs []Checkout) ([]Checkout, error) {
+	if len(cs) == 0 {
+		return cs, nil
+	}
+	ids := make([]uuid.UUID, len(cs))
+	for i, c := range cs {
+		ids[i] = c.LinkID
+	}
+	links, err := s.cfg.Orders.LinksByIDTx(ctx, tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := cs[:0]
+	for _, c := range cs {
+		l, ok := links[c.LinkID]
+		if !ok || l.MerchantID != c.MerchantID {
+			continue
+		}
+		c.LinkToken, c.LinkStatus, c.CompletedAt = l.Token, l.Status, l.PaidAt
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// oneWithLink is withLinks for a single checkout read by get; ok is false
+// when there is none.
+func (s *Service) oneWithLink(ctx context.Context, tx *sqlx.Tx, get func(c *Checkout) error) (Checkout, bool, error) {
+	var c Checkout
+	if err := get(&c); err != nil {
+		if db.IsNoRows(err) {
+			return c, false, nil
+		}
+		return c, false, err
+	}
+	cs, err := s.withLinks(ctx, tx, []Checkout{c})
+	if err != nil || len(cs) == 0 {
+		return Checkout{}, false, err
+	}
+	return cs[0], true, nil
+}
 
 // Status is the checkout's status at now.
 func (c *Checkout) Status(now time.Time) Status {
@@ -234,7 +277,11 @@ func (s *Service) by(ctx context.Context, merchantID uuid.UUID, col string, ids 
 		if err != nil {
 			return err
 		}
-		return tx.SelectContext(ctx, &cs, tx.Rebind(q), args...)
+		if err := tx.SelectContext(ctx, &cs, tx.Rebind(q), args...); err != nil {
+			return err
+		}
+		cs, err = s.withLinks(ctx, tx, cs)
+		return err
 	})
 	out := make(map[uuid.UUID]Checkout, len(cs))
 	for _, c := range cs {
@@ -246,12 +293,9 @@ func (s *Service) by(ctx context.Context, merchantID uuid.UUID, col string, ids 
 // ByOrderTx finds the checkout of an order in the caller's transaction;
 // ok is false when the order is not a checkout's.
 func (s *Service) ByOrderTx(ctx context.Context, tx *sqlx.Tx, orderID uuid.UUID) (Checkout, bool, error) {
-	var c Checkout
-	err := tx.GetContext(ctx, &c, `SELECT `+columns+from+` WHERE c.order_id = $1`, orderID)
-	if db.IsNoRows(err) {
-		return c, false, nil
-	}
-	return c, err == nil, err
+	return s.oneWithLink(ctx, tx, func(c *Checkout) error {
+		return tx.GetContext(ctx, c, `SELECT `+columns+from+` WHERE c.order_id = $1`, orderID)
+	})
 }
 
 // ByLink finds the checkout a payment link belongs to (for the payment
@@ -263,11 +307,10 @@ func (s *Service) ByLink(ctx context.Context, l orders.Link) (Checkout, bool, er
 	var c Checkout
 	var ok bool
 	err := s.db.InTenant(ctx, l.MerchantID, func(tx *sqlx.Tx) error {
-		err := tx.GetContext(ctx, &c, `SELECT `+columns+from+` WHERE c.payment_link_id = $1`, l.ID)
-		if db.IsNoRows(err) {
-			return nil
-		}
-		ok = err == nil
+		var err error
+		c, ok, err = s.oneWithLink(ctx, tx, func(c *Checkout) error {
+			return tx.GetContext(ctx, c, `SELECT `+columns+from+` WHERE c.payment_link_id = $1`, l.ID)
+		})
 		return err
 	})
 	return c, ok, err

@@ -12,4 +12,8 @@
 //
 // A merchant is created together with its first owner and first API key in
 // one transaction, so there is never a merchant no one can reach.
+//
+// Other packages read the merchant inside their own transaction with GetTx
+// or CurrentTx, never the table; auth, which this package builds on, reads
+// and locks it through auth.Merchants (ProfileTx, LockTx).
 package merchants

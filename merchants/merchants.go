@@ -131,12 +131,54 @@ func (s *Service) Create(ctx context.Context, in NewMerchant) (Created, error) {
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (Merchant, error) {
 	var m Merchant
 	err := s.db.InTenant(ctx, id, func(tx *sqlx.Tx) error {
-		return tx.GetContext(ctx, &m, `SELECT `+columns+` FROM merchants WHERE id = $1`, id)
+		var err error
+		m, err = GetTx(ctx, tx, id)
+		return err
 	})
+	return m, err
+}
+
+// GetTx is Get in the caller's transaction, for the packages that show the
+// merchant's name or work in its time zone inside their own change.
+//
+// Errors: fault.ErrNotFound.
+func GetTx(ctx context.Context, tx *sqlx.Tx, id uuid.UUID) (Merchant, error) {
+	var m Merchant
+	err := tx.GetContext(ctx, &m, `SELECT `+columns+` FROM merchants WHERE id = $1`, id)
 	if db.IsNoRows(err) {
 		return m, fault.NotFound("merchant")
 	}
 	return m, err
+}
+
+// CurrentTx returns the merchant that the tenant transaction tx acts for
+// (its kassa.merchant_id).
+//
+// Errors: fault.ErrNotFound, also when tx acts for no merchant.
+func CurrentTx(ctx context.Context, tx *sqlx.Tx) (Merchant, error) {
+	var m Merchant
+	err := tx.GetContext(ctx, &m, `SELECT `+columns+` FROM merchants WHERE id = kassa_current_merchant()`)
+	if db.IsNoRows(err) {
+		return m, fault.NotFound("merchant")
+	}
+	return m, err
+}
+
+// ProfileTx is what auth shows of the merchant (auth.Merchants): in the
+// invitation email and on the page that accepts it.
+//
+// Errors: fault.ErrNotFound.
+func (s *Service) ProfileTx(ctx context.Context, tx *sqlx.Tx, id uuid.UUID) (auth.MerchantProfile, error) {
+	m, err := GetTx(ctx, tx, id)
+	return auth.MerchantProfile{Name: m.Name, Locale: m.Locale, TimeZone: m.TimeZone}, err
+}
+
+// LockTx takes the merchant's row lock in tx (auth.Merchants): the changes
+// that may remove its last owner serialize on it. NO KEY UPDATE leaves
+// foreign-key checks of rows that refer to the merchant unblocked.
+func (s *Service) LockTx(ctx context.Context, tx *sqlx.Tx, id uuid.UUID) error {
+	_, err := tx.ExecContext(ctx, `SELECT 1 FROM merchants WHERE id = $1 FOR NO KEY UPDATE`, id)
+	return err
 }
 
 // FindByName returns the first merchant with name, across tenants (for the

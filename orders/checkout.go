@@ -12,6 +12,7 @@ import (
 	"kassa/auth"
 	"kassa/db"
 	"kassa/fault"
+	"kassa/merchants"
 	"kassa/payments"
 	"kassa/text"
 )
@@ -60,9 +61,11 @@ func (s *Service) PayTargetByToken(ctx context.Context, token string) (PayTarget
 	}
 	t := PayTarget{Link: l}
 	err = s.db.InTenant(ctx, l.MerchantID, func(tx *sqlx.Tx) error {
-		if err := tx.GetContext(ctx, &t.MerchantName, `SELECT name FROM merchants WHERE id = $1`, l.MerchantID); err != nil {
+		m, err := merchants.GetTx(ctx, tx, l.MerchantID)
+		if err != nil {
 			return err
 		}
+		t.MerchantName = m.Name
 		if l.OrderID != nil {
 			var o Order
 			if err := tx.GetContext(ctx, &o, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, *l.OrderID); err != nil {

@@ -8,8 +8,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"kassa/auth"
 	"kassa/branding"
 	"kassa/mailer"
+	"kassa/merchants"
 	"kassa/money"
 	"kassa/payments"
 )
@@ -56,17 +58,18 @@ type emailData struct {
 // merchantInfo is what emails show of the merchant: its name as its
 // branding presents it.
 type merchantInfo struct {
-	ID       uuid.UUID      `db:"id"`
-	Name     string         `db:"name"`
-	TimeZone string         `db:"time_zone"`
-	Brand    branding.Brand `db:"-"`
+	ID       uuid.UUID
+	Name     string
+	TimeZone string
+	Brand    branding.Brand
 }
 
 func (s *Service) merchantInfo(ctx context.Context, tx *sqlx.Tx) (merchantInfo, error) {
-	var m merchantInfo
-	if err := tx.GetContext(ctx, &m, `SELECT id, name, time_zone FROM merchants WHERE id = kassa_current_merchant()`); err != nil {
-		return m, err
+	cur, err := merchants.CurrentTx(ctx, tx)
+	if err != nil {
+		return merchantInfo{}, err
 	}
+	m := merchantInfo{ID: cur.ID, Name: cur.Name, TimeZone: cur.TimeZone}
 	m.Brand = branding.Brand{MerchantID: m.ID, MerchantName: m.Name}
 	if s.cfg.Branding != nil {
 		b, err := s.cfg.Branding.GetTx(ctx, tx, m.ID)
@@ -171,10 +174,8 @@ func (s *Service) reservationExpiring(ctx context.Context, tx *sqlx.Tx, p paymen
 	if err != nil {
 		return err
 	}
-	var to []string
-	if err := tx.SelectContext(ctx, &to, `
-		SELECT u.email FROM memberships ms JOIN users u ON u.id = ms.user_id
-		WHERE ms.status = 'ACTIVE' AND ms.role IN ('OWNER', 'ADMIN') ORDER BY ms.created_at`); err != nil {
+	to, err := auth.ManagerEmailsTx(ctx, tx)
+	if err != nil {
 		return err
 	}
 	if len(to) == 0 {

@@ -224,9 +224,27 @@ func (s *Service) DeactivateLink(ctx context.Context, merchantID, id uuid.UUID) 
 }
 
 func (s *Service) deactivateOrderLinks(ctx context.Context, tx *sqlx.Tx, orderID uuid.UUID) error {
+	return s.DeactivateOrderLinksTx(ctx, tx, orderID, s.now().UTC())
+}
+
+// DeactivateOrderLinksTx stops, in tx, the order's active links from taking
+// payments, as deactivated at at.
+func (s *Service) DeactivateOrderLinksTx(ctx context.Context, tx *sqlx.Tx, orderID uuid.UUID, at time.Time) error {
 	_, err := tx.ExecContext(ctx, `UPDATE payment_links SET status = 'DEACTIVATED', deactivated_at = $2 WHERE order_id = $1 AND status = 'ACTIVE'`,
-		orderID, s.now().UTC())
+		orderID, at)
 	return err
+}
+
+// ActiveLinkURLTx returns, read in tx, the URL of the order's newest active
+// link.
+//
+// Errors: sql.ErrNoRows when the order has no active link.
+func (s *Service) ActiveLinkURLTx(ctx context.Context, tx *sqlx.Tx, orderID uuid.UUID) (string, error) {
+	var token string
+	if err := tx.GetContext(ctx, &token, `SELECT token FROM payment_links WHERE order_id = $1 AND status = 'ACTIVE' ORDER BY id DESC LIMIT 1`, orderID); err != nil {
+		return "", err
+	}
+	return s.LinkURL(token), nil
 }
 
 // Links lists payment links, newest first.
@@ -248,10 +266,19 @@ func (s *Service) Links(ctx context.Context, merchantID uuid.UUID, statuses []Li
 
 // LinksByID loads links by id.
 func (s *Service) LinksByID(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Link, error) {
-	var ls []Link
+	var out map[uuid.UUID]Link
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
-		return db.SelectIn(ctx, tx, &ls, `SELECT `+linkColumns+` FROM payment_links WHERE id IN (?)`, ids)
+		var err error
+		out, err = s.LinksByIDTx(ctx, tx, ids)
+		return err
 	})
+	return out, err
+}
+
+// LinksByIDTx is LinksByID in the caller's transaction.
+func (s *Service) LinksByIDTx(ctx context.Context, tx *sqlx.Tx, ids []uuid.UUID) (map[uuid.UUID]Link, error) {
+	var ls []Link
+	err := db.SelectIn(ctx, tx, &ls, `SELECT `+linkColumns+` FROM payment_links WHERE id IN (?)`, ids)
 	out := make(map[uuid.UUID]Link, len(ls))
 	for _, l := range ls {
 		out[l.ID] = l

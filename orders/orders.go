@@ -296,6 +296,17 @@ func NextNumber(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID, name str
 	return n, err
 }
 
+// NextNumbers takes the next k numbers of a per-merchant counter in tx at
+// once, gapless like NextNumber, and returns the last of them (the first
+// is last-k+1).
+func NextNumbers(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID, name string, k int64) (last int64, err error) {
+	err = tx.GetContext(ctx, &last, `
+		INSERT INTO merchant_counters (merchant_id, name, value) VALUES ($1, $2, $3)
+		ON CONFLICT ON CONSTRAINT merchant_counters_pkey DO UPDATE SET value = merchant_counters.value + $3
+		RETURNING value`, merchantID, name, k)
+	return last, err
+}
+
 func searchText(o Order) string {
 	parts := []string{fmt.Sprint(o.Number), o.CustomerName, o.Reference, o.CustomerPhone}
 	if o.CustomerEmail != nil {

@@ -77,6 +77,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, db: d}
 	s.auth = auth.NewService(d, auth.Config{Mode: cfg.APIKeyMode, SessionTTL: cfg.SessionTTL})
 	s.merchants = merchants.NewService(d, s.auth)
+	s.auth.UseMerchants(s.merchants)
 	s.idem = idempotency.NewStore(d)
 	procs, sim, err := s.processors()
 	if err != nil {
@@ -91,7 +92,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 		FileDir: filepath.Join(cfg.DataDir, "mail"), Log: log, DB: d}, s.jobs); err != nil {
 		return nil, err
 	}
-	mailInvites(s.auth, s.mailer, cfg.PublicURL)
+	s.auth.MailInvites(s.mailer, cfg.PublicURL)
 	s.live = live.NewBroker(d.ListenerURL(), log)
 	egressClient := egress.New(egress.Options{AllowPrivate: cfg.WebhookAllowPrivate, Timeout: 15 * time.Second})
 	s.branding = branding.NewService(branding.Config{DB: d, Fetch: egressClient, Log: log})

@@ -1,4 +1,4 @@
-package server
+package auth
 
 import (
 	"context"
@@ -7,20 +7,21 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"kassa/auth"
 	"kassa/mailer"
 )
 
-// mailInvites sends each invitation to the person invited, in the
-// merchant's language, queued in the invitation's own transaction.
-func mailInvites(a *auth.Service, m *mailer.Mailer, publicURL string) {
-	a.OnInvite(func(ctx context.Context, tx *sqlx.Tx, inv auth.Invited) error {
-		var merchant struct {
-			Name     string `db:"name"`
-			Locale   string `db:"locale"`
-			TimeZone string `db:"time_zone"`
+// MailInvites sends each invitation to the person invited, in the
+// merchant's language, queued in the invitation's own transaction; the
+// link in it leads to publicURL's /invite page. Call it before serving,
+// after UseMerchants.
+func (s *Service) MailInvites(m *mailer.Mailer, publicURL string) {
+	s.OnInvite(func(ctx context.Context, tx *sqlx.Tx, inv Invited) error {
+		merchants, err := s.merchantRows()
+		if err != nil {
+			return err
 		}
-		if err := tx.GetContext(ctx, &merchant, `SELECT name, locale, time_zone FROM merchants WHERE id = $1`, inv.MerchantID); err != nil {
+		merchant, err := merchants.ProfileTx(ctx, tx, inv.MerchantID)
+		if err != nil {
 			return err
 		}
 		loc, err := time.LoadLocation(merchant.TimeZone)
@@ -48,9 +49,9 @@ type inviteMail struct {
 	HasPassword                   bool
 }
 
-func roleName(r auth.Role, locale string) string {
-	sv := map[auth.Role]string{auth.RoleOwner: "ägare", auth.RoleAdmin: "administratör", auth.RoleSales: "säljare"}
-	en := map[auth.Role]string{auth.RoleOwner: "owner", auth.RoleAdmin: "administrator", auth.RoleSales: "salesperson"}
+func roleName(r Role, locale string) string {
+	sv := map[Role]string{RoleOwner: "ägare", RoleAdmin: "administratör", RoleSales: "säljare"}
+	en := map[Role]string{RoleOwner: "owner", RoleAdmin: "administrator", RoleSales: "salesperson"}
 	if locale == "en" {
 		return en[r]
 	}
