@@ -41,8 +41,9 @@ fuzz: ## Run each fuzz target for FUZZTIME (default 30000x: executions; or a dur
 	@scripts/fuzz.sh $(FUZZTIME)
 
 .PHONY: generate
-generate: ## Regenerate gqlgen code from schema.graphqls and schema/*.graphqls
+generate: ## Regenerate gqlgen code from schema.graphqls and schema/*.graphqls, and the README's table of error codes
 	$(GO) tool gqlgen generate
+	$(GO) run ./fault/cmd/codes
 
 .PHONY: vendor
 vendor: ## Refresh the vendored browser code (web/static/vendor) from npm at the pinned versions

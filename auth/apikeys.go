@@ -68,7 +68,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, merchantID uuid.UUID, name s
 func (s *Service) CreateAPIKeyTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID, name string, createdBy *uuid.UUID) (APIKey, string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 || strings.ContainsAny(name, "\r\n") {
-		return APIKey{}, "", fault.Invalid("name", "INVALID_NAME", "name must be 1 to 100 characters on one line")
+		return APIKey{}, "", fault.Invalid("name", fault.ErrInvalidName, "name must be 1 to 100 characters on one line")
 	}
 	secret := newAPISecret(s.mode)
 	key := APIKey{

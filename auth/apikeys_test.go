@@ -252,7 +252,7 @@ func TestAPIKeys(t *testing.T) {
 		} {
 			t.Run(name, func(t *testing.T) {
 				_, secret, err := b.svc.CreateAPIKey(b.ctx, b.merchant, in, nil)
-				requireCode(t, err, "INVALID_NAME")
+				requireCode(t, err, fault.ErrInvalidName)
 				fe, _ := fault.As(err)
 				require.Equal(t, []string{"input", "name"}, fe.Field)
 				require.Empty(t, secret)

@@ -62,7 +62,7 @@ func TestInvitations(t *testing.T) {
 		inv, err := b.svc.InviteUser(b.ctx, as(b.owner), auth.NewUser{Email: uniqueEmail("new"), Role: auth.RoleSales})
 		require.NoError(t, err)
 		_, token, err := b.svc.AcceptInvitation(b.ctx, inv.Token, "", "short", "", "")
-		requireCode(t, err, "WEAK_PASSWORD")
+		requireCode(t, err, auth.ErrWeakPassword)
 		require.Empty(t, token)
 		_, err = b.svc.LookupInvitation(b.ctx, inv.Token)
 		require.NoError(t, err, "a failed acceptance used up the invitation")
@@ -76,7 +76,7 @@ func TestInvitations(t *testing.T) {
 		require.NoError(t, err)
 		for _, name := range []string{"Nina\r\nBcc: x@y.se", "Nina\nNilsson", strings.Repeat("n", 201)} {
 			_, _, err = b.svc.AcceptInvitation(b.ctx, inv.Token, name, testPassword, "", "")
-			requireCode(t, err, "INVALID_NAME")
+			requireCode(t, err, fault.ErrInvalidName)
 		}
 		require.Equal(t, "Nina", b.member(t, b.merchant, inv.User.ID).Name)
 		require.Equal(t, auth.StatusInvited, b.member(t, b.merchant, inv.User.ID).Status)
@@ -99,7 +99,7 @@ func TestInvitations(t *testing.T) {
 
 		for _, wrong := range []string{"", "not their password", "a brand new password"} {
 			_, token, err := b.svc.AcceptInvitation(b.ctx, inv.Token, "", wrong, "", "")
-			requireCode(t, err, "INVALID_CREDENTIALS")
+			requireCode(t, err, auth.ErrInvalidCredentials.Code)
 			require.Empty(t, token)
 		}
 		require.Equal(t, auth.StatusInvited, b.member(t, b.merchant, person.ID).Status)
@@ -228,7 +228,7 @@ func TestInvitations(t *testing.T) {
 		} {
 			t.Run(name, func(t *testing.T) {
 				_, err := b.svc.InviteUser(b.ctx, as(b.owner), auth.NewUser{Email: email, Role: auth.RoleAdmin})
-				requireCode(t, err, "ALREADY_MEMBER")
+				requireCode(t, err, auth.ErrAlreadyMember)
 			})
 		}
 		require.Equal(t, auth.RoleOwner, b.member(t, b.merchant, b.owner.ID).Role)
@@ -257,10 +257,10 @@ func TestInvitations(t *testing.T) {
 		t.Parallel()
 		b := setup(t, d)
 		_, err := b.svc.InviteUser(b.ctx, as(b.owner), auth.NewUser{Email: "a@b.se\r\nBcc: x@y.se", Role: auth.RoleSales})
-		requireCode(t, err, "INVALID_EMAIL")
+		requireCode(t, err, fault.ErrInvalidEmail)
 		_, err = b.svc.InviteUser(b.ctx, as(b.owner), auth.NewUser{Email: uniqueEmail("x"), Role: "KING"})
-		requireCode(t, err, "INVALID_ROLE")
+		requireCode(t, err, auth.ErrInvalidRole)
 		_, err = b.svc.InviteUser(b.ctx, as(b.owner), auth.NewUser{Email: uniqueEmail("x"), Name: "a\nb", Role: auth.RoleSales})
-		requireCode(t, err, "INVALID_NAME")
+		requireCode(t, err, fault.ErrInvalidName)
 	})
 }

@@ -136,10 +136,10 @@ func uniqueEmail(prefix string) string {
 }
 
 // requireCode asserts that err is a fault.Error with code.
-func requireCode(t *testing.T, err error, code string) {
+func requireCode(t *testing.T, err error, code fault.Code) {
 	t.Helper()
 	require.Error(t, err)
-	fe, ok := fault.As(err)
+	_, ok := fault.As(err)
 	require.True(t, ok, "want a fault.Error with code %s, got %T: %v", code, err, err)
-	require.Equal(t, code, fe.Code, "error: %v", err)
+	require.ErrorIs(t, err, code)
 }

@@ -11,7 +11,8 @@ import (
 
 // ErrNotAPerson refuses a person's own settings to an API key, which is
 // no one in particular.
-var ErrNotAPerson = fault.New("NOT_A_PERSON", "only a logged-in person has preferences; an API key has none")
+var ErrNotAPerson = fault.New(fault.Define("NOT_A_PERSON",
+	"Only a logged-in person has preferences: an API key has none."), "only a logged-in person has preferences; an API key has none")
 
 // Preferences are a person's own settings. A nil field is left as it is.
 type Preferences struct {
@@ -39,7 +40,7 @@ func (s *Service) UpdateMyPreferences(ctx context.Context, actor *Principal, p P
 			locale = p.Locale
 		case "":
 		default:
-			return User{}, fault.Invalid("locale", "INVALID_LOCALE", "the language must be sv or en")
+			return User{}, fault.Invalid("locale", fault.ErrInvalidLocale, "the language must be sv or en")
 		}
 	}
 	var u User

@@ -27,7 +27,8 @@ type Session struct {
 
 // ErrInvalidCredentials is the one answer to a wrong email or password, so
 // a login never tells which was wrong.
-var ErrInvalidCredentials = fault.New("INVALID_CREDENTIALS", "wrong email or password")
+var ErrInvalidCredentials = fault.New(fault.Define("INVALID_CREDENTIALS",
+	"The email or password (or the current password) is wrong."), "wrong email or password")
 
 // Login checks email and password and starts a session for the person's
 // first active membership. It returns the session and its secret token

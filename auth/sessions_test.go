@@ -107,11 +107,11 @@ func TestLogin(t *testing.T) {
 			require.ErrorIs(t, err, auth.ErrInvalidCredentials, "attempt %d", i+1)
 		}
 		_, _, err := b.svc.Login(b.ctx, b.owner.Email, testPassword, "", "")
-		requireCode(t, err, "ACCOUNT_LOCKED")
+		requireCode(t, err, auth.ErrLoginThrottled.Code)
 
 		b.clock.Advance(15*time.Minute - time.Second)
 		_, _, err = b.svc.Login(b.ctx, b.owner.Email, testPassword, "", "")
-		requireCode(t, err, "ACCOUNT_LOCKED")
+		requireCode(t, err, auth.ErrLoginThrottled.Code)
 
 		b.clock.Advance(time.Second)
 		_, token, err := b.svc.Login(b.ctx, b.owner.Email, testPassword, "", "")
@@ -135,7 +135,7 @@ func TestLogin(t *testing.T) {
 		b.login(t, b.owner)
 		fail(5)
 		_, _, err := b.svc.Login(b.ctx, b.owner.Email, testPassword, "", "")
-		requireCode(t, err, "ACCOUNT_LOCKED")
+		requireCode(t, err, auth.ErrLoginThrottled.Code)
 	})
 
 	t.Run("LockedAccountStartsAfreshAfterTheLock", func(t *testing.T) {
@@ -147,7 +147,7 @@ func TestLogin(t *testing.T) {
 		}
 		require.ErrorIs(t, fail(), auth.ErrInvalidCredentials)
 		require.ErrorIs(t, fail(), auth.ErrInvalidCredentials)
-		requireCode(t, fail(), "ACCOUNT_LOCKED")
+		requireCode(t, fail(), auth.ErrLoginThrottled.Code)
 		b.clock.Advance(time.Minute)
 		// One failure after the lock is not yet a new lock.
 		require.ErrorIs(t, fail(), auth.ErrInvalidCredentials)

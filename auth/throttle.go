@@ -14,7 +14,8 @@ import (
 // ErrLoginThrottled matches (errors.Is) every login refused without
 // checking the password because of too many failed attempts. Its code is
 // ACCOUNT_LOCKED; the error is a *ThrottledError, which says when to retry.
-var ErrLoginThrottled = &fault.Error{Code: "ACCOUNT_LOCKED", Message: "too many failed attempts"}
+var ErrLoginThrottled = &fault.Error{Code: fault.Define("ACCOUNT_LOCKED",
+	"Too many failed logins: wait the time the message (or Retry-After) gives."), Message: "too many failed attempts"}
 
 // ThrottledError is a login refused for too many failed attempts, from
 // this client address or (at a much higher count) from everywhere.

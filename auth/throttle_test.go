@@ -20,7 +20,7 @@ func TestLoginThrottle(t *testing.T) {
 
 	requireThrottled := func(t *testing.T, err error, min, max time.Duration) {
 		t.Helper()
-		requireCode(t, err, "ACCOUNT_LOCKED")
+		requireCode(t, err, auth.ErrLoginThrottled.Code)
 		require.ErrorIs(t, err, auth.ErrLoginThrottled)
 		wait, ok := auth.RetryAfter(err)
 		require.True(t, ok, "%v", err)
@@ -45,7 +45,7 @@ func TestLoginThrottle(t *testing.T) {
 				requireThrottled(t, err, 15*time.Minute, 15*time.Minute)
 				continue
 			}
-			requireCode(t, err, "INVALID_CREDENTIALS")
+			requireCode(t, err, auth.ErrInvalidCredentials.Code)
 			checked++
 		}
 		require.Equal(t, 5, checked, "only five guesses are checked")

@@ -57,10 +57,10 @@ func (n *NewUser) normalize(withPassword bool) error {
 		return err
 	}
 	if utf8.RuneCountInString(n.Name) > 200 || strings.ContainsAny(n.Name, "\r\n") {
-		return fault.Invalid("name", "INVALID_NAME", "name must be at most 200 characters on one line")
+		return fault.Invalid("name", fault.ErrInvalidName, "name must be at most 200 characters on one line")
 	}
 	if !n.Role.Valid() {
-		return fault.Invalid("role", "INVALID_ROLE", "role must be OWNER, ADMIN or SALES")
+		return fault.Invalid("role", ErrInvalidRole, "role must be OWNER, ADMIN or SALES")
 	}
 	if withPassword {
 		return validatePassword(n.Password)
@@ -70,7 +70,7 @@ func (n *NewUser) normalize(withPassword bool) error {
 
 func validatePassword(pw string) error {
 	if n := utf8.RuneCountInString(pw); n < minPasswordLen || len(pw) > maxPasswordLen {
-		return fault.Invalid("password", "WEAK_PASSWORD", "password must be %d to %d characters", minPasswordLen, maxPasswordLen)
+		return fault.Invalid("password", ErrWeakPassword, "password must be %d to %d characters", minPasswordLen, maxPasswordLen)
 	}
 	return nil
 }
@@ -78,11 +78,11 @@ func validatePassword(pw string) error {
 // ValidateEmail accepts a plain address (no display name, no CR/LF).
 func ValidateEmail(email string) error {
 	if len(email) < 3 || len(email) > 254 || strings.ContainsAny(email, "\r\n<> ,;") {
-		return fault.Invalid("email", "INVALID_EMAIL", "email is not a valid address")
+		return fault.Invalid("email", fault.ErrInvalidEmail, "email is not a valid address")
 	}
 	a, err := mail.ParseAddress(email)
 	if err != nil || a.Address != email || !strings.Contains(email[strings.LastIndexByte(email, '@')+1:], ".") {
-		return fault.Invalid("email", "INVALID_EMAIL", "email is not a valid address")
+		return fault.Invalid("email", fault.ErrInvalidEmail, "email is not a valid address")
 	}
 	return nil
 }
@@ -133,7 +133,7 @@ func (s *Service) CreateUserTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid
 		u.ID, u.Email, u.Name, passwordHash, now)
 	if db.ConstraintName(err) == "users_email_key" {
 		_, _ = tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT create_user`)
-		return User{}, fault.Invalid("email", "EMAIL_TAKEN", "a user with this email already exists; invite them instead")
+		return User{}, fault.Invalid("email", ErrEmailTaken, "a user with this email already exists; invite them instead")
 	}
 	if err != nil {
 		return User{}, err
@@ -200,7 +200,7 @@ func (s *Service) InviteUser(ctx context.Context, actor *Principal, in NewUser) 
 			if _, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, name, created_at) VALUES ($1, $2, $3, $4)`,
 				userID, in.Email, in.Name, now); err != nil {
 				if db.ConstraintName(err) == "users_email_key" {
-					return fault.Invalid("email", "EMAIL_TAKEN", "a user with this email was just created; try again")
+					return fault.Invalid("email", ErrEmailTaken, "a user with this email was just created; try again")
 				}
 				return err
 			}
@@ -210,7 +210,7 @@ func (s *Service) InviteUser(ctx context.Context, actor *Principal, in NewUser) 
 			VALUES ($1, $2, $3, 'INVITED', $4, $5, $6, $7, $7)`,
 			actor.MerchantID, userID, in.Role, tokenHash, now.Add(s.cfg.InviteTTL), nullable(actor.UserID), now)
 		if db.ConstraintName(err) == "memberships_pkey" {
-			return fault.Invalid("email", "ALREADY_MEMBER", "this person is already a member or invited")
+			return fault.Invalid("email", ErrAlreadyMember, "this person is already a member or invited")
 		}
 		if err != nil {
 			return err
@@ -284,7 +284,7 @@ func (s *Service) LookupInvitation(ctx context.Context, token string) (Invitatio
 func (s *Service) AcceptInvitation(ctx context.Context, token, name, password, ip, userAgent string) (Session, string, error) {
 	name = strings.TrimSpace(name)
 	if utf8.RuneCountInString(name) > 200 || strings.ContainsAny(name, "\r\n") {
-		return Session{}, "", fault.Invalid("name", "INVALID_NAME", "name must be at most 200 characters on one line")
+		return Session{}, "", fault.Invalid("name", fault.ErrInvalidName, "name must be at most 200 characters on one line")
 	}
 	now := s.now().UTC()
 	var merchantID, userID uuid.UUID
@@ -322,7 +322,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password, i
 		outcome, err := s.verify(ctx, userID, *hash, lockedUntil, password, now)
 		end(outcome)
 		if errors.Is(err, ErrInvalidCredentials) {
-			return Session{}, "", fault.New("INVALID_CREDENTIALS", "the password is not right")
+			return Session{}, "", fault.New(ErrInvalidCredentials.Code, "the password is not right")
 		}
 		if err != nil {
 			return Session{}, "", err
@@ -383,7 +383,7 @@ func (s *Service) UsersByID(ctx context.Context, merchantID uuid.UUID, ids []uui
 // LAST_OWNER.
 func (s *Service) UpdateUserRole(ctx context.Context, actor *Principal, userID uuid.UUID, role Role) (User, error) {
 	if !role.Valid() {
-		return User{}, fault.Invalid("role", "INVALID_ROLE", "role must be OWNER, ADMIN or SALES")
+		return User{}, fault.Invalid("role", ErrInvalidRole, "role must be OWNER, ADMIN or SALES")
 	}
 	return s.changeMember(ctx, actor, userID, func(tx *sqlx.Tx, u *User) error {
 		if !mayGrant(actor, u.Role) || !mayGrant(actor, role) {
@@ -407,7 +407,7 @@ func (s *Service) UpdateUserRole(ctx context.Context, actor *Principal, userID u
 // LAST_OWNER.
 func (s *Service) DeactivateUser(ctx context.Context, actor *Principal, userID uuid.UUID) (User, error) {
 	if userID == actor.UserID {
-		return User{}, fault.Invalid("userId", "CANNOT_DEACTIVATE_SELF", "you cannot deactivate yourself")
+		return User{}, fault.Invalid("userId", ErrCannotDeactivateSelf, "you cannot deactivate yourself")
 	}
 	return s.changeMember(ctx, actor, userID, func(tx *sqlx.Tx, u *User) error {
 		if !mayGrant(actor, u.Role) {
@@ -465,7 +465,7 @@ func (s *Service) keepAnOwner(ctx context.Context, tx *sqlx.Tx, merchantID, user
 		return err
 	}
 	if len(others) == 0 {
-		return fault.Invalid("userId", "LAST_OWNER", "a merchant must keep at least one active owner")
+		return fault.Invalid("userId", ErrLastOwner, "a merchant must keep at least one active owner")
 	}
 	return nil
 }

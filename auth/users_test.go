@@ -101,11 +101,11 @@ func TestCreateUser(t *testing.T) {
 		} {
 			t.Run(name, func(t *testing.T) {
 				_, err := b.svc.CreateUser(b.ctx, b.system, auth.NewUser{Email: email, Role: auth.RoleSales, Password: testPassword})
-				requireCode(t, err, "EMAIL_TAKEN")
+				requireCode(t, err, auth.ErrEmailTaken)
 				// People are global: another merchant cannot create them
 				// either (it invites them instead).
 				_, err = b.svc.CreateUser(b.ctx, otherKey, auth.NewUser{Email: email, Role: auth.RoleSales, Password: testPassword})
-				requireCode(t, err, "EMAIL_TAKEN")
+				requireCode(t, err, auth.ErrEmailTaken)
 			})
 		}
 	})
@@ -139,7 +139,7 @@ func TestCreateUser(t *testing.T) {
 		} {
 			t.Run(name, func(t *testing.T) {
 				_, err := b.svc.CreateUser(b.ctx, b.system, auth.NewUser{Email: email, Role: auth.RoleSales, Password: testPassword})
-				requireCode(t, err, "INVALID_EMAIL")
+				requireCode(t, err, fault.ErrInvalidEmail)
 				fe, _ := fault.As(err)
 				require.Equal(t, []string{"input", "email"}, fe.Field)
 			})
@@ -169,7 +169,7 @@ func TestCreateUser(t *testing.T) {
 		} {
 			t.Run(name, func(t *testing.T) {
 				_, err := b.svc.CreateUser(b.ctx, b.system, auth.NewUser{Email: uniqueEmail("weak"), Role: auth.RoleSales, Password: pw})
-				requireCode(t, err, "WEAK_PASSWORD")
+				requireCode(t, err, auth.ErrWeakPassword)
 			})
 		}
 		for _, pw := range []string{"1234567890", "åäöåäöåäöå", strings.Repeat("p", 200)} {
@@ -183,7 +183,7 @@ func TestCreateUser(t *testing.T) {
 		b := setup(t, d)
 		for _, role := range []auth.Role{"", "owner", "ROOT", "OWNER "} {
 			_, err := b.svc.CreateUser(b.ctx, b.system, auth.NewUser{Email: uniqueEmail("role"), Role: role, Password: testPassword})
-			requireCode(t, err, "INVALID_ROLE")
+			requireCode(t, err, auth.ErrInvalidRole)
 		}
 	})
 
@@ -192,7 +192,7 @@ func TestCreateUser(t *testing.T) {
 		b := setup(t, d)
 		for _, name := range []string{"Ann\r\nBcc: x@y.se", "Ann\nAndersson", strings.Repeat("n", 201)} {
 			_, err := b.svc.CreateUser(b.ctx, b.system, auth.NewUser{Email: uniqueEmail("name"), Name: name, Role: auth.RoleSales, Password: testPassword})
-			requireCode(t, err, "INVALID_NAME")
+			requireCode(t, err, fault.ErrInvalidName)
 		}
 	})
 }
@@ -207,7 +207,7 @@ func TestUpdateUserRole(t *testing.T) {
 		for _, actor := range []*auth.Principal{as(b.owner), b.system} {
 			for _, role := range []auth.Role{auth.RoleAdmin, auth.RoleSales} {
 				_, err := b.svc.UpdateUserRole(b.ctx, actor, b.owner.ID, role)
-				requireCode(t, err, "LAST_OWNER")
+				requireCode(t, err, auth.ErrLastOwner)
 			}
 		}
 		require.Equal(t, auth.RoleOwner, b.member(t, b.merchant, b.owner.ID).Role)
@@ -223,7 +223,7 @@ func TestUpdateUserRole(t *testing.T) {
 		require.Equal(t, auth.RoleAdmin, b.member(t, b.merchant, b.owner.ID).Role)
 		// Now second is the last one.
 		_, err = b.svc.UpdateUserRole(b.ctx, as(second), second.ID, auth.RoleSales)
-		requireCode(t, err, "LAST_OWNER")
+		requireCode(t, err, auth.ErrLastOwner)
 	})
 
 	t.Run("DeactivatedOwnerDoesNotCount", func(t *testing.T) {
@@ -233,7 +233,7 @@ func TestUpdateUserRole(t *testing.T) {
 		_, err := b.svc.DeactivateUser(b.ctx, as(b.owner), second.ID)
 		require.NoError(t, err)
 		_, err = b.svc.UpdateUserRole(b.ctx, b.system, b.owner.ID, auth.RoleAdmin)
-		requireCode(t, err, "LAST_OWNER")
+		requireCode(t, err, auth.ErrLastOwner)
 	})
 
 	t.Run("OwnersDemotingEachOtherAtOnceKeepOne", func(t *testing.T) {
@@ -250,7 +250,7 @@ func TestUpdateUserRole(t *testing.T) {
 			errs[0], errs[1] = errs[1], errs[0]
 		}
 		require.NoError(t, errs[0])
-		requireCode(t, errs[1], "LAST_OWNER")
+		requireCode(t, errs[1], auth.ErrLastOwner)
 		owners := 0
 		for _, id := range []uuid.UUID{b.owner.ID, second.ID} {
 			if b.member(t, b.merchant, id).Role == auth.RoleOwner {
@@ -308,7 +308,7 @@ func TestUpdateUserRole(t *testing.T) {
 		b := setup(t, d)
 		sales := b.createUser(t, as(b.owner), auth.RoleSales)
 		_, err := b.svc.UpdateUserRole(b.ctx, as(b.owner), sales.ID, "SUPERUSER")
-		requireCode(t, err, "INVALID_ROLE")
+		requireCode(t, err, auth.ErrInvalidRole)
 	})
 
 	t.Run("OtherMerchantsUserIsNotFound", func(t *testing.T) {
@@ -332,7 +332,7 @@ func TestDeactivateUser(t *testing.T) {
 		t.Parallel()
 		b := setup(t, d)
 		_, err := b.svc.DeactivateUser(b.ctx, b.system, b.owner.ID)
-		requireCode(t, err, "LAST_OWNER")
+		requireCode(t, err, auth.ErrLastOwner)
 		require.Equal(t, auth.StatusActive, b.member(t, b.merchant, b.owner.ID).Status)
 	})
 
@@ -353,7 +353,7 @@ func TestDeactivateUser(t *testing.T) {
 		admin := b.createUser(t, as(b.owner), auth.RoleAdmin)
 		for _, u := range []auth.User{b.owner, admin} {
 			_, err := b.svc.DeactivateUser(b.ctx, as(u), u.ID)
-			requireCode(t, err, "CANNOT_DEACTIVATE_SELF")
+			requireCode(t, err, auth.ErrCannotDeactivateSelf)
 			require.Equal(t, auth.StatusActive, b.member(t, b.merchant, u.ID).Status)
 		}
 	})

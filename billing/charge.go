@@ -59,7 +59,7 @@ type chargeWorker struct {
 
 func (w *chargeWorker) Work(ctx context.Context, job *river.Job[ChargeArgs]) error {
 	_, err := w.s.charge(ctx, job.Args.MerchantID, job.Args.InvoiceID, job.Args.Attempt)
-	if f, ok := fault.As(err); ok && f.Code != "PROCESSOR_UNAVAILABLE" {
+	if f, ok := fault.As(err); ok && !errors.Is(err, payments.ErrProcessorUnavailable) {
 		// Nothing to retry: the invoice was settled or cannot be charged.
 		w.s.log.InfoContext(ctx, "charge not made", "invoice_id", job.Args.InvoiceID, "reason", f.Message)
 		return nil
@@ -86,16 +86,16 @@ func (s *Service) chargeAs(ctx context.Context, actor payments.Actor, merchantID
 			return err
 		}
 		if inv.Status != InvoiceOpen {
-			return fault.New("INVOICE_SETTLED", "invoice %d is %s", inv.Number, inv.Status)
+			return fault.New(ErrInvoiceSettled, "invoice %d is %s", inv.Number, inv.Status)
 		}
 		if inv.Attempts > attempt || (inv.PaymentID != nil && *inv.PaymentID != paymentID && inv.Attempts == attempt) {
-			return fault.New("STALE_ATTEMPT", "invoice %d is past attempt %d", inv.Number, attempt)
+			return fault.New(ErrStaleAttempt, "invoice %d is past attempt %d", inv.Number, attempt)
 		}
 		if err := tx.GetContext(ctx, &sub, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE id = $1`, inv.SubscriptionID); err != nil {
 			return err
 		}
 		if sub.MandateToken == nil {
-			return fault.New("NO_MANDATE", "the subscription has no card to charge")
+			return fault.New(orders.ErrNoMandate, "the subscription has no card to charge")
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE invoices SET payment_id = $2, attempts = $3, updated_at = $4 WHERE id = $1`,
 			inv.ID, paymentID, attempt, s.now().UTC())
@@ -128,7 +128,7 @@ func (w *releaseWorker) Work(ctx context.Context, job *river.Job[ReleaseArgs]) e
 		return nil
 	}
 	_, err = w.s.cfg.Payments.Void(ctx, payments.System, job.Args.MerchantID, job.Args.PaymentID)
-	if f, ok := fault.As(err); ok && f.Code == "INVALID_STATE" {
+	if errors.Is(err, fault.ErrInvalidState) {
 		return nil
 	}
 	return err
@@ -348,10 +348,10 @@ func (s *Service) ChargeManually(ctx context.Context, actor payments.Actor, merc
 	}
 	description = strings.TrimSpace(description)
 	if description == "" || utf8.RuneCountInString(description) > 500 || strings.ContainsAny(description, "\r\n") {
-		return Invoice{}, payments.Payment{}, fault.Invalid("description", "INVALID_DESCRIPTION", "description must be 1 to 500 characters on one line")
+		return Invoice{}, payments.Payment{}, fault.Invalid("description", fault.ErrInvalidDescription, "description must be 1 to 500 characters on one line")
 	}
 	if vatRate != nil && *vatRate != 2500 && *vatRate != 1200 && *vatRate != 600 && *vatRate != 0 {
-		return Invoice{}, payments.Payment{}, fault.Invalid("vatRate", "INVALID_VAT_RATE", "vatRate must be one of 2500, 1200, 600, 0")
+		return Invoice{}, payments.Payment{}, fault.Invalid("vatRate", fault.ErrInvalidVATRate, "vatRate must be one of 2500, 1200, 600, 0")
 	}
 	var inv Invoice
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
@@ -363,10 +363,10 @@ func (s *Service) ChargeManually(ctx context.Context, actor payments.Actor, merc
 			return err
 		}
 		if sub.Status == Cancelled || sub.Status == PendingMandate {
-			return fault.Invalid("subscriptionId", "INVALID_STATE", "a %s subscription cannot be charged", sub.Status)
+			return fault.Invalid("subscriptionId", fault.ErrInvalidState, "a %s subscription cannot be charged", sub.Status)
 		}
 		if sub.MandateToken == nil {
-			return fault.Invalid("subscriptionId", "NO_MANDATE", "the subscription has no card to charge")
+			return fault.Invalid("subscriptionId", orders.ErrNoMandate, "the subscription has no card to charge")
 		}
 		rate := sub.Plan().VATRate
 		if vatRate != nil {
@@ -378,7 +378,7 @@ func (s *Service) ChargeManually(ctx context.Context, actor payments.Actor, merc
 			return err
 		}
 		if inv.Gross <= 0 {
-			return fault.Invalid("amount", "INVALID_AMOUNT", "amount must be positive")
+			return fault.Invalid("amount", fault.ErrInvalidAmount, "amount must be positive")
 		}
 		if s.cfg.Limits != nil {
 			if err := s.cfg.Limits.CheckLimit(ctx, merchantID, actor, inv.Gross, inv.Currency); err != nil {

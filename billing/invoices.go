@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -70,7 +71,7 @@ func invoiceToken() string {
 // paid.
 func priceInvoice(sub *Subscription, kind string, per *Period, desc string, lines []orders.LineInput, now time.Time) (Invoice, error) {
 	priced, tot, err := orders.PriceLines(lines)
-	if f, ok := fault.As(err); ok && f.Code == "INVALID_AMOUNT" {
+	if errors.Is(err, fault.ErrInvalidAmount) {
 		priced, tot, err = zeroLines(lines), orders.Totals{}, nil
 	}
 	if err != nil {

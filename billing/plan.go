@@ -52,12 +52,12 @@ func (p *Plan) Check() error {
 	}
 	p.Description = strings.TrimSpace(p.Description)
 	if utf8.RuneCountInString(p.Description) > 200 || strings.ContainsAny(p.Description, "\r\n") {
-		return fault.Invalid("plan", "INVALID_PLAN", "description must be at most 200 characters on one line")
+		return fault.Invalid("plan", ErrInvalidPlan, "description must be at most 200 characters on one line")
 	}
 	switch p.VATRate {
 	case 2500, 1200, 600, 0:
 	default:
-		return fault.Invalid("plan", "INVALID_VAT_RATE", "vatRate must be one of 2500, 1200, 600, 0 (basis points)")
+		return fault.Invalid("plan", fault.ErrInvalidVATRate, "vatRate must be one of 2500, 1200, 600, 0 (basis points)")
 	}
 	switch p.Kind {
 	case Fixed:
@@ -65,7 +65,7 @@ func (p *Plan) Check() error {
 			return err
 		}
 		if !p.Interval.Valid() {
-			return fault.Invalid("plan", "INVALID_INTERVAL", "a FIXED plan needs an interval: MONTHLY, QUARTERLY, SEMIANNUAL or YEARLY")
+			return fault.Invalid("plan", fault.ErrInvalidInterval, "a FIXED plan needs an interval: MONTHLY, QUARTERLY, SEMIANNUAL or YEARLY")
 		}
 		p.UnitPrice, p.Tiers, p.Aggregation = 0, nil, ""
 	case Usage:
@@ -73,16 +73,16 @@ func (p *Plan) Check() error {
 			p.Interval = Monthly
 		}
 		if !p.Interval.Valid() {
-			return fault.Invalid("plan", "INVALID_INTERVAL", "interval must be MONTHLY, QUARTERLY, SEMIANNUAL or YEARLY")
+			return fault.Invalid("plan", fault.ErrInvalidInterval, "interval must be MONTHLY, QUARTERLY, SEMIANNUAL or YEARLY")
 		}
 		if p.Aggregation == "" {
 			p.Aggregation = Sum
 		}
 		if p.Aggregation != Sum && p.Aggregation != Max {
-			return fault.Invalid("plan", "INVALID_PLAN", "aggregation must be SUM or MAX")
+			return fault.Invalid("plan", ErrInvalidPlan, "aggregation must be SUM or MAX")
 		}
 		if len(p.Tiers) == 0 && (p.UnitPrice <= 0 || p.UnitPrice > money.MaxAmount) {
-			return fault.Invalid("plan", "INVALID_AMOUNT", "a USAGE plan needs a positive unitPrice or tiers")
+			return fault.Invalid("plan", fault.ErrInvalidAmount, "a USAGE plan needs a positive unitPrice or tiers")
 		}
 		if err := CheckTiers(p.Tiers); err != nil {
 			return err
@@ -91,7 +91,7 @@ func (p *Plan) Check() error {
 	case Manual:
 		p.Amount, p.UnitPrice, p.Tiers, p.Aggregation, p.Interval = 0, 0, nil, "", ""
 	default:
-		return fault.Invalid("plan", "INVALID_PLAN", "kind must be FIXED, USAGE or MANUAL")
+		return fault.Invalid("plan", ErrInvalidPlan, "kind must be FIXED, USAGE or MANUAL")
 	}
 	return nil
 }

@@ -30,7 +30,7 @@ const (
 // Errors: code INVALID_TIERS.
 func CheckTiers(tiers []Tier) error {
 	bad := func(format string, args ...any) error {
-		return fault.Invalid("plan", "INVALID_TIERS", format, args...)
+		return fault.Invalid("plan", ErrInvalidTiers, format, args...)
 	}
 	if len(tiers) > 20 {
 		return bad("at most 20 tiers")
@@ -65,7 +65,7 @@ func UsageAmount(quantity, unitPrice int64, tiers []Tier) (int64, error) {
 	if quantity <= 0 {
 		return 0, nil
 	}
-	tooLarge := fault.New("AMOUNT_TOO_LARGE", "the usage amount is too large")
+	tooLarge := fault.New(fault.ErrAmountTooLarge, "the usage amount is too large")
 	if len(tiers) == 0 {
 		a, ok := money.Mul(quantity, unitPrice)
 		if !ok || a > money.MaxAmount {

@@ -242,7 +242,7 @@ func (s *Service) Create(ctx context.Context, merchantID uuid.UUID, n NewSubscri
 	}
 	n.Customer.Email = strings.TrimSpace(n.Customer.Email)
 	if err := auth.ValidateEmail(n.Customer.Email); err != nil {
-		return Created{}, &fault.Error{Code: "INVALID_EMAIL", Field: []string{"input", "customer", "email"}, Message: "the customer needs a valid email address"}
+		return Created{}, &fault.Error{Code: fault.ErrInvalidEmail, Field: []string{"input", "customer", "email"}, Message: "the customer needs a valid email address"}
 	}
 	if n.Customer.Locale == "" {
 		n.Customer.Locale = "sv"
@@ -252,7 +252,7 @@ func (s *Service) Create(ctx context.Context, merchantID uuid.UUID, n NewSubscri
 	if n.StartsAt != nil {
 		start = n.StartsAt.UTC()
 		if start.Before(now.Add(-time.Minute)) || start.After(now.AddDate(1, 0, 0)) {
-			return Created{}, fault.Invalid("startsAt", "INVALID_START", "startsAt must be now or within a year")
+			return Created{}, fault.Invalid("startsAt", ErrInvalidStart, "startsAt must be now or within a year")
 		}
 	}
 	var c Created
@@ -422,7 +422,7 @@ func nullJSON(b []byte) any {
 func (s *Service) Cancel(ctx context.Context, merchantID, id uuid.UUID, atPeriodEnd bool) (Subscription, error) {
 	return s.change(ctx, merchantID, id, func(tx *sqlx.Tx, sub *Subscription) error {
 		if sub.Status == Cancelled {
-			return fault.Invalid("id", "INVALID_STATE", "the subscription is already cancelled")
+			return fault.Invalid("id", fault.ErrInvalidState, "the subscription is already cancelled")
 		}
 		now := s.now().UTC()
 		if atPeriodEnd && sub.Status != PendingMandate && sub.Plan().Kind != Manual {
@@ -451,7 +451,7 @@ func (s *Service) Cancel(ctx context.Context, merchantID, id uuid.UUID, atPeriod
 func (s *Service) Pause(ctx context.Context, merchantID, id uuid.UUID) (Subscription, error) {
 	return s.change(ctx, merchantID, id, func(tx *sqlx.Tx, sub *Subscription) error {
 		if sub.Status != Active && sub.Status != PastDue {
-			return fault.Invalid("id", "INVALID_STATE", "only an active subscription can be paused (this one is %s)", strings.ToLower(string(sub.Status)))
+			return fault.Invalid("id", fault.ErrInvalidState, "only an active subscription can be paused (this one is %s)", strings.ToLower(string(sub.Status)))
 		}
 		now := s.now().UTC()
 		sub.Status, sub.PausedAt = Paused, &now
@@ -466,7 +466,7 @@ func (s *Service) Pause(ctx context.Context, merchantID, id uuid.UUID) (Subscrip
 func (s *Service) Resume(ctx context.Context, merchantID, id uuid.UUID) (Subscription, error) {
 	return s.change(ctx, merchantID, id, func(tx *sqlx.Tx, sub *Subscription) error {
 		if sub.Status != Paused {
-			return fault.Invalid("id", "INVALID_STATE", "only a paused subscription can be resumed")
+			return fault.Invalid("id", fault.ErrInvalidState, "only a paused subscription can be resumed")
 		}
 		sub.Status, sub.PausedAt = Active, nil
 		if sch, ok := sub.Schedule(); ok {
@@ -510,14 +510,14 @@ func (s *Service) UpdatePlan(ctx context.Context, actor payments.Actor, merchant
 			return err
 		}
 		if sub.Status == Cancelled {
-			return fault.Invalid("id", "INVALID_STATE", "the subscription is cancelled")
+			return fault.Invalid("id", fault.ErrInvalidState, "the subscription is cancelled")
 		}
 		cur := sub.Plan()
 		if p.Currency != cur.Currency {
-			return fault.Invalid("plan", "INVALID_CURRENCY", "the currency of a subscription cannot change")
+			return fault.Invalid("plan", fault.ErrInvalidCurrency, "the currency of a subscription cannot change")
 		}
 		if (cur.Kind == Manual) != (p.Kind == Manual) || (cur.Kind != Manual && p.Interval != cur.Interval) {
-			return fault.Invalid("plan", "INVALID_PLAN", "a new plan keeps the kind of schedule and interval; cancel and create a new subscription to change them")
+			return fault.Invalid("plan", ErrInvalidPlan, "a new plan keeps the kind of schedule and interval; cancel and create a new subscription to change them")
 		}
 		if sub.Status == PendingMandate {
 			sub.PlanJSON = p.value()

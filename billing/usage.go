@@ -3,6 +3,7 @@ package billing
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -73,7 +74,7 @@ func (s *Service) ReportUsage(ctx context.Context, merchantID uuid.UUID, r Usage
 // Errors: code BATCH_TOO_LARGE; internal errors.
 func (s *Service) ReportUsageBatch(ctx context.Context, merchantID uuid.UUID, reports []UsageReport) ([]UsageResult, error) {
 	if len(reports) > MaxUsageBatch {
-		return nil, fault.Invalid("events", "BATCH_TOO_LARGE", "at most %d events per batch", MaxUsageBatch)
+		return nil, fault.Invalid("events", ErrBatchTooLarge, "at most %d events per batch", MaxUsageBatch)
 	}
 	out := make([]UsageResult, len(reports))
 	now := s.now().UTC()
@@ -217,27 +218,27 @@ func (s *Service) checkReport(r UsageReport, sub *meteredSub, now time.Time) err
 		return &fault.Error{Code: fault.ErrNotFound.Code, Field: []string{"input", "subscriptionId"}, Message: "subscription not found"}
 	}
 	if sub.kind != Usage {
-		return fault.Invalid("subscriptionId", "NOT_METERED", "the subscription's plan is not usage-based")
+		return fault.Invalid("subscriptionId", ErrNotMetered, "the subscription's plan is not usage-based")
 	}
 	if sub.Status != Active && sub.Status != PastDue {
-		return fault.Invalid("subscriptionId", "INVALID_STATE", "usage can be reported only for an active subscription (this one is %s)", strings.ToLower(string(sub.Status)))
+		return fault.Invalid("subscriptionId", fault.ErrInvalidState, "usage can be reported only for an active subscription (this one is %s)", strings.ToLower(string(sub.Status)))
 	}
 	if r.Quantity < 0 || r.Quantity > 1_000_000_000_000 {
-		return fault.Invalid("quantity", "INVALID_QUANTITY", "quantity must be between 0 and 10^12")
+		return fault.Invalid("quantity", fault.ErrInvalidQuantity, "quantity must be between 0 and 10^12")
 	}
 	if k := strings.TrimSpace(r.IdempotencyKey); k == "" || len(r.IdempotencyKey) > 255 || k != r.IdempotencyKey ||
 		!utf8.ValidString(k) || strings.IndexFunc(k, unicode.IsControl) >= 0 {
-		return fault.Invalid("idempotencyKey", "INVALID_IDEMPOTENCY_KEY", "idempotencyKey must be 1 to 255 characters without surrounding spaces or control characters")
+		return fault.Invalid("idempotencyKey", fault.ErrInvalidIdempotencyKey, "idempotencyKey must be 1 to 255 characters without surrounding spaces or control characters")
 	}
 	if r.OccurredAt.After(now.Add(futureTolerance)) {
-		return fault.Invalid("occurredAt", "FUTURE_EVENT", "occurredAt is more than 5 minutes in the future")
+		return fault.Invalid("occurredAt", ErrFutureEvent, "occurredAt is more than 5 minutes in the future")
 	}
 	if r.OccurredAt.Before(sub.sched.Anchor) {
-		return fault.Invalid("occurredAt", "LATE_EVENT", "occurredAt is before the subscription started")
+		return fault.Invalid("occurredAt", ErrLateEvent, "occurredAt is before the subscription started")
 	}
 	per := sub.sched.PeriodAt(r.OccurredAt)
 	if !now.Before(per.End.Add(s.cfg.UsageGrace)) {
-		return fault.Invalid("occurredAt", "LATE_EVENT", "the period of occurredAt closed (usage is accepted until %s after a period ends)", s.cfg.UsageGrace)
+		return fault.Invalid("occurredAt", ErrLateEvent, "the period of occurredAt closed (usage is accepted until %s after a period ends)", s.cfg.UsageGrace)
 	}
 	return nil
 }
@@ -283,7 +284,7 @@ func (s *Service) Usage(ctx context.Context, merchantID, id uuid.UUID, at time.T
 		}
 		plan := sub.Plan()
 		if plan.Kind != Usage {
-			return fault.Invalid("subscriptionId", "NOT_METERED", "the subscription's plan is not usage-based")
+			return fault.Invalid("subscriptionId", ErrNotMetered, "the subscription's plan is not usage-based")
 		}
 		sch, _ := sub.Schedule()
 		per := sch.PeriodAt(at)
@@ -318,7 +319,7 @@ func (s *Service) UpcomingInvoice(ctx context.Context, merchantID, id uuid.UUID)
 		}
 		sch, ok := sub.Schedule()
 		if !ok || sub.Status == Cancelled {
-			return fault.Invalid("subscriptionId", "NOT_SCHEDULED", "the subscription has no upcoming invoice")
+			return fault.Invalid("subscriptionId", ErrNotScheduled, "the subscription has no upcoming invoice")
 		}
 		plan := sub.Plan()
 		if pp := sub.PendingPlan(); pp != nil && sub.NextPeriod >= pp.EffectivePeriod {
@@ -330,7 +331,7 @@ func (s *Service) UpcomingInvoice(ctx context.Context, merchantID, id uuid.UUID)
 			return err
 		}
 		priced, tot, err := orders.PriceLines(lines)
-		if f, ok := fault.As(err); ok && f.Code == "INVALID_AMOUNT" {
+		if errors.Is(err, fault.ErrInvalidAmount) {
 			priced, tot, err = zeroLines(lines), orders.Totals{}, nil
 		}
 		if err != nil {

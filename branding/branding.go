@@ -167,28 +167,28 @@ func (s *Service) Update(ctx context.Context, merchantID uuid.UUID, u Update) (B
 	if u.DisplayName != nil {
 		v := strings.TrimSpace(*u.DisplayName)
 		if utf8.RuneCountInString(v) > 100 || strings.ContainsAny(v, "\r\n<>") {
-			return Brand{}, fault.Invalid("displayName", "INVALID_DISPLAY_NAME", "displayName must be at most 100 characters on one line, without < or >")
+			return Brand{}, fault.Invalid("displayName", ErrInvalidDisplayName, "displayName must be at most 100 characters on one line, without < or >")
 		}
 		set["display_name"] = v
 	}
 	if u.AccentColor != nil {
 		v := strings.TrimSpace(*u.AccentColor)
 		if v != "" && !colorRE.MatchString(v) {
-			return Brand{}, fault.Invalid("accentColor", "INVALID_COLOR", "accentColor must be a colour in the form #rrggbb")
+			return Brand{}, fault.Invalid("accentColor", ErrInvalidColor, "accentColor must be a colour in the form #rrggbb")
 		}
 		set["accent_color"] = strings.ToLower(v)
 	}
 	if u.SupportEmail != nil {
 		v := strings.TrimSpace(*u.SupportEmail)
 		if v != "" && auth.ValidateEmail(v) != nil {
-			return Brand{}, fault.Invalid("supportEmail", "INVALID_EMAIL", "supportEmail is not a valid address")
+			return Brand{}, fault.Invalid("supportEmail", fault.ErrInvalidEmail, "supportEmail is not a valid address")
 		}
 		set["support_email"] = v
 	}
 	if u.SupportPhone != nil {
 		v := strings.TrimSpace(*u.SupportPhone)
 		if v != "" && !phoneRE.MatchString(v) {
-			return Brand{}, fault.Invalid("supportPhone", "INVALID_PHONE", "supportPhone must be a phone number (digits, spaces, + ( ) - . /)")
+			return Brand{}, fault.Invalid("supportPhone", fault.ErrInvalidPhone, "supportPhone must be a phone number (digits, spaces, + ( ) - . /)")
 		}
 		set["support_phone"] = v
 	}
@@ -199,7 +199,7 @@ func (s *Service) Update(ctx context.Context, merchantID uuid.UUID, u Update) (B
 		}
 	}
 	if n > 1 {
-		return Brand{}, fault.Invalid("logoBase64", "CONFLICTING_LOGO_INPUT", "give one of logoBase64, logoUrl and removeLogo")
+		return Brand{}, fault.Invalid("logoBase64", ErrConflictingLogoInput, "give one of logoBase64, logoUrl and removeLogo")
 	}
 	var logo []byte
 	var logoType string
@@ -260,7 +260,7 @@ func decodeBase64(s string) ([]byte, error) {
 	}
 	// Base64 grows data by 4/3: anything longer cannot fit the limit.
 	if len(s) > (MaxLogoBytes/3+1)*4+8 {
-		return nil, fault.Invalid("logoBase64", "LOGO_TOO_LARGE", "the logo must be at most %d KiB", MaxLogoBytes>>10)
+		return nil, fault.Invalid("logoBase64", ErrLogoTooLarge, "the logo must be at most %d KiB", MaxLogoBytes>>10)
 	}
 	s = strings.TrimRight(s, "=")
 	b, err := base64.RawStdEncoding.DecodeString(s)
@@ -268,7 +268,7 @@ func decodeBase64(s string) ([]byte, error) {
 		b, err = base64.RawURLEncoding.DecodeString(s)
 	}
 	if err != nil {
-		return nil, fault.Invalid("logoBase64", "INVALID_LOGO", "logoBase64 is not valid base64")
+		return nil, fault.Invalid("logoBase64", ErrInvalidLogo, "logoBase64 is not valid base64")
 	}
 	return b, nil
 }
@@ -279,10 +279,10 @@ func decodeBase64(s string) ([]byte, error) {
 // Errors: codes LOGO_TOO_LARGE, UNSUPPORTED_LOGO_TYPE, INVALID_LOGO.
 func CheckLogo(field string, b []byte) (string, error) {
 	if len(b) > MaxLogoBytes {
-		return "", fault.Invalid(field, "LOGO_TOO_LARGE", "the logo must be at most %d KiB", MaxLogoBytes>>10)
+		return "", fault.Invalid(field, ErrLogoTooLarge, "the logo must be at most %d KiB", MaxLogoBytes>>10)
 	}
 	if len(b) == 0 {
-		return "", fault.Invalid(field, "INVALID_LOGO", "the logo is empty")
+		return "", fault.Invalid(field, ErrInvalidLogo, "the logo is empty")
 	}
 	typ := http.DetectContentType(b)
 	switch typ {
@@ -290,22 +290,22 @@ func CheckLogo(field string, b []byte) (string, error) {
 	default:
 		head := strings.ToLower(string(b[:min(len(b), 512)]))
 		if strings.Contains(head, "<svg") || strings.Contains(typ, "xml") {
-			return "", fault.Invalid(field, "UNSUPPORTED_LOGO_TYPE", "SVG logos are not accepted (they can carry script); use PNG or JPEG")
+			return "", fault.Invalid(field, ErrUnsupportedLogoType, "SVG logos are not accepted (they can carry script); use PNG or JPEG")
 		}
-		return "", fault.Invalid(field, "UNSUPPORTED_LOGO_TYPE", "the logo must be a PNG or JPEG image")
+		return "", fault.Invalid(field, ErrUnsupportedLogoType, "the logo must be a PNG or JPEG image")
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
 	if err != nil || "image/"+format != typ {
-		return "", fault.Invalid(field, "INVALID_LOGO", "the logo is not a readable PNG or JPEG image")
+		return "", fault.Invalid(field, ErrInvalidLogo, "the logo is not a readable PNG or JPEG image")
 	}
 	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > 4096 || cfg.Height > 4096 {
-		return "", fault.Invalid(field, "INVALID_LOGO", "the logo must be at most 4096×4096 pixels")
+		return "", fault.Invalid(field, ErrInvalidLogo, "the logo must be at most 4096×4096 pixels")
 	}
 	// The header is not the image: decode it all (bounded by the size
 	// just checked), so a truncated or corrupt file is refused now rather
 	// than shown broken to every customer.
 	if _, _, err := image.Decode(bytes.NewReader(b)); err != nil {
-		return "", fault.Invalid(field, "INVALID_LOGO", "the logo is not a readable PNG or JPEG image")
+		return "", fault.Invalid(field, ErrInvalidLogo, "the logo is not a readable PNG or JPEG image")
 	}
 	return typ, nil
 }
@@ -317,31 +317,31 @@ func (s *Service) fetchLogo(ctx context.Context, raw string) ([]byte, error) {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, fault.Invalid("logoUrl", "INVALID_URL", "logoUrl is not a valid URL")
+		return nil, fault.Invalid("logoUrl", fault.ErrInvalidURL, "logoUrl is not a valid URL")
 	}
 	req.Header.Set("User-Agent", "kassa-logo-fetcher/1")
 	req.Header.Set("Accept", "image/png, image/jpeg")
 	resp, err := s.fetch.HTTP.Do(req)
 	if err != nil {
 		if errors.Is(err, egress.ErrBlocked) {
-			return nil, fault.Invalid("logoUrl", "PRIVATE_ADDRESS", "logoUrl leads to a private, loopback or link-local address")
+			return nil, fault.Invalid("logoUrl", egress.ErrPrivateAddress, "logoUrl leads to a private, loopback or link-local address")
 		}
 		s.log.InfoContext(ctx, "fetch logo", "error", err)
-		return nil, fault.Invalid("logoUrl", "LOGO_FETCH_FAILED", "the logo could not be fetched")
+		return nil, fault.Invalid("logoUrl", ErrLogoFetchFailed, "the logo could not be fetched")
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fault.Invalid("logoUrl", "LOGO_FETCH_FAILED", "fetching the logo answered HTTP %d", resp.StatusCode)
+		return nil, fault.Invalid("logoUrl", ErrLogoFetchFailed, "fetching the logo answered HTTP %d", resp.StatusCode)
 	}
 	if resp.ContentLength > MaxLogoBytes {
-		return nil, fault.Invalid("logoUrl", "LOGO_TOO_LARGE", "the logo must be at most %d KiB", MaxLogoBytes>>10)
+		return nil, fault.Invalid("logoUrl", ErrLogoTooLarge, "the logo must be at most %d KiB", MaxLogoBytes>>10)
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxLogoBytes+1))
 	if err != nil {
-		return nil, fault.Invalid("logoUrl", "LOGO_FETCH_FAILED", "the logo could not be fetched")
+		return nil, fault.Invalid("logoUrl", ErrLogoFetchFailed, "the logo could not be fetched")
 	}
 	if len(b) > MaxLogoBytes {
-		return nil, fault.Invalid("logoUrl", "LOGO_TOO_LARGE", "the logo must be at most %d KiB", MaxLogoBytes>>10)
+		return nil, fault.Invalid("logoUrl", ErrLogoTooLarge, "the logo must be at most %d KiB", MaxLogoBytes>>10)
 	}
 	return b, nil
 }

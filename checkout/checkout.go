@@ -3,6 +3,7 @@ package checkout
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"net/url"
 	"strings"
 	"time"
@@ -220,7 +221,7 @@ func (s *Service) Create(ctx context.Context, merchantID uuid.UUID, actor paymen
 	if n.ExpiresAt != nil {
 		exp = n.ExpiresAt.UTC()
 		if exp.Before(now.Add(MinTTL)) || exp.After(now.Add(MaxTTL)) {
-			return Checkout{}, fault.Invalid("expiresAt", "INVALID_EXPIRY", "expiresAt must be between 5 minutes and 7 days from now")
+			return Checkout{}, fault.Invalid("expiresAt", fault.ErrInvalidExpiry, "expiresAt must be between 5 minutes and 7 days from now")
 		}
 	}
 	c := Checkout{MerchantID: merchantID, ID: uuid.Must(uuid.NewV7()), SuccessURL: success, CancelURL: cancel, ExpiresAt: exp,
@@ -325,7 +326,7 @@ func (s *Service) Expire(ctx context.Context, merchantID uuid.UUID, actor paymen
 	if err != nil {
 		return c, err
 	}
-	complete := fault.Invalid("checkoutId", "CHECKOUT_COMPLETE", "the checkout was paid; refund the payment instead")
+	complete := fault.Invalid("checkoutId", ErrCheckoutComplete, "the checkout was paid; refund the payment instead")
 	if c.Status(s.now()) == StatusComplete {
 		return c, complete
 	}
@@ -333,7 +334,7 @@ func (s *Service) Expire(ctx context.Context, merchantID uuid.UUID, actor paymen
 		return c, nil // closed already
 	}
 	if _, err := s.cfg.Orders.Cancel(ctx, merchantID, actor, c.OrderID); err != nil {
-		if f, ok := fault.As(err); ok && f.Code == "ORDER_NOT_CANCELLABLE" {
+		if errors.Is(err, orders.ErrOrderNotCancellable) {
 			return c, complete
 		}
 		return c, err

@@ -14,8 +14,13 @@ import (
 	"kassa/fault"
 )
 
+// ErrInvalidInput is the code of a scalar (Money, DateTime, …) sent in a
+// form the schema does not take.
+var ErrInvalidInput = fault.Define("INVALID_INPUT",
+	"A scalar value (an amount, a currency, a time) is not in the form the schema takes.")
+
 func invalidInput(format string, args ...any) error {
-	return fault.New("INVALID_INPUT", format, args...)
+	return fault.New(ErrInvalidInput, format, args...)
 }
 
 // MarshalInt64 writes v as a JSON number.

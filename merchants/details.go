@@ -13,11 +13,16 @@ import (
 
 // Error codes of the merchant's details. Compare with errors.Is.
 var (
-	ErrInvalidOrganisationNumber = &fault.Error{Code: "INVALID_ORGANISATION_NUMBER", Message: "not a Swedish organisation number"}
-	ErrInvalidVATNumber          = &fault.Error{Code: "INVALID_VAT_NUMBER", Message: "not an EU VAT number"}
-	ErrInvalidTimeZone           = &fault.Error{Code: "INVALID_TIME_ZONE", Message: "not an IANA time zone"}
-	ErrInvalidCountry            = &fault.Error{Code: "INVALID_COUNTRY", Message: "not an ISO 3166-1 alpha-2 country code"}
-	ErrInvalidPostalCode         = &fault.Error{Code: "INVALID_POSTAL_CODE", Message: "not a postal code"}
+	ErrInvalidOrganisationNumber = &fault.Error{Code: fault.Define("INVALID_ORGANISATION_NUMBER",
+		"The organisation number is not a valid Swedish organisation number."), Message: "not a Swedish organisation number"}
+	ErrInvalidVATNumber = &fault.Error{Code: fault.Define("INVALID_VAT_NUMBER",
+		"The VAT number is not an EU VAT number."), Message: "not an EU VAT number"}
+	ErrInvalidTimeZone = &fault.Error{Code: fault.Define("INVALID_TIME_ZONE",
+		"The time zone is not an IANA time zone name."), Message: "not an IANA time zone"}
+	ErrInvalidCountry = &fault.Error{Code: fault.Define("INVALID_COUNTRY",
+		"The country is not an ISO 3166-1 alpha-2 code."), Message: "not an ISO 3166-1 alpha-2 country code"}
+	ErrInvalidPostalCode = &fault.Error{Code: fault.Define("INVALID_POSTAL_CODE",
+		"The postal code is not a postal code of the country."), Message: "not a postal code"}
 )
 
 // NormalizeOrganisationNumber returns a Swedish organisationsnummer as

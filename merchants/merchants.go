@@ -90,14 +90,14 @@ type Created struct {
 func (s *Service) Create(ctx context.Context, in NewMerchant) (Created, error) {
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" || utf8.RuneCountInString(in.Name) > 200 || strings.ContainsAny(in.Name, "\r\n") {
-		return Created{}, fault.Invalid("name", "INVALID_NAME", "name must be 1 to 200 characters on one line")
+		return Created{}, fault.Invalid("name", fault.ErrInvalidName, "name must be 1 to 200 characters on one line")
 	}
 	owner := auth.NewUser{Email: in.OwnerEmail, Name: in.OwnerName, Role: auth.RoleOwner, Password: in.OwnerPassword}
 	if err := auth.ValidateEmail(strings.TrimSpace(owner.Email)); err != nil {
 		return Created{}, err
 	}
 	if n := utf8.RuneCountInString(owner.Password); n < 10 || len(owner.Password) > 200 {
-		return Created{}, fault.Invalid("ownerPassword", "WEAK_PASSWORD", "password must be 10 to 200 characters")
+		return Created{}, fault.Invalid("ownerPassword", auth.ErrWeakPassword, "password must be 10 to 200 characters")
 	}
 	hash, err := auth.HashPassword(owner.Password)
 	if err != nil {

@@ -122,14 +122,14 @@ func apply(m *Merchant, u Update) ([]string, error) {
 	if u.Name != nil {
 		n := strings.TrimSpace(*u.Name)
 		if !oneLine(n, 200) {
-			return nil, fault.Invalid("name", "INVALID_NAME", "name must be 1 to 200 characters on one line")
+			return nil, fault.Invalid("name", fault.ErrInvalidName, "name must be 1 to 200 characters on one line")
 		}
 		set("name", &m.Name, n)
 	}
 	if u.LegalName != nil {
 		n := strings.TrimSpace(*u.LegalName)
 		if n != "" && !oneLine(n, 200) {
-			return nil, fault.Invalid("legalName", "INVALID_LEGAL_NAME", "the legal name must be at most 200 characters on one line")
+			return nil, fault.Invalid("legalName", ErrInvalidLegalName, "the legal name must be at most 200 characters on one line")
 		}
 		setOpt("legalName", &m.LegalName, n)
 	}
@@ -186,7 +186,7 @@ func apply(m *Merchant, u Update) ([]string, error) {
 	}
 	if u.Locale != nil {
 		if *u.Locale != "sv" && *u.Locale != "en" {
-			return nil, fault.Invalid("locale", "INVALID_LOCALE", "the language must be sv or en")
+			return nil, fault.Invalid("locale", fault.ErrInvalidLocale, "the language must be sv or en")
 		}
 		set("locale", &m.Locale, *u.Locale)
 	}
@@ -210,10 +210,10 @@ func normalizeAddress(a Address) (*Address, error) {
 		return nil, nil
 	}
 	if !oneLine(a.Line1, 200) {
-		return nil, &fault.Error{Code: "INVALID_ADDRESS", Field: []string{"input", "address", "line1"}, Message: "the first address line must be 1 to 200 characters on one line"}
+		return nil, &fault.Error{Code: ErrInvalidAddress, Field: []string{"input", "address", "line1"}, Message: "the first address line must be 1 to 200 characters on one line"}
 	}
 	if a.Line2 != nil && !oneLine(*a.Line2, 200) {
-		return nil, &fault.Error{Code: "INVALID_ADDRESS", Field: []string{"input", "address", "line2"}, Message: "the second address line must be at most 200 characters on one line"}
+		return nil, &fault.Error{Code: ErrInvalidAddress, Field: []string{"input", "address", "line2"}, Message: "the second address line must be at most 200 characters on one line"}
 	}
 	country, err := NormalizeCountry(a.Country)
 	if err != nil {
@@ -228,7 +228,7 @@ func normalizeAddress(a Address) (*Address, error) {
 		return nil, invalid(ErrInvalidPostalCode, msg, "address", "postalCode")
 	}
 	if !oneLine(a.City, 100) {
-		return nil, &fault.Error{Code: "INVALID_CITY", Field: []string{"input", "address", "city"}, Message: "the city must be 1 to 100 characters on one line"}
+		return nil, &fault.Error{Code: ErrInvalidCity, Field: []string{"input", "address", "city"}, Message: "the city must be 1 to 100 characters on one line"}
 	}
 	return &a, nil
 }

@@ -34,7 +34,7 @@ func ValidCurrency(code string) bool {
 // CheckCurrency returns a fault for an unknown currency on field.
 func CheckCurrency(field, code string) error {
 	if !ValidCurrency(code) {
-		return fault.Invalid(field, "INVALID_CURRENCY", "%q is not an ISO 4217 currency code such as SEK", truncate(code))
+		return fault.Invalid(field, fault.ErrInvalidCurrency, "%q is not an ISO 4217 currency code such as SEK", truncate(code))
 	}
 	return nil
 }
@@ -42,10 +42,10 @@ func CheckCurrency(field, code string) error {
 // CheckAmount returns a fault unless 0 < amount <= MaxAmount.
 func CheckAmount(field string, amount int64) error {
 	if amount <= 0 {
-		return fault.Invalid(field, "INVALID_AMOUNT", "amount must be positive (in minor units, e.g. öre)")
+		return fault.Invalid(field, fault.ErrInvalidAmount, "amount must be positive (in minor units, e.g. öre)")
 	}
 	if amount > MaxAmount {
-		return fault.Invalid(field, "AMOUNT_TOO_LARGE", "amount must be at most %d minor units", int64(MaxAmount))
+		return fault.Invalid(field, fault.ErrAmountTooLarge, "amount must be at most %d minor units", int64(MaxAmount))
 	}
 	return nil
 }

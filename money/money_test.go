@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"kassa/fault"
 	"kassa/money"
 )
 
@@ -35,24 +36,23 @@ func TestCheck(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		m        money.Money
-		wantCode string
+		wantCode error
 	}{
-		{"Valid", money.Money{Amount: 100, Currency: "SEK"}, ""},
-		{"Zero", money.Money{Amount: 0, Currency: "SEK"}, "INVALID_AMOUNT"},
-		{"Negative", money.Money{Amount: -1, Currency: "SEK"}, "INVALID_AMOUNT"},
-		{"Huge", money.Money{Amount: math.MaxInt64, Currency: "SEK"}, "AMOUNT_TOO_LARGE"},
-		{"UnknownCurrency", money.Money{Amount: 100, Currency: "XYZ"}, "INVALID_CURRENCY"},
-		{"LowerCaseCurrency", money.Money{Amount: 100, Currency: "sek"}, "INVALID_CURRENCY"},
-		{"EmptyCurrency", money.Money{Amount: 100, Currency: ""}, "INVALID_CURRENCY"},
+		{"Valid", money.Money{Amount: 100, Currency: "SEK"}, nil},
+		{"Zero", money.Money{Amount: 0, Currency: "SEK"}, fault.ErrInvalidAmount},
+		{"Negative", money.Money{Amount: -1, Currency: "SEK"}, fault.ErrInvalidAmount},
+		{"Huge", money.Money{Amount: math.MaxInt64, Currency: "SEK"}, fault.ErrAmountTooLarge},
+		{"UnknownCurrency", money.Money{Amount: 100, Currency: "XYZ"}, fault.ErrInvalidCurrency},
+		{"LowerCaseCurrency", money.Money{Amount: 100, Currency: "sek"}, fault.ErrInvalidCurrency},
+		{"EmptyCurrency", money.Money{Amount: 100, Currency: ""}, fault.ErrInvalidCurrency},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := money.Check("amount", "currency", tc.m)
-			if tc.wantCode == "" {
+			if tc.wantCode == nil {
 				require.NoError(t, err)
 				return
 			}
-			require.ErrorContains(t, err, "")
-			require.Contains(t, fmt.Sprintf("%#v", err), tc.wantCode)
+			require.ErrorIs(t, err, tc.wantCode)
 		})
 	}
 }

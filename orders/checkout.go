@@ -126,14 +126,14 @@ func (s *Service) StartCheckout(ctx context.Context, t PayTarget, c Checkout) (O
 	c.CustomerEmail = strings.TrimSpace(c.CustomerEmail)
 	if c.CustomerEmail != "" {
 		if err := auth.ValidateEmail(c.CustomerEmail); err != nil {
-			return Order{}, fault.Invalid("email", "INVALID_EMAIL", "the email address is not valid")
+			return Order{}, fault.Invalid("email", fault.ErrInvalidEmail, "the email address is not valid")
 		}
 	}
 	if c.PaymentID == uuid.Nil {
 		return Order{}, errors.New("orders: a checkout needs the id of the payment it will make")
 	}
 	if t.Link.Kind == LinkOrder && !c.Accepted {
-		return Order{}, fault.Invalid("accept", "NOT_ACCEPTED", "confirm that you have checked the order")
+		return Order{}, fault.Invalid("accept", ErrNotAccepted, "confirm that you have checked the order")
 	}
 	var o Order
 	err := s.db.InTenant(ctx, t.Link.MerchantID, func(tx *sqlx.Tx) error {
@@ -142,7 +142,7 @@ func (s *Service) StartCheckout(ctx context.Context, t PayTarget, c Checkout) (O
 			return err
 		}
 		if l.EffectiveStatus(s.now()) != LinkActive {
-			return fault.New("LINK_NOT_ACTIVE", "this payment link is %s", strings.ToLower(string(l.EffectiveStatus(s.now()))))
+			return fault.New(ErrLinkNotActive, "this payment link is %s", strings.ToLower(string(l.EffectiveStatus(s.now()))))
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE payment_links SET attempts = attempts + 1 WHERE id = $1`, l.ID); err != nil {
 			return err
@@ -179,14 +179,14 @@ func (s *Service) StartCheckout(ctx context.Context, t PayTarget, c Checkout) (O
 			return err
 		}
 		if !o.Status.Payable() {
-			return fault.New("ORDER_NOT_PAYABLE", "this order is %s", strings.ToLower(string(o.Status)))
+			return fault.New(ErrOrderNotPayable, "this order is %s", strings.ToLower(string(o.Status)))
 		}
 		if err := s.claimAttempt(ctx, tx, &o, c.PaymentID); err != nil {
 			return err
 		}
 		if l.SaveMandate {
 			if c.Mandate == nil {
-				return fault.Invalid("mandate", "MANDATE_NOT_ACCEPTED", "agree to the subscription's terms to store the card")
+				return fault.Invalid("mandate", ErrMandateNotAccepted, "agree to the subscription's terms to store the card")
 			}
 			if err := s.recordMandateConsentTx(ctx, tx, l, *c.Mandate); err != nil {
 				return err
@@ -230,7 +230,8 @@ const (
 
 // ErrPaymentInProgress: another attempt to pay the order is with the
 // processor or already holds the money.
-var ErrPaymentInProgress = fault.New("PAYMENT_IN_PROGRESS", "a payment for this order is already in progress")
+var ErrPaymentInProgress = fault.New(fault.Define("PAYMENT_IN_PROGRESS",
+	"Another attempt to pay the order is with the processor or already holds the money."), "a payment for this order is already in progress")
 
 // claimAttempt makes paymentID the order's live payment attempt, or
 // refuses while another one is live. The caller holds the order's row lock.

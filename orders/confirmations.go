@@ -76,13 +76,13 @@ type SendConfirmation struct {
 func (s *Service) SendConfirmation(ctx context.Context, merchantID uuid.UUID, actor payments.Actor, in SendConfirmation) (Confirmation, Link, error) {
 	in.Message = strings.TrimSpace(in.Message)
 	if utf8.RuneCountInString(in.Message) > 2000 || strings.ContainsRune(in.Message, 0) {
-		return Confirmation{}, Link{}, fault.Invalid("message", "INVALID_MESSAGE", "message must be at most 2000 characters")
+		return Confirmation{}, Link{}, fault.Invalid("message", ErrInvalidMessage, "message must be at most 2000 characters")
 	}
 	now := s.now().UTC()
 	expires := now.Add(DefaultLinkTTL)
 	if in.ExpiresAt != nil {
 		if !in.ExpiresAt.After(now) || in.ExpiresAt.After(now.Add(366*24*time.Hour)) {
-			return Confirmation{}, Link{}, fault.Invalid("expiresAt", "INVALID_EXPIRY", "expiresAt must be in the future and within a year")
+			return Confirmation{}, Link{}, fault.Invalid("expiresAt", fault.ErrInvalidExpiry, "expiresAt must be in the future and within a year")
 		}
 		expires = in.ExpiresAt.UTC()
 	}
@@ -94,10 +94,10 @@ func (s *Service) SendConfirmation(ctx context.Context, merchantID uuid.UUID, ac
 			return err
 		}
 		if !o.Status.Payable() {
-			return fault.Invalid("orderId", "ORDER_NOT_EDITABLE", "a %s order cannot be sent for payment", strings.ToLower(string(o.Status)))
+			return fault.Invalid("orderId", ErrOrderNotEditable, "a %s order cannot be sent for payment", strings.ToLower(string(o.Status)))
 		}
 		if o.CustomerEmail == nil {
-			return fault.Invalid("orderId", "NO_CUSTOMER_EMAIL", "the order has no customer email to send the confirmation to")
+			return fault.Invalid("orderId", ErrNoCustomerEmail, "the order has no customer email to send the confirmation to")
 		}
 		content, err := json.Marshal(ConfirmationContent{OrderNumber: o.Number, Customer: o.Customer(), Reference: o.Reference,
 			Currency: o.Currency, CaptureMode: o.CaptureMode, Lines: o.Lines, Totals: o.Totals()})
@@ -162,13 +162,13 @@ func (s *Service) ResendConfirmation(ctx context.Context, merchantID uuid.UUID, 
 			return err
 		}
 		if !o.Status.Payable() {
-			return fault.Invalid("confirmationId", "ORDER_NOT_EDITABLE", "the order is %s", strings.ToLower(string(o.Status)))
+			return fault.Invalid("confirmationId", ErrOrderNotEditable, "the order is %s", strings.ToLower(string(o.Status)))
 		}
 		if err := tx.GetContext(ctx, &l, `SELECT `+linkColumns+` FROM payment_links WHERE confirmation_id = $1 ORDER BY id DESC LIMIT 1`, c.ID); err != nil {
 			return err
 		}
 		if l.EffectiveStatus(s.now()) != LinkActive {
-			return fault.Invalid("confirmationId", "LINK_NOT_ACTIVE", "this confirmation's link is %s: send a new confirmation", strings.ToLower(string(l.EffectiveStatus(s.now()))))
+			return fault.Invalid("confirmationId", ErrLinkNotActive, "this confirmation's link is %s: send a new confirmation", strings.ToLower(string(l.EffectiveStatus(s.now()))))
 		}
 		return s.mailConfirmation(ctx, tx, o, &c, l, salespersonEmail)
 	})

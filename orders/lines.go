@@ -62,10 +62,10 @@ type Totals struct {
 // total is zero).
 func PriceLines(in []LineInput) ([]Line, Totals, error) {
 	if len(in) == 0 {
-		return nil, Totals{}, fault.Invalid("lines", "NO_LINES", "an order needs at least one line")
+		return nil, Totals{}, fault.Invalid("lines", ErrNoLines, "an order needs at least one line")
 	}
 	if len(in) > MaxLines {
-		return nil, Totals{}, fault.Invalid("lines", "TOO_MANY_LINES", "an order may have at most %d lines", MaxLines)
+		return nil, Totals{}, fault.Invalid("lines", ErrTooManyLines, "an order may have at most %d lines", MaxLines)
 	}
 	lines := make([]Line, len(in))
 	var t Totals
@@ -74,20 +74,20 @@ func PriceLines(in []LineInput) ([]Line, Totals, error) {
 		field := func(name string) []string { return []string{"input", "lines", fmt.Sprint(i), name} }
 		desc := strings.TrimSpace(l.Description)
 		if desc == "" || utf8.RuneCountInString(desc) > 500 || strings.ContainsAny(desc, "\r\n\x00") {
-			return nil, Totals{}, &fault.Error{Code: "INVALID_DESCRIPTION", Field: field("description"), Message: "each line needs a description of at most 500 characters on one line"}
+			return nil, Totals{}, &fault.Error{Code: fault.ErrInvalidDescription, Field: field("description"), Message: "each line needs a description of at most 500 characters on one line"}
 		}
 		if l.Quantity <= 0 || l.Quantity > 1_000_000 {
-			return nil, Totals{}, &fault.Error{Code: "INVALID_QUANTITY", Field: field("quantity"), Message: "quantity must be between 1 and 1000000"}
+			return nil, Totals{}, &fault.Error{Code: fault.ErrInvalidQuantity, Field: field("quantity"), Message: "quantity must be between 1 and 1000000"}
 		}
 		if l.UnitPrice < 0 || l.UnitPrice > money.MaxAmount {
-			return nil, Totals{}, &fault.Error{Code: "INVALID_UNIT_PRICE", Field: field("unitPrice"), Message: "unit price must be between 0 and 10^13 minor units"}
+			return nil, Totals{}, &fault.Error{Code: ErrInvalidUnitPrice, Field: field("unitPrice"), Message: "unit price must be between 0 and 10^13 minor units"}
 		}
 		if !validRate(l.VATRate) {
-			return nil, Totals{}, &fault.Error{Code: "INVALID_VAT_RATE", Field: field("vatRate"), Message: "VAT rate must be one of 2500, 1200, 600, 0 (basis points)"}
+			return nil, Totals{}, &fault.Error{Code: fault.ErrInvalidVATRate, Field: field("vatRate"), Message: "VAT rate must be one of 2500, 1200, 600, 0 (basis points)"}
 		}
 		gross, ok := money.Mul(l.Quantity, l.UnitPrice)
 		if !ok || gross > money.MaxAmount {
-			return nil, Totals{}, &fault.Error{Code: "AMOUNT_TOO_LARGE", Field: field("quantity"), Message: "quantity × unit price is too large"}
+			return nil, Totals{}, &fault.Error{Code: fault.ErrAmountTooLarge, Field: field("quantity"), Message: "quantity × unit price is too large"}
 		}
 		net, vat := money.VATIncluded(gross, l.VATRate)
 		lines[i] = Line{Position: i + 1, Description: desc, Quantity: l.Quantity, UnitPrice: l.UnitPrice, VATRate: l.VATRate, Net: net, VAT: vat, Gross: gross}
@@ -103,11 +103,11 @@ func PriceLines(in []LineInput) ([]Line, Totals, error) {
 		t.VAT += vat
 		t.Gross += gross
 		if t.Gross > money.MaxAmount {
-			return nil, Totals{}, fault.Invalid("lines", "AMOUNT_TOO_LARGE", "the order total is too large")
+			return nil, Totals{}, fault.Invalid("lines", fault.ErrAmountTooLarge, "the order total is too large")
 		}
 	}
 	if t.Gross <= 0 {
-		return nil, Totals{}, fault.Invalid("lines", "INVALID_AMOUNT", "the order total must be more than zero")
+		return nil, Totals{}, fault.Invalid("lines", fault.ErrInvalidAmount, "the order total must be more than zero")
 	}
 	for _, g := range groups {
 		t.ByRate = append(t.ByRate, *g)

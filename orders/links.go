@@ -124,23 +124,23 @@ func (s *Service) CreateLink(ctx context.Context, merchantID uuid.UUID, actor pa
 	}
 	n.Description = strings.TrimSpace(n.Description)
 	if n.Description == "" || utf8.RuneCountInString(n.Description) > 500 || strings.ContainsAny(n.Description, "\r\n") {
-		return Link{}, fault.Invalid("description", "INVALID_DESCRIPTION", "description must be 1 to 500 characters on one line")
+		return Link{}, fault.Invalid("description", fault.ErrInvalidDescription, "description must be 1 to 500 characters on one line")
 	}
 	if !validRate(rate) {
-		return Link{}, fault.Invalid("vatRate", "INVALID_VAT_RATE", "VAT rate must be one of 2500, 1200, 600, 0 (basis points)")
+		return Link{}, fault.Invalid("vatRate", fault.ErrInvalidVATRate, "VAT rate must be one of 2500, 1200, 600, 0 (basis points)")
 	}
 	n.CustomerEmail = strings.TrimSpace(n.CustomerEmail)
 	if n.CustomerEmail != "" {
 		if err := auth.ValidateEmail(n.CustomerEmail); err != nil {
-			return Link{}, fault.Invalid("customerEmail", "INVALID_EMAIL", "customerEmail is not a valid address")
+			return Link{}, fault.Invalid("customerEmail", fault.ErrInvalidEmail, "customerEmail is not a valid address")
 		}
 	}
 	now := s.now().UTC()
 	if n.ExpiresAt != nil && !n.ExpiresAt.After(now) {
-		return Link{}, fault.Invalid("expiresAt", "INVALID_EXPIRY", "expiresAt must be in the future")
+		return Link{}, fault.Invalid("expiresAt", fault.ErrInvalidExpiry, "expiresAt must be in the future")
 	}
 	if !n.CaptureMode.Valid() {
-		return Link{}, fault.Invalid("captureMode", "INVALID_CAPTURE_MODE", "captureMode must be IMMEDIATE or RESERVE")
+		return Link{}, fault.Invalid("captureMode", payments.ErrInvalidCaptureMode, "captureMode must be IMMEDIATE or RESERVE")
 	}
 	l := Link{
 		MerchantID: merchantID, ID: uuid.Must(uuid.NewV7()), Token: newLinkToken(), Kind: LinkAmount, Status: LinkActive,
@@ -210,7 +210,7 @@ func (s *Service) DeactivateLink(ctx context.Context, merchantID, id uuid.UUID) 
 			return err
 		}
 		if l.Status == LinkPaid {
-			return fault.Invalid("paymentLinkId", "LINK_ALREADY_PAID", "the link was paid; refund the payment instead")
+			return fault.Invalid("paymentLinkId", ErrLinkAlreadyPaid, "the link was paid; refund the payment instead")
 		}
 		if l.Status == LinkDeactivated {
 			return nil

@@ -291,7 +291,7 @@ type MandateConsent struct {
 // Errors: code NO_MANDATE when the link stores no card.
 func (s *Service) recordMandateConsentTx(ctx context.Context, tx *sqlx.Tx, l Link, c MandateConsent) error {
 	if !l.SaveMandate || l.OrderID == nil {
-		return fault.New("NO_MANDATE", "this payment link does not store a card")
+		return fault.New(ErrNoMandate, "this payment link does not store a card")
 	}
 	if c.Lang != "en" {
 		c.Lang = "sv"

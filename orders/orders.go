@@ -174,14 +174,14 @@ func (n *NewOrder) normalize() ([]Line, Totals, error) {
 		return nil, Totals{}, err
 	}
 	if !n.CaptureMode.Valid() {
-		return nil, Totals{}, fault.Invalid("captureMode", "INVALID_CAPTURE_MODE", "captureMode must be IMMEDIATE or RESERVE")
+		return nil, Totals{}, fault.Invalid("captureMode", payments.ErrInvalidCaptureMode, "captureMode must be IMMEDIATE or RESERVE")
 	}
 	if err := normalizeCustomer(&n.Customer); err != nil {
 		return nil, Totals{}, err
 	}
 	n.Reference = strings.TrimSpace(n.Reference)
 	if utf8.RuneCountInString(n.Reference) > 200 || strings.ContainsAny(n.Reference, "\r\n") {
-		return nil, Totals{}, fault.Invalid("reference", "INVALID_REFERENCE", "reference must be at most 200 characters on one line")
+		return nil, Totals{}, fault.Invalid("reference", ErrInvalidReference, "reference must be at most 200 characters on one line")
 	}
 	return PriceLines(n.Lines)
 }
@@ -191,22 +191,22 @@ func normalizeCustomer(c *Customer) error {
 	c.Email = strings.TrimSpace(c.Email)
 	c.Phone = strings.TrimSpace(c.Phone)
 	if utf8.RuneCountInString(c.Name) > 200 || strings.ContainsAny(c.Name, "\r\n") {
-		return &fault.Error{Code: "INVALID_NAME", Field: []string{"input", "customer", "name"}, Message: "the customer's name must be at most 200 characters on one line"}
+		return &fault.Error{Code: fault.ErrInvalidName, Field: []string{"input", "customer", "name"}, Message: "the customer's name must be at most 200 characters on one line"}
 	}
 	if c.Email != "" {
 		if err := auth.ValidateEmail(c.Email); err != nil {
-			return &fault.Error{Code: "INVALID_EMAIL", Field: []string{"input", "customer", "email"}, Message: "the customer's email is not a valid address"}
+			return &fault.Error{Code: fault.ErrInvalidEmail, Field: []string{"input", "customer", "email"}, Message: "the customer's email is not a valid address"}
 		}
 	}
 	if len(c.Phone) > 40 || strings.ContainsAny(c.Phone, "\r\n") {
-		return &fault.Error{Code: "INVALID_PHONE", Field: []string{"input", "customer", "phone"}, Message: "the phone number is too long"}
+		return &fault.Error{Code: fault.ErrInvalidPhone, Field: []string{"input", "customer", "phone"}, Message: "the phone number is too long"}
 	}
 	switch c.Locale {
 	case "":
 		c.Locale = "sv"
 	case "sv", "en":
 	default:
-		return &fault.Error{Code: "INVALID_LOCALE", Field: []string{"input", "customer", "locale"}, Message: "locale must be sv or en"}
+		return &fault.Error{Code: fault.ErrInvalidLocale, Field: []string{"input", "customer", "locale"}, Message: "locale must be sv or en"}
 	}
 	return nil
 }
@@ -362,7 +362,7 @@ func (s *Service) Update(ctx context.Context, merchantID, id uuid.UUID, u Update
 			return err
 		}
 		if !o.Status.Payable() {
-			return fault.Invalid("orderId", "ORDER_NOT_EDITABLE", "a %s order cannot be changed", strings.ToLower(string(o.Status)))
+			return fault.Invalid("orderId", ErrOrderNotEditable, "a %s order cannot be changed", strings.ToLower(string(o.Status)))
 		}
 		n := NewOrder{Customer: o.Customer(), Currency: o.Currency, Reference: o.Reference, CaptureMode: o.CaptureMode}
 		for _, l := range o.Lines {
@@ -445,7 +445,7 @@ func (s *Service) Cancel(ctx context.Context, merchantID uuid.UUID, actor paymen
 			}
 		}
 	default:
-		return o, fault.Invalid("orderId", "ORDER_NOT_CANCELLABLE", "a %s order cannot be cancelled", strings.ToLower(string(o.Status)))
+		return o, fault.Invalid("orderId", ErrOrderNotCancellable, "a %s order cannot be cancelled", strings.ToLower(string(o.Status)))
 	}
 	var out Order
 	err = s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
@@ -454,7 +454,7 @@ func (s *Service) Cancel(ctx context.Context, merchantID uuid.UUID, actor paymen
 			return err
 		}
 		if o.Status == StatusPaid || o.Status == StatusPartiallyRefunded || o.Status == StatusRefunded {
-			return fault.Invalid("orderId", "ORDER_NOT_CANCELLABLE", "the order was paid meanwhile")
+			return fault.Invalid("orderId", ErrOrderNotCancellable, "the order was paid meanwhile")
 		}
 		if err := s.deactivateOrderLinks(ctx, tx, id); err != nil {
 			return err
@@ -495,7 +495,7 @@ func (s *Service) MarkDelivered(ctx context.Context, merchantID uuid.UUID, actor
 		}
 	}
 	if reserved == nil {
-		return o, fault.Invalid("orderId", "ORDER_NOT_RESERVED", "the order has no reservation to capture (it is %s)", strings.ToLower(string(o.Status)))
+		return o, fault.Invalid("orderId", ErrOrderNotReserved, "the order has no reservation to capture (it is %s)", strings.ToLower(string(o.Status)))
 	}
 	if _, err := s.pay.Capture(ctx, actor, merchantID, reserved.ID, amount); err != nil {
 		return o, err

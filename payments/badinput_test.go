@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"kassa/db"
+	"kassa/fault"
 	"kassa/money"
 	"kassa/payments"
 )
@@ -36,22 +37,22 @@ func testBadInput(t *testing.T, b *bundle) {
 		m := b.NewMerchant(t)
 		for name, tc := range map[string]struct {
 			edit func(*payments.NewPayment)
-			code string
+			code fault.Code
 		}{
-			"NegativeAmount":      {func(n *payments.NewPayment) { n.Amount = -100 }, "INVALID_AMOUNT"},
-			"ZeroAmount":          {func(n *payments.NewPayment) { n.Amount = 0 }, "INVALID_AMOUNT"},
-			"AmountOverTheMax":    {func(n *payments.NewPayment) { n.Amount = money.MaxAmount + 1 }, "AMOUNT_TOO_LARGE"},
-			"AmountOverflowing":   {func(n *payments.NewPayment) { n.Amount = math.MaxInt64 }, "AMOUNT_TOO_LARGE"},
-			"UnknownCurrency":     {func(n *payments.NewPayment) { n.Currency = "ABC" }, "INVALID_CURRENCY"},
-			"LowerCaseCurrency":   {func(n *payments.NewPayment) { n.Currency = "sek" }, "INVALID_CURRENCY"},
-			"NoCurrency":          {func(n *payments.NewPayment) { n.Currency = "" }, "INVALID_CURRENCY"},
-			"LongCurrency":        {func(n *payments.NewPayment) { n.Currency = "SEKK" }, "INVALID_CURRENCY"},
-			"UnknownCaptureMode":  {func(n *payments.NewPayment) { n.CaptureMode = "LATER" }, "INVALID_CAPTURE_MODE"},
-			"CardFailsLuhn":       {func(n *payments.NewPayment) { n.Card.Number = "4242424242424241" }, "INVALID_CARD_NUMBER"},
-			"CardExpired":         {func(n *payments.NewPayment) { n.Card.ExpYear = b.Clock.Now().Year() - 1 }, "CARD_EXPIRED"},
-			"CardMonthOutOfRange": {func(n *payments.NewPayment) { n.Card.ExpMonth = 13 }, "INVALID_EXPIRY"},
-			"ShortCVC":            {func(n *payments.NewPayment) { n.Card.CVC = "12" }, "INVALID_CVC"},
-			"LongDescription":     {func(n *payments.NewPayment) { n.Description = strings.Repeat("x", 501) }, "INVALID_DESCRIPTION"},
+			"NegativeAmount":      {func(n *payments.NewPayment) { n.Amount = -100 }, fault.ErrInvalidAmount},
+			"ZeroAmount":          {func(n *payments.NewPayment) { n.Amount = 0 }, fault.ErrInvalidAmount},
+			"AmountOverTheMax":    {func(n *payments.NewPayment) { n.Amount = money.MaxAmount + 1 }, fault.ErrAmountTooLarge},
+			"AmountOverflowing":   {func(n *payments.NewPayment) { n.Amount = math.MaxInt64 }, fault.ErrAmountTooLarge},
+			"UnknownCurrency":     {func(n *payments.NewPayment) { n.Currency = "ABC" }, fault.ErrInvalidCurrency},
+			"LowerCaseCurrency":   {func(n *payments.NewPayment) { n.Currency = "sek" }, fault.ErrInvalidCurrency},
+			"NoCurrency":          {func(n *payments.NewPayment) { n.Currency = "" }, fault.ErrInvalidCurrency},
+			"LongCurrency":        {func(n *payments.NewPayment) { n.Currency = "SEKK" }, fault.ErrInvalidCurrency},
+			"UnknownCaptureMode":  {func(n *payments.NewPayment) { n.CaptureMode = "LATER" }, payments.ErrInvalidCaptureMode},
+			"CardFailsLuhn":       {func(n *payments.NewPayment) { n.Card.Number = "4242424242424241" }, payments.ErrInvalidCardNumber},
+			"CardExpired":         {func(n *payments.NewPayment) { n.Card.ExpYear = b.Clock.Now().Year() - 1 }, payments.ErrCardExpired},
+			"CardMonthOutOfRange": {func(n *payments.NewPayment) { n.Card.ExpMonth = 13 }, fault.ErrInvalidExpiry},
+			"ShortCVC":            {func(n *payments.NewPayment) { n.Card.CVC = "12" }, payments.ErrInvalidCVC},
+			"LongDescription":     {func(n *payments.NewPayment) { n.Description = strings.Repeat("x", 501) }, fault.ErrInvalidDescription},
 		} {
 			n := b.Payment(m, cardOK, amount)
 			tc.edit(&n)
@@ -70,14 +71,14 @@ func testBadInput(t *testing.T, b *bundle) {
 	t.Run("CaptureRefusesBadAmounts", func(t *testing.T) {
 		t.Parallel()
 		p := b.authorized(t, payments.CaptureReserve)
-		for amt, code := range map[int64]string{
-			-1:                   "INVALID_AMOUNT",
-			0:                    "INVALID_AMOUNT",
-			math.MinInt64:        "INVALID_AMOUNT",
-			amount + 1:           "AMOUNT_TOO_LARGE",
-			money.MaxAmount + 1:  "AMOUNT_TOO_LARGE",
-			math.MaxInt64:        "AMOUNT_TOO_LARGE",
-			math.MaxInt64 - 9999: "AMOUNT_TOO_LARGE",
+		for amt, code := range map[int64]fault.Code{
+			-1:                   fault.ErrInvalidAmount,
+			0:                    fault.ErrInvalidAmount,
+			math.MinInt64:        fault.ErrInvalidAmount,
+			amount + 1:           fault.ErrAmountTooLarge,
+			money.MaxAmount + 1:  fault.ErrAmountTooLarge,
+			math.MaxInt64:        fault.ErrAmountTooLarge,
+			math.MaxInt64 - 9999: fault.ErrAmountTooLarge,
 		} {
 			unchanged(t, p, func() {
 				_, err := b.capture(p, amt)
@@ -91,12 +92,12 @@ func testBadInput(t *testing.T, b *bundle) {
 		p := b.authorized(t, payments.CaptureReserve)
 		p, err := b.capture(p, 3000)
 		require.NoError(t, err)
-		for amt, code := range map[int64]string{
-			-1:            "INVALID_AMOUNT",
-			0:             "INVALID_AMOUNT",
-			3001:          "AMOUNT_TOO_LARGE", // beyond what was captured
-			amount:        "AMOUNT_TOO_LARGE",
-			math.MaxInt64: "AMOUNT_TOO_LARGE",
+		for amt, code := range map[int64]fault.Code{
+			-1:            fault.ErrInvalidAmount,
+			0:             fault.ErrInvalidAmount,
+			3001:          fault.ErrAmountTooLarge, // beyond what was captured
+			amount:        fault.ErrAmountTooLarge,
+			math.MaxInt64: fault.ErrAmountTooLarge,
 		} {
 			unchanged(t, p, func() {
 				_, err := b.refund(p, amt)
@@ -105,7 +106,7 @@ func testBadInput(t *testing.T, b *bundle) {
 		}
 		unchanged(t, p, func() {
 			_, err := b.Service.Refund(b.ctx, b.actor(), p.MerchantID, p.ID, ptr(int64(100)), strings.Repeat("y", 501))
-			requireFault(t, err, "INVALID_REASON")
+			requireFault(t, err, payments.ErrInvalidReason)
 		})
 	})
 
@@ -116,11 +117,11 @@ func testBadInput(t *testing.T, b *bundle) {
 		require.NoError(t, err)
 		unchanged(t, p, func() {
 			_, err := b.capture(p, 100)
-			requireFault(t, err, "INVALID_STATE")
+			requireFault(t, err, fault.ErrInvalidState)
 			_, err = b.Service.Capture(b.ctx, b.actor(), p.MerchantID, p.ID, nil)
-			requireFault(t, err, "INVALID_STATE")
+			requireFault(t, err, fault.ErrInvalidState)
 			_, err = b.refund(p, 100)
-			requireFault(t, err, "INVALID_STATE")
+			requireFault(t, err, fault.ErrInvalidState)
 		})
 	})
 
@@ -130,9 +131,9 @@ func testBadInput(t *testing.T, b *bundle) {
 		require.Equal(t, payments.StatusFailed, p.Status)
 		unchanged(t, p, func() {
 			_, err := b.capture(p, 100)
-			requireFault(t, err, "INVALID_STATE")
+			requireFault(t, err, fault.ErrInvalidState)
 			_, err = b.Service.Void(b.ctx, b.actor(), p.MerchantID, p.ID)
-			requireFault(t, err, "INVALID_STATE")
+			requireFault(t, err, fault.ErrInvalidState)
 		})
 	})
 
@@ -142,15 +143,15 @@ func testBadInput(t *testing.T, b *bundle) {
 		other := b.NewMerchant(t)
 		unchanged(t, p, func() {
 			_, err := b.Service.Capture(b.ctx, b.actor(), other, p.ID, ptr(int64(100)))
-			requireFault(t, err, "NOT_FOUND")
+			requireFault(t, err, fault.ErrNotFound.Code)
 			_, err = b.Service.Capture(b.ctx, b.actor(), other, p.ID, nil)
-			requireFault(t, err, "NOT_FOUND")
+			requireFault(t, err, fault.ErrNotFound.Code)
 			_, err = b.Service.Void(b.ctx, b.actor(), other, p.ID)
-			requireFault(t, err, "NOT_FOUND")
+			requireFault(t, err, fault.ErrNotFound.Code)
 			_, err = b.Service.Refund(b.ctx, b.actor(), other, p.ID, ptr(int64(100)), "")
-			requireFault(t, err, "NOT_FOUND")
+			requireFault(t, err, fault.ErrNotFound.Code)
 			_, err = b.Service.Get(b.ctx, other, p.ID)
-			requireFault(t, err, "NOT_FOUND")
+			requireFault(t, err, fault.ErrNotFound.Code)
 		})
 		evs, err := b.Service.EventsByPayments(b.ctx, other, []uuid.UUID{p.ID})
 		require.NoError(t, err)
@@ -163,6 +164,6 @@ func testBadInput(t *testing.T, b *bundle) {
 	t.Run("UnknownPaymentIsNotFound", func(t *testing.T) {
 		t.Parallel()
 		_, err := b.capture(payments.Payment{MerchantID: b.merchant, ID: uuid.New()}, 100)
-		requireFault(t, err, "NOT_FOUND")
+		requireFault(t, err, fault.ErrNotFound.Code)
 	})
 }

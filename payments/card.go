@@ -15,7 +15,7 @@ import (
 // Errors: code INVALID_CARD_NUMBER on field.
 func ParseCardNumber(field, s string) (string, error) {
 	if len(s) > 40 {
-		return "", fault.Invalid(field, "INVALID_CARD_NUMBER", "the card number is not valid")
+		return "", fault.Invalid(field, ErrInvalidCardNumber, "the card number is not valid")
 	}
 	var b strings.Builder
 	for _, r := range s {
@@ -24,12 +24,12 @@ func ParseCardNumber(field, s string) (string, error) {
 			b.WriteRune(r)
 		case r == ' ' || r == '-':
 		default:
-			return "", fault.Invalid(field, "INVALID_CARD_NUMBER", "the card number may contain only digits")
+			return "", fault.Invalid(field, ErrInvalidCardNumber, "the card number may contain only digits")
 		}
 	}
 	n := b.String()
 	if len(n) < 12 || len(n) > 19 || !luhn.Valid(n) {
-		return "", fault.Invalid(field, "INVALID_CARD_NUMBER", "the card number is not valid")
+		return "", fault.Invalid(field, ErrInvalidCardNumber, "the card number is not valid")
 	}
 	return n, nil
 }
@@ -49,7 +49,7 @@ func ParseExpiry(field, s string, now time.Time) (month, year int, err error) {
 	m, err1 := strconv.Atoi(mm)
 	y, err2 := strconv.Atoi(yy)
 	if err1 != nil || err2 != nil || len(mm) < 1 || len(mm) > 2 || (len(yy) != 2 && len(yy) != 4) || m < 1 || m > 12 || y < 0 {
-		return 0, 0, fault.Invalid(field, "INVALID_EXPIRY", "the expiry date must be written MM/YY")
+		return 0, 0, fault.Invalid(field, fault.ErrInvalidExpiry, "the expiry date must be written MM/YY")
 	}
 	if len(yy) == 2 {
 		y += 2000
@@ -60,17 +60,17 @@ func ParseExpiry(field, s string, now time.Time) (month, year int, err error) {
 // CheckExpiry validates a month and four-digit year.
 func CheckExpiry(field string, month, year int, now time.Time) (int, int, error) {
 	if month < 1 || month > 12 || year < 2000 || year > 2200 {
-		return 0, 0, fault.Invalid(field, "INVALID_EXPIRY", "the expiry month must be 1 to 12 and the year four digits")
+		return 0, 0, fault.Invalid(field, fault.ErrInvalidExpiry, "the expiry month must be 1 to 12 and the year four digits")
 	}
 	return checkExpiry(field, month, year, now)
 }
 
 func checkExpiry(field string, m, y int, now time.Time) (int, int, error) {
 	if y > now.Year()+30 {
-		return 0, 0, fault.Invalid(field, "INVALID_EXPIRY", "the expiry date is too far in the future")
+		return 0, 0, fault.Invalid(field, fault.ErrInvalidExpiry, "the expiry date is too far in the future")
 	}
 	if y < now.Year() || (y == now.Year() && m < int(now.Month())) {
-		return 0, 0, fault.Invalid(field, "CARD_EXPIRED", "the card has expired")
+		return 0, 0, fault.Invalid(field, ErrCardExpired, "the card has expired")
 	}
 	return m, y, nil
 }
@@ -81,11 +81,11 @@ func checkExpiry(field string, m, y int, now time.Time) (int, int, error) {
 func ParseCVC(field, s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if len(s) < 3 || len(s) > 4 {
-		return "", fault.Invalid(field, "INVALID_CVC", "the security code must be 3 or 4 digits")
+		return "", fault.Invalid(field, ErrInvalidCVC, "the security code must be 3 or 4 digits")
 	}
 	for _, r := range s {
 		if r < '0' || r > '9' {
-			return "", fault.Invalid(field, "INVALID_CVC", "the security code must be 3 or 4 digits")
+			return "", fault.Invalid(field, ErrInvalidCVC, "the security code must be 3 or 4 digits")
 		}
 	}
 	return s, nil

@@ -79,7 +79,7 @@ func testCardNumbersAreNeverStoredOrLogged(t *testing.T, b *bundle) {
 	// time.
 	bad := b.Payment(b.merchant, "4242424242424241", amount)
 	_, err := b.Service.Authorize(ctx, bad)
-	requireFault(t, err, "INVALID_CARD_NUMBER")
+	requireFault(t, err, payments.ErrInvalidCardNumber)
 
 	// Settle everything, then take the money on what was authorized.
 	b.Settle(t)

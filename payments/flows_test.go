@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/require"
 
+	"kassa/fault"
 	"kassa/payments"
 	"kassa/payments/simulator"
 )
@@ -139,7 +140,7 @@ func testAuthorize(t *testing.T, b *bundle) {
 		sp := b.RequireBooksAgree(t, p)
 		require.Equal(t, simulator.StatusFailed, sp.Status)
 		_, err := b.capture(p, amount)
-		requireFault(t, err, "INVALID_STATE")
+		requireFault(t, err, fault.ErrInvalidState)
 	})
 
 	t.Run("ChallengeCancelledFails", func(t *testing.T) {
@@ -183,7 +184,7 @@ func testNotAuthorizedWithoutTheCallback(t *testing.T, b *bundle) {
 	b.SettlePayment(t, p.ProcessorRef)
 	require.Equal(t, payments.StatusPending, b.Get(t, p).Status)
 	_, err := b.capture(p, amount)
-	requireFault(t, err, "INVALID_STATE")
+	requireFault(t, err, fault.ErrInvalidState)
 
 	require.NoError(t, b.Service.HandleCallback(b.ctx, "simulator", d.Header, d.Body))
 	p = b.Get(t, p)
@@ -203,9 +204,9 @@ func testCaptureModes(t *testing.T, b *bundle) {
 		require.True(t, sp.Capture)
 		require.Equal(t, simulator.StatusCaptured, sp.Status)
 		_, err := b.capture(p, 1)
-		requireFault(t, err, "INVALID_STATE")
+		requireFault(t, err, fault.ErrInvalidState)
 		_, err = b.Service.Void(b.ctx, b.actor(), p.MerchantID, p.ID)
-		requireFault(t, err, "INVALID_STATE")
+		requireFault(t, err, fault.ErrInvalidState)
 	})
 
 	t.Run("ReserveOnlyHolds", func(t *testing.T) {
@@ -236,7 +237,7 @@ func testCapture(t *testing.T, b *bundle) {
 
 		before := b.Get(t, p)
 		_, err := b.capture(p, 4001)
-		requireFault(t, err, "AMOUNT_TOO_LARGE")
+		requireFault(t, err, fault.ErrAmountTooLarge)
 		require.Equal(t, before, b.Get(t, p), "a refused capture changes nothing")
 
 		p, err = b.Service.Capture(b.ctx, b.actor(), p.MerchantID, p.ID, nil)
@@ -244,7 +245,7 @@ func testCapture(t *testing.T, b *bundle) {
 		require.Equal(t, payments.StatusCaptured, p.Status)
 		require.Equal(t, amount, p.AmountCaptured)
 		_, err = b.capture(p, 1)
-		requireFault(t, err, "INVALID_STATE")
+		requireFault(t, err, fault.ErrInvalidState)
 
 		b.SettlePayment(t, p.ProcessorRef)
 		p = b.Get(t, p)
@@ -262,7 +263,7 @@ func testCapture(t *testing.T, b *bundle) {
 		t.Parallel()
 		p := b.authorized(t, payments.CaptureReserve)
 		_, err := b.capture(p, amount+1)
-		requireFault(t, err, "AMOUNT_TOO_LARGE")
+		requireFault(t, err, fault.ErrAmountTooLarge)
 		require.Empty(t, b.Operations(t, p))
 		require.Empty(t, b.SimPayment(t, p.ProcessorRef).Operations)
 	})
@@ -286,9 +287,9 @@ func testVoid(t *testing.T, b *bundle) {
 		require.Equal(t, simulator.StatusVoided, sp.Status)
 
 		_, err = b.capture(p, 100)
-		requireFault(t, err, "INVALID_STATE")
+		requireFault(t, err, fault.ErrInvalidState)
 		_, err = b.Service.Void(b.ctx, b.actor(), p.MerchantID, p.ID)
-		requireFault(t, err, "INVALID_STATE")
+		requireFault(t, err, fault.ErrInvalidState)
 		require.Len(t, b.SimPayment(t, p.ProcessorRef).Operations, 1, "only the void reached the processor")
 	})
 
@@ -298,7 +299,7 @@ func testVoid(t *testing.T, b *bundle) {
 		p, err := b.capture(p, 1000)
 		require.NoError(t, err)
 		_, err = b.Service.Void(b.ctx, b.actor(), p.MerchantID, p.ID)
-		requireFault(t, err, "INVALID_STATE")
+		requireFault(t, err, fault.ErrInvalidState)
 		require.Equal(t, payments.StatusPartiallyCaptured, b.Get(t, p).Status)
 	})
 }
@@ -318,7 +319,7 @@ func testRefund(t *testing.T, b *bundle) {
 		require.Equal(t, int64(5000), p.AmountRefunded)
 		before := b.Get(t, p)
 		_, err := b.refund(p, 5001)
-		requireFault(t, err, "AMOUNT_TOO_LARGE")
+		requireFault(t, err, fault.ErrAmountTooLarge)
 		require.Equal(t, before, b.Get(t, p))
 
 		p, err = b.Service.Refund(b.ctx, b.actor(), p.MerchantID, p.ID, nil, "")
@@ -326,7 +327,7 @@ func testRefund(t *testing.T, b *bundle) {
 		require.Equal(t, payments.StatusRefunded, p.Status)
 		require.Equal(t, amount, p.AmountRefunded)
 		_, err = b.refund(p, 1)
-		requireFault(t, err, "INVALID_STATE")
+		requireFault(t, err, fault.ErrInvalidState)
 
 		b.SettlePayment(t, p.ProcessorRef)
 		p = b.Get(t, p)
@@ -340,7 +341,7 @@ func testRefund(t *testing.T, b *bundle) {
 		p, err := b.capture(p, 4000)
 		require.NoError(t, err)
 		_, err = b.refund(p, 4001)
-		requireFault(t, err, "AMOUNT_TOO_LARGE")
+		requireFault(t, err, fault.ErrAmountTooLarge)
 		p, err = b.refund(p, 1500)
 		require.NoError(t, err)
 		require.Equal(t, payments.StatusPartiallyRefunded, p.Status)
@@ -352,7 +353,7 @@ func testRefund(t *testing.T, b *bundle) {
 		t.Parallel()
 		p := b.authorized(t, payments.CaptureReserve)
 		_, err := b.refund(p, 100)
-		requireFault(t, err, "INVALID_STATE")
+		requireFault(t, err, fault.ErrInvalidState)
 	})
 }
 
@@ -402,9 +403,9 @@ func TestExpiry(t *testing.T) {
 		require.True(t, p.Expired)
 
 		_, err = b.capture(p, 100)
-		requireFault(t, err, "RESERVATION_EXPIRED")
+		requireFault(t, err, payments.ErrReservationExpired)
 		_, err = b.Service.Capture(b.ctx, b.actor(), p.MerchantID, p.ID, nil)
-		requireFault(t, err, "RESERVATION_EXPIRED")
+		requireFault(t, err, payments.ErrReservationExpired)
 		require.Empty(t, b.SimPayment(t, p.ProcessorRef).Operations, "kassa did not ask the processor")
 
 		// The processor lets the hold lapse too and says so.
@@ -432,7 +433,7 @@ func TestExpiry(t *testing.T) {
 		p = b.WaitStatus(t, p, payments.StatusExpired)
 		require.True(t, p.Expired)
 		_, err := b.capture(p, 100)
-		requireFault(t, err, "RESERVATION_EXPIRED")
+		requireFault(t, err, payments.ErrReservationExpired)
 		b.Settle(t)
 		sp := b.RequireBooksAgree(t, b.Get(t, p))
 		require.Equal(t, simulator.StatusExpired, sp.Status)
@@ -449,7 +450,7 @@ func TestExpiry(t *testing.T) {
 		b.SimClock.Advance(hold + time.Second)
 		b.Callbacks.Wait(t, p.ProcessorRef, simulator.EventExpired)
 		_, err := b.capture(p, 100)
-		requireFault(t, err, "RESERVATION_EXPIRED")
+		requireFault(t, err, payments.ErrReservationExpired)
 		p = b.Get(t, p)
 		require.Equal(t, payments.StatusExpired, p.Status)
 		require.Zero(t, p.AmountCaptured)
@@ -475,7 +476,7 @@ func TestExpiry(t *testing.T) {
 		require.True(t, p.Expired)
 		require.Equal(t, payments.StatusCaptured, p.Status, "what was captured stays; the rest is released")
 		_, err = b.capture(p, 100)
-		requireFault(t, err, "RESERVATION_EXPIRED")
+		requireFault(t, err, payments.ErrReservationExpired)
 		p, err = b.refund(p, 3000)
 		require.NoError(t, err, "what was captured can still be refunded")
 		require.Equal(t, payments.StatusRefunded, p.Status)

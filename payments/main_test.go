@@ -2,7 +2,6 @@ package payments_test
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"os"
 	"testing"
@@ -84,15 +83,12 @@ func (b *bundle) refund(p payments.Payment, amt int64) (payments.Payment, error)
 }
 
 // requireFault requires err to be a fault with code.
-func requireFault(t *testing.T, err error, code string) {
+func requireFault(t *testing.T, err error, code fault.Code) {
 	t.Helper()
 	require.Error(t, err)
-	f, ok := fault.As(err)
+	_, ok := fault.As(err)
 	require.True(t, ok, "not a fault: %v", err)
-	require.Equal(t, code, f.Code, "fault: %v", err)
-	if code == "NOT_FOUND" {
-		require.True(t, errors.Is(err, fault.ErrNotFound))
-	}
+	require.ErrorIs(t, err, code, "fault: %v", err)
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -88,7 +88,7 @@ func (s *Service) Void(ctx context.Context, actor Actor, merchantID, paymentID u
 func (s *Service) Refund(ctx context.Context, actor Actor, merchantID, paymentID uuid.UUID, amount *int64, reason string) (Payment, error) {
 	reason = strings.TrimSpace(reason)
 	if utf8.RuneCountInString(reason) > 500 {
-		return Payment{}, fault.Invalid("reason", "INVALID_REASON", "reason must be at most 500 characters")
+		return Payment{}, fault.Invalid("reason", ErrInvalidReason, "reason must be at most 500 characters")
 	}
 	op, p, err := s.begin(ctx, actor, merchantID, paymentID, OpRefund, amount, reason)
 	if err != nil {
@@ -120,7 +120,7 @@ func (s *Service) begin(ctx context.Context, actor Actor, merchantID, paymentID 
 		return operation{}, Payment{}, fault.ErrForbidden
 	}
 	if amount != nil && *amount <= 0 {
-		return operation{}, Payment{}, fault.Invalid("amount", "INVALID_AMOUNT", "amount must be positive (in minor units)")
+		return operation{}, Payment{}, fault.Invalid("amount", fault.ErrInvalidAmount, "amount must be positive (in minor units)")
 	}
 	var op operation
 	var p Payment
@@ -163,27 +163,27 @@ func (s *Service) begin(ctx context.Context, actor Actor, merchantID, paymentID 
 			// A lapsed hold says so, whatever status the lapse left
 			// behind (EXPIRED, or CAPTURED after a partial capture).
 			if p.Expired && !p.Voided && p.Remaining() > 0 {
-				return fault.Invalid("paymentId", "RESERVATION_EXPIRED", "the reservation expired; it can no longer be captured")
+				return fault.Invalid("paymentId", ErrReservationExpired, "the reservation expired; it can no longer be captured")
 			}
 			if p.Status != StatusAuthorized && p.Status != StatusPartiallyCaptured || p.Voided || pending.Void > 0 {
-				return fault.Invalid("paymentId", "INVALID_STATE", "a %s payment cannot be captured", strings.ToLower(string(p.Status)))
+				return fault.Invalid("paymentId", fault.ErrInvalidState, "a %s payment cannot be captured", strings.ToLower(string(p.Status)))
 			}
 			if p.Expired || (p.CaptureBefore != nil && !now.Before(*p.CaptureBefore)) {
-				return fault.Invalid("paymentId", "RESERVATION_EXPIRED", "the reservation expired; it can no longer be captured")
+				return fault.Invalid("paymentId", ErrReservationExpired, "the reservation expired; it can no longer be captured")
 			}
 			available = p.AmountAuthorized - max(p.AmountCaptured, pending.Captured+pending.Capture)
 		case OpVoid:
 			if p.Status != StatusAuthorized || pending.Capture > 0 || pending.Void > 0 {
-				return fault.Invalid("paymentId", "INVALID_STATE", "only an authorized payment with nothing captured can be voided (this one is %s)", strings.ToLower(string(p.Status)))
+				return fault.Invalid("paymentId", fault.ErrInvalidState, "only an authorized payment with nothing captured can be voided (this one is %s)", strings.ToLower(string(p.Status)))
 			}
 		case OpRefund:
 			if p.Status != StatusCaptured && p.Status != StatusPartiallyCaptured && p.Status != StatusPartiallyRefunded {
-				return fault.Invalid("paymentId", "INVALID_STATE", "a %s payment cannot be refunded", strings.ToLower(string(p.Status)))
+				return fault.Invalid("paymentId", fault.ErrInvalidState, "a %s payment cannot be refunded", strings.ToLower(string(p.Status)))
 			}
 			available = p.AmountCaptured - max(p.AmountRefunded, pending.Refunded+pending.Refund)
 		}
 		if p.ProcessorRef == nil {
-			return fault.Invalid("paymentId", "INVALID_STATE", "the payment is not known to the processor yet")
+			return fault.Invalid("paymentId", fault.ErrInvalidState, "the payment is not known to the processor yet")
 		}
 		op = operation{MerchantID: merchantID, ID: uuid.Must(uuid.NewV7()), PaymentID: paymentID, Kind: kind, Status: "PENDING", Reason: reason}
 		if kind != OpVoid {
@@ -192,7 +192,7 @@ func (s *Service) begin(ctx context.Context, actor Actor, merchantID, paymentID 
 				op.Amount = *amount
 			}
 			if op.Amount > available || available <= 0 {
-				return fault.Invalid("amount", "AMOUNT_TOO_LARGE", "at most %d can be %s", max(available, 0), map[OpKind]string{OpCapture: "captured", OpRefund: "refunded"}[kind])
+				return fault.Invalid("amount", fault.ErrAmountTooLarge, "at most %d can be %s", max(available, 0), map[OpKind]string{OpCapture: "captured", OpRefund: "refunded"}[kind])
 			}
 		}
 		_, err := tx.ExecContext(ctx, `
@@ -270,14 +270,14 @@ func (s *Service) finish(ctx context.Context, actor Actor, op operation, resp Op
 	}
 	if callErr != nil {
 		if decline != nil {
-			code := map[OpKind]string{OpCapture: "CAPTURE_DECLINED", OpVoid: "VOID_DECLINED", OpRefund: "REFUND_DECLINED"}[op.Kind]
+			code := map[OpKind]fault.Code{OpCapture: ErrCaptureDeclined, OpVoid: ErrVoidDeclined, OpRefund: ErrRefundDeclined}[op.Kind]
 			if decline.Code == "authorization_expired" {
-				code = "RESERVATION_EXPIRED"
+				code = ErrReservationExpired
 			}
 			return out, fault.Invalid("paymentId", code, "the processor declined: %s", decline.Code)
 		}
 		s.log.WarnContext(ctx, "processor unreachable", "payment_id", op.PaymentID, "operation", op.ID, "error", callErr)
-		return out, fault.New("PROCESSOR_UNAVAILABLE", "the card processor did not answer; the %s is pending and will be retried", strings.ToLower(string(op.Kind)))
+		return out, fault.New(ErrProcessorUnavailable, "the card processor did not answer; the %s is pending and will be retried", strings.ToLower(string(op.Kind)))
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -59,8 +60,8 @@ func testConcurrentPartialCaptures(t *testing.T, b *bundle) {
 			continue
 		}
 		// Refused: too much for what remains, or nothing remains.
-		if f, ok := fault.As(err); !ok || f.Code != "INVALID_STATE" {
-			requireFault(t, err, "AMOUNT_TOO_LARGE")
+		if !errors.Is(err, fault.ErrInvalidState) {
+			requireFault(t, err, fault.ErrAmountTooLarge)
 		}
 		if minRefused < 0 || amounts[i] < minRefused {
 			minRefused = amounts[i]
@@ -68,7 +69,7 @@ func testConcurrentPartialCaptures(t *testing.T, b *bundle) {
 	}
 	require.LessOrEqual(t, captured, amount)
 	for _, err := range errs {
-		if f, ok := fault.As(err); ok && f.Code == "INVALID_STATE" {
+		if errors.Is(err, fault.ErrInvalidState) {
 			require.Equal(t, amount, captured, "INVALID_STATE only once all was captured: %v", err)
 		}
 	}
@@ -493,7 +494,7 @@ func TestProcessorTimeout(t *testing.T) {
 	t.Run("UnansweredCaptureIsSettledByTheSweep", func(t *testing.T) {
 		b.Sim.DelayResponses(3, slow)
 		_, err := b.capture(p, 1000)
-		requireFault(t, err, "PROCESSOR_UNAVAILABLE")
+		requireFault(t, err, payments.ErrProcessorUnavailable)
 		ops := b.Operations(t, p)
 		require.Len(t, ops, 2)
 		require.Equal(t, "PENDING", ops[1].Status)
@@ -501,7 +502,7 @@ func TestProcessorTimeout(t *testing.T) {
 
 		// A pending capture holds its amount.
 		_, err = b.capture(p, amount-4000)
-		requireFault(t, err, "AMOUNT_TOO_LARGE")
+		requireFault(t, err, fault.ErrAmountTooLarge)
 
 		b.Clock.Advance(2 * time.Minute)
 		settled, err := b.Service.RetryPending(b.ctx, time.Minute)
@@ -522,7 +523,7 @@ func TestProcessorTimeout(t *testing.T) {
 		m := b.NewMerchant(t)
 		b.Sim.DelayResponses(3, slow)
 		q, err := b.Service.Authorize(b.ctx, b.Payment(m, cardOK, amount))
-		requireFault(t, err, "PROCESSOR_UNAVAILABLE")
+		requireFault(t, err, payments.ErrProcessorUnavailable)
 		// The callback may have come while kassa was still retrying.
 		require.Contains(t, []payments.Status{payments.StatusPending, payments.StatusAuthorized}, q.Status)
 		q = b.WaitStatus(t, q, payments.StatusAuthorized)

@@ -44,10 +44,10 @@ func (i ReportInterval) sqlUnit() (unit, step string, ok bool) {
 // Errors: code INVALID_RANGE.
 func CheckRange(from, to time.Time) error {
 	if !from.Before(to) {
-		return fault.New("INVALID_RANGE", "from must be before to")
+		return fault.New(ErrInvalidRange, "from must be before to")
 	}
 	if from.Year() < 1900 || to.Year() > 9999 {
-		return fault.New("INVALID_RANGE", "from and to must lie between the years 1900 and 9999")
+		return fault.New(ErrInvalidRange, "from and to must lie between the years 1900 and 9999")
 	}
 	return nil
 }
@@ -105,10 +105,10 @@ func (s *Service) SalesReport(ctx context.Context, a Actor, merchantID uuid.UUID
 	}
 	unit, step, ok := q.Interval.sqlUnit()
 	if !ok {
-		return nil, fault.New("INVALID_INTERVAL", "interval must be DAY, WEEK or MONTH")
+		return nil, fault.New(fault.ErrInvalidInterval, "interval must be DAY, WEEK or MONTH")
 	}
 	if !money.ValidCurrency(q.Currency) {
-		return nil, fault.New("INVALID_CURRENCY", "currency must be an ISO 4217 code such as SEK")
+		return nil, fault.New(fault.ErrInvalidCurrency, "currency must be an ISO 4217 code such as SEK")
 	}
 	var bs []SalesBucket
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
@@ -127,7 +127,7 @@ func (s *Service) SalesReport(ctx context.Context, a Actor, merchantID uuid.UUID
 			return err
 		}
 		if n > MaxReportBuckets {
-			return fault.New("TOO_MANY_BUCKETS", "the range has more than %d buckets of this interval: choose a shorter range or a longer interval", MaxReportBuckets)
+			return fault.New(ErrTooManyBuckets, "the range has more than %d buckets of this interval: choose a shorter range or a longer interval", MaxReportBuckets)
 		}
 		// One range scan of the ledger, each row summed into the local
 		// bucket it falls in (date_trunc of its local time), joined to

@@ -117,10 +117,10 @@ func (n *NewPayment) validate() error {
 		return err
 	}
 	if !n.CaptureMode.Valid() {
-		return fault.Invalid("captureMode", "INVALID_CAPTURE_MODE", "captureMode must be IMMEDIATE or RESERVE")
+		return fault.Invalid("captureMode", ErrInvalidCaptureMode, "captureMode must be IMMEDIATE or RESERVE")
 	}
 	if utf8.RuneCountInString(n.Description) > 500 {
-		return fault.Invalid("description", "INVALID_DESCRIPTION", "description must be at most 500 characters")
+		return fault.Invalid("description", fault.ErrInvalidDescription, "description must be at most 500 characters")
 	}
 	return nil
 }
@@ -287,7 +287,7 @@ func (s *Service) afterAuthorize(ctx context.Context, p Payment, resp AuthorizeR
 	}
 	if callErr != nil && !errors.Is(callErr, ErrInvalidCard) {
 		s.log.WarnContext(ctx, "processor unreachable", "payment_id", p.ID, "error", callErr)
-		return out, fault.New("PROCESSOR_UNAVAILABLE", "the card processor did not answer; the payment is pending and will be settled when it does")
+		return out, fault.New(ErrProcessorUnavailable, "the card processor did not answer; the payment is pending and will be settled when it does")
 	}
 	return out, nil
 }

@@ -104,7 +104,7 @@ func invoiceConnection(invs []billing.Invoice, more bool) *model.InvoiceConnecti
 // unless the request carries an Idempotency-Key header.
 func requireIdempotencyKey(ctx context.Context, key string) error {
 	if key == "" {
-		return fault.New("IDEMPOTENCY_KEY_REQUIRED", "this mutation charges a card: send it with an Idempotency-Key header so a retry cannot charge twice")
+		return fault.New(ErrIdempotencyKeyRequired, "this mutation charges a card: send it with an Idempotency-Key header so a retry cannot charge twice")
 	}
 	return nil
 }

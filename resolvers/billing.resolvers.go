@@ -262,7 +262,7 @@ func (r *mutationResolver) ReportUsageBatch(ctx context.Context, input model.Rep
 	}
 	var results []billing.UsageResult
 	if len(input.Events) > billing.MaxUsageBatch {
-		err = fault.Invalid("events", "BATCH_TOO_LARGE", "at most %d events per batch", billing.MaxUsageBatch)
+		err = fault.Invalid("events", billing.ErrBatchTooLarge, "at most %d events per batch", billing.MaxUsageBatch)
 	} else {
 		results, err = r.BillingService.ReportUsageBatch(ctx, p.MerchantID, reports)
 	}
@@ -359,7 +359,7 @@ func (r *queryResolver) UpcomingInvoice(ctx context.Context, subscriptionID stri
 		return nil, err
 	}
 	inv, err := r.BillingService.UpcomingInvoice(ctx, p.MerchantID, id)
-	if f, ok := fault.As(err); ok && f.Code == "NOT_SCHEDULED" {
+	if errors.Is(err, billing.ErrNotScheduled) {
 		return nil, nil
 	}
 	if err != nil {

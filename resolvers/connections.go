@@ -30,7 +30,7 @@ func pageOf(first *int, after *string) (db.Page, error) {
 		n = *first
 	}
 	if n < 1 || n > MaxPageSize {
-		return db.Page{}, &fault.Error{Code: "INVALID_PAGE_SIZE", Field: []string{"first"}, Message: "first must be between 1 and 100"}
+		return db.Page{}, &fault.Error{Code: ErrInvalidPageSize, Field: []string{"first"}, Message: "first must be between 1 and 100"}
 	}
 	a, err := parseCursor(after)
 	if err != nil {

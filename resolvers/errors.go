@@ -19,7 +19,7 @@ func userErrors(err error) ([]model.UserError, error) {
 	if !ok || errors.Is(err, fault.ErrForbidden) || errors.Is(err, fault.ErrUnauthorized) {
 		return nil, err
 	}
-	return []model.UserError{{Field: f.Field, Message: f.Message, Code: f.Code}}, nil
+	return []model.UserError{{Field: f.Field, Message: f.Message, Code: f.Code.String()}}, nil
 }
 
 // payload returns the payload built by mk from err's user errors, or err
@@ -42,3 +42,13 @@ func payload[P any](err error, mk func([]model.UserError) *P) (*P, error) {
 	}
 	return p, nil
 }
+
+// Error codes the GraphQL layer raises itself. Compare with errors.Is.
+var (
+	ErrInvalidPageSize = fault.Define("INVALID_PAGE_SIZE",
+		"A connection's first is not between 1 and 100.")
+	ErrIdempotencyKeyRequired = fault.Define("IDEMPOTENCY_KEY_REQUIRED",
+		"The mutation charges a card and must be sent with an Idempotency-Key header.")
+	ErrCardDeclined = fault.Define("CARD_DECLINED",
+		"The card was declined; the message says why (the processor's decline code).")
+)

@@ -47,7 +47,7 @@ func declined(p payments.Payment) []model.UserError {
 	if p.FailureCode != nil {
 		code = *p.FailureCode
 	}
-	return []model.UserError{{Field: []string{"input", "card"}, Code: "CARD_DECLINED",
+	return []model.UserError{{Field: []string{"input", "card"}, Code: ErrCardDeclined.String(),
 		Message: fmt.Sprintf("the card was declined (%s): try another card", code)}}
 }
 

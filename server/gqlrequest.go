@@ -80,10 +80,10 @@ func (s *summaries) inspect(next http.Handler) http.Handler {
 			if err != nil {
 				var tooBig *http.MaxBytesError
 				if errors.As(err, &tooBig) {
-					writeError(w, r, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE", "the request body is too large")
+					writeError(w, r, http.StatusRequestEntityTooLarge, ErrRequestTooLarge, "the request body is too large")
 					return
 				}
-				writeError(w, r, http.StatusBadRequest, "BAD_REQUEST", "the request body could not be read")
+				writeError(w, r, http.StatusBadRequest, ErrBadRequest, "the request body could not be read")
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))

@@ -74,7 +74,7 @@ func (s *Server) newGraphQL(res *resolvers.Resolver, apq graphql.Cache[string]) 
 		if f := flagsFrom(ctx); f != nil {
 			f.internal.Store(true)
 		}
-		return &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": "INTERNAL"}}
+		return &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": ErrInternal.String()}}
 	})
 	srv.AroundFields(textGuard)
 	// Fresh dataloaders for every response, including each event of a
@@ -123,7 +123,7 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 	}
 	if f, ok := fault.As(err); ok {
 		out := &gqlerror.Error{Message: f.Message, Path: gqlErr.Path, Locations: gqlErr.Locations,
-			Extensions: map[string]any{"code": f.Code}}
+			Extensions: map[string]any{"code": f.Code.String()}}
 		return out
 	}
 	if fromRequest && strings.HasPrefix(gqlErr.Message, "json request body could not be decoded") {
@@ -133,7 +133,7 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 		if q := gqlRequestFrom(ctx); q != nil && q.BodyError != "" {
 			msg = q.BodyError
 		}
-		return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": "INVALID_JSON"}}
+		return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": ErrInvalidJSON.String()}}
 	}
 	if fromRequest {
 		// Produced by gqlgen or gqlparser from the request itself.
@@ -141,7 +141,7 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 			gqlErr.Extensions = map[string]any{}
 		}
 		if _, ok := gqlErr.Extensions["code"]; !ok {
-			gqlErr.Extensions["code"] = "BAD_REQUEST"
+			gqlErr.Extensions["code"] = ErrBadRequest.String()
 		}
 		return gqlErr
 	}
@@ -149,16 +149,16 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 		// gqlgen's answer to __schema or __type when introspection is off
 		// (production): the caller's doing, not ours.
 		return &gqlerror.Error{Message: "introspection is disabled", Path: gqlErr.Path, Locations: gqlErr.Locations,
-			Extensions: map[string]any{"code": "INTROSPECTION_DISABLED"}}
+			Extensions: map[string]any{"code": ErrIntrospectionDisabled.String()}}
 	}
 	if f := flagsFrom(ctx); f != nil {
 		f.internal.Store(true)
 	}
 	if errors.Is(err, context.Canceled) {
-		return &gqlerror.Error{Message: "request cancelled", Path: gqlErr.Path, Extensions: map[string]any{"code": "CANCELLED"}}
+		return &gqlerror.Error{Message: "request cancelled", Path: gqlErr.Path, Extensions: map[string]any{"code": ErrCancelled.String()}}
 	}
 	s.log.ErrorContext(ctx, "graphql internal error", "error", err.Error(), "path", gqlErr.Path.String())
-	return &gqlerror.Error{Message: "internal error", Path: gqlErr.Path, Extensions: map[string]any{"code": "INTERNAL"}}
+	return &gqlerror.Error{Message: "internal error", Path: gqlErr.Path, Extensions: map[string]any{"code": ErrInternal.String()}}
 }
 
 // pagedComplexity makes every connection (a field with a `first`
@@ -217,13 +217,13 @@ func (d depthLimit) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 	if m.depth > d.max {
 		return &gqlerror.Error{
 			Message:    fmt.Sprintf("operation is nested %d levels deep, more than the limit of %d", m.depth, d.max),
-			Extensions: map[string]any{"code": "DEPTH_LIMIT_EXCEEDED"},
+			Extensions: map[string]any{"code": ErrDepthLimitExceeded.String()},
 		}
 	}
 	if d.complexity > 0 && m.fields > d.complexity {
 		return &gqlerror.Error{
 			Message:    fmt.Sprintf("operation has complexity of at least %d, which exceeds the limit of %d", m.fields, d.complexity),
-			Extensions: map[string]any{"code": "COMPLEXITY_LIMIT_EXCEEDED"},
+			Extensions: map[string]any{"code": ErrComplexityLimitExceeded.String()},
 		}
 	}
 	return nil

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 
+	"kassa/fault"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -79,7 +81,7 @@ func (s *Server) metricsHandler() http.Handler {
 		got := sha256.Sum256([]byte(strings.TrimSpace(token)))
 		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="kassa metrics"`)
-			writeError(w, r, http.StatusUnauthorized, "UNAUTHENTICATED", "send Authorization: Bearer <KASSA_METRICS_TOKEN>")
+			writeError(w, r, http.StatusUnauthorized, fault.ErrUnauthorized.Code, "send Authorization: Bearer <KASSA_METRICS_TOKEN>")
 			return
 		}
 		h.ServeHTTP(w, r)

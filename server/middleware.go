@@ -92,7 +92,7 @@ func (s *Server) withAccessLog(next http.Handler) http.Handler {
 				}
 				s.log.ErrorContext(r.Context(), "panic", "panic", p, "stack", string(debug.Stack()))
 				if sw.status == 0 {
-					writeError(sw, r, http.StatusInternalServerError, "INTERNAL", "internal error")
+					writeError(sw, r, http.StatusInternalServerError, ErrInternal, "internal error")
 				}
 			}
 			route := r.Pattern
@@ -125,7 +125,7 @@ func (s *Server) withAccessLog(next http.Handler) http.Handler {
 func withBodyLimit(limit int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > limit {
-			writeError(w, r, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE", "the request body is too large")
+			writeError(w, r, http.StatusRequestEntityTooLarge, ErrRequestTooLarge, "the request body is too large")
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
@@ -146,15 +146,15 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 					return
 				}
 				w.Header().Set("WWW-Authenticate", `Bearer realm="kassa"`)
-				writeError(w, r, http.StatusUnauthorized, "UNAUTHENTICATED", unauthorizedMessage(r))
+				writeError(w, r, http.StatusUnauthorized, fault.ErrUnauthorized.Code, unauthorizedMessage(r))
 				return
 			}
 			s.log.ErrorContext(r.Context(), "authenticate", "error", err)
-			writeError(w, r, http.StatusServiceUnavailable, "UNAVAILABLE", "authentication is unavailable; try again")
+			writeError(w, r, http.StatusServiceUnavailable, ErrUnavailable, "authentication is unavailable; try again")
 			return
 		}
 		if p.Kind == auth.CredentialSession && !csrfSafe(r) {
-			writeError(w, r, http.StatusBadRequest, "CSRF_REJECTED",
+			writeError(w, r, http.StatusBadRequest, ErrCSRFRejected,
 				"requests authenticated by cookie must be sent as application/json or carry the X-Kassa-CSRF header")
 			return
 		}
@@ -299,7 +299,7 @@ func (s *Server) rateLimit(next http.Handler) http.Handler {
 		if ok, wait := s.limiter.take(p.CredentialID.String(), cost); !ok {
 			secs := int(math.Ceil(wait.Seconds()))
 			w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
-			writeError(w, r, http.StatusTooManyRequests, "RATE_LIMITED", "too many requests: slow down and retry after the time in Retry-After")
+			writeError(w, r, http.StatusTooManyRequests, ErrRateLimited, "too many requests: slow down and retry after the time in Retry-After")
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -354,18 +354,18 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			return
 		}
 		if len(key) > 255 {
-			writeError(w, r, http.StatusBadRequest, "IDEMPOTENCY_KEY_INVALID", "the Idempotency-Key header must be at most 255 characters")
+			writeError(w, r, http.StatusBadRequest, ErrIdempotencyKeyInvalid, "the Idempotency-Key header must be at most 255 characters")
 			return
 		}
 		if !validIdempotencyKey(key) {
 			// PostgreSQL refuses text that is not UTF-8 or holds NUL: without
 			// this the claim fails as 503, which a client retries forever.
-			writeError(w, r, http.StatusBadRequest, "IDEMPOTENCY_KEY_INVALID",
+			writeError(w, r, http.StatusBadRequest, ErrIdempotencyKeyInvalid,
 				"the Idempotency-Key header must be UTF-8 text without control characters")
 			return
 		}
 		if q.RootFields != 1 {
-			writeError(w, r, http.StatusBadRequest, "IDEMPOTENCY_KEY_MULTIPLE_MUTATIONS",
+			writeError(w, r, http.StatusBadRequest, ErrIdempotencyKeyMultipleMutations,
 				"a request with an Idempotency-Key may hold only one mutation field")
 			return
 		}
@@ -373,17 +373,17 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 		out, stored, err := s.idem.Claim(r.Context(), sc, q.Hash)
 		if err != nil {
 			s.log.ErrorContext(r.Context(), "idempotency claim", "error", err)
-			writeError(w, r, http.StatusServiceUnavailable, "UNAVAILABLE", "could not check the Idempotency-Key; try again")
+			writeError(w, r, http.StatusServiceUnavailable, ErrUnavailable, "could not check the Idempotency-Key; try again")
 			return
 		}
 		switch out {
 		case idempotency.Mismatch:
-			writeError(w, r, http.StatusUnprocessableEntity, "IDEMPOTENCY_KEY_MISMATCH",
+			writeError(w, r, http.StatusUnprocessableEntity, ErrIdempotencyKeyMismatch,
 				"this Idempotency-Key was used with another request; use a new key for a new request")
 			return
 		case idempotency.InUse:
 			w.Header().Set("Retry-After", "1")
-			writeError(w, r, http.StatusConflict, "IDEMPOTENCY_KEY_IN_USE",
+			writeError(w, r, http.StatusConflict, ErrIdempotencyKeyInUse,
 				"a request with this Idempotency-Key is still running; retry when it has finished")
 			return
 		case idempotency.Replay:

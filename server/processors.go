@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"kassa/fault"
 	"kassa/payments"
 	"kassa/payments/simulator"
 	"kassa/payments/stripe"
@@ -48,7 +49,7 @@ func (s *Server) processors() ([]payments.Processor, *simulator.Server, error) {
 func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 	if err != nil {
-		writeError(w, r, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE", "the callback body is too large")
+		writeError(w, r, http.StatusRequestEntityTooLarge, ErrRequestTooLarge, "the callback body is too large")
 		return
 	}
 	err = s.payments.HandleCallback(r.Context(), r.PathValue("processor"), r.Header, body)
@@ -57,17 +58,17 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"received":true}` + "\n"))
 	case errors.Is(err, payments.ErrUnknownProcessor):
-		writeError(w, r, http.StatusNotFound, "NOT_FOUND", "no such processor")
+		writeError(w, r, http.StatusNotFound, fault.ErrNotFound.Code, "no such processor")
 	case errors.Is(err, payments.ErrBadCallbackBody):
 		// Signed, so the processor sent it: worth a warning, and a 400 that
 		// says so (a 500 would have it retried forever).
 		s.log.WarnContext(r.Context(), "callback rejected", "processor", r.PathValue("processor"), "reason", "body is not a valid event", "bytes", len(body))
-		writeError(w, r, http.StatusBadRequest, "INVALID_CALLBACK_BODY", "the callback body is not a valid event")
+		writeError(w, r, http.StatusBadRequest, ErrInvalidCallbackBody, "the callback body is not a valid event")
 	case errors.Is(err, payments.ErrBadSignature):
 		s.log.WarnContext(r.Context(), "callback rejected", "processor", r.PathValue("processor"), "reason", strings.TrimPrefix(err.Error(), "payments: "))
-		writeError(w, r, http.StatusBadRequest, "BAD_SIGNATURE", "the callback signature is not valid")
+		writeError(w, r, http.StatusBadRequest, ErrBadSignature, "the callback signature is not valid")
 	default:
 		s.log.ErrorContext(r.Context(), "callback failed", "processor", r.PathValue("processor"), "error", err)
-		writeError(w, r, http.StatusInternalServerError, "INTERNAL", "internal error")
+		writeError(w, r, http.StatusInternalServerError, ErrInternal, "internal error")
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"kassa/branding"
 	"kassa/checkout"
 	"kassa/db"
+	"kassa/fault"
 	"kassa/idempotency"
 	"kassa/jobs"
 	"kassa/live"
@@ -161,7 +162,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 			pages.NotFound(w, r)
 			return
 		}
-		writeError(w, r, http.StatusNotFound, "NOT_FOUND", "no such page")
+		writeError(w, r, http.StatusNotFound, fault.ErrNotFound.Code, "no such page")
 	})
 
 	// Every page, GraphiQL included (served from the binary), is same-origin only.

@@ -26,21 +26,18 @@ import (
 // maxText is longer than any text field kassa keeps.
 const maxText = 64 << 10
 
-// CodeInvalidText is the userError code of a text the edge refuses.
-const CodeInvalidText = "INVALID_TEXT"
-
 // fieldCodes keep the codes some fields had before the edge checked them,
 // which integrations already handle.
-var fieldCodes = map[string]string{"idempotencyKey": "INVALID_IDEMPOTENCY_KEY"}
+var fieldCodes = map[string]fault.Code{"idempotencyKey": fault.ErrInvalidIdempotencyKey}
 
 // codeFor is the code of a bad text at path.
-func codeFor(path []string) string {
+func codeFor(path []string) fault.Code {
 	if len(path) > 0 {
 		if c, ok := fieldCodes[path[len(path)-1]]; ok {
 			return c
 		}
 	}
-	return CodeInvalidText
+	return ErrInvalidText
 }
 
 // longFields may be longer than maxText: their own domain bounds them with
@@ -119,7 +116,7 @@ func textGuard(ctx context.Context, next graphql.Resolver) (any, error) {
 	msg := fmt.Sprintf("%s %s", strings.Join(path, "."), why)
 	if pt, ok := payloadTypes[strings.ToLower(fc.Field.Name)]; ok && root == "Mutation" {
 		v := reflect.New(pt.Elem())
-		v.Elem().FieldByName("UserErrors").Set(reflect.ValueOf([]model.UserError{{Field: path, Message: msg, Code: codeFor(path)}}))
+		v.Elem().FieldByName("UserErrors").Set(reflect.ValueOf([]model.UserError{{Field: path, Message: msg, Code: codeFor(path).String()}}))
 		return v.Interface(), nil
 	}
 	return nil, &fault.Error{Code: codeFor(path), Field: path, Message: msg}

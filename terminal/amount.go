@@ -21,7 +21,7 @@ import (
 func ParseAmount(s, currency string) (int64, error) {
 	const field = "amount"
 	bad := func(format string, args ...any) (int64, error) {
-		return 0, fault.Invalid(field, "INVALID_AMOUNT", format, args...)
+		return 0, fault.Invalid(field, fault.ErrInvalidAmount, format, args...)
 	}
 	if len(s) > 64 {
 		return bad("the amount is too long")
@@ -109,7 +109,7 @@ func ParseAmount(s, currency string) (int64, error) {
 	}
 	intPart = strings.TrimLeft(intPart, "0")
 	if len(intPart) > 15 {
-		return 0, fault.Invalid(field, "AMOUNT_TOO_LARGE", "the amount is too large")
+		return 0, fault.Invalid(field, fault.ErrAmountTooLarge, "the amount is too large")
 	}
 	var v int64
 	for _, r := range intPart + frac + strings.Repeat("0", digits-len(frac)) {

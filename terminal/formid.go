@@ -23,7 +23,8 @@ func NewFormNonce() string {
 
 // ErrFormExpired is the answer to a form nonce that is malformed, too old
 // or from the future.
-var ErrFormExpired = fault.New("FORM_EXPIRED", "this form has expired: check the details and submit again")
+var ErrFormExpired = fault.New(fault.Define("FORM_EXPIRED",
+	"The terminal form is too old (or its nonce malformed): check the details and submit again."), "this form has expired: check the details and submit again")
 
 // FormPaymentID derives the payment id of a form submission from the
 // form's nonce and who submits it. The id keeps the nonce's timestamp (so

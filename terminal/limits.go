@@ -68,11 +68,11 @@ func (s *Service) checkLimit(ctx context.Context, p *auth.Principal, amount int6
 		locale = m.Locale
 	}
 	if l.Currency != currency {
-		return fault.Invalid("currency", "LIMIT_CURRENCY_MISMATCH",
+		return fault.Invalid("currency", ErrLimitCurrencyMismatch,
 			"your limit per payment is set in %s: a payment in %s must be taken by an owner or admin", l.Currency, currency)
 	}
 	if amount > l.MaxAmount {
-		return fault.Invalid("amount", "AMOUNT_ABOVE_LIMIT",
+		return fault.Invalid("amount", ErrAmountAboveLimit,
 			"%s is above your limit of %s per payment: ask an owner or admin to take this payment or to raise your limit",
 			money.Format(money.Money{Amount: amount, Currency: currency}, locale), money.Format(l.Money(), locale))
 	}
@@ -103,7 +103,7 @@ func (s *Service) SetLimit(ctx context.Context, p *auth.Principal, userID uuid.U
 	ev.ActorUser, ev.ActorAPIKey = a.UserID, a.APIKeyID
 	if maxAmount != nil {
 		if u.Role != auth.RoleSales {
-			return auth.User{}, fault.Invalid("userId", "LIMIT_NOT_APPLICABLE",
+			return auth.User{}, fault.Invalid("userId", ErrLimitNotApplicable,
 				"limits per payment apply to SALES members; %s is %s", u.Email, strings.ToLower(string(u.Role)))
 		}
 		currency = strings.ToUpper(strings.TrimSpace(currency))

@@ -129,16 +129,16 @@ func (s *Service) normalize(c *Charge) error {
 		c.CaptureMode = payments.CaptureImmediate
 	}
 	if !c.CaptureMode.Valid() {
-		return fault.Invalid("captureMode", "INVALID_CAPTURE_MODE", "captureMode must be IMMEDIATE or RESERVE")
+		return fault.Invalid("captureMode", payments.ErrInvalidCaptureMode, "captureMode must be IMMEDIATE or RESERVE")
 	}
 	c.Description = strings.TrimSpace(c.Description)
 	if utf8.RuneCountInString(c.Description) > 500 || strings.ContainsAny(c.Description, "\r\n") {
-		return fault.Invalid("description", "INVALID_DESCRIPTION", "the description must be one line of at most 500 characters")
+		return fault.Invalid("description", fault.ErrInvalidDescription, "the description must be one line of at most 500 characters")
 	}
 	c.CustomerEmail = strings.TrimSpace(c.CustomerEmail)
 	if c.CustomerEmail != "" {
 		if err := auth.ValidateEmail(c.CustomerEmail); err != nil {
-			return fault.Invalid("customerEmail", "INVALID_EMAIL", "the customer's email is not a valid address")
+			return fault.Invalid("customerEmail", fault.ErrInvalidEmail, "the customer's email is not a valid address")
 		}
 	}
 	var err error
@@ -185,10 +185,10 @@ func (s *Service) Charge(ctx context.Context, p *auth.Principal, c Charge) (paym
 			return payments.Payment{}, err
 		}
 		if o.Currency != c.Currency {
-			return payments.Payment{}, fault.Invalid("currency", "ORDER_CURRENCY_MISMATCH", "order %d is in %s: a supplement must be too", o.Number, o.Currency)
+			return payments.Payment{}, fault.Invalid("currency", ErrOrderCurrencyMismatch, "order %d is in %s: a supplement must be too", o.Number, o.Currency)
 		}
 		if o.Status == orders.StatusCancelled {
-			return payments.Payment{}, fault.Invalid("orderId", "ORDER_CANCELLED", "order %d is cancelled", o.Number)
+			return payments.Payment{}, fault.Invalid("orderId", ErrOrderCancelled, "order %d is cancelled", o.Number)
 		}
 	}
 	if err := s.checkLimit(ctx, p, c.Amount, c.Currency); err != nil {
@@ -213,12 +213,12 @@ func (s *Service) Charge(ctx context.Context, p *auth.Principal, c Charge) (paym
 	defer unlock()
 	if existing, err := s.pay.Get(ctx, p.MerchantID, c.ID); err == nil {
 		if existing.Initiator != payments.InitiatorMerchantMOTO || !sameActor(existing, actor) {
-			return payments.Payment{}, fault.New("FORM_REUSED", "this form was already used: open a new one")
+			return payments.Payment{}, fault.New(ErrFormReused, "this form was already used: open a new one")
 		}
 		if existing.Amount != c.Amount || existing.Currency != c.Currency {
 			// The same form sent again with other details: it stays the
 			// payment it was; the new details need a new form.
-			return payments.Payment{}, fault.New("FORM_REUSED",
+			return payments.Payment{}, fault.New(ErrFormReused,
 				"this form was already used for payment %s of another amount; nothing more was charged: check the details and submit again", Reference(existing.ID))
 		}
 		unlock()
@@ -236,7 +236,7 @@ func (s *Service) Charge(ctx context.Context, p *auth.Principal, c Charge) (paym
 	})
 	unlock()
 	if err != nil {
-		if f, ok := fault.As(err); ok && f.Code == "PROCESSOR_UNAVAILABLE" && pay.ID != uuid.Nil {
+		if errors.Is(err, payments.ErrProcessorUnavailable) && pay.ID != uuid.Nil {
 			return pay, err
 		}
 		return payments.Payment{}, err

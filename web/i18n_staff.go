@@ -389,7 +389,7 @@ func sentence(lang string, err error) string {
 		return tr(lang, "terminal.badDetails")
 	}
 	if lang == "sv" {
-		if s, ok := texts["sv"]["terminal.err."+f.Code]; ok {
+		if s, ok := texts["sv"]["terminal.err."+f.Code.String()]; ok {
 			return s
 		}
 	}

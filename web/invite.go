@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -56,7 +57,7 @@ func (p *Pages) acceptInvite(w http.ResponseWriter, r *http.Request) {
 	_, session, err := p.auth.AcceptInvitation(r.Context(), token, name, r.PostFormValue("password"), clientIP(r), r.UserAgent())
 	if err != nil {
 		f, ok := fault.As(err)
-		if !ok || f.Code == fault.ErrNotFound.Code {
+		if !ok || errors.Is(err, fault.ErrNotFound) {
 			p.inviteGone(w, r, err)
 			return
 		}
@@ -64,7 +65,7 @@ func (p *Pages) acceptInvite(w http.ResponseWriter, r *http.Request) {
 		if retryLater(w, err) {
 			status = http.StatusTooManyRequests
 		}
-		msg, ok := texts[lang]["invite."+f.Code]
+		msg, ok := texts[lang]["invite."+f.Code.String()]
 		if !ok {
 			msg = f.Message
 		}

@@ -342,8 +342,8 @@ func (p *Pages) pay(w http.ResponseWriter, r *http.Request) {
 			p.payMessage(w, r, http.StatusConflict, lang, tr(lang, "pay.title"), tr(lang, "pay.inprogress"), tr(lang, "pay.inprogress.hint"))
 			return
 		}
-		if f, ok := fault.As(err); ok {
-			if f.Code == "LINK_NOT_ACTIVE" || f.Code == "ORDER_NOT_PAYABLE" {
+		if _, ok := fault.As(err); ok {
+			if errors.Is(err, orders.ErrLinkNotActive) || errors.Is(err, orders.ErrOrderNotPayable) {
 				t2, _ := p.orders.PayTargetByToken(r.Context(), t.Link.Token)
 				if !p.gone(w, r, t2, lang) {
 					p.payMessage(w, r, http.StatusGone, lang, tr(lang, "pay.title"), tr(lang, "pay.gone.other"), "")
@@ -388,8 +388,7 @@ func (p *Pages) pay(w http.ResponseWriter, r *http.Request) {
 }
 
 func isProcessorUnavailable(err error) bool {
-	f, ok := fault.As(err)
-	return ok && f.Code == "PROCESSOR_UNAVAILABLE"
+	return errors.Is(err, payments.ErrProcessorUnavailable)
 }
 
 func deref(s *string) string {
@@ -413,18 +412,18 @@ func declineText(lang string, code *string) string {
 func faultText(lang string, err error) string {
 	f, _ := fault.As(err)
 	if lang == "sv" {
-		switch f.Code {
-		case "INVALID_CARD_NUMBER":
+		switch {
+		case errors.Is(err, payments.ErrInvalidCardNumber):
 			return "Kortnumret är inte giltigt."
-		case "INVALID_EXPIRY":
+		case errors.Is(err, fault.ErrInvalidExpiry):
 			return "Ange giltighetstiden som MM/ÅÅ."
-		case "CARD_EXPIRED":
+		case errors.Is(err, payments.ErrCardExpired):
 			return "Kortet har gått ut."
-		case "INVALID_CVC":
+		case errors.Is(err, payments.ErrInvalidCVC):
 			return "CVC ska vara 3 eller 4 siffror."
-		case "NOT_ACCEPTED":
+		case errors.Is(err, orders.ErrNotAccepted):
 			return "Bekräfta att du har kontrollerat ordern."
-		case "INVALID_EMAIL":
+		case errors.Is(err, fault.ErrInvalidEmail):
 			return "E-postadressen är inte giltig."
 		}
 	}

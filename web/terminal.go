@@ -393,9 +393,9 @@ func (p *Pages) terminalCharge(w http.ResponseWriter, r *http.Request) {
 	}
 	pay, err := p.terminal.Charge(r.Context(), pr, c)
 	if err != nil {
-		f, isFault := fault.As(err)
+		_, isFault := fault.As(err)
 		switch {
-		case isFault && f.Code == "PROCESSOR_UNAVAILABLE" && pay.ID != uuid.Nil:
+		case errors.Is(err, payments.ErrProcessorUnavailable) && pay.ID != uuid.Nil:
 			http.Redirect(w, r, "/terminal/payments/"+pay.ID.String(), http.StatusSeeOther)
 		case isFault && !errors.Is(err, fault.ErrForbidden):
 			again(http.StatusUnprocessableEntity, sentence(lang, err), false)

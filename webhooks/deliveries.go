@@ -211,10 +211,10 @@ func (s *Service) Redeliver(ctx context.Context, merchantID, id uuid.UUID) (Deli
 			return err
 		}
 		if status == DeliveryPending {
-			return fault.Invalid("deliveryId", "DELIVERY_PENDING", "the delivery is still being tried")
+			return fault.Invalid("deliveryId", ErrDeliveryPending, "the delivery is still being tried")
 		}
 		if endpointStatus != EndpointEnabled {
-			return fault.Invalid("deliveryId", "ENDPOINT_DISABLED", "the endpoint is disabled; enable it first")
+			return fault.Invalid("deliveryId", ErrEndpointDisabled, "the endpoint is disabled; enable it first")
 		}
 		now := s.now().UTC()
 		if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = 'PENDING', failures = 0, next_attempt_at = $2 WHERE id = $1`, id, now); err != nil {

@@ -164,17 +164,17 @@ type NewEndpoint struct {
 
 func checkEvents(names []string) ([]string, error) {
 	if len(names) == 0 {
-		return nil, fault.Invalid("events", "NO_EVENTS", "subscribe to at least one event type")
+		return nil, fault.Invalid("events", ErrNoEvents, "subscribe to at least one event type")
 	}
 	if len(names) > 100 {
-		return nil, fault.Invalid("events", "TOO_MANY_EVENTS", "at most 100 event types")
+		return nil, fault.Invalid("events", ErrTooManyEvents, "at most 100 event types")
 	}
 	seen := map[string]bool{}
 	var out []string
 	for i, n := range names {
 		n = strings.TrimSpace(n)
 		if !EventType(n).Known() {
-			return nil, &fault.Error{Code: "UNKNOWN_EVENT_TYPE", Field: []string{"input", "events", fmt.Sprint(i)},
+			return nil, &fault.Error{Code: ErrUnknownEventType, Field: []string{"input", "events", fmt.Sprint(i)},
 				Message: fmt.Sprintf("unknown event type %q (see webhookEventTypes)", truncate(n, 60))}
 		}
 		if !seen[n] {
@@ -188,7 +188,7 @@ func checkEvents(names []string) ([]string, error) {
 func checkDescription(d string) (string, error) {
 	d = strings.TrimSpace(d)
 	if utf8.RuneCountInString(d) > 200 || strings.ContainsAny(d, "\r\n") {
-		return "", fault.Invalid("description", "INVALID_DESCRIPTION", "description must be at most 200 characters on one line")
+		return "", fault.Invalid("description", fault.ErrInvalidDescription, "description must be at most 200 characters on one line")
 	}
 	return d, nil
 }
@@ -230,7 +230,7 @@ func (s *Service) CreateEndpoint(ctx context.Context, merchantID uuid.UUID, acto
 			return err
 		}
 		if count >= s.cfg.MaxEndpoints {
-			return fault.Invalid("url", "TOO_MANY_ENDPOINTS", "a merchant may have at most %d webhook endpoints", s.cfg.MaxEndpoints)
+			return fault.Invalid("url", ErrTooManyEndpoints, "a merchant may have at most %d webhook endpoints", s.cfg.MaxEndpoints)
 		}
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO webhook_endpoints (merchant_id, id, url, events, status, secret, description, created_by_user, created_by_api_key, created_at, updated_at)
@@ -348,7 +348,7 @@ func (s *Service) RotateSecret(ctx context.Context, merchantID, id uuid.UUID, ov
 		ov = *overlap
 	}
 	if ov < 0 || ov > 7*24*time.Hour {
-		return Endpoint{}, "", fault.Invalid("overlapHours", "INVALID_OVERLAP", "the overlap must be between 0 and 168 hours")
+		return Endpoint{}, "", fault.Invalid("overlapHours", ErrInvalidOverlap, "the overlap must be between 0 and 168 hours")
 	}
 	var e Endpoint
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {

@@ -176,22 +176,22 @@ func (c *Client) CheckURL(ctx context.Context, field, raw string) (*url.URL, err
 	host := u.Hostname()
 	if ip, err := netip.ParseAddr(host); err == nil {
 		if !Public(ip) {
-			return nil, fault.Invalid(field, "PRIVATE_ADDRESS", "%s is a private, loopback or link-local address", host)
+			return nil, fault.Invalid(field, ErrPrivateAddress, "%s is a private, loopback or link-local address", host)
 		}
 		return u, nil
 	}
 	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
-		return nil, fault.Invalid(field, "PRIVATE_ADDRESS", "%s is a loopback address", host)
+		return nil, fault.Invalid(field, ErrPrivateAddress, "%s is a loopback address", host)
 	}
 	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	addrs, err := c.opts.Resolver.LookupNetIP(lctx, "ip", host)
 	if err != nil || len(addrs) == 0 {
-		return nil, fault.Invalid(field, "UNRESOLVABLE_HOST", "the host %s does not resolve", host)
+		return nil, fault.Invalid(field, ErrUnresolvableHost, "the host %s does not resolve", host)
 	}
 	for _, a := range addrs {
 		if !Public(a) {
-			return nil, fault.Invalid(field, "PRIVATE_ADDRESS", "%s resolves to %s, a private, loopback or link-local address", host, a.Unmap())
+			return nil, fault.Invalid(field, ErrPrivateAddress, "%s resolves to %s, a private, loopback or link-local address", host, a.Unmap())
 		}
 	}
 	return u, nil
@@ -205,29 +205,29 @@ func (c *Client) CheckURL(ctx context.Context, field, raw string) (*url.URL, err
 func ParseURL(field, raw string, allowHTTP bool) (*url.URL, error) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" || len(raw) > 2048 || strings.ContainsAny(raw, " \t\r\n\\") {
-		return nil, fault.Invalid(field, "INVALID_URL", "%s must be an absolute URL of at most 2048 characters", field)
+		return nil, fault.Invalid(field, fault.ErrInvalidURL, "%s must be an absolute URL of at most 2048 characters", field)
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || u.Opaque != "" {
-		return nil, fault.Invalid(field, "INVALID_URL", "%s must be an absolute URL", field)
+		return nil, fault.Invalid(field, fault.ErrInvalidURL, "%s must be an absolute URL", field)
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "https":
 	case "http":
 		if !allowHTTP {
-			return nil, fault.Invalid(field, "HTTPS_REQUIRED", "%s must use https", field)
+			return nil, fault.Invalid(field, ErrHTTPSRequired, "%s must use https", field)
 		}
 	default:
-		return nil, fault.Invalid(field, "INVALID_URL", "%s must be an http(s) URL", field)
+		return nil, fault.Invalid(field, fault.ErrInvalidURL, "%s must be an http(s) URL", field)
 	}
 	if u.User != nil {
-		return nil, fault.Invalid(field, "INVALID_URL", "%s must not contain credentials", field)
+		return nil, fault.Invalid(field, fault.ErrInvalidURL, "%s must not contain credentials", field)
 	}
 	if u.Fragment != "" {
-		return nil, fault.Invalid(field, "INVALID_URL", "%s must not contain a fragment", field)
+		return nil, fault.Invalid(field, fault.ErrInvalidURL, "%s must not contain a fragment", field)
 	}
 	if u.Hostname() == "" {
-		return nil, fault.Invalid(field, "INVALID_URL", "%s has no host", field)
+		return nil, fault.Invalid(field, fault.ErrInvalidURL, "%s has no host", field)
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	return u, nil
