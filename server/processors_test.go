@@ -23,12 +23,17 @@ func TestProcessorConfiguration(t *testing.T) {
 	for _, p := range payments.Processors() {
 		names = append(names, p.Name)
 	}
-	require.Equal(t, []string{"simulator", "stripe"}, names)
+	require.Subset(t, names, []string{"simulator", "stripe"}, "the built-in processors are registered")
 
 	t.Run("UnknownProcessorIsAConfigurationError", func(t *testing.T) {
 		t.Setenv("KASSA_PROCESSOR", "paypal")
 		_, err := server.FromEnv()
-		require.ErrorContains(t, err, "KASSA_PROCESSOR must be simulator or stripe")
+		// "simulator or stripe"; "a, b or c" with more.
+		want := names[len(names)-1]
+		if len(names) > 1 {
+			want = strings.Join(names[:len(names)-1], ", ") + " or " + want
+		}
+		require.ErrorContains(t, err, "KASSA_PROCESSOR must be "+want)
 	})
 	t.Run("SimulatorIsRefusedInProduction", func(t *testing.T) {
 		t.Setenv("KASSA_PROCESSOR", "simulator")
