@@ -290,11 +290,14 @@ func (s *Service) mandateStored(ctx context.Context, tx *sqlx.Tx, p payments.Pay
 		plan := sub.Plan()
 		sch, scheduled := sub.Schedule()
 		switch {
-		case plan.Kind == Fixed && scheduled:
+		case plan.Kind.InAdvance() && scheduled:
 			// The first payment paid the first period: record its invoice.
 			per := sch.Period(0)
-			inv, err := s.newInvoice(ctx, tx, &sub, "PERIOD", &per, plan.Name(sub.CustomerLocale)+" "+periodLabel(per, sub.TimeZone),
-				[]orders.LineInput{{Description: plan.Name(sub.CustomerLocale) + " " + periodLabel(per, sub.TimeZone), Quantity: 1, UnitPrice: plan.Amount, VATRate: plan.VATRate}}, now)
+			lines, err := plan.periodLines(ctx, tx, &sub, per)
+			if err != nil {
+				return err
+			}
+			inv, err := s.newInvoice(ctx, tx, &sub, "PERIOD", &per, plan.Name(sub.CustomerLocale)+" "+periodLabel(per, sub.TimeZone), lines, now)
 			if err != nil {
 				return err
 			}

@@ -21,4 +21,9 @@
 // Periods keep their anchor (a subscription started on the 31st bills on
 // the last day of shorter months) and are computed in the merchant's time
 // zone; see Schedule. Plan amounts include VAT, like order lines.
+//
+// What a plan kind means (scheduled or by hand, billed in advance or in
+// arrears, metered, its names and its mandate wording) is decided in one
+// place, its kindSpec in plan_<kind>.go; the rest of billing asks the
+// kind (Scheduled, InAdvance, Metered, Plan.FixedAmount).
 package billing

@@ -7,6 +7,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"kassa/db"
+	"kassa/money"
 	"kassa/orders"
 	"kassa/payments"
 )
@@ -39,21 +40,25 @@ func (s *Service) mandateTerms(ctx context.Context, tx *sqlx.Tx, sub Subscriptio
 	plan := sub.Plan()
 	m := orders.MandateTerms{Kind: string(plan.Kind), Plan: plan.Description, Currency: sub.Currency, Today: today, TodayIsCheck: check,
 		TimeZone: sub.TimeZone}
-	switch plan.Kind {
-	case Fixed:
-		m.Amount, m.Interval = plan.Amount, string(plan.Interval)
-	case Usage:
-		m.Interval, m.UnitPrice = string(plan.Interval), plan.UnitPrice
+	if a, ok := plan.FixedAmount(); ok {
+		m.Amount = a
+	}
+	if plan.Kind.Scheduled() {
+		m.Interval = string(plan.Interval)
+	}
+	if plan.Kind.Metered() {
+		m.UnitPrice = plan.UnitPrice
 		for _, t := range plan.Tiers {
 			m.Tiers = append(m.Tiers, orders.MandateTier{UpTo: t.UpTo, UnitPrice: t.UnitPrice, FlatFee: t.FlatFee})
 		}
 	}
 	if sub.Status == PendingMandate {
-		// Not billed yet: the first payment pays period 0 of a FIXED plan
-		// (so period 1 is next); usage is billed after its period.
+		// Not billed yet: the first payment pays period 0 of a plan billed
+		// in advance (so period 1 is next); one billed in arrears is billed
+		// after its period.
 		if sch, ok := sub.Schedule(); ok {
 			next := s.dueAt(plan, sch.Period(0))
-			if plan.Kind == Fixed {
+			if plan.Kind.InAdvance() {
 				next = s.dueAt(plan, sch.Period(1))
 			}
 			m.NextChargeAt = &next
@@ -65,6 +70,11 @@ func (s *Service) mandateTerms(ctx context.Context, tx *sqlx.Tx, sub Subscriptio
 	var err error
 	m.Merchant, m.SupportEmail, m.SupportPhone, err = s.cfg.Orders.MerchantContactTx(ctx, tx)
 	return m, err
+}
+
+// termsMoney formats amount a in the currency of terms m, for lang.
+func termsMoney(m orders.MandateTerms, a int64, lang string) string {
+	return money.Format(money.Money{Amount: a, Currency: m.Currency}, lang)
 }
 
 // MandateTerms are the terms a payment through link t agrees to when it

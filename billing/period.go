@@ -34,6 +34,16 @@ func (i Interval) Months() int {
 // Valid reports whether i is known.
 func (i Interval) Valid() bool { return i.Months() > 0 }
 
+// every words how often i charges, in lang ("varje månad", "every month").
+func (i Interval) every(lang string) string {
+	sv := map[Interval]string{Monthly: "varje månad", Quarterly: "varje kvartal", Semiannual: "varje halvår", Yearly: "varje år"}
+	en := map[Interval]string{Monthly: "every month", Quarterly: "every quarter", Semiannual: "every half-year", Yearly: "every year"}
+	if lang == "en" {
+		return en[i]
+	}
+	return sv[i]
+}
+
 // Period is a half-open billing period [Start, End).
 type Period struct {
 	Index int // 0 for the first period

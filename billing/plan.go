@@ -9,15 +9,6 @@ import (
 	"kassa/money"
 )
 
-// PlanKind is how a subscription is charged.
-type PlanKind string
-
-const (
-	Fixed  PlanKind = "FIXED"  // a fixed amount every interval, billed in advance
-	Usage  PlanKind = "USAGE"  // metered usage, billed in arrears at period end
-	Manual PlanKind = "MANUAL" // charged by hand (chargeSubscription), no schedule
-)
-
 // Plan is what a subscription charges. Amounts include VAT.
 type Plan struct {
 	Kind        PlanKind    `json:"kind"`
@@ -59,41 +50,7 @@ func (p *Plan) Check() error {
 	default:
 		return fault.Invalid("plan", fault.ErrInvalidVATRate, "vatRate must be one of 2500, 1200, 600, 0 (basis points)")
 	}
-	switch p.Kind {
-	case Fixed:
-		if err := money.CheckAmount("plan.amount", p.Amount); err != nil {
-			return err
-		}
-		if !p.Interval.Valid() {
-			return fault.Invalid("plan", fault.ErrInvalidInterval, "a FIXED plan needs an interval: MONTHLY, QUARTERLY, SEMIANNUAL or YEARLY")
-		}
-		p.UnitPrice, p.Tiers, p.Aggregation = 0, nil, ""
-	case Usage:
-		if p.Interval == "" {
-			p.Interval = Monthly
-		}
-		if !p.Interval.Valid() {
-			return fault.Invalid("plan", fault.ErrInvalidInterval, "interval must be MONTHLY, QUARTERLY, SEMIANNUAL or YEARLY")
-		}
-		if p.Aggregation == "" {
-			p.Aggregation = Sum
-		}
-		if p.Aggregation != Sum && p.Aggregation != Max {
-			return fault.Invalid("plan", ErrInvalidPlan, "aggregation must be SUM or MAX")
-		}
-		if len(p.Tiers) == 0 && (p.UnitPrice <= 0 || p.UnitPrice > money.MaxAmount) {
-			return fault.Invalid("plan", fault.ErrInvalidAmount, "a USAGE plan needs a positive unitPrice or tiers")
-		}
-		if err := CheckTiers(p.Tiers); err != nil {
-			return err
-		}
-		p.Amount = 0
-	case Manual:
-		p.Amount, p.UnitPrice, p.Tiers, p.Aggregation, p.Interval = 0, 0, nil, "", ""
-	default:
-		return fault.Invalid("plan", ErrInvalidPlan, "kind must be FIXED, USAGE or MANUAL")
-	}
-	return nil
+	return p.checkKind()
 }
 
 // Name is how invoices and emails name the plan.
@@ -101,10 +58,9 @@ func (p Plan) Name(locale string) string {
 	if p.Description != "" {
 		return p.Description
 	}
-	sv := map[PlanKind]string{Fixed: "Abonnemang", Usage: "Användning", Manual: "Debitering"}
-	en := map[PlanKind]string{Fixed: "Subscription", Usage: "Usage", Manual: "Charge"}
+	s, _ := p.Kind.spec()
 	if locale == "en" {
-		return en[p.Kind]
+		return s.name["en"]
 	}
-	return sv[p.Kind]
+	return s.name["sv"]
 }

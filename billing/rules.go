@@ -54,10 +54,10 @@ func (s *Service) checkPlanLimit(ctx context.Context, merchantID uuid.UUID, a pa
 	if s.cfg.Limits == nil || a.System || a.APIKeyID != nil {
 		return nil
 	}
-	switch p.Kind {
-	case Fixed:
-		return s.cfg.Limits.CheckLimit(ctx, merchantID, a, p.Amount, p.Currency)
-	case Usage:
+	if most, ok := p.FixedAmount(); ok {
+		return s.cfg.Limits.CheckLimit(ctx, merchantID, a, most, p.Currency)
+	}
+	if p.Kind.Metered() {
 		// The largest amount that passes any limit: refused only when
 		// the member has a limit at all.
 		if err := s.cfg.Limits.CheckLimit(ctx, merchantID, a, 1<<53, p.Currency); err != nil {

@@ -13,7 +13,6 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"kassa/db"
-	"kassa/orders"
 )
 
 // SweepResult counts what a sweep did.
@@ -204,7 +203,7 @@ func (s *Service) billDue(ctx context.Context, tx *sqlx.Tx, sub *Subscription, n
 	if err != nil {
 		return nil, u, err
 	}
-	if plan.Kind == Manual {
+	if !plan.Kind.Scheduled() {
 		return nil, u, nil
 	}
 	sch, err := NewSchedule(sub.Anchor, plan.Interval, sub.TimeZone)
@@ -229,7 +228,7 @@ func (s *Service) billDue(ctx context.Context, tx *sqlx.Tx, sub *Subscription, n
 			u.NextBilling = &due
 			return created, u, nil
 		}
-		lines, err := s.periodLines(ctx, tx, sub, plan, per)
+		lines, err := plan.periodLines(ctx, tx, sub, per)
 		if err != nil {
 			return nil, u, err
 		}
@@ -241,28 +240,6 @@ func (s *Service) billDue(ctx context.Context, tx *sqlx.Tx, sub *Subscription, n
 		u.NextPeriod++
 	}
 	return nil, u, fmt.Errorf("billing: %s has more than 10000 periods due", sub.ID)
-}
-
-// periodLines is what a period costs: the fixed amount, or the period's
-// metered usage priced by the plan.
-func (s *Service) periodLines(ctx context.Context, tx *sqlx.Tx, sub *Subscription, plan Plan, per Period) ([]orders.LineInput, error) {
-	name := plan.Name(sub.CustomerLocale) + " " + periodLabel(per, sub.TimeZone)
-	if plan.Kind == Fixed {
-		return []orders.LineInput{{Description: name, Quantity: 1, UnitPrice: plan.Amount, VATRate: plan.VATRate}}, nil
-	}
-	q, err := usageQuantity(ctx, tx, sub.MerchantID, sub.ID, plan.Aggregation, per)
-	if err != nil {
-		return nil, err
-	}
-	amount, err := UsageAmount(q, plan.UnitPrice, plan.Tiers)
-	if err != nil {
-		return nil, err
-	}
-	unit := "enheter"
-	if sub.CustomerLocale == "en" {
-		unit = "units"
-	}
-	return []orders.LineInput{{Description: fmt.Sprintf("%s: %d %s", name, q, unit), Quantity: 1, UnitPrice: amount, VATRate: plan.VATRate}}, nil
 }
 
 // retryDue enqueues the next attempt of a batch of failed charges whose

@@ -95,7 +95,7 @@ func (s *Subscription) decodePlan() (Plan, error) {
 	if err := json.Unmarshal(s.PlanJSON, &p); err != nil {
 		return p, fmt.Errorf("%w: subscription %s: %v", errCorruptPlan, s.ID, err)
 	}
-	if p.Kind != Fixed && p.Kind != Usage && p.Kind != Manual {
+	if !p.Kind.Valid() {
 		return p, fmt.Errorf("%w: subscription %s: kind %q", errCorruptPlan, s.ID, p.Kind)
 	}
 	return p, nil
@@ -113,10 +113,11 @@ func (s *Subscription) PendingPlan() *Plan {
 	return &p
 }
 
-// Schedule is the subscription's calendar (zero for MANUAL plans).
+// Schedule is the subscription's calendar (zero for plans charged by
+// hand).
 func (s *Subscription) Schedule() (Schedule, bool) {
 	p := s.Plan()
-	if p.Kind == Manual {
+	if !p.Kind.Scheduled() {
 		return Schedule{}, false
 	}
 	sch, err := NewSchedule(s.Anchor, p.Interval, s.TimeZone)
@@ -295,14 +296,16 @@ func (s *Service) Create(ctx context.Context, merchantID uuid.UUID, n NewSubscri
 // first payment.
 func (s *Service) firstPaymentOrder(ctx context.Context, tx *sqlx.Tx, sub Subscription, p Plan, c orders.Customer, actor payments.Actor) (orders.Order, orders.Link, error) {
 	n := orders.NewOrder{Customer: c, Currency: p.Currency}
-	if p.Kind == Fixed {
+	if p.Kind.InAdvance() {
+		// The first payment pays the first period.
 		sch, err := NewSchedule(sub.Anchor, p.Interval, sub.TimeZone)
 		if err != nil {
 			return orders.Order{}, orders.Link{}, err
 		}
-		per := sch.Period(0)
 		n.CaptureMode = payments.CaptureImmediate
-		n.Lines = []orders.LineInput{{Description: p.Name(c.Locale) + " " + periodLabel(per, sub.TimeZone), Quantity: 1, UnitPrice: p.Amount, VATRate: p.VATRate}}
+		if n.Lines, err = p.periodLines(ctx, tx, &sub, sch.Period(0)); err != nil {
+			return orders.Order{}, orders.Link{}, err
+		}
 	} else {
 		n.CaptureMode = payments.CaptureReserve
 		desc := "Kortverifiering (reserveras och släpps)"
@@ -322,10 +325,10 @@ func periodLabel(p Period, tz string) string {
 	return p.Start.In(loc).Format("2006-01-02") + "–" + p.End.In(loc).Add(-time.Second).Format("2006-01-02")
 }
 
-// dueAt is when period p of a plan is billed: at its start for FIXED
-// (in advance), after its end and the usage grace for USAGE (in arrears).
+// dueAt is when period p of a plan is billed: at its start when billed
+// in advance, after its end and the usage grace when billed in arrears.
 func (s *Service) dueAt(p Plan, per Period) time.Time {
-	if p.Kind == Usage {
+	if !p.Kind.InAdvance() {
 		return per.End.Add(s.cfg.UsageGrace)
 	}
 	return per.Start
@@ -425,7 +428,7 @@ func (s *Service) Cancel(ctx context.Context, merchantID, id uuid.UUID, atPeriod
 			return fault.Invalid("id", fault.ErrInvalidState, "the subscription is already cancelled")
 		}
 		now := s.now().UTC()
-		if atPeriodEnd && sub.Status != PendingMandate && sub.Plan().Kind != Manual {
+		if atPeriodEnd && sub.Status != PendingMandate && sub.Plan().Kind.Scheduled() {
 			// Recorded as the moment it takes effect; the runner cancels it
 			// when it reaches the first period starting then.
 			sch, _ := sub.Schedule()
@@ -474,7 +477,7 @@ func (s *Service) Resume(ctx context.Context, merchantID, id uuid.UUID) (Subscri
 			cur := sch.PeriodAt(now)
 			p := sub.Plan()
 			next := cur.Index
-			if p.Kind == Fixed {
+			if p.Kind.InAdvance() {
 				// The current period started while paused: bill from the next.
 				next = cur.Index + 1
 			}
@@ -516,7 +519,7 @@ func (s *Service) UpdatePlan(ctx context.Context, actor payments.Actor, merchant
 		if p.Currency != cur.Currency {
 			return fault.Invalid("plan", fault.ErrInvalidCurrency, "the currency of a subscription cannot change")
 		}
-		if (cur.Kind == Manual) != (p.Kind == Manual) || (cur.Kind != Manual && p.Interval != cur.Interval) {
+		if cur.Kind.Scheduled() != p.Kind.Scheduled() || (cur.Kind.Scheduled() && p.Interval != cur.Interval) {
 			return fault.Invalid("plan", ErrInvalidPlan, "a new plan keeps the kind of schedule and interval; cancel and create a new subscription to change them")
 		}
 		if sub.Status == PendingMandate {

@@ -202,7 +202,7 @@ func (s *Service) meteredSubscriptions(ctx context.Context, tx *sqlx.Tx, reports
 			return nil, fmt.Errorf("%w: subscription %s: %v", errCorruptPlan, m.ID, err)
 		}
 		m.kind = p.Kind
-		if p.Kind == Usage {
+		if p.Kind.Metered() {
 			var err error
 			if m.sched, err = NewSchedule(m.Anchor, p.Interval, m.TZ); err != nil {
 				return nil, fmt.Errorf("%w: subscription %s: %v", errCorruptPlan, m.ID, err)
@@ -217,7 +217,7 @@ func (s *Service) checkReport(r UsageReport, sub *meteredSub, now time.Time) err
 	if sub == nil {
 		return &fault.Error{Code: fault.ErrNotFound.Code, Field: []string{"input", "subscriptionId"}, Message: "subscription not found"}
 	}
-	if sub.kind != Usage {
+	if !sub.kind.Metered() {
 		return fault.Invalid("subscriptionId", ErrNotMetered, "the subscription's plan is not usage-based")
 	}
 	if sub.Status != Active && sub.Status != PastDue {
@@ -283,7 +283,7 @@ func (s *Service) Usage(ctx context.Context, merchantID, id uuid.UUID, at time.T
 			return err
 		}
 		plan := sub.Plan()
-		if plan.Kind != Usage {
+		if !plan.Kind.Metered() {
 			return fault.Invalid("subscriptionId", ErrNotMetered, "the subscription's plan is not usage-based")
 		}
 		sch, _ := sub.Schedule()
@@ -326,7 +326,7 @@ func (s *Service) UpcomingInvoice(ctx context.Context, merchantID, id uuid.UUID)
 			plan = *pp
 		}
 		per := sch.Period(sub.NextPeriod)
-		lines, err := s.periodLines(ctx, tx, &sub, plan, per)
+		lines, err := plan.periodLines(ctx, tx, &sub, per)
 		if err != nil {
 			return err
 		}

@@ -98,7 +98,7 @@ func DefaultConfig(addr, dataDir string) server.Config {
 		Env: "development", LogLevel: "debug", APIKeyMode: "test",
 		MaxBody: 1 << 20, RateLimit: 100000, RateBurst: 100000, Complexity: 1000, MaxDepth: 12,
 		SessionTTL: time.Hour, DBMaxConns: 20,
-		Processor: "simulator", SimulatorSecret: "kassa-test-simulator-secret",
+		Processor: "simulator", ProcessorSettings: map[string]string{simulator.SecretEnv: "kassa-test-simulator-secret"},
 		MailFrom: MailFrom,
 	}
 }
@@ -144,7 +144,12 @@ func WebhookSchedule(waits ...time.Duration) Option {
 
 // SimulatorSecret sets the secret that signs the simulator's callbacks.
 func SimulatorSecret(secret string) Option {
-	return Configure(func(c *server.Config) { c.SimulatorSecret = secret })
+	return Configure(func(c *server.Config) {
+		if c.ProcessorSettings == nil {
+			c.ProcessorSettings = map[string]string{}
+		}
+		c.ProcessorSettings[simulator.SecretEnv] = secret
+	})
 }
 
 // SimulatorClock gives the simulator a clock the test moves.

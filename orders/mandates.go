@@ -67,18 +67,18 @@ func (s *Service) LinkURL(token string) string { return s.cfg.PublicURL + "/pay/
 // as JSON with the consent, so a receipt or a dispute shows what was
 // agreed, not what the plan says today.
 type MandateTerms struct {
-	Kind      string        `json:"kind"`           // FIXED, USAGE or MANUAL
+	Kind      string        `json:"kind"`           // the plan's kind (billing.PlanKind), which words the charges
 	Plan      string        `json:"plan,omitempty"` // the plan's own name, if it has one
 	Currency  string        `json:"currency"`
-	Amount    int64         `json:"amount,omitempty"`    // FIXED: charged each interval
+	Amount    int64         `json:"amount,omitempty"`    // a fixed amount charged each interval
 	Interval  string        `json:"interval,omitempty"`  // MONTHLY, QUARTERLY, SEMIANNUAL or YEARLY
-	UnitPrice int64         `json:"unitPrice,omitempty"` // USAGE without tiers
-	Tiers     []MandateTier `json:"tiers,omitempty"`     // USAGE, graduated
+	UnitPrice int64         `json:"unitPrice,omitempty"` // metered, without tiers
+	Tiers     []MandateTier `json:"tiers,omitempty"`     // metered, graduated
 	// Today is what this payment takes; TodayIsCheck says it is only
 	// reserved to check the card and released again.
 	Today        int64      `json:"today"`
 	TodayIsCheck bool       `json:"todayIsCheck"`
-	NextChargeAt *time.Time `json:"nextChargeAt,omitempty"` // nil for MANUAL
+	NextChargeAt *time.Time `json:"nextChargeAt,omitempty"` // nil for plans charged by hand
 	TimeZone     string     `json:"timeZone"`
 	// Merchant and its support contact: how the customer cancels.
 	Merchant     string `json:"merchant"`
@@ -86,7 +86,7 @@ type MandateTerms struct {
 	SupportPhone string `json:"supportPhone,omitempty"`
 }
 
-// MandateTier is a price tier of a USAGE plan.
+// MandateTier is a price tier of a metered plan.
 type MandateTier struct {
 	UpTo      *int64 `json:"upTo,omitempty"`
 	UnitPrice int64  `json:"unitPrice"`
@@ -97,68 +97,32 @@ func (m MandateTerms) money(a int64, lang string) string {
 	return money.Format(money.Money{Amount: a, Currency: m.Currency}, lang)
 }
 
-func (m MandateTerms) every(lang string) string {
-	sv := map[string]string{"MONTHLY": "varje månad", "QUARTERLY": "varje kvartal", "SEMIANNUAL": "varje halvår", "YEARLY": "varje år"}
-	en := map[string]string{"MONTHLY": "every month", "QUARTERLY": "every quarter", "SEMIANNUAL": "every half-year", "YEARLY": "every year"}
-	if lang == "en" {
-		return en[m.Interval]
-	}
-	return sv[m.Interval]
+// MandateCharges words what a merchant charges the card under mandate
+// terms m, after "charges it" / "drar", in lang; mine speaks as the
+// customer ("my usage").
+type MandateCharges func(m MandateTerms, lang string, mine bool) string
+
+// mandateCharges is the wording of each plan kind, registered by the
+// package that owns the kinds (billing): orders shows the terms, stored
+// ones included, without knowing what a kind means.
+var mandateCharges = map[string]MandateCharges{}
+
+// RegisterMandateCharges sets how terms of plan kind kind word their
+// charges. It is called from init functions, before any terms are shown.
+func RegisterMandateCharges(kind string, w MandateCharges) {
+	mandateCharges[kind] = w
 }
 
-// pricing is how a USAGE plan prices a period's units.
-func (m MandateTerms) pricing(lang string) string {
-	unit, above, upTo, fee := "%s per enhet", "%s per enhet därutöver", "%s per enhet upp till %d", "%s fast avgift"
-	if lang == "en" {
-		unit, above, upTo, fee = "%s per unit", "%s per unit above that", "%s per unit up to %d", "%s fixed fee"
-	}
-	if len(m.Tiers) == 0 {
-		return fmt.Sprintf(unit, m.money(m.UnitPrice, lang))
-	}
-	parts := make([]string, 0, len(m.Tiers))
-	for _, t := range m.Tiers {
-		p := fmt.Sprintf(above, m.money(t.UnitPrice, lang))
-		if t.UpTo != nil {
-			p = fmt.Sprintf(upTo, m.money(t.UnitPrice, lang), *t.UpTo)
-		}
-		if t.FlatFee > 0 {
-			p += " + " + fmt.Sprintf(fee, m.money(t.FlatFee, lang))
-		}
-		parts = append(parts, p)
-	}
-	return strings.Join(parts, ", ")
-}
-
-// charges is what the merchant charges the card, after "charges it" /
-// "drar"; mine speaks as the customer ("my usage").
+// charges is what the merchant charges the card, as the terms' kind words
+// it; mine speaks as the customer.
 func (m MandateTerms) charges(lang string, mine bool) string {
-	switch {
-	case m.Kind == "USAGE" && lang == "en":
-		who := "your"
-		if mine {
-			who = "my"
-		}
-		return fmt.Sprintf("%s for %s usage (%s)", m.every(lang), who, m.pricing(lang))
-	case m.Kind == "USAGE":
-		who := "din"
-		if mine {
-			who = "min"
-		}
-		return fmt.Sprintf("%s för %s användning (%s)", m.every(lang), who, m.pricing(lang))
-	case m.Kind == "MANUAL" && lang == "en":
-		who := "you"
-		if mine {
-			who = "me"
-		}
-		return fmt.Sprintf("for amounts %s notifies %s of in advance", m.Merchant, who)
-	case m.Kind == "MANUAL":
-		who := "dig"
-		if mine {
-			who = "mig"
-		}
-		return fmt.Sprintf("belopp som %s meddelar %s i förväg", m.Merchant, who)
+	w, ok := mandateCharges[m.Kind]
+	if !ok {
+		// Only a kind no longer known: its amount, if any, is still what
+		// the customer agreed to.
+		return m.money(m.Amount, lang)
 	}
-	return m.money(m.Amount, lang) + " " + m.every(lang)
+	return w(m, lang, mine)
 }
 
 // Date is a day in the terms' time zone, written for lang.

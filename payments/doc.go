@@ -2,7 +2,9 @@
 // kassa asks a processor for (authorize, capture, void, refund, charge a
 // mandate), and the processor callbacks that settle them. Processor
 // connectors live in subpackages (simulator, stripe) behind the Processor
-// interface.
+// interface; each registers itself (RegisterProcessor) with its settings,
+// their checks and how it is built, and the server builds the one
+// KASSA_PROCESSOR names from that registry.
 //
 // Invariants, kept in SQL as well as here: captured <= authorized, refunded
 // <= captured, amounts never shrink and a finished payment never changes

@@ -53,10 +53,10 @@ func planModel(p billing.Plan) *model.Plan {
 	if p.Description != "" {
 		out.Description = p.Description
 	}
-	switch p.Kind {
-	case billing.Fixed:
-		out.Amount = m(p.Amount)
-	case billing.Usage:
+	if a, ok := p.FixedAmount(); ok {
+		out.Amount = m(a)
+	}
+	if p.Kind.Metered() {
 		if len(p.Tiers) == 0 {
 			out.UnitPrice = m(p.UnitPrice)
 		}

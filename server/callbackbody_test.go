@@ -32,7 +32,7 @@ func TestSignedCallbackThatIsNotAnEventIs400(t *testing.T) {
 	b := setup(t)
 	post := func(body []byte) response {
 		req := b.request(t, http.MethodPost, "/callbacks/simulator", bytes.NewReader(body), map[string]string{"Content-Type": "application/json"})
-		req.Header.Set(simulator.SignatureHeader, signCallback(b.cfg.SimulatorSecret, body))
+		req.Header.Set(simulator.SignatureHeader, signCallback(b.cfg.ProcessorSettings["KASSA_SIMULATOR_SECRET"], body))
 		return b.do(t, req)
 	}
 	for name, body := range map[string]string{

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"kassa/billing"
+	"kassa/payments"
 	"kassa/payments/simulator"
 )
 
@@ -46,11 +48,12 @@ type Config struct {
 	// names the client; empty: the peer address is the client.
 	TrustedProxies []netip.Prefix
 
-	Processor            string   // KASSA_PROCESSOR: simulator (default) or stripe
-	SimulatorSecret      string   // KASSA_SIMULATOR_SECRET: signs the simulator's callbacks; empty: DataDir/simulator-secret, made on first start
-	StripeSecretKey      string   // KASSA_STRIPE_SECRET_KEY
-	StripeWebhookSecrets []string // KASSA_STRIPE_WEBHOOK_SECRETS: comma-separated whsec_… (several while rotating)
-	StripeAPIURL         string   // KASSA_STRIPE_API_URL: another API base (stripe-mock in tests)
+	Processor string // KASSA_PROCESSOR: a registered processor (payments.Processors), default simulator
+	// ProcessorSettings are the registered processors' own environment
+	// variables by name (payments.ProcessorSpec.Env, e.g.
+	// KASSA_SIMULATOR_SECRET), defaults applied; each processor reads and
+	// checks its own.
+	ProcessorSettings map[string]string
 
 	SMTPURL  string // KASSA_SMTP_URL: smtp://user:pass@host:587; empty writes .eml files to DataDir/mail
 	SMTPTLS  string // KASSA_SMTP_TLS: opportunistic (default), mandatory, none
@@ -70,8 +73,9 @@ type Config struct {
 	Dunning         []time.Duration // KASSA_DUNNING_SCHEDULE: days between a failed charge and its retries, default "1,3,7"
 	DunningCancel   bool            // KASSA_DUNNING_CANCEL: cancel (not just PAST_DUE) after the last failed retry
 
-	// SimulatorClock is the simulator's business clock (tests move it);
-	// nil is real time. Not settable from the environment.
+	// SimulatorClock is the business clock of the processor, for one that
+	// keeps time (the simulator; tests move it); nil is real time. Not
+	// settable from the environment.
 	SimulatorClock simulator.Clock
 }
 
@@ -81,28 +85,22 @@ func (c Config) Production() bool { return c.Env == "production" }
 // FromEnv reads the configuration from the environment.
 func FromEnv() (Config, error) {
 	c := Config{
-		Addr:        env("KASSA_ADDR", "127.0.0.1:8080"),
-		DataDir:     env("KASSA_DATA_DIR", "./var"),
-		DatabaseURL: os.Getenv("KASSA_DATABASE_URL"),
-		Env:         env("KASSA_ENV", "development"),
-		LogLevel:    env("KASSA_LOG_LEVEL", "info"),
-		APIKeyMode:  env("KASSA_API_KEY_MODE", "test"),
-		Processor:   env("KASSA_PROCESSOR", "simulator"),
-		// Unset, each installation makes its own and keeps it in DataDir
-		// (see simulatorSecret): a default in the code would be public.
-		SimulatorSecret: os.Getenv("KASSA_SIMULATOR_SECRET"),
-		StripeSecretKey: os.Getenv("KASSA_STRIPE_SECRET_KEY"),
-		StripeAPIURL:    os.Getenv("KASSA_STRIPE_API_URL"),
-		SMTPURL:         os.Getenv("KASSA_SMTP_URL"),
-		SMTPTLS:         env("KASSA_SMTP_TLS", "opportunistic"),
-		MailFrom:        env("KASSA_MAIL_FROM", "kassa@localhost"),
-		MetricsAddr:     os.Getenv("KASSA_METRICS_ADDR"),
-		MetricsToken:    os.Getenv("KASSA_METRICS_TOKEN"),
+		Addr:              env("KASSA_ADDR", "127.0.0.1:8080"),
+		DataDir:           env("KASSA_DATA_DIR", "./var"),
+		DatabaseURL:       os.Getenv("KASSA_DATABASE_URL"),
+		Env:               env("KASSA_ENV", "development"),
+		LogLevel:          env("KASSA_LOG_LEVEL", "info"),
+		APIKeyMode:        env("KASSA_API_KEY_MODE", "test"),
+		Processor:         env("KASSA_PROCESSOR", defaultProcessor),
+		SMTPURL:           os.Getenv("KASSA_SMTP_URL"),
+		SMTPTLS:           env("KASSA_SMTP_TLS", "opportunistic"),
+		MailFrom:          env("KASSA_MAIL_FROM", "kassa@localhost"),
+		MetricsAddr:       os.Getenv("KASSA_METRICS_ADDR"),
+		MetricsToken:      os.Getenv("KASSA_METRICS_TOKEN"),
+		ProcessorSettings: map[string]string{},
 	}
-	for _, sec := range strings.Split(os.Getenv("KASSA_STRIPE_WEBHOOK_SECRETS"), ",") {
-		if sec = strings.TrimSpace(sec); sec != "" {
-			c.StripeWebhookSecrets = append(c.StripeWebhookSecrets, sec)
-		}
+	for _, p := range payments.Processors() {
+		maps.Copy(c.ProcessorSettings, p.Settings(os.Getenv))
 	}
 	var errs []string
 	num := func(name string, def int64) int64 {
@@ -174,11 +172,10 @@ func FromEnv() (Config, error) {
 	if c.Env != "development" && c.Env != "production" {
 		errs = append(errs, "KASSA_ENV must be development or production")
 	}
-	if c.Processor != "simulator" && c.Processor != "stripe" {
-		errs = append(errs, "KASSA_PROCESSOR must be simulator or stripe")
-	}
-	if c.Production() && c.Processor == "simulator" {
-		errs = append(errs, "KASSA_PROCESSOR=simulator is for development: set stripe in production")
+	if p, ok := payments.LookupProcessor(c.Processor); !ok {
+		errs = append(errs, "KASSA_PROCESSOR must be "+processorNames())
+	} else if p.Check != nil {
+		errs = append(errs, p.Check(p.Settings(settingOf(c)), c.Production())...)
 	}
 	if c.APIKeyMode != "test" && c.APIKeyMode != "live" {
 		errs = append(errs, "KASSA_API_KEY_MODE must be test or live")

@@ -61,7 +61,7 @@ func TestMalformedJSONEchoesNothing(t *testing.T) {
 		"Unknown":   `{"cardnumber": "` + pan + `"}`,
 	} {
 		req := b.request(t, http.MethodPost, "/simulator/v1/payments", strings.NewReader(body), map[string]string{
-			"Content-Type": "application/json", "Authorization": "Bearer " + b.cfg.SimulatorSecret, "Idempotency-Key": "malformed-" + name})
+			"Content-Type": "application/json", "Authorization": "Bearer " + b.cfg.ProcessorSettings["KASSA_SIMULATOR_SECRET"], "Idempotency-Key": "malformed-" + name})
 		r := b.do(t, req)
 		require.Equal(t, http.StatusBadRequest, r.status, "%s: %s", name, r)
 		require.NotContains(t, string(r.raw), pan, name)

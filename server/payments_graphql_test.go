@@ -338,7 +338,9 @@ func TestPaymentCallbackEndpoint(t *testing.T) {
 		m.Write(body)
 		return "t=" + ts + ",v1=" + hex.EncodeToString(m.Sum(nil))
 	}
-	sign := func(at time.Time, body []byte) string { return signWith(b.cfg.SimulatorSecret, at, body) }
+	sign := func(at time.Time, body []byte) string {
+		return signWith(b.cfg.ProcessorSettings["KASSA_SIMULATOR_SECRET"], at, body)
+	}
 	event := func(id, typ string, authorized int64) []byte {
 		return fmt.Appendf(nil, `{"id":%q,"type":%q,"created":%d,"data":{"ref":%q,"payment_id":%q,"status":"AUTHORIZED","amount":10000,"currency":"SEK","authorized":%d,"captured":10000}}`,
 			id, typ, time.Now().Unix(), *p.ProcessorRef, p.ID, authorized)

@@ -9,39 +9,54 @@ import (
 
 	"kassa/fault"
 	"kassa/payments"
-	"kassa/payments/simulator"
-	"kassa/payments/stripe"
+	// The processors kassa can use: each registers itself (its settings
+	// and how it is built) with payments; one import line enables one.
+	_ "kassa/payments/simulator"
+	_ "kassa/payments/stripe"
 )
 
-// processors builds the configured card processor, and the built-in
-// simulator's server when that is the one.
-func (s *Server) processors() ([]payments.Processor, *simulator.Server, error) {
-	switch s.cfg.Processor {
-	case "simulator":
-		secret := s.cfg.SimulatorSecret
-		if secret == "" {
-			var err error
-			if secret, err = simulatorSecret(s.cfg.DataDir); err != nil {
-				return nil, nil, err
-			}
-		}
-		base := s.cfg.PublicURL + "/simulator"
-		sim := simulator.NewServer(simulator.Config{
-			DB: s.db, PublicURL: base, CallbackURL: s.cfg.PublicURL + "/callbacks/simulator",
-			Secret: secret, Clock: s.cfg.SimulatorClock, Logger: s.log,
-		})
-		return []payments.Processor{simulator.NewClient(base, secret)}, sim, nil
-	case "stripe":
-		if s.cfg.StripeSecretKey == "" {
-			return nil, nil, errors.New("KASSA_PROCESSOR=stripe needs KASSA_STRIPE_SECRET_KEY")
-		}
-		c, err := stripe.New(stripe.Config{SecretKey: s.cfg.StripeSecretKey, WebhookSecrets: s.cfg.StripeWebhookSecrets, BackendURL: s.cfg.StripeAPIURL})
-		if err != nil {
-			return nil, nil, err
-		}
-		return []payments.Processor{c}, nil, nil
+// defaultProcessor is KASSA_PROCESSOR's default: the built-in simulator.
+const defaultProcessor = "simulator"
+
+// processorNames lists the registered processors for a message:
+// "simulator or stripe".
+func processorNames() string {
+	var names []string
+	for _, p := range payments.Processors() {
+		names = append(names, p.Name)
 	}
-	return nil, nil, fmt.Errorf("unknown KASSA_PROCESSOR %q (simulator or stripe)", s.cfg.Processor)
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// settingOf looks a processor setting up in c (empty when unset).
+func settingOf(c Config) func(string) string {
+	return func(name string) string { return c.ProcessorSettings[name] }
+}
+
+// buildProcessor builds the configured card processor from its registration,
+// with what kassa offers it: the database, its URLs, the data directory,
+// the log, the test clock, and the merchant look-up.
+func (s *Server) buildProcessor() (payments.BuiltProcessor, error) {
+	p, ok := payments.LookupProcessor(s.cfg.Processor)
+	if !ok {
+		return payments.BuiltProcessor{}, fmt.Errorf("unknown KASSA_PROCESSOR %q (%s)", s.cfg.Processor, processorNames())
+	}
+	env := payments.ProcessorEnv{
+		Settings: p.Settings(settingOf(s.cfg)), DB: s.db, DataDir: s.cfg.DataDir, Logger: s.log,
+		HandlerURL: s.cfg.PublicURL + "/" + p.Name, CallbackURL: s.cfg.PublicURL + "/callbacks/" + p.Name,
+		Accounts: s.processorAccount,
+	}
+	if s.cfg.SimulatorClock != nil {
+		env.Clock = s.cfg.SimulatorClock
+	}
+	b, err := p.Build(env)
+	if err == nil && b.Processor == nil {
+		err = fmt.Errorf("processor %s built no processor", p.Name)
+	}
+	return b, err
 }
 
 // callback receives a processor's callback: the raw body is verified

@@ -53,7 +53,7 @@ type Server struct {
 	auth      *auth.Service
 	merchants *merchants.Service
 	payments  *payments.Service
-	simulator *simulator.Server // nil unless the simulator is the processor
+	processor payments.BuiltProcessor // the configured card processor
 	orders    *orders.Service
 	branding  *branding.Service
 	checkouts *checkout.Service
@@ -80,12 +80,11 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	s.merchants = merchants.NewService(d, s.auth)
 	s.auth.UseMerchants(s.merchants)
 	s.idem = idempotency.NewStore(d)
-	procs, sim, err := s.processors()
-	if err != nil {
+	var err error
+	if s.processor, err = s.buildProcessor(); err != nil {
 		return nil, err
 	}
-	s.simulator = sim
-	s.payments = payments.NewService(payments.Config{DB: d, Processors: procs, Log: log})
+	s.payments = payments.NewService(payments.Config{DB: d, Processors: []payments.Processor{s.processor.Processor}, Log: log})
 	if s.jobs, err = jobs.New(d.System.DB, jobs.Config{Log: log}); err != nil {
 		return nil, err
 	}
@@ -97,9 +96,6 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	s.live = live.NewBroker(d.ListenerURL(), log)
 	egressClient := egress.New(egress.Options{AllowPrivate: cfg.WebhookAllowPrivate, Timeout: 15 * time.Second})
 	s.branding = branding.NewService(branding.Config{DB: d, Fetch: egressClient, Log: log})
-	if sim != nil {
-		sim.SetAccounts(s.simulatorAccount)
-	}
 	s.orders = orders.NewService(orders.Config{DB: d, Payments: s.payments, Mailer: s.mailer, Jobs: s.jobs, PublicURL: cfg.PublicURL, Log: log,
 		Branding: s.branding,
 		Notify: func(ctx context.Context, tx *sqlx.Tx, o orders.Order) error {
@@ -142,8 +138,8 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	})
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.HandleFunc("POST /callbacks/{processor}", s.callback)
-	if sim != nil {
-		mux.Handle("/simulator/", http.StripPrefix("/simulator", sim.Handler()))
+	if h := s.processor.Handler; h != nil {
+		mux.Handle("/"+cfg.Processor+"/", http.StripPrefix("/"+cfg.Processor, h))
 	}
 	if cfg.MetricsAddr == "" && cfg.MetricsToken != "" {
 		mux.Handle("GET /metrics", s.metricsHandler())
@@ -198,7 +194,10 @@ func (s *Server) Payments() *payments.Service { return s.payments }
 
 // Simulator is the built-in processor simulator, or nil when another
 // processor is configured.
-func (s *Server) Simulator() *simulator.Server { return s.simulator }
+func (s *Server) Simulator() *simulator.Server {
+	sim, _ := s.processor.Service.(*simulator.Server)
+	return sim
+}
 
 // MailDir is where emails are written when no SMTP server is configured.
 func (s *Server) MailDir() string { return filepath.Join(s.cfg.DataDir, "mail") }
@@ -290,8 +289,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		defer cancel()
 		_ = s.jobs.Stop(stopCtx)
 	}()
-	if s.simulator != nil {
-		go s.simulator.Run(ctx)
+	if s.processor.Run != nil {
+		go s.processor.Run(ctx)
 	}
 	servers := []*http.Server{srv}
 	listeners := []net.Listener{ln}

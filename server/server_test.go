@@ -92,7 +92,7 @@ func testConfig() server.Config {
 		DBMaxConns: 10,
 		Processor:  "simulator",
 
-		SimulatorSecret: "kassa-server-test-secret",
+		ProcessorSettings: map[string]string{"KASSA_SIMULATOR_SECRET": "kassa-server-test-secret"},
 	}
 }
 

@@ -25,12 +25,12 @@ func TestSimulatorSecretPerInstallation(t *testing.T) {
 	t.Setenv("KASSA_SIMULATOR_SECRET", "")
 	cfg, err := server.FromEnv()
 	require.NoError(t, err)
-	require.Empty(t, cfg.SimulatorSecret, "no default secret in the code")
+	require.Empty(t, cfg.ProcessorSettings["KASSA_SIMULATOR_SECRET"], "no default secret in the code")
 
 	start := func(t *testing.T, dataDir string) *server.Server {
 		t.Helper()
 		cfg := testConfig()
-		cfg.SimulatorSecret, cfg.DataDir = "", dataDir
+		cfg.ProcessorSettings["KASSA_SIMULATOR_SECRET"], cfg.DataDir = "", dataDir
 		srv, err := server.New(cfg, dbtest.New(t), logging.New(io.Discard, "error"))
 		require.NoError(t, err)
 		return srv
@@ -83,10 +83,10 @@ func TestSimulatorSecretPerInstallation(t *testing.T) {
 	t.Setenv("KASSA_SIMULATOR_SECRET", "explicit-simulator-secret")
 	cfg, err = server.FromEnv()
 	require.NoError(t, err)
-	require.Equal(t, "explicit-simulator-secret", cfg.SimulatorSecret)
+	require.Equal(t, "explicit-simulator-secret", cfg.ProcessorSettings["KASSA_SIMULATOR_SECRET"])
 	explicitDir := t.TempDir()
 	cfg2 := testConfig()
-	cfg2.SimulatorSecret, cfg2.DataDir = cfg.SimulatorSecret, explicitDir
+	cfg2.ProcessorSettings["KASSA_SIMULATOR_SECRET"], cfg2.DataDir = cfg.ProcessorSettings["KASSA_SIMULATOR_SECRET"], explicitDir
 	srv, err := server.New(cfg2, dbtest.New(t), logging.New(io.Discard, "error"))
 	require.NoError(t, err)
 	require.NoFileExists(t, filepath.Join(explicitDir, "simulator-secret"))

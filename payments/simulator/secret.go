@@ -1,4 +1,4 @@
-package server
+package simulator
 
 import (
 	"crypto/rand"
@@ -12,21 +12,21 @@ import (
 	"strings"
 )
 
-// simulatorSecretFile holds the installation's simulator secret in the data
+// secretFile holds the installation's simulator secret in the data
 // directory when KASSA_SIMULATOR_SECRET is not set.
-const simulatorSecretFile = "simulator-secret"
+const secretFile = "simulator-secret"
 
-// simulatorSecret returns the secret kept in dataDir, creating a random one
+// installationSecret returns the secret kept in dataDir, creating a random one
 // (mode 0600) on first use. A secret that ships with the code would let
 // anyone who has read it sign a callback that marks a payment paid; one
 // made per installation and kept across restarts keeps callbacks, tokens
 // and challenge links of earlier runs valid.
-func simulatorSecret(dataDir string) (string, error) {
+func installationSecret(dataDir string) (string, error) {
 	if dataDir == "" {
 		return "", errors.New("the simulator needs KASSA_SIMULATOR_SECRET or a data directory (KASSA_DATA_DIR) to keep one in")
 	}
-	path := filepath.Join(dataDir, simulatorSecretFile)
-	sec, err := readSimulatorSecret(path)
+	path := filepath.Join(dataDir, secretFile)
+	sec, err := readSecret(path)
 	if err == nil || !errors.Is(err, fs.ErrNotExist) {
 		return sec, err
 	}
@@ -59,14 +59,14 @@ func simulatorSecret(dataDir string) (string, error) {
 	}
 	if err := os.Link(tmp.Name(), path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
-			return readSimulatorSecret(path)
+			return readSecret(path)
 		}
 		return "", fmt.Errorf("simulator secret: %w", err)
 	}
 	return sec, nil
 }
 
-func readSimulatorSecret(path string) (string, error) {
+func readSecret(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
