@@ -29,6 +29,7 @@ type APIKey struct {
 	RevokedAt  *time.Time `db:"revoked_at"`
 }
 
+//nolint:gosec // G101: a column list, not a credential
 const apiKeyColumns = `merchant_id, id, name, mode, prefix, last4, created_by, created_at, last_used_at, revoked_at`
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

@@ -141,6 +141,7 @@ func storeInvoices(ctx context.Context, tx *sqlx.Tx, invs []Invoice) error {
 		invs[i].Number = next[invs[i].MerchantID]
 		next[invs[i].MerchantID]++
 		for _, l := range invs[i].Lines {
+			//nolint:gosec // G602: i ranges over invs
 			lines = append(lines, lineRow{invs[i].MerchantID, invs[i].ID, l})
 		}
 	}

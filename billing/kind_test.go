@@ -75,7 +75,7 @@ func TestPlanKinds(t *testing.T) {
 		err := p.Check()
 		f, ok := fault.As(err)
 		require.True(t, ok, "%v", err)
-		require.Equal(t, "INVALID_PLAN", f.Code)
+		require.ErrorIs(t, err, billing.ErrInvalidPlan)
 		// "kind must be FIXED, USAGE or MANUAL", in that order, and any
 		// kind added since.
 		require.Regexp(t, `^kind must be FIXED, USAGE(, [A-Z_]+)* or [A-Z_]+$`, f.Message)

@@ -54,6 +54,7 @@ func (s *Service) ServeTheme(w http.ResponseWriter, r *http.Request) {
 	c := "#" + strings.ToLower(hexColor)
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	//nolint:gosec // G705: c matched colorRE (#rrggbb) above
 	fmt.Fprintf(w, themeCSS, c, TextOn(c), LinkColor(c))
 }
 

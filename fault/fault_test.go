@@ -38,9 +38,9 @@ func TestErrorsMatchOnTheirCode(t *testing.T) {
 
 func TestDefineRefusesRepeatedAndMalformedNames(t *testing.T) {
 	t.Parallel()
-	require.Panics(t, func() { fault.Define("TEST_ONLY_CODE", "again") })
-	require.Panics(t, func() { fault.Define("NOT_FOUND", "again") })
-	require.Panics(t, func() { fault.Define("lower_case", "a meaning") })
-	require.Panics(t, func() { fault.Define("TRAILING_", "a meaning") })
-	require.Panics(t, func() { fault.Define("NO_MEANING", "") })
+	require.Panics(t, func() { _ = fault.Define("TEST_ONLY_CODE", "again") })
+	require.Panics(t, func() { _ = fault.Define("NOT_FOUND", "again") })
+	require.Panics(t, func() { _ = fault.Define("lower_case", "a meaning") })
+	require.Panics(t, func() { _ = fault.Define("TRAILING_", "a meaning") })
+	require.Panics(t, func() { _ = fault.Define("NO_MEANING", "") })
 }

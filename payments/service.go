@@ -403,6 +403,7 @@ func retry[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 	for attempt := 0; attempt < 3; attempt++ {
 		if attempt > 0 {
 			base := retryBase << (attempt - 1)
+			//nolint:gosec // G404: jitter for a retry needs no secret randomness
 			t := time.NewTimer(base/2 + rand.N(base))
 			select {
 			case <-ctx.Done():

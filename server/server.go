@@ -282,6 +282,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}()
 	go s.live.Run(ctx)
 	if err := s.jobs.Start(ctx); err != nil {
+		if ctx.Err() != nil {
+			// Asked to stop (Ctrl-C, SIGTERM) while starting: a clean stop,
+			// not a failure to start.
+			return nil
+		}
 		return fmt.Errorf("start background jobs: %w", err)
 	}
 	defer func() {

@@ -13,6 +13,7 @@ import (
 // The words of the staff's pages (login, the web terminal, GraphiQL, the
 // page for an unknown URL), in Swedish and English. They join texts, so
 // tr and trSection find them like the payment page's.
+//nolint:gosec // G101: page texts; some name passwords
 var staffTexts = map[string]map[string]string{
 	"sv": {
 		"lang.other": "In English",
@@ -347,6 +348,7 @@ const langCookie = "kassa_lang"
 func (p *Pages) staffLang(w http.ResponseWriter, r *http.Request, merchant string) string {
 	if l := r.URL.Query().Get("lang"); l == "sv" || l == "en" {
 		if c, err := r.Cookie(langCookie); err != nil || c.Value != l {
+			//nolint:gosec // G124: Secure follows the public URL's scheme (http only on a developer's machine)
 			http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600, Secure: p.secure,
 				HttpOnly: true, SameSite: http.SameSiteLaxMode})
 		}

@@ -442,6 +442,7 @@ func (p *Pages) terminalSale(w http.ResponseWriter, r *http.Request, pr *auth.Pr
 		if _, ok := fault.As(err); ok || id == uuid.Nil {
 			if elsewhere && id != uuid.Nil && errors.Is(err, fault.ErrNotFound) {
 				if _, err := p.payments.GetAs(r.Context(), payments.ActorOf(pr), pr.MerchantID, id); err == nil {
+					//nolint:gosec // G710: a path on this site
 					http.Redirect(w, r, "/payments/"+id.String(), http.StatusSeeOther)
 					return sale, false
 				}
@@ -658,6 +659,7 @@ func (p *Pages) terminalAction(w http.ResponseWriter, r *http.Request) {
 	q.Set("notice", notice)
 	q.Set("ref", strings.ToLower(terminal.Reference(pay.ID)))
 	u.RawQuery = q.Encode()
+	//nolint:gosec // G710: back passed safeNext and must start with /terminal
 	http.Redirect(w, r, u.String(), http.StatusSeeOther)
 }
 

@@ -115,6 +115,7 @@ func (p *Pages) csrfToken(w http.ResponseWriter, r *http.Request) string {
 	b := make([]byte, 24)
 	_, _ = rand.Read(b)
 	tok := base64.RawURLEncoding.EncodeToString(b)
+	//nolint:gosec // G124: Secure follows the public URL's scheme (http only on a developer's machine)
 	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: tok, Path: "/", HttpOnly: true, Secure: p.secure, SameSite: http.SameSiteLaxMode})
 	return tok
 }
@@ -198,6 +199,7 @@ func retryLater(w http.ResponseWriter, err error) bool {
 }
 
 func (p *Pages) setSession(w http.ResponseWriter, token string) {
+	//nolint:gosec // G124: Secure follows the public URL's scheme (http only on a developer's machine)
 	http.SetCookie(w, &http.Cookie{
 		Name: auth.SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: p.secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(p.sessionTT.Seconds()),
@@ -205,6 +207,7 @@ func (p *Pages) setSession(w http.ResponseWriter, token string) {
 }
 
 func (p *Pages) clearSession(w http.ResponseWriter) {
+	//nolint:gosec // G124: Secure follows the public URL's scheme (http only on a developer's machine)
 	http.SetCookie(w, &http.Cookie{Name: auth.SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: p.secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
@@ -289,6 +292,7 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.setSession(w, token)
+	//nolint:gosec // G710: next passed safeNext (a path on this site)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 

@@ -153,7 +153,7 @@ func TestNewcomerPath(t *testing.T) {
 	go func() { done <- serve.Wait() }()
 	select {
 	case err := <-done:
-		require.NoError(t, err, "serve exits cleanly on SIGTERM")
+		require.NoError(t, err, "serve exits cleanly on SIGTERM: %s", stderr.String())
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop on SIGTERM")
 	}
@@ -165,6 +165,8 @@ func TestNewcomerPath(t *testing.T) {
 	// A second start reuses the data directory and prints the same key.
 	again := exec.Command(kassaBin, "serve", "--demo")
 	again.Env = env
+	var againErr kassatest.Logs
+	again.Stderr = &againErr
 	againOut, err := again.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, again.Start())
@@ -186,7 +188,7 @@ func TestNewcomerPath(t *testing.T) {
 	go func() { waitErr <- again.Wait() }()
 	select {
 	case err := <-waitErr:
-		require.NoError(t, err, "serve exits cleanly on SIGINT")
+		require.NoError(t, err, "serve exits cleanly on SIGINT: %s", againErr.String())
 	case <-ctx.Done():
 		t.Fatal("serve did not stop on SIGINT")
 	}

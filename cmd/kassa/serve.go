@@ -106,6 +106,7 @@ func ensureDemo(ctx context.Context, cfg server.Config, srv *server.Server) (dem
 	case err != nil:
 		return creds, err
 	default:
+		//nolint:gosec // G304: path is the demo credentials file in the operator's data directory
 		if b, err := os.ReadFile(path); err == nil && json.Unmarshal(b, &creds) == nil && creds.MerchantID == m.ID.String() {
 			if creds.PaymentLink != "" {
 				return creds, nil
@@ -133,7 +134,9 @@ func ensureDemo(ctx context.Context, cfg server.Config, srv *server.Server) (dem
 		}
 		creds.PaymentLink = srv.Orders().URL(l)
 	}
+	//nolint:gosec // G117: the demo credentials are written for the person running the demo (mode 0600)
 	b, _ := json.MarshalIndent(creds, "", "  ")
+	//nolint:gosec // G301: the data directory holds PostgreSQL's, which its own user must reach
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return creds, err
 	}

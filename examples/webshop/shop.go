@@ -183,6 +183,7 @@ func (s *Shop) cartID(w http.ResponseWriter, r *http.Request) string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	id := hex.EncodeToString(b)
+	//nolint:gosec // G124: Secure follows the shop's public URL scheme
 	http.SetCookie(w, &http.Cookie{Name: cartCookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: strings.HasPrefix(s.cfg.PublicURL, "https://")})
 	return id
