@@ -24,7 +24,6 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -41,24 +40,6 @@ import (
 	"kassa/payments/simulator"
 	"kassa/server"
 )
-
-// Logs collects the server's log output, written from many goroutines.
-type Logs struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *Logs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *Logs) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
 
 // Tail returns the last n lines of s.
 func Tail(s string, n int) string {
@@ -111,7 +92,7 @@ type Option func(*options)
 
 type options struct {
 	config   []func(*server.Config)
-	logs     *Logs
+	logs     *logging.Buffer
 	merchant *merchants.NewMerchant
 }
 
@@ -163,7 +144,7 @@ func RateLimit(rate float64, burst int) Option {
 }
 
 // LogBuffer has the server log into logs.
-func LogBuffer(logs *Logs) Option {
+func LogBuffer(logs *logging.Buffer) Option {
 	return func(o *options) { o.logs = logs }
 }
 
@@ -190,7 +171,7 @@ type Env struct {
 	DB       *db.DB   // the server's pool
 	DBURL    string   // the database's superuser URL
 	SQL      *sqlx.DB // superuser: looks behind the API's back
-	Logs     *Logs
+	Logs     *logging.Buffer
 	Merchant merchants.Created
 	APIKey   string
 	Owner    Staff
@@ -221,7 +202,7 @@ func Start(t *testing.T, opts ...Option) *Env {
 	}
 	logs := o.logs
 	if logs == nil {
-		logs = &Logs{}
+		logs = &logging.Buffer{}
 	}
 	srv, err := server.New(cfg, d, logging.New(logs, cfg.LogLevel))
 	if err != nil {

@@ -20,7 +20,6 @@ import (
 
 	"kassa/db"
 	"kassa/db/dbtest"
-	"kassa/kassatest"
 	"kassa/logging"
 	"kassa/merchants"
 	"kassa/server"
@@ -41,7 +40,7 @@ func TestMain(m *testing.M) {
 
 // syncBuffer collects the server's log lines; handlers write from many
 // goroutines.
-type syncBuffer struct{ kassatest.Logs }
+type syncBuffer struct{ logging.Buffer }
 
 // lines returns every log line, each of which must be a JSON object.
 func (b *syncBuffer) lines(t *testing.T) []map[string]any {

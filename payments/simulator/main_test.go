@@ -1,7 +1,6 @@
 package simulator
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -21,6 +20,7 @@ import (
 
 	"kassa/db"
 	"kassa/db/dbtest"
+	"kassa/logging"
 	"kassa/payments"
 )
 
@@ -52,7 +52,7 @@ type bundle struct {
 	clock   *ManualClock
 	ts      *httptest.Server
 	recv    *receiver
-	logs    *syncBuffer
+	logs    *logging.Buffer
 	account uuid.UUID
 	// names is the account directory the 3-D Secure page asks: account
 	// id -> Account. Accounts not in it are unknown, as b.account is.
@@ -62,7 +62,7 @@ type bundle struct {
 func setup(t *testing.T) *bundle {
 	t.Helper()
 	d, dbURL := dbtest.NewWithURL(t)
-	b := &bundle{db: d, dbURL: dbURL, logs: &syncBuffer{}, account: uuid.New()}
+	b := &bundle{db: d, dbURL: dbURL, logs: &logging.Buffer{}, account: uuid.New()}
 	b.clock = NewManualClock(time.Now().UTC().Truncate(time.Second))
 	mux := http.NewServeMux()
 	b.ts = httptest.NewServer(mux)
@@ -277,24 +277,6 @@ func requireDecline(t *testing.T, err error, code string) {
 
 // noRedirects is a browser that shows us where it would go.
 var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
-// syncBuffer collects log output from concurrent goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // simulatorTables lists the simulator's tables as the owner sees them.
 func simulatorTables(t *testing.T, owner *sqlx.DB) []string {
