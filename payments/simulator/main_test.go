@@ -3,12 +3,10 @@ package simulator
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -24,21 +22,7 @@ import (
 	"kassa/payments"
 )
 
-func TestMain(m *testing.M) {
-	// The fuzz targets need no database: when only fuzzing (-run='^$'
-	// -fuzz=…, as `make fuzz` does), start no cluster.
-	flag.Parse()
-	value := func(name string) string {
-		if f := flag.Lookup(name); f != nil {
-			return f.Value.String()
-		}
-		return ""
-	}
-	if value("test.fuzzworker") == "true" || (value("test.fuzz") != "" && value("test.run") == "^$") {
-		os.Exit(m.Run())
-	}
-	dbtest.Main(m)
-}
+func TestMain(m *testing.M) { dbtest.Main(m) }
 
 const testSecret = "whsec_test_simulator"
 
