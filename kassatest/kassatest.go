@@ -350,6 +350,29 @@ func ArtifactPath(t *testing.T, name string) string {
 	return filepath.Join(out, strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+"-"+name)
 }
 
+// WaitJobs waits until no job of the kinds (any kind when none are named)
+// is left to be worked or retried: what they do has then been done. A test
+// that asserts that something did not happen (a second email, a delivery
+// after giving up) waits for this rather than for a while.
+func (e *Env) WaitJobs(t *testing.T, kinds ...string) {
+	t.Helper()
+	Eventually(t, 30*time.Second, fmt.Sprintf("jobs %v to be worked", kinds), func() bool {
+		ok, err := e.Server.Jobs().Drained(context.Background(), kinds...)
+		require.NoError(t, err)
+		return ok
+	})
+}
+
+// WaitCallbacks waits until the simulator has delivered every callback it
+// queued (the operation that queues one commits it with the operation; the
+// callback is processed in the request that delivers it).
+func (e *Env) WaitCallbacks(t *testing.T) {
+	t.Helper()
+	Eventually(t, 30*time.Second, "the simulator's callbacks to be delivered", func() bool {
+		return e.Count(t, `SELECT count(*) FROM simulator_callbacks WHERE delivered_at IS NULL`) == 0
+	})
+}
+
 // Eventually polls cond every 50 ms until it holds, failing t after
 // timeout.
 func Eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
