@@ -77,6 +77,11 @@ func (l *Link) EffectiveStatus(now time.Time) LinkStatus {
 // URL is where the customer pays.
 func (s *Service) URL(l Link) string { return s.cfg.PublicURL + "/pay/" + l.Token }
 
+// LinkStatus is l's status as of the service's clock (see
+// Link.EffectiveStatus): the one answer to whether a link has expired,
+// for pages and the API alike.
+func (s *Service) LinkStatus(l Link) LinkStatus { return l.EffectiveStatus(s.now()) }
+
 // newLinkToken returns a link's token: 130 random bits, URL-safe
 // (crypto/rand.Text). Links sent before have 32-character base64url
 // tokens; LinkByToken accepts both lengths.

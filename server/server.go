@@ -99,7 +99,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 		sim.SetAccounts(s.simulatorAccount)
 	}
 	s.orders = orders.NewService(orders.Config{DB: d, Payments: s.payments, Mailer: s.mailer, Jobs: s.jobs, PublicURL: cfg.PublicURL, Log: log,
-		Branding: s.branding,
+		Branding: s.branding, Now: cfg.OrdersClock,
 		Notify: func(ctx context.Context, tx *sqlx.Tx, o orders.Order) error {
 			return live.Publish(ctx, tx, live.Event{MerchantID: o.MerchantID, Kind: "order", ID: o.ID})
 		}})
