@@ -12,19 +12,17 @@ import (
 	"golang.org/x/crypto/argon2"
 )
 
-// newToken returns a URL-safe token of 256 random bits and its hash.
+// newToken returns a URL-safe token (crypto/rand.Text: 130 random bits)
+// and its hash. Tokens are looked up by their hash whatever their form,
+// so the 43-character ones made before (256 bits, base64url) still work.
 func newToken() (token string, hash []byte) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	token = base64.RawURLEncoding.EncodeToString(b)
+	token = rand.Text()
 	return token, hashToken(token)
 }
 
 // hashToken hashes a high-entropy secret for storage and lookup. A fast
-// hash is right here: the secret has 256 bits, so there is nothing to
-// brute-force.
+// hash is right here: the secret has at least 128 random bits, so there
+// is nothing to brute-force.
 func hashToken(token string) []byte {
 	h := sha256.Sum256([]byte(token))
 	return h[:]

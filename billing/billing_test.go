@@ -160,7 +160,9 @@ func TestFixedMonthly(t *testing.T) {
 			go func() { defer wg.Done(); k.sweep(t, start.AddDate(0, 1, 0).Add(2*time.Hour)) }()
 		}
 		wg.Wait()
-		time.Sleep(300 * time.Millisecond)
+		// Whatever the sweeps started (charges, their callbacks) is done.
+		k.WaitJobs(t, "billing.charge")
+		k.WaitCallbacks(t)
 		require.Len(t, k.view(t, id).Node.Invoices.Edges, 2)
 	})
 

@@ -3,7 +3,6 @@ package billing
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"time"
@@ -60,11 +59,10 @@ type Invoice struct {
 const invoiceColumns = `merchant_id, id, subscription_id, number, kind, period_index, period_start, period_end, status, currency,
 	net, vat, gross, description, token, attempts, next_attempt_at, payment_id, order_id, failure_code, paid_at, created_at, updated_at`
 
-func invoiceToken() string {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+// invoiceToken returns an invoice page's token: 130 random bits,
+// URL-safe (crypto/rand.Text). Invoices made before have 32-character
+// base64url tokens; InvoiceByToken accepts both lengths.
+func invoiceToken() string { return rand.Text() }
 
 // priceInvoice makes an invoice (not yet numbered or stored) from lines.
 // A period with nothing to charge still gets its invoice, of zero, marked

@@ -144,7 +144,7 @@ func TestCardAboutToExpireIsWarnedOnce(t *testing.T) {
 	k.sweep(t, now)
 	k.sweep(t, now.Add(time.Hour))
 	require.Eventually(t, func() bool { return k.mails(t, "card_expiring", "expiring@example.se") == 1 }, 10*time.Second, 50*time.Millisecond)
-	time.Sleep(300 * time.Millisecond)
+	k.WaitJobs(t, "mailer.send") // every email queued is written
 	require.Equal(t, 1, k.mails(t, "card_expiring", "expiring@example.se"), "warned once per expiry")
 
 	// The link in the email stores a new card, which becomes the mandate.
@@ -171,18 +171,26 @@ func TestSweepWaitsForRowsOthersHold(t *testing.T) {
 	id, begin := k.activeFixed(t, "held@example.se", 9900)
 	owner := k.SQL
 
-	// hold locks a row as a callback's transaction would, for a moment
-	// after the sweep started.
-	hold := func(query string) (released chan struct{}) {
+	// hold locks a row as a callback's transaction would, until the sweep
+	// waits for it (or, should the sweep never wait, 20 s); released says
+	// whether anyone waited.
+	hold := func(query string) (released chan bool) {
 		tx, err := owner.Begin()
 		require.NoError(t, err)
-		var n int
+		var n, pid int
 		require.NoError(t, tx.QueryRow(query).Scan(&n))
-		released = make(chan struct{})
+		require.NoError(t, tx.QueryRow(`SELECT pg_backend_pid()`).Scan(&pid))
+		released = make(chan bool, 1)
 		go func() {
-			time.Sleep(500 * time.Millisecond)
+			waited := false
+			for deadline := time.Now().Add(20 * time.Second); !waited && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+				if err := owner.QueryRow(`SELECT EXISTS (SELECT FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid)))`, pid).Scan(&waited); err != nil {
+					t.Errorf("who waits for the held row: %v", err)
+					break
+				}
+			}
 			_ = tx.Commit()
-			close(released)
+			released <- waited
 		}()
 		return released
 	}
@@ -191,7 +199,7 @@ func TestSweepWaitsForRowsOthersHold(t *testing.T) {
 		released := hold(`SELECT 1 FROM subscriptions FOR UPDATE`)
 		r, err := k.Server.Billing().Sweep(context.Background(), begin.AddDate(0, 1, 0).Add(time.Minute))
 		require.NoError(t, err)
-		<-released
+		require.True(t, <-released, "the sweep waited for the held row")
 		require.Equal(t, 1, r.Subscriptions, "the held subscription is billed once its row is free")
 		require.Equal(t, 1, r.Invoices)
 	})
@@ -203,7 +211,7 @@ func TestSweepWaitsForRowsOthersHold(t *testing.T) {
 		released := hold(`SELECT 1 FROM invoices WHERE number = 2 FOR UPDATE`)
 		r, err := k.Server.Billing().Sweep(context.Background(), time.Now().Add(time.Minute))
 		require.NoError(t, err)
-		<-released
+		require.True(t, <-released, "the sweep waited for the held row")
 		require.Equal(t, 1, r.Retries, "the held invoice's retry is enqueued once its row is free")
 	})
 }

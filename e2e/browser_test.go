@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -13,53 +12,6 @@ import (
 
 	"kassa/kassatest"
 )
-
-// chromiumPath finds Debian's Chromium. Its absence fails the test rather
-// than skipping it: `make test` installs it.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Fatal("chromium is not installed: the browser tests need it. Install Debian's chromium " +
-		"(`scripts/ensure-deps.sh chromium`, which `make test` runs).")
-	return ""
-}
-
-// newBrowser starts a headless Chromium with a fresh profile for this
-// test and returns a tab's context; the browser is closed when the test
-// ends.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1024, 1100),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("lang", "sv-SE"),
-	}
-	ctx, cancelTimeout := context.WithTimeout(context.Background(), 2*time.Minute)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	tab, cancelTab := chromedp.NewContext(alloc, chromedp.WithLogf(t.Logf))
-	t.Cleanup(func() {
-		cancelTab()
-		cancelAlloc() // waits for Chromium to exit
-		cancelTimeout()
-	})
-	return tab
-}
 
 // screenshot saves the whole page as test-artifacts/<test>-<name>.png.
 func screenshot(t *testing.T, ctx context.Context, name string) {
@@ -92,7 +44,7 @@ func location(t *testing.T, ctx context.Context) string {
 // the payment.
 func TestThreeDSecureInBrowser(t *testing.T) {
 	t.Parallel()
-	chromiumPath(t)
+	kassatest.ChromiumPath(t)
 	e := setup(t, kassatest.StartMailpit(t))
 	email := customerEmail("browser")
 	o := e.mustCreateOrder(t, twoLineOrder(email))
@@ -101,7 +53,7 @@ func TestThreeDSecureInBrowser(t *testing.T) {
 	fromMail := payLinkRe.FindString(e.mail.Message(t, mail[0].ID).Text)
 	require.Equal(t, link.URL, fromMail)
 
-	ctx := newBrowser(t)
+	ctx := kassatest.Chromium(t, "sv-SE", kassatest.WindowSize(1024, 1100), kassatest.BrowserTimeout(2*time.Minute))
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(fromMail),
 		chromedp.WaitVisible(chromedp.ID("cardNumber")),

@@ -38,10 +38,11 @@ type env struct {
 }
 
 // setup starts kassa for this test, sending mail through mp.
-func setup(t *testing.T, mp *kassatest.Mailpit) *env {
+func setup(t *testing.T, mp *kassatest.Mailpit, extra ...kassatest.Option) *env {
 	t.Helper()
-	e := &env{Env: kassatest.Start(t, kassatest.LogLevel("info"), kassatest.SMTP("smtp://"+mp.SMTPAddr),
-		kassatest.Merchant(kassatest.MerchantNamed("Snickeri Nord AB"))), mail: mp}
+	opts := []kassatest.Option{kassatest.LogLevel("info"), kassatest.SMTP("smtp://" + mp.SMTPAddr),
+		kassatest.Merchant(kassatest.MerchantNamed("Snickeri Nord AB"))}
+	e := &env{Env: kassatest.Start(t, append(opts, extra...)...), mail: mp}
 	e.Client = &http.Client{Timeout: 60 * time.Second}
 	return e
 }

@@ -2,9 +2,7 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,21 +12,13 @@ import (
 	"kassa/kassatest"
 )
 
-// wsMessage is a message of the graphql-transport-ws protocol.
-type wsMessage struct {
-	ID      string          `json:"id,omitempty"`
-	Type    string          `json:"type"`
-	Payload json.RawMessage `json:"payload,omitempty"`
-}
-
 type orderUpdate struct {
 	ID     string `json:"id"`
 	Status string `json:"status"`
 }
 
-// subscription is a GraphQL subscription over a websocket.
+// subscription is an orderUpdated subscription over a websocket.
 type subscription struct {
-	conn    *websocket.Conn
 	updates chan orderUpdate
 	errs    chan string
 }
@@ -36,30 +26,9 @@ type subscription struct {
 // dialGraphQL opens a graphql-transport-ws connection and sends
 // connection_init with authorization; it returns the connection and the
 // server's answer to the init.
-func dialGraphQL(t *testing.T, ctx context.Context, e *env, authorization string) (*websocket.Conn, wsMessage) {
+func dialGraphQL(t *testing.T, ctx context.Context, e *env, authorization string) (*websocket.Conn, kassatest.WSMessage) {
 	t.Helper()
-	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.URL, "http")+"/graphql",
-		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.CloseNow() })
-	require.Equal(t, "graphql-transport-ws", conn.Subprotocol())
-	init, err := json.Marshal(map[string]string{"Authorization": authorization})
-	require.NoError(t, err)
-	writeWS(t, ctx, conn, wsMessage{Type: "connection_init", Payload: init})
-	var ack wsMessage
-	_, b, err := conn.Read(ctx)
-	if err != nil {
-		return conn, wsMessage{Type: "closed: " + err.Error()}
-	}
-	require.NoError(t, json.Unmarshal(b, &ack))
-	return conn, ack
-}
-
-func writeWS(t *testing.T, ctx context.Context, conn *websocket.Conn, m wsMessage) {
-	t.Helper()
-	b, err := json.Marshal(m)
-	require.NoError(t, err)
-	require.NoError(t, conn.Write(ctx, websocket.MessageText, b))
+	return e.DialGraphQL(t, ctx, nil, map[string]string{"Authorization": authorization})
 }
 
 // subscribe subscribes to orderUpdated (one order, or the merchant's all
@@ -72,44 +41,8 @@ func subscribe(t *testing.T, ctx context.Context, e *env, key, orderID string) *
 	if orderID != "" {
 		query, vars = `subscription($id: ID!) { orderUpdated(orderId: $id) { id status } }`, map[string]any{"id": orderID}
 	}
-	payload, err := json.Marshal(map[string]any{"query": query, "variables": vars})
-	require.NoError(t, err)
-	writeWS(t, ctx, conn, wsMessage{ID: "1", Type: "subscribe", Payload: payload})
-	s := &subscription{conn: conn, updates: make(chan orderUpdate, 100), errs: make(chan string, 10)}
-	go func() {
-		defer close(s.updates)
-		for {
-			_, b, err := conn.Read(ctx)
-			if err != nil {
-				return
-			}
-			var m wsMessage
-			if json.Unmarshal(b, &m) != nil {
-				s.errs <- "not JSON: " + string(b)
-				return
-			}
-			switch m.Type {
-			case "ping":
-				_ = conn.Write(ctx, websocket.MessageText, []byte(`{"type":"pong"}`))
-			case "next":
-				var p struct {
-					Data struct {
-						OrderUpdated orderUpdate `json:"orderUpdated"`
-					} `json:"data"`
-					Errors []kassatest.GraphQLError `json:"errors"`
-				}
-				if json.Unmarshal(m.Payload, &p) != nil || len(p.Errors) > 0 {
-					s.errs <- "next: " + string(m.Payload)
-					continue
-				}
-				s.updates <- p.Data.OrderUpdated
-			case "error", "complete":
-				s.errs <- m.Type + ": " + string(m.Payload)
-				return
-			}
-		}
-	}()
-	return s
+	sub := kassatest.Subscribe[orderUpdate](t, ctx, conn, "orderUpdated", query, vars)
+	return &subscription{updates: sub.Updates, errs: sub.Errs}
 }
 
 // next waits for the next update.

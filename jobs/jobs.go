@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	"log/slog"
 	"math"
+	"math/rand/v2"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -92,14 +93,41 @@ func (q *Queue) Stop(ctx context.Context) error { return q.client.Stop(ctx) }
 // Client is the underlying River client (for tests that wait on events).
 func (q *Queue) Client() *river.Client[*sql.Tx] { return q.client }
 
+// Drained reports whether no job of the kinds (all kinds when none are
+// named) is still to be worked: none available, pending, scheduled,
+// running or waiting to be retried. Once drained, what the jobs do has
+// been done, so a test waits for this rather than sleeping.
+func (q *Queue) Drained(ctx context.Context, kinds ...string) (bool, error) {
+	p := river.NewJobListParams().States(rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateScheduled,
+		rivertype.JobStateRunning, rivertype.JobStateRetryable).First(1)
+	if len(kinds) > 0 {
+		p = p.Kinds(kinds...)
+	}
+	res, err := q.client.JobList(ctx, p)
+	if err != nil {
+		return false, err
+	}
+	return len(res.Jobs) == 0, nil
+}
+
 // backoff retries quickly at first, then ever more slowly up to max:
 // 1 s, 2 s, 4 s, … so a short SMTP outage costs seconds, a long one
-// minutes, and nothing is given up before MaxAttempts.
+// minutes, and nothing is given up before MaxAttempts. Each wait is
+// jittered by up to 10 % either way (never beyond max), so jobs that
+// failed together (an SMTP server down for all of them) do not all come
+// back in the same instant.
 type backoff struct{ max time.Duration }
 
 func (b *backoff) NextRetry(job *rivertype.JobRow) time.Time {
-	d := time.Duration(math.Pow(2, float64(min(job.Attempt-1, 20)))) * time.Second
-	return time.Now().Add(min(d, b.max))
+	return time.Now().Add(b.delay(job.Attempt))
+}
+
+// delay is the wait after the attempt'th failed attempt (1-based): within
+// [0.9 d, min(1.1 d, max)] where d = min(2^(attempt-1) s, max).
+func (b *backoff) delay(attempt int) time.Duration {
+	d := min(time.Duration(math.Pow(2, float64(min(max(attempt-1, 0), 20))))*time.Second, b.max)
+	lo, hi := d-d/10, min(d+d/10, b.max)
+	return lo + rand.N(hi-lo+1)
 }
 
 // InsertManyTx enqueues several jobs inside tx in one statement.

@@ -15,35 +15,69 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Chromium starts a headless Debian Chromium for t (closed when t ends)
-// and returns its root context. Its absence fails the test: `make test`
-// installs it.
-func Chromium(t *testing.T, lang string) context.Context {
+// ChromiumPath finds Debian's Chromium. Its absence fails the test rather
+// than skipping it: `make test` installs it.
+func ChromiumPath(t *testing.T) string {
 	t.Helper()
-	path := ""
 	for _, name := range []string{"chromium", "chromium-browser"} {
 		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
+			return p
 		}
 	}
-	if path == "" {
-		t.Fatal("chromium is not installed: the browser tests need it (`scripts/ensure-deps.sh chromium`, which `make test` runs)")
-	}
-	if lang == "" {
-		lang = "en-GB"
+	t.Fatal("chromium is not installed: the browser tests need it (`scripts/ensure-deps.sh chromium`, which `make test` runs)")
+	return ""
+}
+
+// ChromiumOption changes how Chromium starts.
+type ChromiumOption func(*chromiumOptions)
+
+type chromiumOptions struct {
+	width, height int
+	timeout       time.Duration
+}
+
+// WindowSize sets the browser window's size (default 1280×1000).
+func WindowSize(width, height int) ChromiumOption {
+	return func(o *chromiumOptions) { o.width, o.height = width, height }
+}
+
+// BrowserTimeout ends the browser, and whatever a test runs in it, after d
+// (default: when the test ends).
+func BrowserTimeout(d time.Duration) ChromiumOption {
+	return func(o *chromiumOptions) { o.timeout = d }
+}
+
+// Chromium starts a headless Debian Chromium with a fresh profile for t
+// (closed when t ends) and returns its root context. lang (e.g. "en-GB")
+// is the language it runs in and asks pages for; "" leaves Chromium's
+// own. Its absence fails the test: `make test` installs it.
+func Chromium(t *testing.T, lang string, options ...ChromiumOption) context.Context {
+	t.Helper()
+	o := chromiumOptions{width: 1280, height: 1000}
+	for _, f := range options {
+		f(&o)
 	}
 	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 1000),
+		chromedp.ExecPath(ChromiumPath(t)), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(o.width, o.height),
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("lang", lang), chromedp.Flag("accept-lang", lang),
 	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	if lang != "" {
+		opts = append(opts, chromedp.Flag("lang", lang), chromedp.Flag("accept-lang", lang))
+	}
+	ctx, cancel := context.Background(), context.CancelFunc(func() {})
+	if o.timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, o.timeout)
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	browser, cancelBrowser := chromedp.NewContext(alloc, chromedp.WithLogf(t.Logf))
-	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc() // waits for Chromium to exit
+		cancel()
+	})
 	require.NoError(t, chromedp.Do(browser), "start Chromium")
 	return browser
 }

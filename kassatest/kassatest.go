@@ -24,7 +24,6 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -41,24 +40,6 @@ import (
 	"kassa/payments/simulator"
 	"kassa/server"
 )
-
-// Logs collects the server's log output, written from many goroutines.
-type Logs struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *Logs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *Logs) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
 
 // Tail returns the last n lines of s.
 func Tail(s string, n int) string {
@@ -111,7 +92,7 @@ type Option func(*options)
 
 type options struct {
 	config   []func(*server.Config)
-	logs     *Logs
+	logs     *logging.Buffer
 	merchant *merchants.NewMerchant
 }
 
@@ -168,7 +149,7 @@ func RateLimit(rate float64, burst int) Option {
 }
 
 // LogBuffer has the server log into logs.
-func LogBuffer(logs *Logs) Option {
+func LogBuffer(logs *logging.Buffer) Option {
 	return func(o *options) { o.logs = logs }
 }
 
@@ -195,7 +176,7 @@ type Env struct {
 	DB       *db.DB   // the server's pool
 	DBURL    string   // the database's superuser URL
 	SQL      *sqlx.DB // superuser: looks behind the API's back
-	Logs     *Logs
+	Logs     *logging.Buffer
 	Merchant merchants.Created
 	APIKey   string
 	Owner    Staff
@@ -226,7 +207,7 @@ func Start(t *testing.T, opts ...Option) *Env {
 	}
 	logs := o.logs
 	if logs == nil {
-		logs = &Logs{}
+		logs = &logging.Buffer{}
 	}
 	srv, err := server.New(cfg, d, logging.New(logs, cfg.LogLevel))
 	if err != nil {
@@ -372,6 +353,29 @@ func ArtifactPath(t *testing.T, name string) string {
 	out := filepath.Join(RepoRoot(t), "test-artifacts")
 	require.NoError(t, os.MkdirAll(out, 0o755))
 	return filepath.Join(out, strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+"-"+name)
+}
+
+// WaitJobs waits until no job of the kinds (any kind when none are named)
+// is left to be worked or retried: what they do has then been done. A test
+// that asserts that something did not happen (a second email, a delivery
+// after giving up) waits for this rather than for a while.
+func (e *Env) WaitJobs(t *testing.T, kinds ...string) {
+	t.Helper()
+	Eventually(t, 30*time.Second, fmt.Sprintf("jobs %v to be worked", kinds), func() bool {
+		ok, err := e.Server.Jobs().Drained(context.Background(), kinds...)
+		require.NoError(t, err)
+		return ok
+	})
+}
+
+// WaitCallbacks waits until the simulator has delivered every callback it
+// queued (the operation that queues one commits it with the operation; the
+// callback is processed in the request that delivers it).
+func (e *Env) WaitCallbacks(t *testing.T) {
+	t.Helper()
+	Eventually(t, 30*time.Second, "the simulator's callbacks to be delivered", func() bool {
+		return e.Count(t, `SELECT count(*) FROM simulator_callbacks WHERE delivered_at IS NULL`) == 0
+	})
 }
 
 // Eventually polls cond every 50 ms until it holds, failing t after

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"kassa/logging"
 )
 
 // mailpitModule is the tool pinned in tools/go.mod.
@@ -64,7 +66,7 @@ type Mailpit struct {
 	bin, dir           string
 	flags              []string
 	SMTPAddr, httpAddr string
-	out                *Logs
+	out                *logging.Buffer
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -76,7 +78,7 @@ type Mailpit struct {
 // have it refuse some recipients as a real server would).
 func StartMailpit(t *testing.T, flags ...string) *Mailpit {
 	t.Helper()
-	m := &Mailpit{bin: MailpitBinary(t), dir: t.TempDir(), out: &Logs{}, flags: flags}
+	m := &Mailpit{bin: MailpitBinary(t), dir: t.TempDir(), out: &logging.Buffer{}, flags: flags}
 	t.Cleanup(func() {
 		m.Stop(t)
 		if t.Failed() {

@@ -9,6 +9,8 @@ import (
 	"context"
 	"math"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/bojanz/currency"
 
@@ -71,13 +73,39 @@ func Digits(code string) int {
 // Format formats m for a locale by CLDR: "sv" gives "1 234,50 kr" (with
 // no-break spaces), "en" gives "SEK 1,234.50".
 func Format(m Money, locale string) string {
-	loc := currency.NewLocale(localeTag(locale))
-	f := currency.NewFormatter(loc)
 	amt, err := currency.NewAmountFromInt64(m.Amount, m.Currency)
 	if err != nil {
 		return formatPlain(m)
 	}
-	return f.Format(amt)
+	return formatter(localeTag(locale)).Format(amt)
+}
+
+// formatters holds one formatter per locale tag, built on first use: a
+// page or an email formats many amounts, and building a formatter looks
+// up the locale's CLDR data. A Formatter is only read after it is built,
+// so one is safe to share between goroutines. The locale comes from
+// stored preferences and requests, so at most maxFormatters are kept;
+// beyond them a formatter is built per call, as before.
+var (
+	formatters     sync.Map // locale tag → *currency.Formatter
+	formatterCount atomic.Int32
+)
+
+const maxFormatters = 64
+
+func formatter(tag string) *currency.Formatter {
+	if f, ok := formatters.Load(tag); ok {
+		return f.(*currency.Formatter)
+	}
+	f := currency.NewFormatter(currency.NewLocale(tag))
+	if formatterCount.Load() >= maxFormatters {
+		return f
+	}
+	if prev, loaded := formatters.LoadOrStore(tag, f); loaded {
+		return prev.(*currency.Formatter)
+	}
+	formatterCount.Add(1)
+	return f
 }
 
 func localeTag(l string) string {

@@ -3,7 +3,6 @@ package orders
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -80,12 +79,15 @@ func (l *Link) EffectiveStatus(now time.Time) LinkStatus {
 // URL is where the customer pays.
 func (s *Service) URL(l Link) string { return s.cfg.PublicURL + "/pay/" + l.Token }
 
-// newLinkToken returns 192 random bits, URL-safe.
-func newLinkToken() string {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+// LinkStatus is l's status as of the service's clock (see
+// Link.EffectiveStatus): the one answer to whether a link has expired,
+// for pages and the API alike.
+func (s *Service) LinkStatus(l Link) LinkStatus { return l.EffectiveStatus(s.now()) }
+
+// newLinkToken returns a link's token: 130 random bits, URL-safe
+// (crypto/rand.Text). Links sent before have 32-character base64url
+// tokens; LinkByToken accepts both lengths.
+func newLinkToken() string { return rand.Text() }
 
 // DefaultLinkTTL is how long a link for an order confirmation stays valid.
 const DefaultLinkTTL = 14 * 24 * time.Hour

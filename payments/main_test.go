@@ -2,8 +2,6 @@ package payments_test
 
 import (
 	"context"
-	"flag"
-	"os"
 	"testing"
 
 	"github.com/google/uuid"
@@ -16,21 +14,7 @@ import (
 	"kassa/payments/paymentstest"
 )
 
-func TestMain(m *testing.M) {
-	// The fuzz targets need no database: when only fuzzing (-run='^$'
-	// -fuzz=…, as `make fuzz` does), start no cluster.
-	flag.Parse()
-	value := func(name string) string {
-		if f := flag.Lookup(name); f != nil {
-			return f.Value.String()
-		}
-		return ""
-	}
-	if value("test.fuzzworker") == "true" || (value("test.fuzz") != "" && value("test.run") == "^$") {
-		os.Exit(m.Run())
-	}
-	dbtest.Main(m)
-}
+func TestMain(m *testing.M) { dbtest.Main(m) }
 
 // Test card numbers the simulator answers by.
 const (

@@ -13,7 +13,6 @@ import (
 	"kassa/money"
 	"kassa/orders"
 	"kassa/payments"
-	"time"
 )
 
 func (r *mutationResolver) CreateOrder(ctx context.Context, input model.CreateOrderInput) (*model.CreateOrderPayload, error) {
@@ -247,7 +246,7 @@ func (r *paymentLinkResolver) URL(ctx context.Context, obj *orders.Link) (string
 }
 
 func (r *paymentLinkResolver) Status(ctx context.Context, obj *orders.Link) (orders.LinkStatus, error) {
-	return obj.EffectiveStatus(time.Now()), nil
+	return r.OrderService.LinkStatus(*obj), nil
 }
 
 func (r *paymentLinkResolver) Reusable(ctx context.Context, obj *orders.Link) (bool, error) {

@@ -77,6 +77,10 @@ type Config struct {
 	// keeps time (the simulator; tests move it); nil is real time. Not
 	// settable from the environment.
 	SimulatorClock simulator.Clock
+	// OrdersClock is the clock of orders and their payment links (when a
+	// link has expired); nil is real time. Not settable from the
+	// environment; tests move it instead of waiting for an expiry.
+	OrdersClock func() time.Time
 }
 
 // Production reports whether kassa runs in production mode.

@@ -2,15 +2,12 @@ package server_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/stretchr/testify/require"
 
 	"kassa/auth"
@@ -192,62 +189,14 @@ func subscribePayments(t *testing.T, ctx context.Context, e *kassatest.Env, key 
 	} else {
 		init["Authorization"] = "Bearer " + key
 	}
-	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.URL, "http")+"/graphql",
-		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}, HTTPHeader: h})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.CloseNow() })
-	send := func(m map[string]any) {
-		b, err := json.Marshal(m)
-		require.NoError(t, err)
-		require.NoError(t, conn.Write(ctx, websocket.MessageText, b))
-	}
-	send(map[string]any{"type": "connection_init", "payload": init})
-	_, ack, err := conn.Read(ctx)
-	require.NoError(t, err)
-	require.Contains(t, string(ack), `"connection_ack"`)
+	conn, ack := e.DialGraphQL(t, ctx, h, init)
+	require.Equal(t, "connection_ack", ack.Type)
 	query, vars := `subscription { paymentUpdated { id status } }`, map[string]any{}
 	if paymentID != "" {
 		query, vars = `subscription($id: ID!) { paymentUpdated(paymentId: $id) { id status } }`, map[string]any{"id": paymentID}
 	}
-	send(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": query, "variables": vars}})
-	s := &paymentSub{updates: make(chan paymentUpdate, 100), errs: make(chan string, 10)}
-	go func() {
-		defer close(s.updates)
-		for {
-			_, b, err := conn.Read(ctx)
-			if err != nil {
-				return
-			}
-			var m struct {
-				Type    string          `json:"type"`
-				Payload json.RawMessage `json:"payload"`
-			}
-			if json.Unmarshal(b, &m) != nil {
-				s.errs <- "not JSON: " + string(b)
-				return
-			}
-			switch m.Type {
-			case "ping":
-				_ = conn.Write(ctx, websocket.MessageText, []byte(`{"type":"pong"}`))
-			case "next":
-				var p struct {
-					Data struct {
-						PaymentUpdated paymentUpdate `json:"paymentUpdated"`
-					} `json:"data"`
-					Errors []kassatest.GraphQLError `json:"errors"`
-				}
-				if json.Unmarshal(m.Payload, &p) != nil || len(p.Errors) > 0 {
-					s.errs <- "next: " + string(m.Payload)
-					continue
-				}
-				s.updates <- p.Data.PaymentUpdated
-			case "error", "complete":
-				s.errs <- m.Type + ": " + string(m.Payload)
-				return
-			}
-		}
-	}()
-	return s
+	sub := kassatest.Subscribe[paymentUpdate](t, ctx, conn, "paymentUpdated", query, vars)
+	return &paymentSub{updates: sub.Updates, errs: sub.Errs}
 }
 
 // until reads updates until one for id with status (any status when

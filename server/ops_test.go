@@ -60,7 +60,7 @@ func TestOperations(t *testing.T) {
 		for _, path := range []string{"/healthz", "/readyz", "/metrics", "/graphql", "/login", "/nowhere", "/graphiql"} {
 			_, _, h := get(t, path, nil)
 			id := h.Get("X-Request-Id")
-			require.Regexp(t, `^req_[0-9a-f]{24}$`, id, path)
+			require.Regexp(t, `^req_[A-Z2-7]{26}$`, id, path)
 			require.False(t, seen[id])
 			seen[id] = true
 		}
@@ -71,7 +71,7 @@ func TestOperations(t *testing.T) {
 		require.Equal(t, "client-req.42_A", r.header.Get("X-Request-Id"))
 		for _, insane := range []string{"has space", strings.Repeat("x", 65), "quote\"", "new\u00e9"} {
 			_, _, h := get(t, "/healthz", map[string]string{"X-Request-Id": insane})
-			require.Regexp(t, `^req_[0-9a-f]{24}$`, h.Get("X-Request-Id"), insane)
+			require.Regexp(t, `^req_[A-Z2-7]{26}$`, h.Get("X-Request-Id"), insane)
 		}
 	})
 

@@ -97,7 +97,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	egressClient := egress.New(egress.Options{AllowPrivate: cfg.WebhookAllowPrivate, Timeout: 15 * time.Second})
 	s.branding = branding.NewService(branding.Config{DB: d, Fetch: egressClient, Log: log})
 	s.orders = orders.NewService(orders.Config{DB: d, Payments: s.payments, Mailer: s.mailer, Jobs: s.jobs, PublicURL: cfg.PublicURL, Log: log,
-		Branding: s.branding,
+		Branding: s.branding, Now: cfg.OrdersClock,
 		Notify: func(ctx context.Context, tx *sqlx.Tx, o orders.Order) error {
 			return live.Publish(ctx, tx, live.Event{MerchantID: o.MerchantID, Kind: "order", ID: o.ID})
 		}})

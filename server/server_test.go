@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -20,7 +18,6 @@ import (
 
 	"kassa/db"
 	"kassa/db/dbtest"
-	"kassa/kassatest"
 	"kassa/logging"
 	"kassa/merchants"
 	"kassa/server"
@@ -28,20 +25,11 @@ import (
 
 // TestMain starts PostgreSQL for the tests, but not for fuzzing: the fuzz
 // targets of this package need no database.
-func TestMain(m *testing.M) {
-	flag.Parse()
-	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" {
-		os.Exit(m.Run())
-	}
-	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
-		os.Exit(m.Run())
-	}
-	dbtest.Main(m)
-}
+func TestMain(m *testing.M) { dbtest.Main(m) }
 
 // syncBuffer collects the server's log lines; handlers write from many
 // goroutines.
-type syncBuffer struct{ kassatest.Logs }
+type syncBuffer struct{ logging.Buffer }
 
 // lines returns every log line, each of which must be a JSON object.
 func (b *syncBuffer) lines(t *testing.T) []map[string]any {

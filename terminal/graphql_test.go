@@ -225,7 +225,9 @@ func TestCreateTerminalPayment(t *testing.T) {
 		e.GraphQL(t, `query($id: ID!) { node(id: $id) { ... on Order { status payments { id } } } }`, map[string]any{"id": orderGlobalID(order.ID)}).Decode(t, &o)
 		require.Equal(t, "DRAFT", o.Node.Status)
 
-		time.Sleep(500 * time.Millisecond)
+		// The capture's callback, and any receipt it could queue, are done.
+		e.WaitCallbacks(t)
+		e.WaitJobs(t, "terminal.receipt")
 		require.Equal(t, 1, receipts(), "one receipt, not one per change")
 		require.Zero(t, e.Count(t, `SELECT count(*) FROM river_job WHERE kind = 'mailer.send' AND args->'message'->>'to' = ''`))
 	})

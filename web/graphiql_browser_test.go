@@ -27,7 +27,7 @@ import (
 func TestGraphiQLInBrowser(t *testing.T) {
 	t.Parallel()
 	e := kassatest.Start(t)
-	browser := chromium(t)
+	browser := kassatest.Chromium(t, "")
 	tab := openTab(t, browser, e, e.AddStaff(t, "Gustav GraphQL", "gustav@snickeri.test", auth.RoleAdmin))
 	origin, err := url.Parse(e.URL)
 	require.NoError(t, err)

@@ -8,6 +8,7 @@ import (
 )
 
 // texts are the payment page's words, in Swedish and English.
+//
 //nolint:gosec // G101: page texts; some name passwords
 var texts = map[string]map[string]string{
 	"sv": {

@@ -13,6 +13,7 @@ import (
 // The words of the staff's pages (login, the web terminal, GraphiQL, the
 // page for an unknown URL), in Swedish and English. They join texts, so
 // tr and trSection find them like the payment page's.
+//
 //nolint:gosec // G101: page texts; some name passwords
 var staffTexts = map[string]map[string]string{
 	"sv": {

@@ -148,7 +148,7 @@ func (p *Pages) payTarget(w http.ResponseWriter, r *http.Request) (orders.PayTar
 // gone answers 410 when a link can no longer take a payment, saying why.
 func (p *Pages) gone(w http.ResponseWriter, r *http.Request, t orders.PayTarget, lang string) bool {
 	key := ""
-	switch t.Link.EffectiveStatus(time.Now()) {
+	switch p.orders.LinkStatus(t.Link) {
 	case orders.LinkPaid:
 		key = "pay.gone.paid"
 	case orders.LinkExpired:

@@ -103,7 +103,7 @@ func TestPayPageFitsCard(t *testing.T) {
 	}
 	links := map[string]string{"sv": sendOrder(t, e, "sv", lines), "en": sendOrder(t, e, "en", lines)}
 
-	browser := chromium(t)
+	browser := kassatest.Chromium(t, "")
 	for _, size := range []struct {
 		name          string
 		width, height int64

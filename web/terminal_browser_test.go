@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -16,31 +15,6 @@ import (
 	"kassa/auth"
 	"kassa/kassatest"
 )
-
-// chromium starts a headless Chromium for t and returns its root
-// context. The test fails, saying why, when Chromium is not installed.
-func chromium(t *testing.T) context.Context {
-	t.Helper()
-	path := "/usr/bin/chromium"
-	if _, err := os.Stat(path); err != nil {
-		var lerr error
-		if path, lerr = exec.LookPath("chromium"); lerr != nil {
-			t.Fatalf("Chromium is needed for the browser tests and is not installed: apt-get install chromium (%v)", err)
-		}
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-default-browser-check", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 1000),
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
-	require.NoError(t, chromedp.Do(browser), "start Chromium")
-	return browser
-}
 
 // staffTab is a person at their own browser: a separate browser context,
 // so their cookies (session) are theirs alone.
@@ -178,7 +152,7 @@ func (b *staffTab) listed(t *testing.T) []string {
 func TestTerminalInBrowser(t *testing.T) {
 	t.Parallel()
 	e := kassatest.Start(t)
-	browser := chromium(t)
+	browser := kassatest.Chromium(t, "")
 	anna := openTab(t, browser, e, e.AddStaff(t, "Anna Andersson", "anna@snickeri.test", auth.RoleSales))
 	bertil := openTab(t, browser, e, e.AddStaff(t, "Bertil Berg", "bertil@snickeri.test", auth.RoleAdmin))
 	anna.login(t)

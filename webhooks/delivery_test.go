@@ -34,6 +34,7 @@ var schedule = []time.Duration{50 * time.Millisecond, 80 * time.Millisecond, 120
 
 type bundle struct {
 	db       *db.DB
+	q        *jobs.Queue
 	svc      *webhooks.Service
 	merchant uuid.UUID
 }
@@ -60,7 +61,7 @@ func setup(t *testing.T, strict bool) *bundle {
 	c, err := merchants.NewService(d, a).Create(context.Background(), merchants.NewMerchant{
 		Name: "Webbutik AB", OwnerEmail: "owner@webbutik.example", OwnerPassword: "a long password 123"})
 	require.NoError(t, err)
-	return &bundle{db: d, svc: svc, merchant: c.Merchant.ID}
+	return &bundle{db: d, q: q, svc: svc, merchant: c.Merchant.ID}
 }
 
 // hit is one request a receiver got.
@@ -148,6 +149,17 @@ func (b *bundle) waitDelivery(t *testing.T, eventID uuid.UUID, timeout time.Dura
 	}
 }
 
+// waitJobs waits until no delivery job is left to be worked or retried:
+// whatever the service was going to send has been sent.
+func (b *bundle) waitJobs(t *testing.T) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		ok, err := b.q.Drained(context.Background(), webhooks.DeliverArgs{}.Kind())
+		require.NoError(t, err)
+		return ok
+	}, 10*time.Second, 20*time.Millisecond, "delivery jobs still to be worked")
+}
+
 func requireSigned(t *testing.T, secret string, h hit) {
 	t.Helper()
 	require.NoError(t, webhooks.Verify(secret, h.id, h.ts, h.signature, h.body, time.Now(), webhooks.DefaultTolerance))
@@ -221,7 +233,7 @@ func TestDelivery(t *testing.T) {
 		require.Equal(t, 1+len(schedule), d.Attempts, "the first attempt and one per entry of the schedule")
 		require.Equal(t, 503, *d.LastResponseCode)
 		require.Equal(t, "HTTP 503", *d.LastError)
-		time.Sleep(300 * time.Millisecond)
+		b.waitJobs(t)
 		require.Len(t, rc.got(), 1+len(schedule), "nothing is sent after giving up")
 	})
 
@@ -264,7 +276,7 @@ func TestDelivery(t *testing.T) {
 		require.Equal(t, webhooks.EndpointDisabled, es[e.ID].Status)
 		require.Contains(t, *es[e.ID].DisabledReason, "410")
 		require.Equal(t, uuid.Nil, b.emit(t, "1006"), "a disabled endpoint gets no new deliveries")
-		time.Sleep(200 * time.Millisecond)
+		b.waitJobs(t)
 		require.Len(t, rc.got(), 1)
 
 		_, err = b.svc.Redeliver(context.Background(), b.merchant, d.ID)
@@ -362,7 +374,7 @@ func TestDelivery(t *testing.T) {
 			return boom
 		})
 		require.ErrorIs(t, err, boom)
-		time.Sleep(300 * time.Millisecond)
+		b.waitJobs(t)
 		require.Empty(t, rc.got())
 		ds, _, err := b.svc.Deliveries(context.Background(), b.merchant, webhooks.DeliveryFilter{}, db.Page{Limit: 10})
 		require.NoError(t, err)

@@ -1,21 +1,10 @@
 package webhooks_test
 
 import (
-	"flag"
-	"os"
 	"testing"
 
 	"kassa/db/dbtest"
 )
 
 // TestMain starts PostgreSQL for the tests, but not for fuzzing.
-func TestMain(m *testing.M) {
-	flag.Parse()
-	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" {
-		os.Exit(m.Run())
-	}
-	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
-		os.Exit(m.Run())
-	}
-	dbtest.Main(m)
-}
+func TestMain(m *testing.M) { dbtest.Main(m) }

@@ -18,7 +18,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"kassa/kassatest"
+	"kassa/logging"
 )
 
 // The binary under test, built once.
@@ -78,7 +78,7 @@ func TestNewcomerPath(t *testing.T) {
 
 	serve := exec.Command(kassaBin, "serve", "--demo")
 	serve.Env = env
-	var stderr kassatest.Logs // written by the process while the test reads it
+	var stderr logging.Buffer // written by the process while the test reads it
 	serve.Stderr = &stderr
 	stdout, err := serve.StdoutPipe()
 	require.NoError(t, err)
@@ -165,7 +165,7 @@ func TestNewcomerPath(t *testing.T) {
 	// A second start reuses the data directory and prints the same key.
 	again := exec.Command(kassaBin, "serve", "--demo")
 	again.Env = env
-	var againErr kassatest.Logs
+	var againErr logging.Buffer
 	again.Stderr = &againErr
 	againOut, err := again.StdoutPipe()
 	require.NoError(t, err)

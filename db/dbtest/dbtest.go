@@ -14,6 +14,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -35,8 +36,11 @@ const EnvURL = "KASSA_TEST_DATABASE_URL"
 
 // Main runs a package's tests, first starting an ephemeral cluster when
 // EnvURL is not set, and stopping it afterwards. Call it from TestMain.
+//
+// Fuzzing alone (-run='^$' -fuzz=…, as `make fuzz` does) and the fuzz
+// workers the fuzzer starts need no database, so they start no cluster.
 func Main(m *testing.M) {
-	if os.Getenv(EnvURL) != "" {
+	if os.Getenv(EnvURL) != "" || onlyFuzzing() {
 		os.Exit(m.Run())
 	}
 	dir, err := os.MkdirTemp("", "kassa-dbtest-")
@@ -59,6 +63,19 @@ func Main(m *testing.M) {
 		os.RemoveAll(c.DataDir())
 	}
 	os.Exit(code)
+}
+
+// onlyFuzzing reports whether this test binary only fuzzes: a fuzz
+// worker, or -fuzz with -run='^$' so that no test runs.
+func onlyFuzzing() bool {
+	flag.Parse()
+	value := func(name string) string {
+		if f := flag.Lookup(name); f != nil {
+			return f.Value.String()
+		}
+		return ""
+	}
+	return value("test.fuzzworker") == "true" || (value("test.fuzz") != "" && value("test.run") == "^$")
 }
 
 var (

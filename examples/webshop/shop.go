@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"embed"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -175,14 +174,16 @@ func kr(ore int64) string {
 
 const cartCookie = "shop_cart"
 
+// cartIDLen is the length of a cart id: a crypto/rand.Text token. Carts
+// live in memory, so an id of another form names no cart anyway.
+const cartIDLen = 26
+
 // cartID is the browser's cart, made on first use.
 func (s *Shop) cartID(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(cartCookie); err == nil && len(c.Value) == 32 {
+	if c, err := r.Cookie(cartCookie); err == nil && len(c.Value) == cartIDLen {
 		return c.Value
 	}
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	id := hex.EncodeToString(b)
+	id := rand.Text()
 	//nolint:gosec // G124: Secure follows the shop's public URL scheme
 	http.SetCookie(w, &http.Cookie{Name: cartCookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: strings.HasPrefix(s.cfg.PublicURL, "https://")})

@@ -11,7 +11,6 @@
 package paymentstest
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -25,7 +24,6 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -37,6 +35,7 @@ import (
 
 	"kassa/db"
 	"kassa/db/dbtest"
+	"kassa/logging"
 	"kassa/payments"
 	"kassa/payments/simulator"
 )
@@ -54,7 +53,7 @@ type Fixture struct {
 	SimClock  *simulator.ManualClock // the simulator's business time
 	Clock     *simulator.ManualClock // kassa's time
 	URL       string                 // the httptest server's base URL
-	Logs      *Buffer                // every log line of kassa and the simulator (JSON)
+	Logs      *logging.Buffer        // every log line of kassa and the simulator (JSON)
 	Callbacks *Recorder
 }
 
@@ -90,7 +89,7 @@ func New(t testing.TB, opts ...Option) *Fixture {
 	}
 	d, dbURL := dbtest.NewWithURL(t)
 	start := time.Now().UTC().Truncate(time.Second)
-	f := &Fixture{DB: d, DBURL: dbURL, SimClock: simulator.NewManualClock(start), Clock: simulator.NewManualClock(start), Logs: &Buffer{}}
+	f := &Fixture{DB: d, DBURL: dbURL, SimClock: simulator.NewManualClock(start), Clock: simulator.NewManualClock(start), Logs: &logging.Buffer{}}
 	log := cfg.logger
 	if log == nil {
 		log = slog.New(slog.NewJSONHandler(f.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -427,25 +426,3 @@ func (r *Recorder) Wait(t testing.TB, ref *string, typ string) Delivery {
 	}, 15*time.Second, 10*time.Millisecond)
 	return d
 }
-
-// Buffer collects log output written from many goroutines.
-type Buffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *Buffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-// String returns everything written so far.
-func (b *Buffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
-// Contains reports whether the output holds s.
-func (b *Buffer) Contains(s string) bool { return strings.Contains(b.String(), s) }

@@ -1,15 +1,12 @@
 package simulator
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -21,24 +18,11 @@ import (
 
 	"kassa/db"
 	"kassa/db/dbtest"
+	"kassa/logging"
 	"kassa/payments"
 )
 
-func TestMain(m *testing.M) {
-	// The fuzz targets need no database: when only fuzzing (-run='^$'
-	// -fuzz=…, as `make fuzz` does), start no cluster.
-	flag.Parse()
-	value := func(name string) string {
-		if f := flag.Lookup(name); f != nil {
-			return f.Value.String()
-		}
-		return ""
-	}
-	if value("test.fuzzworker") == "true" || (value("test.fuzz") != "" && value("test.run") == "^$") {
-		os.Exit(m.Run())
-	}
-	dbtest.Main(m)
-}
+func TestMain(m *testing.M) { dbtest.Main(m) }
 
 const testSecret = "whsec_test_simulator"
 
@@ -52,7 +36,7 @@ type bundle struct {
 	clock   *ManualClock
 	ts      *httptest.Server
 	recv    *receiver
-	logs    *syncBuffer
+	logs    *logging.Buffer
 	account uuid.UUID
 	// names is the account directory the 3-D Secure page asks: account
 	// id -> Account. Accounts not in it are unknown, as b.account is.
@@ -62,7 +46,7 @@ type bundle struct {
 func setup(t *testing.T) *bundle {
 	t.Helper()
 	d, dbURL := dbtest.NewWithURL(t)
-	b := &bundle{db: d, dbURL: dbURL, logs: &syncBuffer{}, account: uuid.New()}
+	b := &bundle{db: d, dbURL: dbURL, logs: &logging.Buffer{}, account: uuid.New()}
 	b.clock = NewManualClock(time.Now().UTC().Truncate(time.Second))
 	mux := http.NewServeMux()
 	b.ts = httptest.NewServer(mux)
@@ -277,24 +261,6 @@ func requireDecline(t *testing.T, err error, code string) {
 
 // noRedirects is a browser that shows us where it would go.
 var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
-// syncBuffer collects log output from concurrent goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // simulatorTables lists the simulator's tables as the owner sees them.
 func simulatorTables(t *testing.T, owner *sqlx.DB) []string {

@@ -8,6 +8,7 @@ import (
 )
 
 // The environment variables of the Stripe connector.
+//
 //nolint:gosec // G101: names of environment variables, not their values
 const (
 	SecretKeyEnv      = "KASSA_STRIPE_SECRET_KEY"
