@@ -310,11 +310,11 @@ func TestBadInput(t *testing.T) {
 		}
 		require.NotEmpty(t, statusURL)
 		c.waitDone(t, statusURL)
-		paid := e.waitOrder(t, o.ID, "PAID")
+		e.waitOrder(t, o.ID, "PAID")
 		// And once more after it went through.
 		require.Equal(t, http.StatusGone, c.submit(t, f, cardOK).status)
 
-		paid = e.order(t, o.ID)
+		paid := e.order(t, o.ID)
 		require.Len(t, paid.Payments, 1, "one payment for one form")
 		require.EqualValues(t, 1_000_00, paid.Paid.Amount)
 		e.mail.WaitTo(t, email, "Kvitto", 1)

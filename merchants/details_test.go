@@ -77,7 +77,7 @@ func FuzzNormalizeOrganisationAndVATNumber(f *testing.F) {
 				t.Fatalf("%q → %q: length out of bounds", s, v)
 			}
 			for _, r := range v {
-				if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '+' || r == '*') {
+				if allowed := r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '+' || r == '*'; !allowed {
 					t.Fatalf("%q → %q: %q not allowed", s, v, r)
 				}
 			}

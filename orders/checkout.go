@@ -228,7 +228,7 @@ const (
 	attemptPendingGrace    = 5 * time.Minute
 )
 
-// ErrPaymentInProgress: another attempt to pay the order is with the
+// ErrPaymentInProgress means another attempt to pay the order is with the
 // processor or already holds the money.
 var ErrPaymentInProgress = fault.New(fault.Define("PAYMENT_IN_PROGRESS",
 	"Another attempt to pay the order is with the processor or already holds the money."), "a payment for this order is already in progress")

@@ -2,12 +2,11 @@ package resolvers
 
 import (
 	"context"
-
 	"errors"
-	"github.com/99designs/gqlgen/graphql"
 	"sync"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 	"github.com/vikstrous/dataloadgen"
 

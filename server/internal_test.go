@@ -178,7 +178,7 @@ func TestCSRFSafe(t *testing.T) {
 func validated(t *testing.T, query string) *ast.OperationDefinition {
 	t.Helper()
 	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
-	doc, errs := gqlparser.LoadQuery(schema, query)
+	doc, errs := gqlparser.LoadQueryWithRules(schema, query, nil) // nil: the default rules
 	require.Empty(t, errs)
 	return doc.Operations[0]
 }

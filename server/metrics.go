@@ -8,11 +8,11 @@ import (
 	"strings"
 	"sync"
 
-	"kassa/fault"
-
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"kassa/fault"
 )
 
 type metrics struct {

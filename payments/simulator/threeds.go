@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-
 	"strings"
 
 	"kassa/money"
