@@ -127,7 +127,7 @@ func (b *backoff) NextRetry(job *rivertype.JobRow) time.Time {
 func (b *backoff) delay(attempt int) time.Duration {
 	d := min(time.Duration(math.Pow(2, float64(min(max(attempt-1, 0), 20))))*time.Second, b.max)
 	lo, hi := d-d/10, min(d+d/10, b.max)
-	return lo + rand.N(hi-lo+1)
+	return lo + rand.N(hi-lo+1) //nolint:gosec // G404: jitter needs no secret randomness
 }
 
 // InsertManyTx enqueues several jobs inside tx in one statement.

@@ -374,7 +374,9 @@ func (e *Env) WaitJobs(t *testing.T, kinds ...string) {
 func (e *Env) WaitCallbacks(t *testing.T) {
 	t.Helper()
 	Eventually(t, 30*time.Second, "the simulator's callbacks to be delivered", func() bool {
-		return e.Count(t, `SELECT count(*) FROM simulator_callbacks WHERE delivered_at IS NULL`) == 0
+		n, err := e.Server.Simulator().PendingCallbacks(context.Background())
+		require.NoError(t, err)
+		return n == 0
 	})
 }
 

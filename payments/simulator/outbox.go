@@ -268,3 +268,13 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// PendingCallbacks is how many queued callbacks are not yet delivered; tests
+// wait for it to reach zero.
+func (s *Server) PendingCallbacks(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &n, `SELECT count(*) FROM simulator_callbacks WHERE delivered_at IS NULL`)
+	})
+	return n, err
+}
