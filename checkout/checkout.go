@@ -2,7 +2,6 @@ package checkout
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"net/url"
 	"strings"
@@ -13,16 +12,11 @@ import (
 
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/orders"
 	"kassa/payments"
 	"kassa/webhooks/egress"
 )
-
-// IDPrefix starts a checkout's public id ("chk_" and 32 hex digits).
-const IDPrefix = "chk"
-
-// PublicID is the id a shop sees (GraphQL, webhooks, successUrl).
-func PublicID(id uuid.UUID) string { return IDPrefix + "_" + hex.EncodeToString(id[:]) }
 
 // Placeholder in a successUrl or cancelUrl is replaced by the checkout's
 // public id; a successUrl without it gets ?checkout_id=… appended.
@@ -130,10 +124,14 @@ func (c *Checkout) Status(now time.Time) Status {
 }
 
 // SuccessRedirect is where the shopper goes after paying.
-func (c *Checkout) SuccessRedirect() string { return withID(c.SuccessURL, PublicID(c.ID), true) }
+func (c *Checkout) SuccessRedirect() string {
+	return withID(c.SuccessURL, gid.Encode(gid.Checkout, c.ID), true)
+}
 
 // CancelRedirect is where the shopper goes on giving up.
-func (c *Checkout) CancelRedirect() string { return withID(c.CancelURL, PublicID(c.ID), false) }
+func (c *Checkout) CancelRedirect() string {
+	return withID(c.CancelURL, gid.Encode(gid.Checkout, c.ID), false)
+}
 
 func withID(raw, id string, appendIfMissing bool) string {
 	if strings.Contains(raw, Placeholder) {

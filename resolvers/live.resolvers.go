@@ -7,6 +7,7 @@ package resolvers
 
 import (
 	"context"
+	"kassa/gid"
 	"kassa/orders"
 	"kassa/payments"
 )
@@ -18,7 +19,7 @@ func (r *subscriptionResolver) OrderUpdated(ctx context.Context, orderID *string
 	}
 	var only *uuidT
 	if orderID != nil {
-		id, err := idOf(prefixOrder, "orderId", *orderID)
+		id, err := idOf(gid.Order, "orderId", *orderID)
 		if err != nil {
 			return nil, err
 		}
@@ -56,7 +57,7 @@ func (r *subscriptionResolver) PaymentUpdated(ctx context.Context, paymentID *st
 	viewer := actorOf(p)
 	var only *uuidT
 	if paymentID != nil {
-		id, err := idOf(prefixPayment, "paymentId", *paymentID)
+		id, err := idOf(gid.Payment, "paymentId", *paymentID)
 		if err != nil {
 			return nil, err
 		}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"kassa/auth"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/graph"
 	"kassa/graph/model"
 	"kassa/money"
@@ -19,7 +20,7 @@ import (
 )
 
 func (r *mutationResolver) CapturePayment(ctx context.Context, input model.CapturePaymentInput) (*model.CapturePaymentPayload, error) {
-	pay, err := withID(ctx, prefixPayment, "paymentId", input.PaymentID, func(p *principalT, id uuidT) (payments.Payment, error) {
+	pay, err := withID(ctx, gid.Payment, "paymentId", input.PaymentID, func(p *principalT, id uuidT) (payments.Payment, error) {
 		return r.PaymentService.Capture(ctx, actorOf(p), p.MerchantID, id, input.Amount)
 	})
 	return payload(err, func(ue []model.UserError) *model.CapturePaymentPayload {
@@ -28,7 +29,7 @@ func (r *mutationResolver) CapturePayment(ctx context.Context, input model.Captu
 }
 
 func (r *mutationResolver) VoidPayment(ctx context.Context, input model.VoidPaymentInput) (*model.VoidPaymentPayload, error) {
-	pay, err := withID(ctx, prefixPayment, "paymentId", input.PaymentID, func(p *principalT, id uuidT) (payments.Payment, error) {
+	pay, err := withID(ctx, gid.Payment, "paymentId", input.PaymentID, func(p *principalT, id uuidT) (payments.Payment, error) {
 		return r.PaymentService.Void(ctx, actorOf(p), p.MerchantID, id)
 	})
 	return payload(err, func(ue []model.UserError) *model.VoidPaymentPayload {
@@ -37,7 +38,7 @@ func (r *mutationResolver) VoidPayment(ctx context.Context, input model.VoidPaym
 }
 
 func (r *mutationResolver) RefundPayment(ctx context.Context, input model.RefundPaymentInput) (*model.RefundPaymentPayload, error) {
-	pay, err := withID(ctx, prefixPayment, "paymentId", input.PaymentID, func(p *principalT, id uuidT) (payments.Payment, error) {
+	pay, err := withID(ctx, gid.Payment, "paymentId", input.PaymentID, func(p *principalT, id uuidT) (payments.Payment, error) {
 		return r.PaymentService.Refund(ctx, actorOf(p), p.MerchantID, id, input.Amount, deref(input.Reason))
 	})
 	return payload(err, func(ue []model.UserError) *model.RefundPaymentPayload {
@@ -46,7 +47,7 @@ func (r *mutationResolver) RefundPayment(ctx context.Context, input model.Refund
 }
 
 func (r *paymentResolver) ID(ctx context.Context, obj *payments.Payment) (string, error) {
-	return globalID(prefixPayment, obj.ID), nil
+	return gid.Encode(gid.Payment, obj.ID), nil
 }
 
 func (r *paymentResolver) ProcessorReference(ctx context.Context, obj *payments.Payment) (*string, error) {

@@ -11,12 +11,11 @@ import (
 	"kassa/audit"
 	"kassa/auth"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/graph/model"
 	"kassa/payments"
 	"kassa/terminal"
 )
-
-const prefixAuditEvent = "aev"
 
 // terminalCharge turns createTerminalPayment's input into a charge.
 func terminalCharge(in model.CreateTerminalPaymentInput) (terminal.Charge, error) {
@@ -28,7 +27,7 @@ func terminalCharge(in model.CreateTerminalPaymentInput) (terminal.Charge, error
 		c.CaptureMode = *in.CaptureMode
 	}
 	if in.OrderID != nil {
-		id, err := idOf(prefixOrder, "orderId", *in.OrderID)
+		id, err := idOf(gid.Order, "orderId", *in.OrderID)
 		if err != nil {
 			return c, err
 		}
@@ -56,14 +55,14 @@ func declined(p payments.Payment) []model.UserError {
 func auditFilter(p *auth.Principal, in *model.AuditEventFilter) (audit.Filter, bool, error) {
 	var f audit.Filter
 	if in != nil && in.ActorID != nil {
-		id, err := idOf(prefixUser, "actorId", *in.ActorID)
+		id, err := idOf(gid.User, "actorId", *in.ActorID)
 		if err != nil {
 			return f, false, err
 		}
 		f.ActorUser = &id
 	}
 	if in != nil && in.PaymentID != nil {
-		id, err := idOf(prefixPayment, "paymentId", *in.PaymentID)
+		id, err := idOf(gid.Payment, "paymentId", *in.PaymentID)
 		if err != nil {
 			return f, false, err
 		}

@@ -17,13 +17,6 @@ import (
 	"kassa/webhooks"
 )
 
-const (
-	prefixCheckout        = checkout.IDPrefix // "chk"
-	prefixWebhookEndpoint = "whe"
-	prefixWebhookDelivery = "whd"
-	prefixWebhookEvent    = "evt" // also the webhook-id header (webhooks.MessageID)
-)
-
 func checkoutOrNil(c checkout.Checkout) *checkout.Checkout {
 	if c.ID == uuid.Nil {
 		return nil

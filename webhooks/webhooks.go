@@ -2,7 +2,6 @@ package webhooks
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/jobs"
 	"kassa/payments"
 	"kassa/webhooks/egress"
@@ -393,10 +393,6 @@ func (s *Service) EndpointsByID(ctx context.Context, merchantID uuid.UUID, ids [
 	return out, err
 }
 
-// GlobalID is the public id of an object in events and in the GraphQL API:
-// the type's prefix, "_", and the id's 32 hex digits (resolvers/ids.go).
-func GlobalID(prefix string, id uuid.UUID) string { return prefix + "_" + hex.EncodeToString(id[:]) }
-
 // MessageID is the webhook-id of an event: the same for every attempt,
 // every redelivery and every endpoint.
-func MessageID(eventID uuid.UUID) string { return GlobalID("evt", eventID) }
+func MessageID(eventID uuid.UUID) string { return gid.Encode(gid.WebhookEvent, eventID) }
