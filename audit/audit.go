@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"kassa/db"
+	"kassa/gid"
 	"kassa/payments"
 )
 
@@ -58,7 +59,7 @@ func New(d *db.DB, pay *payments.Service) *Log {
 
 // RecordTx adds e to the trail inside tx (a tenant transaction of the
 // merchant), so it commits with the change it describes.
-func (l *Log) RecordTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID, e Event) error {
+func (l *Log) RecordTx(ctx context.Context, tx *sqlx.Tx, merchantID gid.MerchantID, e Event) error {
 	if e.Action == "" {
 		return errors.New("audit: an event needs an action")
 	}
@@ -85,7 +86,7 @@ type Filter struct {
 
 // List returns the trail newest first: the trail's own entries and the
 // payment operations people and API keys caused, merged.
-func (l *Log) List(ctx context.Context, merchantID uuid.UUID, f Filter, page db.Page) ([]Event, bool, error) {
+func (l *Log) List(ctx context.Context, merchantID gid.MerchantID, f Filter, page db.Page) ([]Event, bool, error) {
 	pevs, _, err := l.pay.ActorEvents(ctx, merchantID, payments.ActorEventFilter{ActorUser: f.ActorUser, PaymentID: f.PaymentID}, page)
 	if err != nil {
 		return nil, false, err

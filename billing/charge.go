@@ -14,6 +14,7 @@ import (
 
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/money"
 	"kassa/orders"
 	"kassa/payments"
@@ -22,9 +23,9 @@ import (
 // ChargeArgs is the job that charges an invoice to the subscription's
 // mandate (attempt n of the dunning schedule).
 type ChargeArgs struct {
-	MerchantID uuid.UUID `json:"merchant_id"`
-	InvoiceID  uuid.UUID `json:"invoice_id"`
-	Attempt    int       `json:"attempt"`
+	MerchantID gid.MerchantID `json:"merchant_id"`
+	InvoiceID  uuid.UUID      `json:"invoice_id"`
+	Attempt    int            `json:"attempt"`
 }
 
 // Kind names the job.
@@ -33,8 +34,8 @@ func (ChargeArgs) Kind() string { return "billing.charge" }
 // ReleaseArgs is the job that voids a card check once it stored its
 // mandate.
 type ReleaseArgs struct {
-	MerchantID uuid.UUID `json:"merchant_id"`
-	PaymentID  uuid.UUID `json:"payment_id"`
+	MerchantID gid.MerchantID `json:"merchant_id"`
+	PaymentID  uuid.UUID      `json:"payment_id"`
 }
 
 // Kind names the job.
@@ -69,12 +70,12 @@ func (w *chargeWorker) Work(ctx context.Context, job *river.Job[ChargeArgs]) err
 
 // charge charges an open invoice to the mandate. The payment's outcome
 // arrives by callback (paymentChanged).
-func (s *Service) charge(ctx context.Context, merchantID, invoiceID uuid.UUID, attempt int) (payments.Payment, error) {
+func (s *Service) charge(ctx context.Context, merchantID gid.MerchantID, invoiceID uuid.UUID, attempt int) (payments.Payment, error) {
 	return s.chargeAs(ctx, payments.System, merchantID, invoiceID, attempt)
 }
 
 // chargeAs is charge on behalf of actor, who is recorded on the payment.
-func (s *Service) chargeAs(ctx context.Context, actor payments.Actor, merchantID, invoiceID uuid.UUID, attempt int) (payments.Payment, error) {
+func (s *Service) chargeAs(ctx context.Context, actor payments.Actor, merchantID gid.MerchantID, invoiceID uuid.UUID, attempt int) (payments.Payment, error) {
 	var inv Invoice
 	var sub Subscription
 	paymentID := AttemptPaymentID(invoiceID, attempt)
@@ -342,7 +343,7 @@ func prefixed(alias string) string {
 //
 // Errors: fault.ErrNotFound; codes INVALID_AMOUNT, AMOUNT_TOO_LARGE,
 // INVALID_DESCRIPTION, INVALID_STATE, NO_MANDATE; PROCESSOR_UNAVAILABLE.
-func (s *Service) ChargeManually(ctx context.Context, actor payments.Actor, merchantID, id uuid.UUID, amount int64, description string, vatRate *int) (Invoice, payments.Payment, error) {
+func (s *Service) ChargeManually(ctx context.Context, actor payments.Actor, merchantID gid.MerchantID, id uuid.UUID, amount int64, description string, vatRate *int) (Invoice, payments.Payment, error) {
 	if err := checkActor(actor); err != nil {
 		return Invoice{}, payments.Payment{}, err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"kassa/audit"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/payments"
 )
 
@@ -20,7 +21,7 @@ type Limits interface {
 	// CheckLimit refuses amount in currency above a's limit.
 	//
 	// Errors: codes AMOUNT_ABOVE_LIMIT, LIMIT_CURRENCY_MISMATCH.
-	CheckLimit(ctx context.Context, merchantID uuid.UUID, a payments.Actor, amount int64, currency string) error
+	CheckLimit(ctx context.Context, merchantID gid.MerchantID, a payments.Actor, amount int64, currency string) error
 }
 
 // UseLimits sets the limits and the audit trail once the services that
@@ -29,7 +30,7 @@ func (s *Service) UseLimits(l Limits, a *audit.Log) { s.cfg.Limits, s.cfg.Audit 
 
 // recordTx puts a member's change of what a customer is charged on the
 // audit trail, in the change's transaction.
-func (s *Service) recordTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID, a payments.Actor, action string, paymentID *uuid.UUID, amount int64, currency, detail string) error {
+func (s *Service) recordTx(ctx context.Context, tx *sqlx.Tx, merchantID gid.MerchantID, a payments.Actor, action string, paymentID *uuid.UUID, amount int64, currency, detail string) error {
 	if s.cfg.Audit == nil {
 		return nil
 	}
@@ -50,7 +51,7 @@ func checkActor(a payments.Actor) error {
 // plan p charges. A usage plan has no such most, so a member with a limit
 // may not set one; a manual plan charges nothing by itself (each manual
 // charge is checked when it is made).
-func (s *Service) checkPlanLimit(ctx context.Context, merchantID uuid.UUID, a payments.Actor, p Plan) error {
+func (s *Service) checkPlanLimit(ctx context.Context, merchantID gid.MerchantID, a payments.Actor, p Plan) error {
 	if s.cfg.Limits == nil || a.System || a.APIKeyID != nil {
 		return nil
 	}

@@ -43,16 +43,16 @@ const (
 
 // Checkout is a webshop checkout.
 type Checkout struct {
-	MerchantID      uuid.UUID  `db:"merchant_id"`
-	ID              uuid.UUID  `db:"id"`
-	OrderID         uuid.UUID  `db:"order_id"`
-	LinkID          uuid.UUID  `db:"payment_link_id"`
-	SuccessURL      string     `db:"success_url"`
-	CancelURL       string     `db:"cancel_url"`
-	ExpiresAt       time.Time  `db:"expires_at"`
-	CreatedByUser   *uuid.UUID `db:"created_by_user"`
-	CreatedByAPIKey *uuid.UUID `db:"created_by_api_key"`
-	CreatedAt       time.Time  `db:"created_at"`
+	MerchantID      gid.MerchantID `db:"merchant_id"`
+	ID              uuid.UUID      `db:"id"`
+	OrderID         uuid.UUID      `db:"order_id"`
+	LinkID          uuid.UUID      `db:"payment_link_id"`
+	SuccessURL      string         `db:"success_url"`
+	CancelURL       string         `db:"cancel_url"`
+	ExpiresAt       time.Time      `db:"expires_at"`
+	CreatedByUser   *uuid.UUID     `db:"created_by_user"`
+	CreatedByAPIKey *uuid.UUID     `db:"created_by_api_key"`
+	CreatedAt       time.Time      `db:"created_at"`
 
 	// From the link (package orders), for the status and the URL.
 	LinkToken  string            `db:"-"`
@@ -205,7 +205,7 @@ func checkReturnURL(field, raw string) (string, error) {
 // Errors: codes INVALID_URL (successUrl, cancelUrl), INVALID_EXPIRY, and
 // those of orders.Service.Create (lines, currency, customer, reference,
 // capture mode).
-func (s *Service) Create(ctx context.Context, merchantID uuid.UUID, actor payments.Actor, n New) (Checkout, error) {
+func (s *Service) Create(ctx context.Context, merchantID gid.MerchantID, actor payments.Actor, n New) (Checkout, error) {
 	success, err := checkReturnURL("successUrl", n.SuccessURL)
 	if err != nil {
 		return Checkout{}, err
@@ -247,7 +247,7 @@ func (s *Service) Create(ctx context.Context, merchantID uuid.UUID, actor paymen
 // Get returns a checkout.
 //
 // Errors: fault.ErrNotFound.
-func (s *Service) Get(ctx context.Context, merchantID, id uuid.UUID) (Checkout, error) {
+func (s *Service) Get(ctx context.Context, merchantID gid.MerchantID, id uuid.UUID) (Checkout, error) {
 	m, err := s.ByIDs(ctx, merchantID, []uuid.UUID{id})
 	if err != nil {
 		return Checkout{}, err
@@ -260,16 +260,16 @@ func (s *Service) Get(ctx context.Context, merchantID, id uuid.UUID) (Checkout, 
 }
 
 // ByIDs loads checkouts by id.
-func (s *Service) ByIDs(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Checkout, error) {
+func (s *Service) ByIDs(ctx context.Context, merchantID gid.MerchantID, ids []uuid.UUID) (map[uuid.UUID]Checkout, error) {
 	return s.by(ctx, merchantID, "c.id", ids, func(c Checkout) uuid.UUID { return c.ID })
 }
 
 // ByOrders loads the checkouts of orders, keyed by order id.
-func (s *Service) ByOrders(ctx context.Context, merchantID uuid.UUID, orderIDs []uuid.UUID) (map[uuid.UUID]Checkout, error) {
+func (s *Service) ByOrders(ctx context.Context, merchantID gid.MerchantID, orderIDs []uuid.UUID) (map[uuid.UUID]Checkout, error) {
 	return s.by(ctx, merchantID, "c.order_id", orderIDs, func(c Checkout) uuid.UUID { return c.OrderID })
 }
 
-func (s *Service) by(ctx context.Context, merchantID uuid.UUID, col string, ids []uuid.UUID, key func(Checkout) uuid.UUID) (map[uuid.UUID]Checkout, error) {
+func (s *Service) by(ctx context.Context, merchantID gid.MerchantID, col string, ids []uuid.UUID, key func(Checkout) uuid.UUID) (map[uuid.UUID]Checkout, error) {
 	var cs []Checkout
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		q, args, err := sqlx.In(`SELECT `+columns+from+` WHERE `+col+` IN (?)`, ids)
@@ -319,7 +319,7 @@ func (s *Service) ByLink(ctx context.Context, l orders.Link) (Checkout, bool, er
 // its order is cancelled and its link stops taking payments.
 //
 // Errors: fault.ErrNotFound; code CHECKOUT_COMPLETE.
-func (s *Service) Expire(ctx context.Context, merchantID uuid.UUID, actor payments.Actor, id uuid.UUID) (Checkout, error) {
+func (s *Service) Expire(ctx context.Context, merchantID gid.MerchantID, actor payments.Actor, id uuid.UUID) (Checkout, error) {
 	c, err := s.Get(ctx, merchantID, id)
 	if err != nil {
 		return c, err

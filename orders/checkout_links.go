@@ -10,6 +10,7 @@ import (
 
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/payments"
 )
 
@@ -22,7 +23,7 @@ const LinkCheckout LinkKind = "CHECKOUT"
 // as for a free-amount link: changing it afterwards deactivates the link.
 //
 // Errors: those of Create.
-func (s *Service) NewCheckoutOrderTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID, actor payments.Actor, n NewOrder, expiresAt time.Time) (Order, Link, error) {
+func (s *Service) NewCheckoutOrderTx(ctx context.Context, tx *sqlx.Tx, merchantID gid.MerchantID, actor payments.Actor, n NewOrder, expiresAt time.Time) (Order, Link, error) {
 	lines, tot, err := n.normalize()
 	if err != nil {
 		return Order{}, Link{}, err

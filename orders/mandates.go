@@ -12,6 +12,7 @@ import (
 
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/money"
 	"kassa/payments"
 	"kassa/text"
@@ -29,7 +30,7 @@ type MandateOrder struct {
 // NewMandateOrderTx creates the order and its single-use link in the
 // caller's transaction. The order is sent (CONFIRMATION_SENT) at once:
 // the link is the confirmation.
-func (s *Service) NewMandateOrderTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID, actor payments.Actor, m MandateOrder) (Order, Link, error) {
+func (s *Service) NewMandateOrderTx(ctx context.Context, tx *sqlx.Tx, merchantID gid.MerchantID, actor payments.Actor, m MandateOrder) (Order, Link, error) {
 	lines, tot, err := m.Order.normalize()
 	if err != nil {
 		return Order{}, Link{}, err
@@ -301,7 +302,7 @@ func mandateOfPayment(ctx context.Context, tx *sqlx.Tx, paymentID uuid.UUID) (Ac
 }
 
 // MandateOfPayment returns the consent a payment was made with, if any.
-func (s *Service) MandateOfPayment(ctx context.Context, merchantID, paymentID uuid.UUID) (AcceptedMandate, bool, error) {
+func (s *Service) MandateOfPayment(ctx context.Context, merchantID gid.MerchantID, paymentID uuid.UUID) (AcceptedMandate, bool, error) {
 	var a AcceptedMandate
 	var ok bool
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {

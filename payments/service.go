@@ -16,6 +16,7 @@ import (
 	"kassa/auth"
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/money"
 )
 
@@ -92,7 +93,7 @@ func (s *Service) Processor(name string) (Processor, bool) {
 
 // NewPayment is what Authorize takes.
 type NewPayment struct {
-	MerchantID    uuid.UUID
+	MerchantID    gid.MerchantID
 	OrderID       *uuid.UUID
 	Amount        int64
 	Currency      string
@@ -168,7 +169,7 @@ func (s *Service) Authorize(ctx context.Context, n NewPayment) (Payment, error) 
 // MandateCharge is what ChargeMandate takes.
 type MandateCharge struct {
 	ID           uuid.UUID // the payment's id, derived by the caller from its own row (e.g. the invoice), so a retry finds it
-	MerchantID   uuid.UUID
+	MerchantID   gid.MerchantID
 	Amount       int64
 	Currency     string
 	MandateToken string
@@ -295,7 +296,7 @@ func (s *Service) afterAuthorize(ctx context.Context, p Payment, resp AuthorizeR
 // change locks a payment, lets fn change it, derives its status, stores
 // it with an event, and tells the listeners, all in one transaction.
 // fn returns the event type and detail ("" type: no change worth an event).
-func (s *Service) change(ctx context.Context, merchantID, id uuid.UUID, fn func(tx *sqlx.Tx, p *Payment) (string, string, error), out *Payment) error {
+func (s *Service) change(ctx context.Context, merchantID gid.MerchantID, id uuid.UUID, fn func(tx *sqlx.Tx, p *Payment) (string, string, error), out *Payment) error {
 	return s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		var before Payment
 		if err := tx.GetContext(ctx, &before, `SELECT `+paymentColumns+` FROM payments WHERE id = $1 FOR UPDATE`, id); err != nil {

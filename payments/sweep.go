@@ -6,6 +6,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+
+	"kassa/gid"
 )
 
 // ExpiryNotifier is told, inside the transaction that records the warning,
@@ -46,8 +48,8 @@ func (s *Service) Sweep(ctx context.Context) {
 }
 
 type due struct {
-	MerchantID uuid.UUID `db:"merchant_id"`
-	ID         uuid.UUID `db:"id"`
+	MerchantID gid.MerchantID `db:"merchant_id"`
+	ID         uuid.UUID      `db:"id"`
 }
 
 func (s *Service) dueReservations(ctx context.Context, query string, at time.Time) ([]due, error) {

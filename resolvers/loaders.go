@@ -14,6 +14,7 @@ import (
 	"kassa/auth"
 	"kassa/billing"
 	"kassa/checkout"
+	"kassa/gid"
 	"kassa/merchants"
 	"kassa/money"
 	"kassa/orders"
@@ -52,7 +53,7 @@ type loadersKey struct{}
 
 // merchantScoped adapts a batch function of one merchant's rows to a
 // loader's fetch.
-func merchantScoped[V any](fetch func(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]V, error)) *dataloadgen.Loader[uuid.UUID, V] {
+func merchantScoped[V any](fetch func(ctx context.Context, merchantID gid.MerchantID, ids []uuid.UUID) (map[uuid.UUID]V, error)) *dataloadgen.Loader[uuid.UUID, V] {
 	return dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]V, error) {
 		p, err := principal(ctx)
 		if err != nil {
@@ -65,7 +66,7 @@ func merchantScoped[V any](fetch func(ctx context.Context, merchantID uuid.UUID,
 // viewerScoped adapts a batch function of what the requesting actor may
 // see of one merchant's rows (the domain applies the rule) to a loader's
 // fetch.
-func viewerScoped[V any](fetch func(ctx context.Context, viewer payments.Actor, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]V, error)) *dataloadgen.Loader[uuid.UUID, V] {
+func viewerScoped[V any](fetch func(ctx context.Context, viewer payments.Actor, merchantID gid.MerchantID, ids []uuid.UUID) (map[uuid.UUID]V, error)) *dataloadgen.Loader[uuid.UUID, V] {
 	return dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]V, error) {
 		p, err := principal(ctx)
 		if err != nil {
@@ -173,7 +174,7 @@ func loadAPIKey(ctx context.Context, id *uuid.UUID) (*auth.APIKey, error) {
 // fields will ask for (payments, confirmations, links), each fetched in one
 // query for the page: a page costs the same few queries whatever its size,
 // and its fields find their data without waiting.
-func (r *Resolver) primeOrders(ctx context.Context, merchantID uuid.UUID, os []orders.Order) error {
+func (r *Resolver) primeOrders(ctx context.Context, merchantID gid.MerchantID, os []orders.Order) error {
 	if len(os) == 0 {
 		return nil
 	}

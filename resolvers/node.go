@@ -28,7 +28,7 @@ func (r *Resolver) node(ctx context.Context, p *auth.Principal, prefix string, i
 	}
 	switch prefix {
 	case gid.Merchant:
-		if id != p.MerchantID {
+		if id != p.MerchantID.UUID {
 			return nil, nil
 		}
 		m, err := r.merchant(ctx)

@@ -23,7 +23,7 @@ func (r *apiKeyResolver) CreatedBy(ctx context.Context, obj *auth.APIKey) (*auth
 }
 
 func (r *merchantResolver) ID(ctx context.Context, obj *merchants.Merchant) (string, error) {
-	return gid.Encode(gid.Merchant, obj.ID), nil
+	return obj.ID.Global(), nil
 }
 
 func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error) {

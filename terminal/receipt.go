@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/riverqueue/river"
 
+	"kassa/gid"
 	"kassa/mailer"
 	"kassa/money"
 	"kassa/payments"
@@ -111,7 +112,7 @@ func Reference(id uuid.UUID) string {
 // locale (or lang, "sv" or "en", when given).
 //
 // Errors: fault.ErrNotFound.
-func (s *Service) Receipt(ctx context.Context, merchantID, paymentID uuid.UUID, lang string) (Receipt, error) {
+func (s *Service) Receipt(ctx context.Context, merchantID gid.MerchantID, paymentID uuid.UUID, lang string) (Receipt, error) {
 	p, err := s.pay.Get(ctx, merchantID, paymentID)
 	if err != nil {
 		return Receipt{}, err
@@ -203,8 +204,8 @@ func (s *Service) paymentChanged(ctx context.Context, tx *sqlx.Tx, before, after
 
 // ReceiptArgs is the job that emails a terminal payment's receipt.
 type ReceiptArgs struct {
-	MerchantID uuid.UUID `json:"merchant_id"`
-	PaymentID  uuid.UUID `json:"payment_id"`
+	MerchantID gid.MerchantID `json:"merchant_id"`
+	PaymentID  uuid.UUID      `json:"payment_id"`
 }
 
 // Kind names the job.

@@ -11,6 +11,7 @@ import (
 	"kassa/auth"
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/payments"
 )
 
@@ -165,7 +166,7 @@ func (s *Service) Refund(ctx context.Context, p *auth.Principal, paymentID uuid.
 }
 
 // Users returns the merchant's members by id (names for lists).
-func (s *Service) Users(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]auth.User, error) {
+func (s *Service) Users(ctx context.Context, merchantID gid.MerchantID, ids []uuid.UUID) (map[uuid.UUID]auth.User, error) {
 	if len(ids) == 0 {
 		return map[uuid.UUID]auth.User{}, nil
 	}
@@ -173,7 +174,7 @@ func (s *Service) Users(ctx context.Context, merchantID uuid.UUID, ids []uuid.UU
 }
 
 // History is the payment's events, oldest first.
-func (s *Service) History(ctx context.Context, merchantID, paymentID uuid.UUID) ([]payments.EventRecord, error) {
+func (s *Service) History(ctx context.Context, merchantID gid.MerchantID, paymentID uuid.UUID) ([]payments.EventRecord, error) {
 	evs, err := s.pay.EventsByPayments(ctx, merchantID, []uuid.UUID{paymentID})
 	return evs[paymentID], err
 }

@@ -18,6 +18,7 @@ import (
 	"kassa/auth"
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/jobs"
 	"kassa/live"
 	"kassa/mailer"
@@ -253,7 +254,7 @@ func sameActor(p payments.Payment, a payments.Actor) bool {
 
 // record notes the terminal's sale before the processor is asked, so the
 // callback that approves it (within milliseconds) finds it.
-func (s *Service) record(ctx context.Context, merchantID, paymentID uuid.UUID, a payments.Actor) error {
+func (s *Service) record(ctx context.Context, merchantID gid.MerchantID, paymentID uuid.UUID, a payments.Actor) error {
 	return s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO terminal_payments (merchant_id, id, payment_id, taken_by_user, taken_by_api_key, created_at)
@@ -283,7 +284,7 @@ func unsettled(p payments.Payment) bool {
 }
 
 // watch returns the merchant's payment changes (nil without a broker).
-func (s *Service) watch(ctx context.Context, merchantID uuid.UUID) <-chan live.Event {
+func (s *Service) watch(ctx context.Context, merchantID gid.MerchantID) <-chan live.Event {
 	if s.live == nil {
 		return nil
 	}
@@ -329,14 +330,14 @@ func (s *Service) settle(ctx context.Context, p payments.Payment, changes <-chan
 }
 
 // Merchant returns the merchant (its name, currency and locale).
-func (s *Service) Merchant(ctx context.Context, id uuid.UUID) (merchants.Merchant, error) {
+func (s *Service) Merchant(ctx context.Context, id gid.MerchantID) (merchants.Merchant, error) {
 	return s.merchants.Get(ctx, id)
 }
 
 // OrderByNumber finds an order by its number, for staff who type it.
 //
 // Errors: fault.ErrNotFound.
-func (s *Service) OrderByNumber(ctx context.Context, merchantID uuid.UUID, number int64) (orders.Order, error) {
+func (s *Service) OrderByNumber(ctx context.Context, merchantID gid.MerchantID, number int64) (orders.Order, error) {
 	if number <= 0 {
 		return orders.Order{}, fault.NotFound("order")
 	}

@@ -13,6 +13,7 @@ import (
 
 	"kassa/checkout"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/money"
 	"kassa/orders"
 	"kassa/payments"
@@ -65,7 +66,7 @@ type brandView struct {
 
 // brandOf loads the merchant's branding; on failure the page still shows,
 // plainly, under the merchant's name.
-func (p *Pages) brandOf(r *http.Request, merchantID uuid.UUID, name, lang string) brandView {
+func (p *Pages) brandOf(r *http.Request, merchantID gid.MerchantID, name, lang string) brandView {
 	v := brandView{Name: name, SupportLabel: tr(lang, "pay.support")}
 	if p.branding == nil {
 		return v

@@ -18,6 +18,7 @@ import (
 	"kassa/auth"
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/merchants"
 	"kassa/money"
 	"kassa/payments"
@@ -228,7 +229,7 @@ func (p *Pages) renderTerminal(w http.ResponseWriter, r *http.Request, status in
 	p.render(w, r, status, "terminal.html", map[string]any{"V": v})
 }
 
-func (p *Pages) staffNames(r *http.Request, merchantID uuid.UUID, sales []terminal.Sale) map[uuid.UUID]string {
+func (p *Pages) staffNames(r *http.Request, merchantID gid.MerchantID, sales []terminal.Sale) map[uuid.UUID]string {
 	var ids []uuid.UUID
 	for _, s := range sales {
 		if s.TakenByUser != nil {

@@ -21,6 +21,7 @@ import (
 	"kassa/db"
 	"kassa/db/dbtest"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/jobs"
 	"kassa/merchants"
 	"kassa/payments"
@@ -36,7 +37,7 @@ type bundle struct {
 	db       *db.DB
 	q        *jobs.Queue
 	svc      *webhooks.Service
-	merchant uuid.UUID
+	merchant gid.MerchantID
 }
 
 // setup starts a queue and the service on the test's own database, with
