@@ -228,7 +228,7 @@ func (s *Service) chargeFailed(ctx context.Context, tx *sqlx.Tx, inv Invoice, p 
 	if orderID == nil {
 		// A link to pay this invoice with another card (which also becomes
 		// the new mandate), made once and reused by later reminders.
-		o, l, err := s.cfg.Orders.NewMandateOrderTx(ctx, tx, inv.MerchantID, payments.Actor{}, orders.MandateOrder{
+		o, l, err := s.cfg.Orders.NewMandateOrderTx(ctx, tx, payments.Actor{}, inv.MerchantID, orders.MandateOrder{
 			Order: orders.NewOrder{
 				Customer:    orders.Customer{Name: sub.CustomerName, Email: sub.CustomerEmail, Locale: sub.CustomerLocale},
 				Currency:    inv.Currency,
@@ -385,12 +385,12 @@ func (s *Service) ChargeManually(ctx context.Context, actor payments.Actor, merc
 			return fault.Invalid("amount", fault.ErrInvalidAmount, "amount must be positive")
 		}
 		if s.cfg.Limits != nil {
-			if err := s.cfg.Limits.CheckLimit(ctx, merchantID, actor, inv.Gross, inv.Currency); err != nil {
+			if err := s.cfg.Limits.CheckLimit(ctx, actor, merchantID, inv.Gross, inv.Currency); err != nil {
 				return err
 			}
 		}
 		pid := AttemptPaymentID(inv.ID, 1)
-		return s.recordTx(ctx, tx, merchantID, actor, "subscription.charged", &pid, inv.Gross, inv.Currency, fmt.Sprintf("subscription %s: invoice %d", id, inv.Number))
+		return s.recordTx(ctx, tx, actor, merchantID, "subscription.charged", &pid, inv.Gross, inv.Currency, fmt.Sprintf("subscription %s: invoice %d", id, inv.Number))
 	})
 	if err != nil {
 		return Invoice{}, payments.Payment{}, err

@@ -144,7 +144,7 @@ func (s *Service) warnExpiringCards(ctx context.Context, now time.Time) (int, er
 			if sub.CustomerLocale == "en" {
 				desc = "New card for your subscription (reserved, then released)"
 			}
-			o, l, err := s.cfg.Orders.NewMandateOrderTx(ctx, tx, sub.MerchantID, payments.Actor{}, orders.MandateOrder{
+			o, l, err := s.cfg.Orders.NewMandateOrderTx(ctx, tx, payments.Actor{}, sub.MerchantID, orders.MandateOrder{
 				Order: orders.NewOrder{Customer: orders.Customer{Name: sub.CustomerName, Email: sub.CustomerEmail, Locale: sub.CustomerLocale},
 					Currency: plan.Currency, CaptureMode: payments.CaptureReserve,
 					Lines: []orders.LineInput{{Description: desc, Quantity: 1, UnitPrice: verificationAmount(plan.Currency), VATRate: 0}}},

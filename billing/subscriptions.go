@@ -239,7 +239,7 @@ func (s *Service) Create(ctx context.Context, merchantID gid.MerchantID, n NewSu
 	if err := n.Plan.Check(); err != nil {
 		return Created{}, err
 	}
-	if err := s.checkPlanLimit(ctx, merchantID, n.Actor, n.Plan); err != nil {
+	if err := s.checkPlanLimit(ctx, n.Actor, merchantID, n.Plan); err != nil {
 		return Created{}, err
 	}
 	n.Customer.Email = strings.TrimSpace(n.Customer.Email)
@@ -315,7 +315,7 @@ func (s *Service) firstPaymentOrder(ctx context.Context, tx *sqlx.Tx, sub Subscr
 		}
 		n.Lines = []orders.LineInput{{Description: desc, Quantity: 1, UnitPrice: verificationAmount(p.Currency), VATRate: 0}}
 	}
-	return s.cfg.Orders.NewMandateOrderTx(ctx, tx, sub.MerchantID, actor, orders.MandateOrder{Order: n, ExpiresAt: s.now().Add(14 * 24 * time.Hour)})
+	return s.cfg.Orders.NewMandateOrderTx(ctx, tx, actor, sub.MerchantID, orders.MandateOrder{Order: n, ExpiresAt: s.now().Add(14 * 24 * time.Hour)})
 }
 
 func periodLabel(p Period, tz string) string {
@@ -505,11 +505,11 @@ func (s *Service) UpdatePlan(ctx context.Context, actor payments.Actor, merchant
 	if err := p.Check(); err != nil {
 		return Subscription{}, err
 	}
-	if err := s.checkPlanLimit(ctx, merchantID, actor, p); err != nil {
+	if err := s.checkPlanLimit(ctx, actor, merchantID, p); err != nil {
 		return Subscription{}, err
 	}
 	return s.change(ctx, merchantID, id, func(tx *sqlx.Tx, sub *Subscription) error {
-		if err := s.recordTx(ctx, tx, merchantID, actor, "subscription.plan_changed", nil, p.Amount, p.Currency,
+		if err := s.recordTx(ctx, tx, actor, merchantID, "subscription.plan_changed", nil, p.Amount, p.Currency,
 			fmt.Sprintf("subscription %s: %s plan", id, p.Kind)); err != nil {
 			return err
 		}

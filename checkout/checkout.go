@@ -205,7 +205,7 @@ func checkReturnURL(field, raw string) (string, error) {
 // Errors: codes INVALID_URL (successUrl, cancelUrl), INVALID_EXPIRY, and
 // those of orders.Service.Create (lines, currency, customer, reference,
 // capture mode).
-func (s *Service) Create(ctx context.Context, merchantID gid.MerchantID, actor payments.Actor, n New) (Checkout, error) {
+func (s *Service) Create(ctx context.Context, actor payments.Actor, merchantID gid.MerchantID, n New) (Checkout, error) {
 	success, err := checkReturnURL("successUrl", n.SuccessURL)
 	if err != nil {
 		return Checkout{}, err
@@ -225,7 +225,7 @@ func (s *Service) Create(ctx context.Context, merchantID gid.MerchantID, actor p
 	c := Checkout{MerchantID: merchantID, ID: uuid.Must(uuid.NewV7()), SuccessURL: success, CancelURL: cancel, ExpiresAt: exp,
 		CreatedByUser: actor.UserID, CreatedByAPIKey: actor.APIKeyID, CreatedAt: now}
 	err = s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
-		o, l, err := s.cfg.Orders.NewCheckoutOrderTx(ctx, tx, merchantID, actor, orders.NewOrder{
+		o, l, err := s.cfg.Orders.NewCheckoutOrderTx(ctx, tx, actor, merchantID, orders.NewOrder{
 			Customer: n.Customer, Lines: n.Lines, Currency: n.Currency, Reference: n.Reference, CaptureMode: n.CaptureMode,
 		}, exp)
 		if err != nil {
@@ -319,7 +319,7 @@ func (s *Service) ByLink(ctx context.Context, l orders.Link) (Checkout, bool, er
 // its order is cancelled and its link stops taking payments.
 //
 // Errors: fault.ErrNotFound; code CHECKOUT_COMPLETE.
-func (s *Service) Expire(ctx context.Context, merchantID gid.MerchantID, actor payments.Actor, id uuid.UUID) (Checkout, error) {
+func (s *Service) Expire(ctx context.Context, actor payments.Actor, merchantID gid.MerchantID, id uuid.UUID) (Checkout, error) {
 	c, err := s.Get(ctx, merchantID, id)
 	if err != nil {
 		return c, err
@@ -331,7 +331,7 @@ func (s *Service) Expire(ctx context.Context, merchantID gid.MerchantID, actor p
 	if c.LinkStatus == orders.LinkDeactivated || c.LinkStatus == orders.LinkExpired {
 		return c, nil // closed already
 	}
-	if _, err := s.cfg.Orders.Cancel(ctx, merchantID, actor, c.OrderID); err != nil {
+	if _, err := s.cfg.Orders.Cancel(ctx, actor, merchantID, c.OrderID); err != nil {
 		if errors.Is(err, orders.ErrOrderNotCancellable) {
 			return c, complete
 		}

@@ -162,7 +162,7 @@ func (s *Service) StartCheckout(ctx context.Context, t PayTarget, c Checkout) (O
 				if err != nil {
 					return err
 				}
-				created, err := s.CreateTx(ctx, tx, l.MerchantID, payments.Actor{UserID: l.CreatedByUser, APIKeyID: l.CreatedByAPIKey}, "", n, lines, tot)
+				created, err := s.CreateTx(ctx, tx, payments.Actor{UserID: l.CreatedByUser, APIKeyID: l.CreatedByAPIKey}, l.MerchantID, "", n, lines, tot)
 				if err != nil {
 					return err
 				}

@@ -74,7 +74,7 @@ type SendConfirmation struct {
 //
 // Errors: fault.ErrNotFound; codes ORDER_NOT_EDITABLE, NO_CUSTOMER_EMAIL,
 // INVALID_MESSAGE, INVALID_EXPIRY.
-func (s *Service) SendConfirmation(ctx context.Context, merchantID gid.MerchantID, actor payments.Actor, in SendConfirmation) (Confirmation, Link, error) {
+func (s *Service) SendConfirmation(ctx context.Context, actor payments.Actor, merchantID gid.MerchantID, in SendConfirmation) (Confirmation, Link, error) {
 	in.Message = strings.TrimSpace(in.Message)
 	if utf8.RuneCountInString(in.Message) > 2000 || strings.ContainsRune(in.Message, 0) {
 		return Confirmation{}, Link{}, fault.Invalid("message", ErrInvalidMessage, "message must be at most 2000 characters")

@@ -111,7 +111,7 @@ type NewLink struct {
 // Errors: codes INVALID_AMOUNT, AMOUNT_TOO_LARGE, INVALID_CURRENCY,
 // INVALID_DESCRIPTION, INVALID_VAT_RATE, INVALID_EMAIL, INVALID_EXPIRY,
 // INVALID_CAPTURE_MODE.
-func (s *Service) CreateLink(ctx context.Context, merchantID gid.MerchantID, actor payments.Actor, salespersonEmail string, n NewLink) (Link, error) {
+func (s *Service) CreateLink(ctx context.Context, actor payments.Actor, merchantID gid.MerchantID, salespersonEmail string, n NewLink) (Link, error) {
 	if n.Currency == "" {
 		n.Currency = "SEK"
 	}
@@ -181,7 +181,7 @@ func (s *Service) orderForLink(ctx context.Context, tx *sqlx.Tx, l Link, actor p
 	if err != nil {
 		return Order{}, err
 	}
-	o, err := s.CreateTx(ctx, tx, l.MerchantID, actor, salespersonEmail, n, lines, tot)
+	o, err := s.CreateTx(ctx, tx, actor, l.MerchantID, salespersonEmail, n, lines, tot)
 	if err != nil {
 		return o, err
 	}

@@ -30,12 +30,12 @@ type MandateOrder struct {
 // NewMandateOrderTx creates the order and its single-use link in the
 // caller's transaction. The order is sent (CONFIRMATION_SENT) at once:
 // the link is the confirmation.
-func (s *Service) NewMandateOrderTx(ctx context.Context, tx *sqlx.Tx, merchantID gid.MerchantID, actor payments.Actor, m MandateOrder) (Order, Link, error) {
+func (s *Service) NewMandateOrderTx(ctx context.Context, tx *sqlx.Tx, actor payments.Actor, merchantID gid.MerchantID, m MandateOrder) (Order, Link, error) {
 	lines, tot, err := m.Order.normalize()
 	if err != nil {
 		return Order{}, Link{}, err
 	}
-	o, err := s.CreateTx(ctx, tx, merchantID, actor, "", m.Order, lines, tot)
+	o, err := s.CreateTx(ctx, tx, actor, merchantID, "", m.Order, lines, tot)
 	if err != nil {
 		return Order{}, Link{}, err
 	}

@@ -217,7 +217,7 @@ func normalizeCustomer(c *Customer) error {
 // Errors: the codes of PriceLines, and INVALID_CURRENCY,
 // INVALID_CAPTURE_MODE, INVALID_NAME, INVALID_EMAIL, INVALID_PHONE,
 // INVALID_LOCALE, INVALID_REFERENCE.
-func (s *Service) Create(ctx context.Context, merchantID gid.MerchantID, actor payments.Actor, salespersonEmail string, n NewOrder) (Order, error) {
+func (s *Service) Create(ctx context.Context, actor payments.Actor, merchantID gid.MerchantID, salespersonEmail string, n NewOrder) (Order, error) {
 	lines, tot, err := n.normalize()
 	if err != nil {
 		return Order{}, err
@@ -225,7 +225,7 @@ func (s *Service) Create(ctx context.Context, merchantID gid.MerchantID, actor p
 	var o Order
 	err = s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		var err error
-		o, err = s.CreateTx(ctx, tx, merchantID, actor, salespersonEmail, n, lines, tot)
+		o, err = s.CreateTx(ctx, tx, actor, merchantID, salespersonEmail, n, lines, tot)
 		return err
 	})
 	return o, err
@@ -233,7 +233,7 @@ func (s *Service) Create(ctx context.Context, merchantID gid.MerchantID, actor p
 
 // CreateTx inserts an order in the caller's transaction (lines already
 // priced by PriceLines and n normalized).
-func (s *Service) CreateTx(ctx context.Context, tx *sqlx.Tx, merchantID gid.MerchantID, actor payments.Actor, salespersonEmail string, n NewOrder, lines []Line, tot Totals) (Order, error) {
+func (s *Service) CreateTx(ctx context.Context, tx *sqlx.Tx, actor payments.Actor, merchantID gid.MerchantID, salespersonEmail string, n NewOrder, lines []Line, tot Totals) (Order, error) {
 	number, err := NextNumber(ctx, tx, merchantID, "order")
 	if err != nil {
 		return Order{}, err
@@ -426,7 +426,7 @@ func (s *Service) Update(ctx context.Context, merchantID gid.MerchantID, id uuid
 //
 // Errors: fault.ErrNotFound; code ORDER_NOT_CANCELLABLE; those of
 // payments.Void.
-func (s *Service) Cancel(ctx context.Context, merchantID gid.MerchantID, actor payments.Actor, id uuid.UUID) (Order, error) {
+func (s *Service) Cancel(ctx context.Context, actor payments.Actor, merchantID gid.MerchantID, id uuid.UUID) (Order, error) {
 	o, err := s.Get(ctx, merchantID, id)
 	if err != nil {
 		return o, err
@@ -479,7 +479,7 @@ func (s *Service) Cancel(ctx context.Context, merchantID gid.MerchantID, actor p
 //
 // Errors: fault.ErrNotFound; code ORDER_NOT_RESERVED; those of
 // payments.Capture.
-func (s *Service) MarkDelivered(ctx context.Context, merchantID gid.MerchantID, actor payments.Actor, id uuid.UUID, amount *int64) (Order, error) {
+func (s *Service) MarkDelivered(ctx context.Context, actor payments.Actor, merchantID gid.MerchantID, id uuid.UUID, amount *int64) (Order, error) {
 	o, err := s.Get(ctx, merchantID, id)
 	if err != nil {
 		return o, err

@@ -343,7 +343,7 @@ func TestSalesOverviewFigures(t *testing.T) {
 	gross := []int64{12_500, 20_000, 7_333}
 	var orderPayments []payments.Payment
 	for i, g := range gross {
-		o, err := e.Server.Orders().Create(ctx, mid, payments.System, "", orders.NewOrder{
+		o, err := e.Server.Orders().Create(ctx, payments.System, mid, "", orders.NewOrder{
 			Customer: orders.Customer{Name: fmt.Sprintf("Kund %d", i), Email: fmt.Sprintf("kund%d@example.com", i)},
 			Lines:    []orders.LineInput{{Description: "Bord", Quantity: 1, UnitPrice: g, VATRate: 2500}},
 		})

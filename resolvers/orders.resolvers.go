@@ -25,7 +25,7 @@ func (r *mutationResolver) CreateOrder(ctx context.Context, input model.CreateOr
 	if input.CaptureMode != nil {
 		n.CaptureMode = *input.CaptureMode
 	}
-	o, err := r.OrderService.Create(ctx, p.MerchantID, actorOf(p), salespersonEmail(p), n)
+	o, err := r.OrderService.Create(ctx, actorOf(p), p.MerchantID, salespersonEmail(p), n)
 	return payload(err, func(ue []model.UserError) *model.CreateOrderPayload {
 		return &model.CreateOrderPayload{Order: orderOrNil(o), UserErrors: orEmpty(ue)}
 	})
@@ -49,7 +49,7 @@ func (r *mutationResolver) UpdateOrder(ctx context.Context, input model.UpdateOr
 
 func (r *mutationResolver) CancelOrder(ctx context.Context, input model.CancelOrderInput) (*model.CancelOrderPayload, error) {
 	o, err := withID(ctx, gid.Order, "orderId", input.OrderID, func(p *principalT, id uuidT) (orders.Order, error) {
-		return r.OrderService.Cancel(ctx, p.MerchantID, actorOf(p), id)
+		return r.OrderService.Cancel(ctx, actorOf(p), p.MerchantID, id)
 	})
 	return payload(err, func(ue []model.UserError) *model.CancelOrderPayload {
 		return &model.CancelOrderPayload{Order: orderOrNil(o), UserErrors: orEmpty(ue)}
@@ -58,7 +58,7 @@ func (r *mutationResolver) CancelOrder(ctx context.Context, input model.CancelOr
 
 func (r *mutationResolver) MarkOrderDelivered(ctx context.Context, input model.MarkOrderDeliveredInput) (*model.MarkOrderDeliveredPayload, error) {
 	o, err := withID(ctx, gid.Order, "orderId", input.OrderID, func(p *principalT, id uuidT) (orders.Order, error) {
-		return r.OrderService.MarkDelivered(ctx, p.MerchantID, actorOf(p), id, input.Amount)
+		return r.OrderService.MarkDelivered(ctx, actorOf(p), p.MerchantID, id, input.Amount)
 	})
 	return payload(err, func(ue []model.UserError) *model.MarkOrderDeliveredPayload {
 		return &model.MarkOrderDeliveredPayload{Order: orderOrNil(o), UserErrors: orEmpty(ue)}
@@ -74,7 +74,7 @@ func (r *mutationResolver) SendOrderConfirmation(ctx context.Context, input mode
 	var l orders.Link
 	id, err := idOf(gid.Order, "orderId", input.OrderID)
 	if err == nil {
-		c, l, err = r.OrderService.SendConfirmation(ctx, p.MerchantID, actorOf(p), orders.SendConfirmation{
+		c, l, err = r.OrderService.SendConfirmation(ctx, actorOf(p), p.MerchantID, orders.SendConfirmation{
 			OrderID: id, Message: deref(input.Message), ExpiresAt: input.ExpiresAt,
 			CcSalesperson: input.CcSalesperson != nil && *input.CcSalesperson, SalespersonEmail: salespersonEmail(p)})
 	}
@@ -109,7 +109,7 @@ func (r *mutationResolver) CreatePaymentLink(ctx context.Context, input model.Cr
 	if input.CaptureMode != nil {
 		n.CaptureMode = *input.CaptureMode
 	}
-	l, err := r.OrderService.CreateLink(ctx, p.MerchantID, actorOf(p), salespersonEmail(p), n)
+	l, err := r.OrderService.CreateLink(ctx, actorOf(p), p.MerchantID, salespersonEmail(p), n)
 	return payload(err, func(ue []model.UserError) *model.CreatePaymentLinkPayload {
 		return &model.CreatePaymentLinkPayload{PaymentLink: linkOrNil(l), UserErrors: orEmpty(ue)}
 	})

@@ -79,7 +79,7 @@ func (r *mutationResolver) CreateCheckout(ctx context.Context, input model.Creat
 	if err != nil {
 		return nil, err
 	}
-	c, err := r.CheckoutService.Create(ctx, p.MerchantID, actorOf(p), newCheckoutOf(input))
+	c, err := r.CheckoutService.Create(ctx, actorOf(p), p.MerchantID, newCheckoutOf(input))
 	return payload(err, func(ue []model.UserError) *model.CreateCheckoutPayload {
 		return &model.CreateCheckoutPayload{Checkout: checkoutOrNil(c), UserErrors: orEmpty(ue)}
 	})
@@ -93,7 +93,7 @@ func (r *mutationResolver) ExpireCheckout(ctx context.Context, input model.Expir
 	var c checkout.Checkout
 	id, err := idOf(gid.Checkout, "checkoutId", input.CheckoutID)
 	if err == nil {
-		c, err = r.CheckoutService.Expire(ctx, p.MerchantID, actorOf(p), id)
+		c, err = r.CheckoutService.Expire(ctx, actorOf(p), p.MerchantID, id)
 	}
 	return payload(err, func(ue []model.UserError) *model.ExpireCheckoutPayload {
 		return &model.ExpireCheckoutPayload{Checkout: checkoutOrNil(c), UserErrors: orEmpty(ue)}
@@ -108,7 +108,7 @@ func (r *mutationResolver) CreateWebhookEndpoint(ctx context.Context, input mode
 	if err := mayManageIntegrations(p); err != nil {
 		return nil, err
 	}
-	e, secret, err := r.WebhookService.CreateEndpoint(ctx, p.MerchantID, actorOf(p), webhooks.NewEndpoint{
+	e, secret, err := r.WebhookService.CreateEndpoint(ctx, actorOf(p), p.MerchantID, webhooks.NewEndpoint{
 		URL: input.URL, Events: input.Events, Description: deref(input.Description)})
 	return payload(err, func(ue []model.UserError) *model.CreateWebhookEndpointPayload {
 		return &model.CreateWebhookEndpointPayload{WebhookEndpoint: endpointOrNil(e), Secret: strOrNil(secret), UserErrors: orEmpty(ue)}

@@ -70,7 +70,7 @@ func orderGlobalID(id uuid.UUID) string { return "ord_" + strings.ReplaceAll(id.
 
 func newOrder(t *testing.T, e *kassatest.Env, merchantID gid.MerchantID, currency string, total int64) orders.Order {
 	t.Helper()
-	o, err := e.Server.Orders().Create(context.Background(), merchantID, payments.Actor{}, "", orders.NewOrder{
+	o, err := e.Server.Orders().Create(context.Background(), payments.Actor{}, merchantID, "", orders.NewOrder{
 		Customer: orders.Customer{Name: "Kund Karlsson", Email: "kund@example.com"}, Currency: currency,
 		Lines: []orders.LineInput{{Description: "Bokhylla", Quantity: 1, UnitPrice: total, VATRate: 2500}},
 	})

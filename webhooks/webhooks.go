@@ -206,7 +206,7 @@ func truncate(s string, n int) string {
 // Errors: codes of egress.CheckURL (INVALID_URL, HTTPS_REQUIRED,
 // PRIVATE_ADDRESS, UNRESOLVABLE_HOST), NO_EVENTS, TOO_MANY_EVENTS,
 // UNKNOWN_EVENT_TYPE, INVALID_DESCRIPTION, TOO_MANY_ENDPOINTS.
-func (s *Service) CreateEndpoint(ctx context.Context, merchantID gid.MerchantID, actor payments.Actor, n NewEndpoint) (Endpoint, string, error) {
+func (s *Service) CreateEndpoint(ctx context.Context, actor payments.Actor, merchantID gid.MerchantID, n NewEndpoint) (Endpoint, string, error) {
 	events, err := checkEvents(n.Events)
 	if err != nil {
 		return Endpoint{}, "", err
