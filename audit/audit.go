@@ -33,16 +33,16 @@ const (
 
 // Event is one entry of the trail.
 type Event struct {
-	ID          uuid.UUID  `db:"id"`
-	Action      string     `db:"action"`
-	ActorUser   *uuid.UUID `db:"actor_user"`
-	ActorAPIKey *uuid.UUID `db:"actor_api_key"`
-	SubjectUser *uuid.UUID `db:"subject_user"`
-	PaymentID   *uuid.UUID `db:"payment_id"`
-	Amount      *int64     `db:"amount"`
-	Currency    *string    `db:"currency"`
-	Detail      string     `db:"detail"`
-	CreatedAt   time.Time  `db:"created_at"`
+	ID          uuid.UUID      `db:"id"`
+	Action      string         `db:"action"`
+	ActorUser   *uuid.UUID     `db:"actor_user"`
+	ActorAPIKey *uuid.UUID     `db:"actor_api_key"`
+	SubjectUser *uuid.UUID     `db:"subject_user"`
+	PaymentID   *gid.PaymentID `db:"payment_id"`
+	Amount      *int64         `db:"amount"`
+	Currency    *string        `db:"currency"`
+	Detail      string         `db:"detail"`
+	CreatedAt   time.Time      `db:"created_at"`
 }
 
 // Log reads and writes the trail.
@@ -81,7 +81,7 @@ type Filter struct {
 	// ActorUser keeps what this person did.
 	ActorUser *uuid.UUID
 	// PaymentID keeps what was done to this payment.
-	PaymentID *uuid.UUID
+	PaymentID *gid.PaymentID
 }
 
 // List returns the trail newest first: the trail's own entries and the

@@ -35,7 +35,7 @@ func (ChargeArgs) Kind() string { return "billing.charge" }
 // mandate.
 type ReleaseArgs struct {
 	MerchantID gid.MerchantID `json:"merchant_id"`
-	PaymentID  uuid.UUID      `json:"payment_id"`
+	PaymentID  gid.PaymentID  `json:"payment_id"`
 }
 
 // Kind names the job.
@@ -49,8 +49,8 @@ func registerWorkers(s *Service) {
 // AttemptPaymentID is the payment that charges an invoice on attempt n. It
 // is derived, not random, so a retried job finds the payment it made (and
 // sends the processor the same idempotency key): nothing is charged twice.
-func AttemptPaymentID(invoiceID uuid.UUID, attempt int) uuid.UUID {
-	return uuid.NewSHA1(invoiceID, []byte(fmt.Sprintf("charge-attempt-%d", attempt)))
+func AttemptPaymentID(invoiceID uuid.UUID, attempt int) gid.PaymentID {
+	return gid.Of[gid.PaymentID](uuid.NewSHA1(invoiceID, []byte(fmt.Sprintf("charge-attempt-%d", attempt))))
 }
 
 type chargeWorker struct {
@@ -110,7 +110,7 @@ func (s *Service) chargeAs(ctx context.Context, actor payments.Actor, merchantID
 		processor = *sub.MandateProcessor
 	}
 	return s.cfg.Payments.ChargeMandate(ctx, payments.MandateCharge{
-		ID: paymentID, MerchantID: merchantID, Amount: inv.Gross, Currency: inv.Currency, MandateToken: *sub.MandateToken,
+		ID: paymentID.UUID, MerchantID: merchantID, Amount: inv.Gross, Currency: inv.Currency, MandateToken: *sub.MandateToken,
 		Processor: processor, Description: fmt.Sprintf("Invoice %d", inv.Number), Actor: actor,
 	})
 }

@@ -48,7 +48,7 @@ type Invoice struct {
 	Token          string         `db:"token"`
 	Attempts       int            `db:"attempts"`
 	NextAttemptAt  *time.Time     `db:"next_attempt_at"`
-	PaymentID      *uuid.UUID     `db:"payment_id"`
+	PaymentID      *gid.PaymentID `db:"payment_id"`
 	OrderID        *uuid.UUID     `db:"order_id"`
 	FailureCode    *string        `db:"failure_code"`
 	PaidAt         *time.Time     `db:"paid_at"`

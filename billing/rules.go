@@ -3,7 +3,6 @@ package billing
 import (
 	"context"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
 	"kassa/audit"
@@ -30,7 +29,7 @@ func (s *Service) UseLimits(l Limits, a *audit.Log) { s.cfg.Limits, s.cfg.Audit 
 
 // recordTx puts a member's change of what a customer is charged on the
 // audit trail, in the change's transaction.
-func (s *Service) recordTx(ctx context.Context, tx *sqlx.Tx, a payments.Actor, merchantID gid.MerchantID, action string, paymentID *uuid.UUID, amount int64, currency, detail string) error {
+func (s *Service) recordTx(ctx context.Context, tx *sqlx.Tx, a payments.Actor, merchantID gid.MerchantID, action string, paymentID *gid.PaymentID, amount int64, currency, detail string) error {
 	if s.cfg.Audit == nil {
 		return nil
 	}

@@ -74,7 +74,7 @@ func (s *Service) reverseDuplicate(ctx context.Context, tx *sqlx.Tx, o Order, p 
 // ReverseArgs is the job that gives back a duplicate payment's money.
 type ReverseArgs struct {
 	MerchantID gid.MerchantID `json:"merchant_id"`
-	PaymentID  uuid.UUID      `json:"payment_id"`
+	PaymentID  gid.PaymentID  `json:"payment_id"`
 	OrderID    uuid.UUID      `json:"order_id"`
 }
 

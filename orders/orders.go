@@ -77,11 +77,11 @@ type Order struct {
 	// order now (started at PaymentAttemptAt); SettledByPaymentID is the
 	// payment that reserved or paid it. Any other authorization for the
 	// order is reversed.
-	PaymentAttemptID   *uuid.UUID `db:"payment_attempt_id"`
-	PaymentAttemptAt   *time.Time `db:"payment_attempt_at"`
-	SettledByPaymentID *uuid.UUID `db:"settled_by_payment_id"`
-	CreatedAt          time.Time  `db:"created_at"`
-	UpdatedAt          time.Time  `db:"updated_at"`
+	PaymentAttemptID   *gid.PaymentID `db:"payment_attempt_id"`
+	PaymentAttemptAt   *time.Time     `db:"payment_attempt_at"`
+	SettledByPaymentID *gid.PaymentID `db:"settled_by_payment_id"`
+	CreatedAt          time.Time      `db:"created_at"`
+	UpdatedAt          time.Time      `db:"updated_at"`
 
 	// CustomerID is the customer record the order belongs to
 	// (customers.go); the Customer… fields are the order's own copy.

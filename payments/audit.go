@@ -17,14 +17,14 @@ import (
 // operation, so the trail cannot miss one.
 type ActorEvent struct {
 	EventRecord
-	PaymentID uuid.UUID `db:"payment_id"`
-	Currency  string    `db:"currency"`
+	PaymentID gid.PaymentID `db:"payment_id"`
+	Currency  string        `db:"currency"`
 }
 
 // ActorEventFilter narrows ActorEvents.
 type ActorEventFilter struct {
 	ActorUser *uuid.UUID
-	PaymentID *uuid.UUID
+	PaymentID *gid.PaymentID
 }
 
 // ActorEvents lists the events people and API keys caused, newest first.

@@ -73,10 +73,10 @@ func (s *Service) applyEvent(ctx context.Context, processor string, ev Event) er
 	// cross-tenant read of a callback.
 	var ref struct {
 		MerchantID gid.MerchantID `db:"merchant_id"`
-		ID         uuid.UUID      `db:"id"`
+		ID         gid.PaymentID  `db:"id"`
 	}
 	if ev.MerchantID.UUID != uuid.Nil && ev.PaymentID != uuid.Nil {
-		err := s.applyTo(ctx, processor, ev, ev.MerchantID, ev.PaymentID)
+		err := s.applyTo(ctx, processor, ev, ev.MerchantID, gid.Of[gid.PaymentID](ev.PaymentID))
 		if !db.IsNoRows(err) {
 			return err
 		}
@@ -99,7 +99,7 @@ func (s *Service) applyEvent(ctx context.Context, processor string, ev Event) er
 
 // applyTo applies a verified event to one payment, under its merchant's
 // policy, in one transaction with the event's record.
-func (s *Service) applyTo(ctx context.Context, processor string, ev Event, merchantID gid.MerchantID, paymentID uuid.UUID) error {
+func (s *Service) applyTo(ctx context.Context, processor string, ev Event, merchantID gid.MerchantID, paymentID gid.PaymentID) error {
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		var before Payment
 		if err := tx.GetContext(ctx, &before, `SELECT `+paymentColumns+` FROM payments WHERE id = $1 AND processor = $2 FOR UPDATE`, paymentID, processor); err != nil {

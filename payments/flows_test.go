@@ -566,7 +566,7 @@ func testChargeMandate(t *testing.T, b *bundle) {
 	require.Equal(t, int64(4900), p.AmountCaptured)
 	require.Equal(t, "NOT_REQUIRED", p.ThreeDS, "no challenge without the customer")
 	sp := b.RequireBooksAgree(t, p)
-	require.Equal(t, payments.IdempotencyKey("authorize", p.ID), sp.IdempotencyKey)
+	require.Equal(t, payments.IdempotencyKey("authorize", p.ID.UUID), sp.IdempotencyKey)
 	require.Equal(t, simulator.HoldMerchant, sp.CaptureBefore.Sub(sp.AuthorizedAt))
 
 	again, err := b.Service.ChargeMandate(b.ctx, charge)

@@ -48,7 +48,7 @@ func (m CaptureMode) Valid() bool { return m == CaptureImmediate || m == Capture
 // Payment is a card payment.
 type Payment struct {
 	MerchantID       gid.MerchantID `db:"merchant_id"`
-	ID               uuid.UUID      `db:"id"`
+	ID               gid.PaymentID  `db:"id"`
 	OrderID          *uuid.UUID     `db:"order_id"`
 	Amount           int64          `db:"amount"`
 	Currency         string         `db:"currency"`

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
 	"kassa/gid"
@@ -49,7 +48,7 @@ func (s *Service) Sweep(ctx context.Context) {
 
 type due struct {
 	MerchantID gid.MerchantID `db:"merchant_id"`
-	ID         uuid.UUID      `db:"id"`
+	ID         gid.PaymentID  `db:"id"`
 }
 
 func (s *Service) dueReservations(ctx context.Context, query string, at time.Time) ([]due, error) {

@@ -62,7 +62,7 @@ func (r *subscriptionResolver) PaymentUpdated(ctx context.Context, paymentID *st
 			return nil, err
 		}
 		// One the subscriber may not see is not found, as in node(id:).
-		if _, err := r.PaymentService.GetAs(ctx, viewer, p.MerchantID, id); err != nil {
+		if _, err := r.PaymentService.GetAs(ctx, viewer, p.MerchantID, gid.Of[gid.PaymentID](id)); err != nil {
 			return nil, err
 		}
 		only = &id
@@ -78,7 +78,7 @@ func (r *subscriptionResolver) PaymentUpdated(ctx context.Context, paymentID *st
 			// Reload under the merchant's policy and the viewer's rights
 			// (a SALES member's colleague's terminal payment is not found):
 			// the notification is only a hint, the row is the truth.
-			pay, err := r.PaymentService.GetAs(ctx, viewer, p.MerchantID, e.ID)
+			pay, err := r.PaymentService.GetAs(ctx, viewer, p.MerchantID, gid.Of[gid.PaymentID](e.ID))
 			if err != nil {
 				continue
 			}

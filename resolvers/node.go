@@ -40,7 +40,7 @@ func (r *Resolver) node(ctx context.Context, p *auth.Principal, prefix string, i
 		k, err := l.apiKeys.Load(ctx, id)
 		return one(&k, err)
 	case gid.Payment:
-		pay, err := r.PaymentService.GetAs(ctx, actorOf(p), p.MerchantID, id)
+		pay, err := r.PaymentService.GetAs(ctx, actorOf(p), p.MerchantID, gid.Of[gid.PaymentID](id))
 		return one(&pay, err)
 	case gid.Order:
 		o, err := l.orders.Load(ctx, id)

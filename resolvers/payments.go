@@ -17,7 +17,7 @@ import (
 func actorOf(p *auth.Principal) payments.Actor { return payments.ActorOf(p) }
 
 func paymentOrNil(p payments.Payment) *payments.Payment {
-	if p.ID == uuid.Nil {
+	if p.ID.UUID == uuid.Nil {
 		return nil
 	}
 	return &p
@@ -82,7 +82,7 @@ func paymentFilter(in *model.PaymentFilter) (payments.Filter, error) {
 }
 
 func paymentConnection(ps []payments.Payment, more bool) *model.PaymentConnection {
-	edges, info := connection(ps, more, func(p payments.Payment) uuid.UUID { return p.ID },
+	edges, info := connection(ps, more, func(p payments.Payment) uuid.UUID { return p.ID.UUID },
 		func(c string, p payments.Payment) model.PaymentEdge { return model.PaymentEdge{Cursor: c, Node: &p} })
 	return &model.PaymentConnection{Edges: edges, PageInfo: info}
 }

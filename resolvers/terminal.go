@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/google/uuid"
 	"github.com/vikstrous/dataloadgen"
 
 	"kassa/audit"
@@ -66,7 +65,8 @@ func auditFilter(p *auth.Principal, in *model.AuditEventFilter) (audit.Filter, b
 		if err != nil {
 			return f, false, err
 		}
-		f.PaymentID = &id
+		pid := gid.Of[gid.PaymentID](id)
+		f.PaymentID = &pid
 	}
 	if !terminal.SeesAll(p) {
 		if f.ActorUser != nil && *f.ActorUser != p.UserID {
@@ -78,7 +78,7 @@ func auditFilter(p *auth.Principal, in *model.AuditEventFilter) (audit.Filter, b
 	return f, true, nil
 }
 
-func loadPayment(ctx context.Context, id *uuid.UUID) (*payments.Payment, error) {
+func loadPayment(ctx context.Context, id *gid.PaymentID) (*payments.Payment, error) {
 	if id == nil {
 		return nil, nil
 	}

@@ -112,7 +112,7 @@ func Reference(id uuid.UUID) string {
 // locale (or lang, "sv" or "en", when given).
 //
 // Errors: fault.ErrNotFound.
-func (s *Service) Receipt(ctx context.Context, merchantID gid.MerchantID, paymentID uuid.UUID, lang string) (Receipt, error) {
+func (s *Service) Receipt(ctx context.Context, merchantID gid.MerchantID, paymentID gid.PaymentID, lang string) (Receipt, error) {
 	p, err := s.pay.Get(ctx, merchantID, paymentID)
 	if err != nil {
 		return Receipt{}, err
@@ -130,7 +130,7 @@ func (s *Service) Receipt(ctx context.Context, merchantID gid.MerchantID, paymen
 	t := receiptTexts[lang]
 	r := Receipt{Lang: lang, T: t, MerchantName: m.Name, Accent: "#0b5fff", Description: p.Description,
 		Amount: money.Format(money.Money{Amount: p.Amount, Currency: p.Currency}, lang), Card: p.CardLabel(lang),
-		Reference: Reference(p.ID), Reserved: p.Status == payments.StatusAuthorized && p.CaptureMode == payments.CaptureReserve}
+		Reference: Reference(p.ID.UUID), Reserved: p.Status == payments.StatusAuthorized && p.CaptureMode == payments.CaptureReserve}
 	loc, err := time.LoadLocation(m.TimeZone)
 	if err != nil {
 		loc = time.UTC
@@ -205,7 +205,7 @@ func (s *Service) paymentChanged(ctx context.Context, tx *sqlx.Tx, before, after
 // ReceiptArgs is the job that emails a terminal payment's receipt.
 type ReceiptArgs struct {
 	MerchantID gid.MerchantID `json:"merchant_id"`
-	PaymentID  uuid.UUID      `json:"payment_id"`
+	PaymentID  gid.PaymentID  `json:"payment_id"`
 }
 
 // Kind names the job.

@@ -307,7 +307,7 @@ func (p *Pages) pay(w http.ResponseWriter, r *http.Request) {
 	}
 	// A card stored for a subscription needs the customer's consent to
 	// its terms first: without it nothing is started or charged.
-	mandate, refused, err := p.mandateConsent(r, t, lang, paymentID, &view)
+	mandate, refused, err := p.mandateConsent(r, t, lang, gid.Of[gid.PaymentID](paymentID), &view)
 	if errors.Is(err, errNoTerms) {
 		p.payMessage(w, r, http.StatusGone, lang, tr(lang, "pay.title"), tr(lang, "pay.gone.other"), "")
 		return
@@ -336,7 +336,7 @@ func (p *Pages) pay(w http.ResponseWriter, r *http.Request) {
 		retry(http.StatusUnprocessableEntity, faultText(lang, err))
 		return
 	}
-	o, err := p.orders.StartCheckout(r.Context(), t, orders.Checkout{CheckoutID: checkout, PaymentID: paymentID, Accepted: view.Accepted,
+	o, err := p.orders.StartCheckout(r.Context(), t, orders.Checkout{CheckoutID: checkout, PaymentID: gid.Of[gid.PaymentID](paymentID), Accepted: view.Accepted,
 		CustomerEmail: view.Email, IP: clientIP(r), UserAgent: r.UserAgent(), Mandate: mandate})
 	if err != nil {
 		if errors.Is(err, orders.ErrPaymentInProgress) {
@@ -445,7 +445,7 @@ func (p *Pages) status(w http.ResponseWriter, r *http.Request) {
 		p.payMessage(w, r, http.StatusNotFound, lang, tr(lang, "pay.title"), tr(lang, "pay.notfound"), "")
 		return
 	}
-	pay, err := p.payments.Get(r.Context(), t.Link.MerchantID, id)
+	pay, err := p.payments.Get(r.Context(), t.Link.MerchantID, gid.Of[gid.PaymentID](id))
 	if err != nil || pay.PaymentLinkID == nil || *pay.PaymentLinkID != t.Link.ID {
 		p.payMessage(w, r, http.StatusNotFound, lang, tr(lang, "pay.title"), tr(lang, "pay.notfound"), "")
 		return

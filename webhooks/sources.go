@@ -167,7 +167,7 @@ func (h *handlers) reservationExpiring(ctx context.Context, tx *sqlx.Tx, p payme
 }
 
 func (h *handlers) paymentData(ctx context.Context, tx *sqlx.Tx, p payments.Payment) (PaymentData, error) {
-	d := PaymentData{Object: "payment", ID: gid.Encode(gid.Payment, p.ID), Status: p.Status, Currency: p.Currency, Amount: p.Amount,
+	d := PaymentData{Object: "payment", ID: p.ID.Global(), Status: p.Status, Currency: p.Currency, Amount: p.Amount,
 		Authorized: p.AmountAuthorized, Captured: p.AmountCaptured, Refunded: p.AmountRefunded, CaptureMode: p.CaptureMode,
 		CaptureBefore: p.CaptureBefore, FailureCode: p.FailureCode}
 	if p.OrderID == nil {

@@ -259,7 +259,7 @@ func (f *Fixture) RequireBooksAgree(t testing.TB, p payments.Payment) simulator.
 // Events returns p's history, oldest first.
 func (f *Fixture) Events(t testing.TB, p payments.Payment) []payments.EventRecord {
 	t.Helper()
-	evs, err := f.Service.EventsByPayments(context.Background(), p.MerchantID, []uuid.UUID{p.ID})
+	evs, err := f.Service.EventsByPayments(context.Background(), p.MerchantID, []gid.PaymentID{p.ID})
 	require.NoError(t, err)
 	return evs[p.ID]
 }
