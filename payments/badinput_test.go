@@ -59,7 +59,7 @@ func testBadInput(t *testing.T, b *bundle) {
 			tc.edit(&n)
 			p, err := b.Service.Authorize(b.ctx, n)
 			requireFault(t, err, tc.code)
-			require.Equal(t, uuid.Nil, p.ID, name)
+			require.Equal(t, uuid.Nil, p.ID.UUID, name)
 		}
 		ps, _, err := b.Service.List(b.ctx, m, payments.Filter{Viewer: payments.System}, db.Page{Limit: 10})
 		require.NoError(t, err)

@@ -560,7 +560,7 @@ func testChargeMandate(t *testing.T, b *bundle) {
 		MandateToken: *first.MandateToken, Description: "Subscription, December"}
 	p, err := b.Service.ChargeMandate(b.ctx, charge)
 	require.NoError(t, err)
-	require.Equal(t, charge.ID, p.ID)
+	require.Equal(t, charge.ID, p.ID.UUID)
 	require.Equal(t, payments.InitiatorMerchantRecurring, p.Initiator)
 	p = b.WaitStatus(t, p, payments.StatusCaptured)
 	require.Equal(t, int64(4900), p.AmountCaptured)

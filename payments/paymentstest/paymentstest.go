@@ -249,7 +249,7 @@ func (f *Fixture) SimPayment(t testing.TB, ref *string) simulator.Payment {
 func (f *Fixture) RequireBooksAgree(t testing.TB, p payments.Payment) simulator.Payment {
 	t.Helper()
 	sp := f.SimPayment(t, p.ProcessorRef)
-	require.Equal(t, p.ID, sp.PaymentID)
+	require.Equal(t, p.ID.UUID, sp.PaymentID)
 	require.Equal(t, [4]int64{sp.Amount, sp.Authorized, sp.Captured, sp.Refunded},
 		[4]int64{p.Amount, p.AmountAuthorized, p.AmountCaptured, p.AmountRefunded}, "amount, authorized, captured, refunded: simulator vs kassa")
 	require.Equal(t, sp.Currency, p.Currency)
