@@ -53,9 +53,14 @@ func (customerKind) prefix() string     { return Customer }
 
 // The typed ids of the objects most often passed around together.
 type (
-	MerchantID     = ID[merchantKind]
-	OrderID        = ID[orderKind]
-	PaymentID      = ID[paymentKind]
+	// MerchantID is a merchant's row id (merchants.id, every merchant_id).
+	MerchantID = ID[merchantKind]
+	// OrderID is an order's row id.
+	OrderID = ID[orderKind]
+	// PaymentID is a payment's row id.
+	PaymentID = ID[paymentKind]
+	// SubscriptionID is a billing subscription's row id.
 	SubscriptionID = ID[subscriptionKind]
-	CustomerID     = ID[customerKind]
+	// CustomerID is a customer's row id.
+	CustomerID = ID[customerKind]
 )
