@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"kassa/db"
+	"kassa/gid"
 	"kassa/payments"
 )
 
@@ -32,16 +33,16 @@ const (
 
 // Event is one entry of the trail.
 type Event struct {
-	ID          uuid.UUID  `db:"id"`
-	Action      string     `db:"action"`
-	ActorUser   *uuid.UUID `db:"actor_user"`
-	ActorAPIKey *uuid.UUID `db:"actor_api_key"`
-	SubjectUser *uuid.UUID `db:"subject_user"`
-	PaymentID   *uuid.UUID `db:"payment_id"`
-	Amount      *int64     `db:"amount"`
-	Currency    *string    `db:"currency"`
-	Detail      string     `db:"detail"`
-	CreatedAt   time.Time  `db:"created_at"`
+	ID          uuid.UUID      `db:"id"`
+	Action      string         `db:"action"`
+	ActorUser   *uuid.UUID     `db:"actor_user"`
+	ActorAPIKey *uuid.UUID     `db:"actor_api_key"`
+	SubjectUser *uuid.UUID     `db:"subject_user"`
+	PaymentID   *gid.PaymentID `db:"payment_id"`
+	Amount      *int64         `db:"amount"`
+	Currency    *string        `db:"currency"`
+	Detail      string         `db:"detail"`
+	CreatedAt   time.Time      `db:"created_at"`
 }
 
 // Log reads and writes the trail.
@@ -58,7 +59,7 @@ func New(d *db.DB, pay *payments.Service) *Log {
 
 // RecordTx adds e to the trail inside tx (a tenant transaction of the
 // merchant), so it commits with the change it describes.
-func (l *Log) RecordTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID, e Event) error {
+func (l *Log) RecordTx(ctx context.Context, tx *sqlx.Tx, merchantID gid.MerchantID, e Event) error {
 	if e.Action == "" {
 		return errors.New("audit: an event needs an action")
 	}
@@ -80,12 +81,12 @@ type Filter struct {
 	// ActorUser keeps what this person did.
 	ActorUser *uuid.UUID
 	// PaymentID keeps what was done to this payment.
-	PaymentID *uuid.UUID
+	PaymentID *gid.PaymentID
 }
 
 // List returns the trail newest first: the trail's own entries and the
 // payment operations people and API keys caused, merged.
-func (l *Log) List(ctx context.Context, merchantID uuid.UUID, f Filter, page db.Page) ([]Event, bool, error) {
+func (l *Log) List(ctx context.Context, merchantID gid.MerchantID, f Filter, page db.Page) ([]Event, bool, error) {
 	pevs, _, err := l.pay.ActorEvents(ctx, merchantID, payments.ActorEventFilter{ActorUser: f.ActorUser, PaymentID: f.PaymentID}, page)
 	if err != nil {
 		return nil, false, err

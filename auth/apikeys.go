@@ -12,21 +12,22 @@ import (
 
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 )
 
 // APIKey is a merchant's credential for integrations. Its secret is shown
 // once, at creation.
 type APIKey struct {
-	MerchantID uuid.UUID  `db:"merchant_id"`
-	ID         uuid.UUID  `db:"id"`
-	Name       string     `db:"name"`
-	Mode       string     `db:"mode"`
-	Prefix     string     `db:"prefix"`
-	Last4      string     `db:"last4"`
-	CreatedBy  *uuid.UUID `db:"created_by"`
-	CreatedAt  time.Time  `db:"created_at"`
-	LastUsedAt *time.Time `db:"last_used_at"`
-	RevokedAt  *time.Time `db:"revoked_at"`
+	MerchantID gid.MerchantID `db:"merchant_id"`
+	ID         uuid.UUID      `db:"id"`
+	Name       string         `db:"name"`
+	Mode       string         `db:"mode"`
+	Prefix     string         `db:"prefix"`
+	Last4      string         `db:"last4"`
+	CreatedBy  *uuid.UUID     `db:"created_by"`
+	CreatedAt  time.Time      `db:"created_at"`
+	LastUsedAt *time.Time     `db:"last_used_at"`
+	RevokedAt  *time.Time     `db:"revoked_at"`
 }
 
 //nolint:gosec // G101: a column list, not a credential
@@ -54,7 +55,7 @@ func newAPISecret(mode string) string {
 // secret, which is not stored and cannot be shown again.
 //
 // Errors: a fault.Error with code INVALID_NAME.
-func (s *Service) CreateAPIKey(ctx context.Context, merchantID uuid.UUID, name string, createdBy *uuid.UUID) (APIKey, string, error) {
+func (s *Service) CreateAPIKey(ctx context.Context, merchantID gid.MerchantID, name string, createdBy *uuid.UUID) (APIKey, string, error) {
 	var key APIKey
 	var secret string
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
@@ -66,7 +67,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, merchantID uuid.UUID, name s
 }
 
 // CreateAPIKeyTx is CreateAPIKey inside the caller's transaction.
-func (s *Service) CreateAPIKeyTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID, name string, createdBy *uuid.UUID) (APIKey, string, error) {
+func (s *Service) CreateAPIKeyTx(ctx context.Context, tx *sqlx.Tx, merchantID gid.MerchantID, name string, createdBy *uuid.UUID) (APIKey, string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 || strings.ContainsAny(name, "\r\n") {
 		return APIKey{}, "", fault.Invalid("name", fault.ErrInvalidName, "name must be 1 to 100 characters on one line")
@@ -95,7 +96,7 @@ func (s *Service) CreateAPIKeyTx(ctx context.Context, tx *sqlx.Tx, merchantID uu
 // RevokeAPIKey revokes a key at once. Revoking a revoked key is a no-op.
 //
 // Errors: fault.ErrNotFound.
-func (s *Service) RevokeAPIKey(ctx context.Context, merchantID, id uuid.UUID) (APIKey, error) {
+func (s *Service) RevokeAPIKey(ctx context.Context, merchantID gid.MerchantID, id uuid.UUID) (APIKey, error) {
 	var key APIKey
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		err := tx.GetContext(ctx, &key, `
@@ -110,7 +111,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, merchantID, id uuid.UUID) (A
 }
 
 // APIKeys lists the merchant's keys, newest first.
-func (s *Service) APIKeys(ctx context.Context, merchantID uuid.UUID, page db.Page) ([]APIKey, bool, error) {
+func (s *Service) APIKeys(ctx context.Context, merchantID gid.MerchantID, page db.Page) ([]APIKey, bool, error) {
 	var keys []APIKey
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		return tx.SelectContext(ctx, &keys, `
@@ -122,7 +123,7 @@ func (s *Service) APIKeys(ctx context.Context, merchantID uuid.UUID, page db.Pag
 }
 
 // APIKeysByID loads keys by id, in the order of ids (missing ones absent).
-func (s *Service) APIKeysByID(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]APIKey, error) {
+func (s *Service) APIKeysByID(ctx context.Context, merchantID gid.MerchantID, ids []uuid.UUID) (map[uuid.UUID]APIKey, error) {
 	var keys []APIKey
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		return db.SelectIn(ctx, tx, &keys, `SELECT `+apiKeyColumns+` FROM api_keys WHERE id IN (?)`, ids)
@@ -142,10 +143,10 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (*Princ
 		return nil, fault.ErrUnauthorized
 	}
 	var row struct {
-		MerchantID uuid.UUID  `db:"merchant_id"`
-		ID         uuid.UUID  `db:"id"`
-		RevokedAt  *time.Time `db:"revoked_at"`
-		LastUsedAt *time.Time `db:"last_used_at"`
+		MerchantID gid.MerchantID `db:"merchant_id"`
+		ID         uuid.UUID      `db:"id"`
+		RevokedAt  *time.Time     `db:"revoked_at"`
+		LastUsedAt *time.Time     `db:"last_used_at"`
 	}
 	// One statement, no transaction: this runs on every request.
 	err := s.db.System.GetContext(ctx, &row, `

@@ -15,6 +15,7 @@ import (
 	"kassa/db"
 	"kassa/db/dbtest"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/merchants"
 )
 
@@ -53,7 +54,7 @@ type testBundle struct {
 
 	// merchant is a merchant with one owner; system acts for it as an API
 	// key does.
-	merchant uuid.UUID
+	merchant gid.MerchantID
 	system   *auth.Principal
 	owner    auth.User
 }
@@ -79,9 +80,9 @@ func setupWith(t *testing.T, d *db.DB, cfg auth.Config) *testBundle {
 
 // newMerchant inserts a merchant and returns it with a principal that acts
 // for it with an API key's full access.
-func (b *testBundle) newMerchant(t *testing.T, name string) (uuid.UUID, *auth.Principal) {
+func (b *testBundle) newMerchant(t *testing.T, name string) (gid.MerchantID, *auth.Principal) {
 	t.Helper()
-	id := uuid.Must(uuid.NewV7())
+	id := gid.Of[gid.MerchantID](uuid.Must(uuid.NewV7()))
 	require.NoError(t, b.db.InTenant(b.ctx, id, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(b.ctx, `INSERT INTO merchants (id, name) VALUES ($1, $2)`, id, name)
 		return err
@@ -112,7 +113,7 @@ func (b *testBundle) login(t *testing.T, u auth.User) string {
 }
 
 // member returns user id as a member of merchant, as the merchant sees it.
-func (b *testBundle) member(t *testing.T, merchant, id uuid.UUID) auth.User {
+func (b *testBundle) member(t *testing.T, merchant gid.MerchantID, id uuid.UUID) auth.User {
 	t.Helper()
 	users, err := b.svc.UsersByID(b.ctx, merchant, []uuid.UUID{id})
 	require.NoError(t, err)

@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"kassa/fault"
+	"kassa/gid"
 )
 
 // Role is what a user may do for a merchant.
@@ -32,7 +33,7 @@ const (
 
 // Principal is who a request acts as.
 type Principal struct {
-	MerchantID   uuid.UUID
+	MerchantID   gid.MerchantID
 	Kind         CredentialKind
 	CredentialID uuid.UUID // API key id, or the user id for sessions
 	UserID       uuid.UUID // uuid.Nil for API keys

@@ -10,15 +10,16 @@ import (
 
 	"kassa/auth"
 	"kassa/fault"
+	"kassa/gid"
 )
 
 func TestPrincipal(t *testing.T) {
 	t.Parallel()
 
-	apiKey := &auth.Principal{MerchantID: uuid.New(), Kind: auth.CredentialAPIKey, CredentialID: uuid.New()}
+	apiKey := &auth.Principal{MerchantID: gid.Of[gid.MerchantID](uuid.New()), Kind: auth.CredentialAPIKey, CredentialID: uuid.New()}
 	session := func(role auth.Role) *auth.Principal {
 		id := uuid.New()
-		return &auth.Principal{MerchantID: uuid.New(), Kind: auth.CredentialSession, CredentialID: id, UserID: id, Role: role}
+		return &auth.Principal{MerchantID: gid.Of[gid.MerchantID](uuid.New()), Kind: auth.CredentialSession, CredentialID: id, UserID: id, Role: role}
 	}
 	owner, admin, sales, none := session(auth.RoleOwner), session(auth.RoleAdmin), session(auth.RoleSales), session("")
 

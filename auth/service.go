@@ -5,10 +5,10 @@ import (
 	"errors"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
 	"kassa/db"
+	"kassa/gid"
 )
 
 // Config tunes the service.
@@ -84,7 +84,7 @@ func NewService(d *db.DB, cfg Config) *Service {
 
 // Invited is an invitation just made, for the email that carries it.
 type Invited struct {
-	MerchantID  uuid.UUID
+	MerchantID  gid.MerchantID
 	Email, Name string
 	Role        Role
 	Token       string // the secret of the /invite/{token} link
@@ -109,9 +109,9 @@ func (s *Service) OnInvite(fn func(ctx context.Context, tx *sqlx.Tx, inv Invited
 type Merchants interface {
 	// ProfileTx returns the merchant's name, language and time zone, read
 	// in tx. Errors: fault.ErrNotFound.
-	ProfileTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID) (MerchantProfile, error)
+	ProfileTx(ctx context.Context, tx *sqlx.Tx, merchantID gid.MerchantID) (MerchantProfile, error)
 	// LockTx takes the merchant's row lock in tx (FOR NO KEY UPDATE).
-	LockTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID) error
+	LockTx(ctx context.Context, tx *sqlx.Tx, merchantID gid.MerchantID) error
 }
 
 // MerchantProfile is what invitations show of a merchant.

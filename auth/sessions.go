@@ -11,6 +11,7 @@ import (
 
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/text"
 )
 
@@ -19,7 +20,7 @@ const SessionCookie = "kassa_session"
 
 // Session is a logged-in browser.
 type Session struct {
-	MerchantID uuid.UUID
+	MerchantID gid.MerchantID
 	ID         uuid.UUID
 	UserID     uuid.UUID
 	ExpiresAt  time.Time
@@ -72,7 +73,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 	if outcome, err = s.verify(ctx, row.ID, *row.PasswordHash, row.LockedUntil, password, now); err != nil {
 		return Session{}, "", err
 	}
-	var merchantID uuid.UUID
+	var merchantID gid.MerchantID
 	err = s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1`, row.ID, now); err != nil {
 			return err
@@ -122,7 +123,7 @@ func (s *Service) verify(ctx context.Context, userID uuid.UUID, hash string, loc
 	return loginFailed, ErrInvalidCredentials
 }
 
-func (s *Service) createSession(ctx context.Context, merchantID, userID uuid.UUID, ip, userAgent string) (Session, string, error) {
+func (s *Service) createSession(ctx context.Context, merchantID gid.MerchantID, userID uuid.UUID, ip, userAgent string) (Session, string, error) {
 	now := s.now().UTC()
 	token, hash := newToken()
 	sess := Session{MerchantID: merchantID, ID: uuid.Must(uuid.NewV7()), UserID: userID, ExpiresAt: now.Add(s.cfg.SessionTTL)}
@@ -150,13 +151,13 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (*Princ
 	}
 	now := s.now().UTC()
 	var row struct {
-		MerchantID uuid.UUID `db:"merchant_id"`
-		ID         uuid.UUID `db:"id"`
-		UserID     uuid.UUID `db:"user_id"`
-		Role       Role      `db:"role"`
-		Email      string    `db:"email"`
-		Locale     *string   `db:"locale"`
-		LastSeenAt time.Time `db:"last_seen_at"`
+		MerchantID gid.MerchantID `db:"merchant_id"`
+		ID         uuid.UUID      `db:"id"`
+		UserID     uuid.UUID      `db:"user_id"`
+		Role       Role           `db:"role"`
+		Email      string         `db:"email"`
+		Locale     *string        `db:"locale"`
+		LastSeenAt time.Time      `db:"last_seen_at"`
 	}
 	// One statement, no transaction: this runs on every request.
 	err := s.db.System.GetContext(ctx, &row, `

@@ -13,6 +13,7 @@ import (
 
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 )
 
 // Membership statuses.
@@ -24,14 +25,14 @@ const (
 
 // User is a person as a member of one merchant.
 type User struct {
-	MerchantID  uuid.UUID  `db:"merchant_id"`
-	ID          uuid.UUID  `db:"id"`
-	Email       string     `db:"email"`
-	Name        string     `db:"name"`
-	Role        Role       `db:"role"`
-	Status      string     `db:"status"`
-	CreatedAt   time.Time  `db:"created_at"`
-	LastLoginAt *time.Time `db:"last_login_at"`
+	MerchantID  gid.MerchantID `db:"merchant_id"`
+	ID          uuid.UUID      `db:"id"`
+	Email       string         `db:"email"`
+	Name        string         `db:"name"`
+	Role        Role           `db:"role"`
+	Status      string         `db:"status"`
+	CreatedAt   time.Time      `db:"created_at"`
+	LastLoginAt *time.Time     `db:"last_login_at"`
 	// Locale is the dashboard language the person chose ("sv", "en"); nil
 	// until they choose.
 	Locale *string `db:"locale"`
@@ -123,7 +124,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *Principal, in NewUser) 
 
 // CreateUserTx inserts a new person and an active membership in the
 // caller's tenant transaction. passwordHash comes from HashPassword.
-func (s *Service) CreateUserTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID, in NewUser, passwordHash string, invitedBy *uuid.UUID) (User, error) {
+func (s *Service) CreateUserTx(ctx context.Context, tx *sqlx.Tx, merchantID gid.MerchantID, in NewUser, passwordHash string, invitedBy *uuid.UUID) (User, error) {
 	now := s.now().UTC()
 	u := User{MerchantID: merchantID, ID: uuid.Must(uuid.NewV7()), Email: in.Email, Name: in.Name, Role: in.Role, Status: StatusActive, CreatedAt: now}
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT create_user`); err != nil {
@@ -253,7 +254,7 @@ type InvitationInfo struct {
 func (s *Service) LookupInvitation(ctx context.Context, token string) (InvitationInfo, error) {
 	var info InvitationInfo
 	err := s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
-		var merchantID uuid.UUID
+		var merchantID gid.MerchantID
 		if err := tx.QueryRowxContext(ctx, `
 			SELECT m.merchant_id, u.email, u.password_hash IS NOT NULL, u.name
 			FROM memberships m JOIN users u ON u.id = m.user_id
@@ -287,7 +288,8 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password, i
 		return Session{}, "", fault.Invalid("name", fault.ErrInvalidName, "name must be at most 200 characters on one line")
 	}
 	now := s.now().UTC()
-	var merchantID, userID uuid.UUID
+	var merchantID gid.MerchantID
+	var userID uuid.UUID
 	var hash *string
 	var email string
 	var lockedUntil *time.Time
@@ -350,7 +352,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password, i
 }
 
 // Users lists the merchant's members, newest first.
-func (s *Service) Users(ctx context.Context, merchantID uuid.UUID, page db.Page) ([]User, bool, error) {
+func (s *Service) Users(ctx context.Context, merchantID gid.MerchantID, page db.Page) ([]User, bool, error) {
 	var users []User
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		return tx.SelectContext(ctx, &users, `SELECT `+userColumns+userFrom+` WHERE m.user_id < $1 ORDER BY m.user_id DESC LIMIT $2`,
@@ -361,7 +363,7 @@ func (s *Service) Users(ctx context.Context, merchantID uuid.UUID, page db.Page)
 }
 
 // UsersByID loads members by id.
-func (s *Service) UsersByID(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]User, error) {
+func (s *Service) UsersByID(ctx context.Context, merchantID gid.MerchantID, ids []uuid.UUID) (map[uuid.UUID]User, error) {
 	var users []User
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		q, args, err := sqlx.In(`SELECT `+userColumns+userFrom+` WHERE m.user_id IN (?)`, ids)
@@ -451,7 +453,7 @@ func (s *Service) changeMember(ctx context.Context, actor *Principal, userID uui
 // instead deadlocks two owners demoting each other: each already holds the
 // row the other wants.) The lock is NO KEY UPDATE (Merchants.LockTx), which
 // leaves foreign-key checks unblocked.
-func (s *Service) keepAnOwner(ctx context.Context, tx *sqlx.Tx, merchantID, userID uuid.UUID) error {
+func (s *Service) keepAnOwner(ctx context.Context, tx *sqlx.Tx, merchantID gid.MerchantID, userID uuid.UUID) error {
 	merchants, err := s.merchantRows()
 	if err != nil {
 		return err

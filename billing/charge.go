@@ -14,6 +14,7 @@ import (
 
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/money"
 	"kassa/orders"
 	"kassa/payments"
@@ -22,9 +23,9 @@ import (
 // ChargeArgs is the job that charges an invoice to the subscription's
 // mandate (attempt n of the dunning schedule).
 type ChargeArgs struct {
-	MerchantID uuid.UUID `json:"merchant_id"`
-	InvoiceID  uuid.UUID `json:"invoice_id"`
-	Attempt    int       `json:"attempt"`
+	MerchantID gid.MerchantID `json:"merchant_id"`
+	InvoiceID  uuid.UUID      `json:"invoice_id"`
+	Attempt    int            `json:"attempt"`
 }
 
 // Kind names the job.
@@ -33,8 +34,8 @@ func (ChargeArgs) Kind() string { return "billing.charge" }
 // ReleaseArgs is the job that voids a card check once it stored its
 // mandate.
 type ReleaseArgs struct {
-	MerchantID uuid.UUID `json:"merchant_id"`
-	PaymentID  uuid.UUID `json:"payment_id"`
+	MerchantID gid.MerchantID `json:"merchant_id"`
+	PaymentID  gid.PaymentID  `json:"payment_id"`
 }
 
 // Kind names the job.
@@ -48,8 +49,8 @@ func registerWorkers(s *Service) {
 // AttemptPaymentID is the payment that charges an invoice on attempt n. It
 // is derived, not random, so a retried job finds the payment it made (and
 // sends the processor the same idempotency key): nothing is charged twice.
-func AttemptPaymentID(invoiceID uuid.UUID, attempt int) uuid.UUID {
-	return uuid.NewSHA1(invoiceID, []byte(fmt.Sprintf("charge-attempt-%d", attempt)))
+func AttemptPaymentID(invoiceID uuid.UUID, attempt int) gid.PaymentID {
+	return gid.Of[gid.PaymentID](uuid.NewSHA1(invoiceID, []byte(fmt.Sprintf("charge-attempt-%d", attempt))))
 }
 
 type chargeWorker struct {
@@ -69,12 +70,12 @@ func (w *chargeWorker) Work(ctx context.Context, job *river.Job[ChargeArgs]) err
 
 // charge charges an open invoice to the mandate. The payment's outcome
 // arrives by callback (paymentChanged).
-func (s *Service) charge(ctx context.Context, merchantID, invoiceID uuid.UUID, attempt int) (payments.Payment, error) {
+func (s *Service) charge(ctx context.Context, merchantID gid.MerchantID, invoiceID uuid.UUID, attempt int) (payments.Payment, error) {
 	return s.chargeAs(ctx, payments.System, merchantID, invoiceID, attempt)
 }
 
 // chargeAs is charge on behalf of actor, who is recorded on the payment.
-func (s *Service) chargeAs(ctx context.Context, actor payments.Actor, merchantID, invoiceID uuid.UUID, attempt int) (payments.Payment, error) {
+func (s *Service) chargeAs(ctx context.Context, actor payments.Actor, merchantID gid.MerchantID, invoiceID uuid.UUID, attempt int) (payments.Payment, error) {
 	var inv Invoice
 	var sub Subscription
 	paymentID := AttemptPaymentID(invoiceID, attempt)
@@ -109,7 +110,7 @@ func (s *Service) chargeAs(ctx context.Context, actor payments.Actor, merchantID
 		processor = *sub.MandateProcessor
 	}
 	return s.cfg.Payments.ChargeMandate(ctx, payments.MandateCharge{
-		ID: paymentID, MerchantID: merchantID, Amount: inv.Gross, Currency: inv.Currency, MandateToken: *sub.MandateToken,
+		ID: paymentID.UUID, MerchantID: merchantID, Amount: inv.Gross, Currency: inv.Currency, MandateToken: *sub.MandateToken,
 		Processor: processor, Description: fmt.Sprintf("Invoice %d", inv.Number), Actor: actor,
 	})
 }
@@ -227,7 +228,7 @@ func (s *Service) chargeFailed(ctx context.Context, tx *sqlx.Tx, inv Invoice, p 
 	if orderID == nil {
 		// A link to pay this invoice with another card (which also becomes
 		// the new mandate), made once and reused by later reminders.
-		o, l, err := s.cfg.Orders.NewMandateOrderTx(ctx, tx, inv.MerchantID, payments.Actor{}, orders.MandateOrder{
+		o, l, err := s.cfg.Orders.NewMandateOrderTx(ctx, tx, payments.Actor{}, inv.MerchantID, orders.MandateOrder{
 			Order: orders.NewOrder{
 				Customer:    orders.Customer{Name: sub.CustomerName, Email: sub.CustomerEmail, Locale: sub.CustomerLocale},
 				Currency:    inv.Currency,
@@ -342,7 +343,7 @@ func prefixed(alias string) string {
 //
 // Errors: fault.ErrNotFound; codes INVALID_AMOUNT, AMOUNT_TOO_LARGE,
 // INVALID_DESCRIPTION, INVALID_STATE, NO_MANDATE; PROCESSOR_UNAVAILABLE.
-func (s *Service) ChargeManually(ctx context.Context, actor payments.Actor, merchantID, id uuid.UUID, amount int64, description string, vatRate *int) (Invoice, payments.Payment, error) {
+func (s *Service) ChargeManually(ctx context.Context, actor payments.Actor, merchantID gid.MerchantID, id uuid.UUID, amount int64, description string, vatRate *int) (Invoice, payments.Payment, error) {
 	if err := checkActor(actor); err != nil {
 		return Invoice{}, payments.Payment{}, err
 	}
@@ -384,12 +385,12 @@ func (s *Service) ChargeManually(ctx context.Context, actor payments.Actor, merc
 			return fault.Invalid("amount", fault.ErrInvalidAmount, "amount must be positive")
 		}
 		if s.cfg.Limits != nil {
-			if err := s.cfg.Limits.CheckLimit(ctx, merchantID, actor, inv.Gross, inv.Currency); err != nil {
+			if err := s.cfg.Limits.CheckLimit(ctx, actor, merchantID, inv.Gross, inv.Currency); err != nil {
 				return err
 			}
 		}
 		pid := AttemptPaymentID(inv.ID, 1)
-		return s.recordTx(ctx, tx, merchantID, actor, "subscription.charged", &pid, inv.Gross, inv.Currency, fmt.Sprintf("subscription %s: invoice %d", id, inv.Number))
+		return s.recordTx(ctx, tx, actor, merchantID, "subscription.charged", &pid, inv.Gross, inv.Currency, fmt.Sprintf("subscription %s: invoice %d", id, inv.Number))
 	})
 	if err != nil {
 		return Invoice{}, payments.Payment{}, err

@@ -8,6 +8,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"kassa/db"
+	"kassa/gid"
 	"kassa/orders"
 	"kassa/payments"
 )
@@ -17,7 +18,7 @@ import (
 // newest first.
 //
 // Errors: fault.ErrForbidden (an Actor that names no one).
-func (s *Service) CustomerSubscriptions(ctx context.Context, viewer payments.Actor, merchantID, customerID uuid.UUID, page db.Page) ([]Subscription, bool, error) {
+func (s *Service) CustomerSubscriptions(ctx context.Context, viewer payments.Actor, merchantID gid.MerchantID, customerID uuid.UUID, page db.Page) ([]Subscription, bool, error) {
 	v, err := orders.CustomerViewOf(viewer)
 	if err != nil {
 		return nil, false, err
@@ -39,7 +40,7 @@ func (s *Service) CustomerSubscriptions(ctx context.Context, viewer payments.Act
 // once, the most recently stored first.
 //
 // Errors: fault.ErrForbidden (an Actor that names no one).
-func (s *Service) CustomerCards(ctx context.Context, viewer payments.Actor, merchantID, customerID uuid.UUID) ([]payments.CardInfo, error) {
+func (s *Service) CustomerCards(ctx context.Context, viewer payments.Actor, merchantID gid.MerchantID, customerID uuid.UUID) ([]payments.CardInfo, error) {
 	v, err := orders.CustomerViewOf(viewer)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"kassa/gid"
 	"kassa/mailer"
 	"kassa/merchants"
 	"kassa/orders"
@@ -117,8 +118,8 @@ func declineReason(code, lang string) string {
 // a link to store a new card.
 func (s *Service) warnExpiringCards(ctx context.Context, now time.Time) (int, error) {
 	var due []struct {
-		MerchantID uuid.UUID `db:"merchant_id"`
-		ID         uuid.UUID `db:"id"`
+		MerchantID gid.MerchantID `db:"merchant_id"`
+		ID         uuid.UUID      `db:"id"`
 	}
 	err := s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
 		return tx.SelectContext(ctx, &due, `
@@ -143,7 +144,7 @@ func (s *Service) warnExpiringCards(ctx context.Context, now time.Time) (int, er
 			if sub.CustomerLocale == "en" {
 				desc = "New card for your subscription (reserved, then released)"
 			}
-			o, l, err := s.cfg.Orders.NewMandateOrderTx(ctx, tx, sub.MerchantID, payments.Actor{}, orders.MandateOrder{
+			o, l, err := s.cfg.Orders.NewMandateOrderTx(ctx, tx, payments.Actor{}, sub.MerchantID, orders.MandateOrder{
 				Order: orders.NewOrder{Customer: orders.Customer{Name: sub.CustomerName, Email: sub.CustomerEmail, Locale: sub.CustomerLocale},
 					Currency: plan.Currency, CaptureMode: payments.CaptureReserve,
 					Lines: []orders.LineInput{{Description: desc, Quantity: 1, UnitPrice: verificationAmount(plan.Currency), VATRate: 0}}},

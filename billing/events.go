@@ -6,6 +6,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"kassa/gid"
 	"kassa/webhooks"
 )
 
@@ -54,7 +55,7 @@ func (s *Service) emitSubscription(ctx context.Context, tx *sqlx.Tx, t webhooks.
 		return nil
 	}
 	_, err := s.cfg.Webhooks.EmitTx(ctx, tx, sub.MerchantID, t, SubscriptionData{Object: "subscription",
-		ID: webhooks.GlobalID("sub", sub.ID), Status: status, CustomerEmail: sub.CustomerEmail, Plan: sub.Plan()})
+		ID: gid.Encode(gid.Subscription, sub.ID), Status: status, CustomerEmail: sub.CustomerEmail, Plan: sub.Plan()})
 	return err
 }
 
@@ -62,8 +63,8 @@ func (s *Service) emitInvoice(ctx context.Context, tx *sqlx.Tx, t webhooks.Event
 	if s.cfg.Webhooks == nil {
 		return nil
 	}
-	_, err := s.cfg.Webhooks.EmitTx(ctx, tx, inv.MerchantID, t, InvoiceData{Object: "invoice", ID: webhooks.GlobalID("inv", inv.ID),
-		Number: inv.Number, Subscription: webhooks.GlobalID("sub", inv.SubscriptionID), Status: status, Amount: inv.Gross,
+	_, err := s.cfg.Webhooks.EmitTx(ctx, tx, inv.MerchantID, t, InvoiceData{Object: "invoice", ID: gid.Encode(gid.Invoice, inv.ID),
+		Number: inv.Number, Subscription: gid.Encode(gid.Subscription, inv.SubscriptionID), Status: status, Amount: inv.Gross,
 		Currency: inv.Currency, Attempts: inv.Attempts, FailureCode: code, NextAttemptAt: next})
 	return err
 }

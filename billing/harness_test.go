@@ -13,10 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"kassa/db/dbtest"
+	"kassa/gid"
 	"kassa/kassatest"
 	"kassa/server"
 )
@@ -30,7 +30,7 @@ type kassa struct {
 	srv        *server.Server
 	url        string
 	ownerURL   string // the superuser's
-	merchantID uuid.UUID
+	merchantID gid.MerchantID
 }
 
 func start(t *testing.T, extra ...kassatest.Option) *kassa {

@@ -12,6 +12,7 @@ import (
 
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/merchants"
 	"kassa/money"
 	"kassa/orders"
@@ -30,30 +31,30 @@ const (
 
 // Invoice is what a subscription charges for a period, or by hand.
 type Invoice struct {
-	MerchantID     uuid.UUID     `db:"merchant_id"`
-	ID             uuid.UUID     `db:"id"`
-	SubscriptionID uuid.UUID     `db:"subscription_id"`
-	Number         int64         `db:"number"`
-	Kind           string        `db:"kind"` // PERIOD or MANUAL
-	PeriodIndex    *int          `db:"period_index"`
-	PeriodStart    *time.Time    `db:"period_start"`
-	PeriodEnd      *time.Time    `db:"period_end"`
-	Status         InvoiceStatus `db:"status"`
-	Currency       string        `db:"currency"`
-	Net            int64         `db:"net"`
-	VAT            int64         `db:"vat"`
-	Gross          int64         `db:"gross"`
-	Description    string        `db:"description"`
-	Token          string        `db:"token"`
-	Attempts       int           `db:"attempts"`
-	NextAttemptAt  *time.Time    `db:"next_attempt_at"`
-	PaymentID      *uuid.UUID    `db:"payment_id"`
-	OrderID        *uuid.UUID    `db:"order_id"`
-	FailureCode    *string       `db:"failure_code"`
-	PaidAt         *time.Time    `db:"paid_at"`
-	CreatedAt      time.Time     `db:"created_at"`
-	UpdatedAt      time.Time     `db:"updated_at"`
-	Lines          []orders.Line `db:"-"`
+	MerchantID     gid.MerchantID `db:"merchant_id"`
+	ID             uuid.UUID      `db:"id"`
+	SubscriptionID uuid.UUID      `db:"subscription_id"`
+	Number         int64          `db:"number"`
+	Kind           string         `db:"kind"` // PERIOD or MANUAL
+	PeriodIndex    *int           `db:"period_index"`
+	PeriodStart    *time.Time     `db:"period_start"`
+	PeriodEnd      *time.Time     `db:"period_end"`
+	Status         InvoiceStatus  `db:"status"`
+	Currency       string         `db:"currency"`
+	Net            int64          `db:"net"`
+	VAT            int64          `db:"vat"`
+	Gross          int64          `db:"gross"`
+	Description    string         `db:"description"`
+	Token          string         `db:"token"`
+	Attempts       int            `db:"attempts"`
+	NextAttemptAt  *time.Time     `db:"next_attempt_at"`
+	PaymentID      *gid.PaymentID `db:"payment_id"`
+	OrderID        *uuid.UUID     `db:"order_id"`
+	FailureCode    *string        `db:"failure_code"`
+	PaidAt         *time.Time     `db:"paid_at"`
+	CreatedAt      time.Time      `db:"created_at"`
+	UpdatedAt      time.Time      `db:"updated_at"`
+	Lines          []orders.Line  `db:"-"`
 }
 
 const invoiceColumns = `merchant_id, id, subscription_id, number, kind, period_index, period_start, period_end, status, currency,
@@ -112,15 +113,15 @@ func storeInvoices(ctx context.Context, tx *sqlx.Tx, invs []Invoice) error {
 	if len(invs) == 0 {
 		return nil
 	}
-	perMerchant := map[uuid.UUID]int64{}
-	var order []uuid.UUID
+	perMerchant := map[gid.MerchantID]int64{}
+	var order []gid.MerchantID
 	for _, inv := range invs {
 		if perMerchant[inv.MerchantID] == 0 {
 			order = append(order, inv.MerchantID)
 		}
 		perMerchant[inv.MerchantID]++
 	}
-	next := map[uuid.UUID]int64{}
+	next := map[gid.MerchantID]int64{}
 	for _, m := range order {
 		k := perMerchant[m]
 		last, err := orders.NextNumbers(ctx, tx, m, "invoice", k)
@@ -130,8 +131,8 @@ func storeInvoices(ctx context.Context, tx *sqlx.Tx, invs []Invoice) error {
 		next[m] = last - k + 1
 	}
 	type lineRow struct {
-		M uuid.UUID `json:"m"`
-		I uuid.UUID `json:"i"`
+		M gid.MerchantID `json:"m"`
+		I uuid.UUID      `json:"i"`
 		orders.Line
 	}
 	var lines []lineRow
@@ -178,7 +179,7 @@ func zeroLines(in []orders.LineInput) []orders.Line {
 }
 
 // InvoicesByIDs loads invoices with their lines.
-func (s *Service) InvoicesByIDs(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Invoice, error) {
+func (s *Service) InvoicesByIDs(ctx context.Context, merchantID gid.MerchantID, ids []uuid.UUID) (map[uuid.UUID]Invoice, error) {
 	var invs []Invoice
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		q, args, err := sqlx.In(`SELECT `+invoiceColumns+` FROM invoices WHERE id IN (?)`, ids)
@@ -232,7 +233,7 @@ type InvoiceFilter struct {
 }
 
 // Invoices lists invoices with their lines, newest first.
-func (s *Service) Invoices(ctx context.Context, merchantID uuid.UUID, f InvoiceFilter, page db.Page) ([]Invoice, bool, error) {
+func (s *Service) Invoices(ctx context.Context, merchantID gid.MerchantID, f InvoiceFilter, page db.Page) ([]Invoice, bool, error) {
 	var invs []Invoice
 	var more bool
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
@@ -279,7 +280,7 @@ func (s *Service) InvoiceByToken(ctx context.Context, token string) (InvoicePage
 	if len(token) < 20 || len(token) > 64 {
 		return pg, fault.NotFound("invoice")
 	}
-	var merchantID uuid.UUID
+	var merchantID gid.MerchantID
 	err := s.db.InSystem(ctx, func(tx *sqlx.Tx) error {
 		return tx.GetContext(ctx, &merchantID, `SELECT merchant_id FROM invoices WHERE token = $1`, token)
 	})

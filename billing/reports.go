@@ -3,10 +3,10 @@ package billing
 import (
 	"context"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/money"
 	"kassa/payments"
 )
@@ -28,7 +28,7 @@ type Figures struct {
 // Figures returns the subscription figures of the overview.
 //
 // Errors: fault.ErrForbidden (a may not see totals: payments/rules.go).
-func (s *Service) Figures(ctx context.Context, a payments.Actor, merchantID uuid.UUID) (Figures, error) {
+func (s *Service) Figures(ctx context.Context, a payments.Actor, merchantID gid.MerchantID) (Figures, error) {
 	if !a.MaySeeTotals() {
 		return Figures{}, fault.ErrForbidden
 	}

@@ -3,11 +3,11 @@ package billing
 import (
 	"context"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
 	"kassa/audit"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/payments"
 )
 
@@ -20,7 +20,7 @@ type Limits interface {
 	// CheckLimit refuses amount in currency above a's limit.
 	//
 	// Errors: codes AMOUNT_ABOVE_LIMIT, LIMIT_CURRENCY_MISMATCH.
-	CheckLimit(ctx context.Context, merchantID uuid.UUID, a payments.Actor, amount int64, currency string) error
+	CheckLimit(ctx context.Context, a payments.Actor, merchantID gid.MerchantID, amount int64, currency string) error
 }
 
 // UseLimits sets the limits and the audit trail once the services that
@@ -29,7 +29,7 @@ func (s *Service) UseLimits(l Limits, a *audit.Log) { s.cfg.Limits, s.cfg.Audit 
 
 // recordTx puts a member's change of what a customer is charged on the
 // audit trail, in the change's transaction.
-func (s *Service) recordTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID, a payments.Actor, action string, paymentID *uuid.UUID, amount int64, currency, detail string) error {
+func (s *Service) recordTx(ctx context.Context, tx *sqlx.Tx, a payments.Actor, merchantID gid.MerchantID, action string, paymentID *gid.PaymentID, amount int64, currency, detail string) error {
 	if s.cfg.Audit == nil {
 		return nil
 	}
@@ -50,17 +50,17 @@ func checkActor(a payments.Actor) error {
 // plan p charges. A usage plan has no such most, so a member with a limit
 // may not set one; a manual plan charges nothing by itself (each manual
 // charge is checked when it is made).
-func (s *Service) checkPlanLimit(ctx context.Context, merchantID uuid.UUID, a payments.Actor, p Plan) error {
+func (s *Service) checkPlanLimit(ctx context.Context, a payments.Actor, merchantID gid.MerchantID, p Plan) error {
 	if s.cfg.Limits == nil || a.System || a.APIKeyID != nil {
 		return nil
 	}
 	if most, ok := p.FixedAmount(); ok {
-		return s.cfg.Limits.CheckLimit(ctx, merchantID, a, most, p.Currency)
+		return s.cfg.Limits.CheckLimit(ctx, a, merchantID, most, p.Currency)
 	}
 	if p.Kind.Metered() {
 		// The largest amount that passes any limit: refused only when
 		// the member has a limit at all.
-		if err := s.cfg.Limits.CheckLimit(ctx, merchantID, a, 1<<53, p.Currency); err != nil {
+		if err := s.cfg.Limits.CheckLimit(ctx, a, merchantID, 1<<53, p.Currency); err != nil {
 			f, _ := fault.As(err)
 			return fault.Invalid("plan", f.Code, "usage plans have no most per period, and you have a limit per payment: ask an owner or admin to set this plan")
 		}

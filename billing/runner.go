@@ -13,6 +13,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"kassa/db"
+	"kassa/gid"
 )
 
 // SweepResult counts what a sweep did.
@@ -168,7 +169,7 @@ func (s *Service) sweepBatch(ctx context.Context, now time.Time, c claim) (int, 
 
 // scheduleUpdate is where a subscription's schedule moves after billing.
 type scheduleUpdate struct {
-	MerchantID  uuid.UUID       `json:"m"`
+	MerchantID  gid.MerchantID  `json:"m"`
 	ID          uuid.UUID       `json:"id"`
 	NextPeriod  int             `json:"np"`
 	NextBilling *time.Time      `json:"nb"`
@@ -248,9 +249,9 @@ func (s *Service) retryDue(ctx context.Context, now time.Time, c claim) (int, er
 	n := 0
 	err := s.claimTx(ctx, c, func(tx *sqlx.Tx) error {
 		var due []struct {
-			MerchantID uuid.UUID `db:"merchant_id"`
-			ID         uuid.UUID `db:"id"`
-			Attempts   int       `db:"attempts"`
+			MerchantID gid.MerchantID `db:"merchant_id"`
+			ID         uuid.UUID      `db:"id"`
+			Attempts   int            `db:"attempts"`
 		}
 		if err := tx.SelectContext(ctx, &due, `
 			SELECT merchant_id, id, attempts FROM invoices

@@ -16,6 +16,7 @@ import (
 	"kassa/auth"
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/jobs"
 	"kassa/mailer"
 	"kassa/merchants"
@@ -39,35 +40,35 @@ const (
 
 // Subscription is a customer's agreement to recurring charges.
 type Subscription struct {
-	MerchantID        uuid.UUID  `db:"merchant_id"`
-	ID                uuid.UUID  `db:"id"`
-	Status            Status     `db:"status"`
-	CustomerName      string     `db:"customer_name"`
-	CustomerEmail     string     `db:"customer_email"`
-	CustomerLocale    string     `db:"customer_locale"`
-	PlanJSON          []byte     `db:"plan"`
-	PendingPlanJSON   []byte     `db:"pending_plan"`
-	Currency          string     `db:"currency"`
-	TimeZone          string     `db:"time_zone"`
-	Anchor            time.Time  `db:"anchor"`
-	NextPeriod        int        `db:"next_period"`
-	NextBillingAt     *time.Time `db:"next_billing_at"`
-	MandateToken      *string    `db:"mandate_token"`
-	MandateProcessor  *string    `db:"mandate_processor"`
-	CardBrand         *string    `db:"card_brand"`
-	CardLast4         *string    `db:"card_last4"`
-	CardExpMonth      *int       `db:"card_exp_month"`
-	CardExpYear       *int       `db:"card_exp_year"`
-	CardWarnedFor     *string    `db:"card_warned_for"`
-	FirstOrderID      *uuid.UUID `db:"first_order_id"`
-	CardOrderID       *uuid.UUID `db:"card_order_id"`
-	CancelAtPeriodEnd bool       `db:"cancel_at_period_end"`
-	CancelledAt       *time.Time `db:"cancelled_at"`
-	PausedAt          *time.Time `db:"paused_at"`
-	CreatedByUser     *uuid.UUID `db:"created_by_user"`
-	CreatedByAPIKey   *uuid.UUID `db:"created_by_api_key"`
-	CreatedAt         time.Time  `db:"created_at"`
-	UpdatedAt         time.Time  `db:"updated_at"`
+	MerchantID        gid.MerchantID `db:"merchant_id"`
+	ID                uuid.UUID      `db:"id"`
+	Status            Status         `db:"status"`
+	CustomerName      string         `db:"customer_name"`
+	CustomerEmail     string         `db:"customer_email"`
+	CustomerLocale    string         `db:"customer_locale"`
+	PlanJSON          []byte         `db:"plan"`
+	PendingPlanJSON   []byte         `db:"pending_plan"`
+	Currency          string         `db:"currency"`
+	TimeZone          string         `db:"time_zone"`
+	Anchor            time.Time      `db:"anchor"`
+	NextPeriod        int            `db:"next_period"`
+	NextBillingAt     *time.Time     `db:"next_billing_at"`
+	MandateToken      *string        `db:"mandate_token"`
+	MandateProcessor  *string        `db:"mandate_processor"`
+	CardBrand         *string        `db:"card_brand"`
+	CardLast4         *string        `db:"card_last4"`
+	CardExpMonth      *int           `db:"card_exp_month"`
+	CardExpYear       *int           `db:"card_exp_year"`
+	CardWarnedFor     *string        `db:"card_warned_for"`
+	FirstOrderID      *uuid.UUID     `db:"first_order_id"`
+	CardOrderID       *uuid.UUID     `db:"card_order_id"`
+	CancelAtPeriodEnd bool           `db:"cancel_at_period_end"`
+	CancelledAt       *time.Time     `db:"cancelled_at"`
+	PausedAt          *time.Time     `db:"paused_at"`
+	CreatedByUser     *uuid.UUID     `db:"created_by_user"`
+	CreatedByAPIKey   *uuid.UUID     `db:"created_by_api_key"`
+	CreatedAt         time.Time      `db:"created_at"`
+	UpdatedAt         time.Time      `db:"updated_at"`
 
 	// CustomerID is the customer record (orders.CustomerRecord): that of
 	// the subscription's first order. Nil only for rows written without it.
@@ -231,14 +232,14 @@ func verificationAmount(currency string) int64 {
 //
 // Errors: the codes of Plan.Check; INVALID_EMAIL, INVALID_NAME,
 // INVALID_LOCALE, INVALID_START.
-func (s *Service) Create(ctx context.Context, merchantID uuid.UUID, n NewSubscription) (Created, error) {
+func (s *Service) Create(ctx context.Context, merchantID gid.MerchantID, n NewSubscription) (Created, error) {
 	if err := checkActor(n.Actor); err != nil {
 		return Created{}, err
 	}
 	if err := n.Plan.Check(); err != nil {
 		return Created{}, err
 	}
-	if err := s.checkPlanLimit(ctx, merchantID, n.Actor, n.Plan); err != nil {
+	if err := s.checkPlanLimit(ctx, n.Actor, merchantID, n.Plan); err != nil {
 		return Created{}, err
 	}
 	n.Customer.Email = strings.TrimSpace(n.Customer.Email)
@@ -314,7 +315,7 @@ func (s *Service) firstPaymentOrder(ctx context.Context, tx *sqlx.Tx, sub Subscr
 		}
 		n.Lines = []orders.LineInput{{Description: desc, Quantity: 1, UnitPrice: verificationAmount(p.Currency), VATRate: 0}}
 	}
-	return s.cfg.Orders.NewMandateOrderTx(ctx, tx, sub.MerchantID, actor, orders.MandateOrder{Order: n, ExpiresAt: s.now().Add(14 * 24 * time.Hour)})
+	return s.cfg.Orders.NewMandateOrderTx(ctx, tx, actor, sub.MerchantID, orders.MandateOrder{Order: n, ExpiresAt: s.now().Add(14 * 24 * time.Hour)})
 }
 
 func periodLabel(p Period, tz string) string {
@@ -337,7 +338,7 @@ func (s *Service) dueAt(p Plan, per Period) time.Time {
 // Get returns a subscription.
 //
 // Errors: fault.ErrNotFound.
-func (s *Service) Get(ctx context.Context, merchantID, id uuid.UUID) (Subscription, error) {
+func (s *Service) Get(ctx context.Context, merchantID gid.MerchantID, id uuid.UUID) (Subscription, error) {
 	var sub Subscription
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		return tx.GetContext(ctx, &sub, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE id = $1`, id)
@@ -349,7 +350,7 @@ func (s *Service) Get(ctx context.Context, merchantID, id uuid.UUID) (Subscripti
 }
 
 // ByIDs loads subscriptions by id.
-func (s *Service) ByIDs(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Subscription, error) {
+func (s *Service) ByIDs(ctx context.Context, merchantID gid.MerchantID, ids []uuid.UUID) (map[uuid.UUID]Subscription, error) {
 	var subs []Subscription
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		return db.SelectIn(ctx, tx, &subs, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE id IN (?)`, ids)
@@ -362,7 +363,7 @@ func (s *Service) ByIDs(ctx context.Context, merchantID uuid.UUID, ids []uuid.UU
 }
 
 // List returns subscriptions, newest first.
-func (s *Service) List(ctx context.Context, merchantID uuid.UUID, statuses []Status, page db.Page) ([]Subscription, bool, error) {
+func (s *Service) List(ctx context.Context, merchantID gid.MerchantID, statuses []Status, page db.Page) ([]Subscription, bool, error) {
 	var subs []Subscription
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		if len(statuses) == 0 {
@@ -385,7 +386,7 @@ func (s *Service) List(ctx context.Context, merchantID uuid.UUID, statuses []Sta
 }
 
 // change locks a subscription and lets fn change it.
-func (s *Service) change(ctx context.Context, merchantID, id uuid.UUID, fn func(tx *sqlx.Tx, sub *Subscription) error) (Subscription, error) {
+func (s *Service) change(ctx context.Context, merchantID gid.MerchantID, id uuid.UUID, fn func(tx *sqlx.Tx, sub *Subscription) error) (Subscription, error) {
 	var sub Subscription
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		if err := tx.GetContext(ctx, &sub, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE id = $1 FOR UPDATE`, id); err != nil {
@@ -422,7 +423,7 @@ func nullJSON(b []byte) any {
 // (nothing more is billed after it).
 //
 // Errors: fault.ErrNotFound; code INVALID_STATE.
-func (s *Service) Cancel(ctx context.Context, merchantID, id uuid.UUID, atPeriodEnd bool) (Subscription, error) {
+func (s *Service) Cancel(ctx context.Context, merchantID gid.MerchantID, id uuid.UUID, atPeriodEnd bool) (Subscription, error) {
 	return s.change(ctx, merchantID, id, func(tx *sqlx.Tx, sub *Subscription) error {
 		if sub.Status == Cancelled {
 			return fault.Invalid("id", fault.ErrInvalidState, "the subscription is already cancelled")
@@ -451,7 +452,7 @@ func (s *Service) Cancel(ctx context.Context, merchantID, id uuid.UUID, atPeriod
 // Pause stops billing: periods while paused are not billed.
 //
 // Errors: fault.ErrNotFound; code INVALID_STATE.
-func (s *Service) Pause(ctx context.Context, merchantID, id uuid.UUID) (Subscription, error) {
+func (s *Service) Pause(ctx context.Context, merchantID gid.MerchantID, id uuid.UUID) (Subscription, error) {
 	return s.change(ctx, merchantID, id, func(tx *sqlx.Tx, sub *Subscription) error {
 		if sub.Status != Active && sub.Status != PastDue {
 			return fault.Invalid("id", fault.ErrInvalidState, "only an active subscription can be paused (this one is %s)", strings.ToLower(string(sub.Status)))
@@ -466,7 +467,7 @@ func (s *Service) Pause(ctx context.Context, merchantID, id uuid.UUID) (Subscrip
 // while paused are skipped, not billed late.
 //
 // Errors: fault.ErrNotFound; code INVALID_STATE.
-func (s *Service) Resume(ctx context.Context, merchantID, id uuid.UUID) (Subscription, error) {
+func (s *Service) Resume(ctx context.Context, merchantID gid.MerchantID, id uuid.UUID) (Subscription, error) {
 	return s.change(ctx, merchantID, id, func(tx *sqlx.Tx, sub *Subscription) error {
 		if sub.Status != Paused {
 			return fault.Invalid("id", fault.ErrInvalidState, "only a paused subscription can be resumed")
@@ -497,18 +498,18 @@ func (s *Service) Resume(ctx context.Context, merchantID, id uuid.UUID) (Subscri
 //
 // Errors: fault.ErrForbidden; fault.ErrNotFound; codes INVALID_STATE,
 // AMOUNT_ABOVE_LIMIT, LIMIT_CURRENCY_MISMATCH, and those of Plan.Check.
-func (s *Service) UpdatePlan(ctx context.Context, actor payments.Actor, merchantID, id uuid.UUID, p Plan) (Subscription, error) {
+func (s *Service) UpdatePlan(ctx context.Context, actor payments.Actor, merchantID gid.MerchantID, id uuid.UUID, p Plan) (Subscription, error) {
 	if err := checkActor(actor); err != nil {
 		return Subscription{}, err
 	}
 	if err := p.Check(); err != nil {
 		return Subscription{}, err
 	}
-	if err := s.checkPlanLimit(ctx, merchantID, actor, p); err != nil {
+	if err := s.checkPlanLimit(ctx, actor, merchantID, p); err != nil {
 		return Subscription{}, err
 	}
 	return s.change(ctx, merchantID, id, func(tx *sqlx.Tx, sub *Subscription) error {
-		if err := s.recordTx(ctx, tx, merchantID, actor, "subscription.plan_changed", nil, p.Amount, p.Currency,
+		if err := s.recordTx(ctx, tx, actor, merchantID, "subscription.plan_changed", nil, p.Amount, p.Currency,
 			fmt.Sprintf("subscription %s: %s plan", id, p.Kind)); err != nil {
 			return err
 		}

@@ -15,18 +15,19 @@ import (
 
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/orders"
 )
 
 // UsageEvent is a report of metered usage.
 type UsageEvent struct {
-	MerchantID     uuid.UUID `db:"merchant_id"`
-	SubscriptionID uuid.UUID `db:"subscription_id"`
-	ID             uuid.UUID `db:"id"`
-	IdempotencyKey string    `db:"idempotency_key"`
-	Quantity       int64     `db:"quantity"`
-	OccurredAt     time.Time `db:"occurred_at"`
-	ReceivedAt     time.Time `db:"received_at"`
+	MerchantID     gid.MerchantID `db:"merchant_id"`
+	SubscriptionID uuid.UUID      `db:"subscription_id"`
+	ID             uuid.UUID      `db:"id"`
+	IdempotencyKey string         `db:"idempotency_key"`
+	Quantity       int64          `db:"quantity"`
+	OccurredAt     time.Time      `db:"occurred_at"`
+	ReceivedAt     time.Time      `db:"received_at"`
 }
 
 // UsageReport is one event as reported.
@@ -58,7 +59,7 @@ const futureTolerance = 5 * time.Minute
 // Errors: fault.ErrNotFound (subscription); codes INVALID_QUANTITY,
 // INVALID_IDEMPOTENCY_KEY, NOT_METERED, INVALID_STATE, FUTURE_EVENT,
 // LATE_EVENT.
-func (s *Service) ReportUsage(ctx context.Context, merchantID uuid.UUID, r UsageReport) (UsageEvent, bool, error) {
+func (s *Service) ReportUsage(ctx context.Context, merchantID gid.MerchantID, r UsageReport) (UsageEvent, bool, error) {
 	res, err := s.usage.report(ctx, merchantID, r)
 	if err != nil {
 		return UsageEvent{}, false, err
@@ -72,7 +73,7 @@ func (s *Service) ReportUsage(ctx context.Context, merchantID uuid.UUID, r Usage
 // seen before (in this batch or earlier) returns the recorded event.
 //
 // Errors: code BATCH_TOO_LARGE; internal errors.
-func (s *Service) ReportUsageBatch(ctx context.Context, merchantID uuid.UUID, reports []UsageReport) ([]UsageResult, error) {
+func (s *Service) ReportUsageBatch(ctx context.Context, merchantID gid.MerchantID, reports []UsageReport) ([]UsageResult, error) {
 	if len(reports) > MaxUsageBatch {
 		return nil, fault.Invalid("events", ErrBatchTooLarge, "at most %d events per batch", MaxUsageBatch)
 	}
@@ -244,7 +245,7 @@ func (s *Service) checkReport(r UsageReport, sub *meteredSub, now time.Time) err
 }
 
 // usageQuantity aggregates a period's usage.
-func usageQuantity(ctx context.Context, tx *sqlx.Tx, merchantID, subscriptionID uuid.UUID, agg Aggregation, per Period) (int64, error) {
+func usageQuantity(ctx context.Context, tx *sqlx.Tx, merchantID gid.MerchantID, subscriptionID uuid.UUID, agg Aggregation, per Period) (int64, error) {
 	fn := "sum"
 	if agg == Max {
 		fn = "max"
@@ -269,7 +270,7 @@ type UsageSummary struct {
 // (zero: now).
 //
 // Errors: fault.ErrNotFound; code NOT_METERED.
-func (s *Service) Usage(ctx context.Context, merchantID, id uuid.UUID, at time.Time) (UsageSummary, error) {
+func (s *Service) Usage(ctx context.Context, merchantID gid.MerchantID, id uuid.UUID, at time.Time) (UsageSummary, error) {
 	if at.IsZero() {
 		at = s.now()
 	}
@@ -307,7 +308,7 @@ func (s *Service) Usage(ctx context.Context, merchantID, id uuid.UUID, at time.T
 // its period and lines as they stand now.
 //
 // Errors: fault.ErrNotFound; code NOT_SCHEDULED.
-func (s *Service) UpcomingInvoice(ctx context.Context, merchantID, id uuid.UUID) (Invoice, error) {
+func (s *Service) UpcomingInvoice(ctx context.Context, merchantID gid.MerchantID, id uuid.UUID) (Invoice, error) {
 	var inv Invoice
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		var sub Subscription

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
+	"kassa/gid"
 )
 
 // usageGroups commits concurrent single usage reports of a merchant
@@ -19,7 +19,7 @@ import (
 type usageGroups struct {
 	s     *Service
 	mu    sync.Mutex
-	lanes map[uuid.UUID]*usageLane
+	lanes map[gid.MerchantID]*usageLane
 }
 
 type usageLane struct {
@@ -41,11 +41,11 @@ type usageAnswer struct {
 // one caller leaving must not fail the reports of the others.
 const flushTimeout = 30 * time.Second
 
-func (g *usageGroups) report(ctx context.Context, merchantID uuid.UUID, r UsageReport) (UsageResult, error) {
+func (g *usageGroups) report(ctx context.Context, merchantID gid.MerchantID, r UsageReport) (UsageResult, error) {
 	w := &usageWaiter{report: r, done: make(chan usageAnswer, 1)}
 	g.mu.Lock()
 	if g.lanes == nil {
-		g.lanes = map[uuid.UUID]*usageLane{}
+		g.lanes = map[gid.MerchantID]*usageLane{}
 	}
 	lane := g.lanes[merchantID]
 	if lane == nil {
@@ -73,7 +73,7 @@ func (g *usageGroups) report(ctx context.Context, merchantID uuid.UUID, r UsageR
 // one transaction and answers each. If more arrived meanwhile, another
 // goroutine commits those, so the caller is not held by reports that came
 // later; when none wait, the lane is idle and the next report leads.
-func (g *usageGroups) flush(ctx context.Context, merchantID uuid.UUID, lane *usageLane) {
+func (g *usageGroups) flush(ctx context.Context, merchantID gid.MerchantID, lane *usageLane) {
 	g.mu.Lock()
 	group := lane.waiting[:min(len(lane.waiting), MaxUsageBatch)]
 	lane.waiting = lane.waiting[len(group):]
@@ -118,7 +118,7 @@ func answer(res []UsageResult, err error, i int) usageAnswer {
 // commit runs the group's transaction. A panic becomes every report's
 // error: a flush may run on a goroutine of its own, where a panic would
 // end the process.
-func (g *usageGroups) commit(ctx context.Context, merchantID uuid.UUID, reports []UsageReport) (res []UsageResult, err error) {
+func (g *usageGroups) commit(ctx context.Context, merchantID gid.MerchantID, reports []UsageReport) (res []UsageResult, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			g.s.log.ErrorContext(ctx, "usage report commit panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))

@@ -19,12 +19,12 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
 	"kassa/auth"
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/merchants"
 	"kassa/webhooks/egress"
 )
@@ -37,15 +37,15 @@ const DefaultAccent = "#0b5fff"
 
 // Brand is how a merchant presents itself.
 type Brand struct {
-	MerchantID   uuid.UUID  `db:"merchant_id"`
-	MerchantName string     `db:"merchant_name"`
-	DisplayName  string     `db:"display_name"`
-	AccentColor  string     `db:"accent_color"`
-	SupportEmail string     `db:"support_email"`
-	SupportPhone string     `db:"support_phone"`
-	LogoType     *string    `db:"logo_type"`
-	LogoSHA256   *string    `db:"logo_sha256"`
-	UpdatedAt    *time.Time `db:"updated_at"`
+	MerchantID   gid.MerchantID `db:"merchant_id"`
+	MerchantName string         `db:"merchant_name"`
+	DisplayName  string         `db:"display_name"`
+	AccentColor  string         `db:"accent_color"`
+	SupportEmail string         `db:"support_email"`
+	SupportPhone string         `db:"support_phone"`
+	LogoType     *string        `db:"logo_type"`
+	LogoSHA256   *string        `db:"logo_sha256"`
+	UpdatedAt    *time.Time     `db:"updated_at"`
 }
 
 // Name is what customers see: the display name, else the merchant's name.
@@ -113,7 +113,7 @@ const selectBrand = `SELECT coalesce(b.display_name, '') AS display_name,
 // Get returns the merchant's brand (defaults when it set none).
 //
 // Errors: fault.ErrNotFound.
-func (s *Service) Get(ctx context.Context, merchantID uuid.UUID) (Brand, error) {
+func (s *Service) Get(ctx context.Context, merchantID gid.MerchantID) (Brand, error) {
 	var b Brand
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		var err error
@@ -124,7 +124,7 @@ func (s *Service) Get(ctx context.Context, merchantID uuid.UUID) (Brand, error) 
 }
 
 // GetTx is Get in the caller's transaction.
-func (s *Service) GetTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID) (Brand, error) {
+func (s *Service) GetTx(ctx context.Context, tx *sqlx.Tx, merchantID gid.MerchantID) (Brand, error) {
 	m, err := merchants.GetTx(ctx, tx, merchantID)
 	if err != nil {
 		return Brand{}, err
@@ -162,7 +162,7 @@ var (
 // INVALID_PHONE, INVALID_LOGO, LOGO_TOO_LARGE, UNSUPPORTED_LOGO_TYPE,
 // LOGO_FETCH_FAILED, CONFLICTING_LOGO_INPUT, and those of egress.CheckURL
 // for logoUrl.
-func (s *Service) Update(ctx context.Context, merchantID uuid.UUID, u Update) (Brand, error) {
+func (s *Service) Update(ctx context.Context, merchantID gid.MerchantID, u Update) (Brand, error) {
 	set := map[string]any{}
 	if u.DisplayName != nil {
 		v := strings.TrimSpace(*u.DisplayName)

@@ -2,7 +2,6 @@ package checkout
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"net/url"
 	"strings"
@@ -13,16 +12,11 @@ import (
 
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/orders"
 	"kassa/payments"
 	"kassa/webhooks/egress"
 )
-
-// IDPrefix starts a checkout's public id ("chk_" and 32 hex digits).
-const IDPrefix = "chk"
-
-// PublicID is the id a shop sees (GraphQL, webhooks, successUrl).
-func PublicID(id uuid.UUID) string { return IDPrefix + "_" + hex.EncodeToString(id[:]) }
 
 // Placeholder in a successUrl or cancelUrl is replaced by the checkout's
 // public id; a successUrl without it gets ?checkout_id=… appended.
@@ -49,16 +43,16 @@ const (
 
 // Checkout is a webshop checkout.
 type Checkout struct {
-	MerchantID      uuid.UUID  `db:"merchant_id"`
-	ID              uuid.UUID  `db:"id"`
-	OrderID         uuid.UUID  `db:"order_id"`
-	LinkID          uuid.UUID  `db:"payment_link_id"`
-	SuccessURL      string     `db:"success_url"`
-	CancelURL       string     `db:"cancel_url"`
-	ExpiresAt       time.Time  `db:"expires_at"`
-	CreatedByUser   *uuid.UUID `db:"created_by_user"`
-	CreatedByAPIKey *uuid.UUID `db:"created_by_api_key"`
-	CreatedAt       time.Time  `db:"created_at"`
+	MerchantID      gid.MerchantID `db:"merchant_id"`
+	ID              uuid.UUID      `db:"id"`
+	OrderID         uuid.UUID      `db:"order_id"`
+	LinkID          uuid.UUID      `db:"payment_link_id"`
+	SuccessURL      string         `db:"success_url"`
+	CancelURL       string         `db:"cancel_url"`
+	ExpiresAt       time.Time      `db:"expires_at"`
+	CreatedByUser   *uuid.UUID     `db:"created_by_user"`
+	CreatedByAPIKey *uuid.UUID     `db:"created_by_api_key"`
+	CreatedAt       time.Time      `db:"created_at"`
 
 	// From the link (package orders), for the status and the URL.
 	LinkToken  string            `db:"-"`
@@ -130,10 +124,14 @@ func (c *Checkout) Status(now time.Time) Status {
 }
 
 // SuccessRedirect is where the shopper goes after paying.
-func (c *Checkout) SuccessRedirect() string { return withID(c.SuccessURL, PublicID(c.ID), true) }
+func (c *Checkout) SuccessRedirect() string {
+	return withID(c.SuccessURL, gid.Encode(gid.Checkout, c.ID), true)
+}
 
 // CancelRedirect is where the shopper goes on giving up.
-func (c *Checkout) CancelRedirect() string { return withID(c.CancelURL, PublicID(c.ID), false) }
+func (c *Checkout) CancelRedirect() string {
+	return withID(c.CancelURL, gid.Encode(gid.Checkout, c.ID), false)
+}
 
 func withID(raw, id string, appendIfMissing bool) string {
 	if strings.Contains(raw, Placeholder) {
@@ -207,7 +205,7 @@ func checkReturnURL(field, raw string) (string, error) {
 // Errors: codes INVALID_URL (successUrl, cancelUrl), INVALID_EXPIRY, and
 // those of orders.Service.Create (lines, currency, customer, reference,
 // capture mode).
-func (s *Service) Create(ctx context.Context, merchantID uuid.UUID, actor payments.Actor, n New) (Checkout, error) {
+func (s *Service) Create(ctx context.Context, actor payments.Actor, merchantID gid.MerchantID, n New) (Checkout, error) {
 	success, err := checkReturnURL("successUrl", n.SuccessURL)
 	if err != nil {
 		return Checkout{}, err
@@ -227,7 +225,7 @@ func (s *Service) Create(ctx context.Context, merchantID uuid.UUID, actor paymen
 	c := Checkout{MerchantID: merchantID, ID: uuid.Must(uuid.NewV7()), SuccessURL: success, CancelURL: cancel, ExpiresAt: exp,
 		CreatedByUser: actor.UserID, CreatedByAPIKey: actor.APIKeyID, CreatedAt: now}
 	err = s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
-		o, l, err := s.cfg.Orders.NewCheckoutOrderTx(ctx, tx, merchantID, actor, orders.NewOrder{
+		o, l, err := s.cfg.Orders.NewCheckoutOrderTx(ctx, tx, actor, merchantID, orders.NewOrder{
 			Customer: n.Customer, Lines: n.Lines, Currency: n.Currency, Reference: n.Reference, CaptureMode: n.CaptureMode,
 		}, exp)
 		if err != nil {
@@ -249,7 +247,7 @@ func (s *Service) Create(ctx context.Context, merchantID uuid.UUID, actor paymen
 // Get returns a checkout.
 //
 // Errors: fault.ErrNotFound.
-func (s *Service) Get(ctx context.Context, merchantID, id uuid.UUID) (Checkout, error) {
+func (s *Service) Get(ctx context.Context, merchantID gid.MerchantID, id uuid.UUID) (Checkout, error) {
 	m, err := s.ByIDs(ctx, merchantID, []uuid.UUID{id})
 	if err != nil {
 		return Checkout{}, err
@@ -262,16 +260,16 @@ func (s *Service) Get(ctx context.Context, merchantID, id uuid.UUID) (Checkout, 
 }
 
 // ByIDs loads checkouts by id.
-func (s *Service) ByIDs(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Checkout, error) {
+func (s *Service) ByIDs(ctx context.Context, merchantID gid.MerchantID, ids []uuid.UUID) (map[uuid.UUID]Checkout, error) {
 	return s.by(ctx, merchantID, "c.id", ids, func(c Checkout) uuid.UUID { return c.ID })
 }
 
 // ByOrders loads the checkouts of orders, keyed by order id.
-func (s *Service) ByOrders(ctx context.Context, merchantID uuid.UUID, orderIDs []uuid.UUID) (map[uuid.UUID]Checkout, error) {
+func (s *Service) ByOrders(ctx context.Context, merchantID gid.MerchantID, orderIDs []uuid.UUID) (map[uuid.UUID]Checkout, error) {
 	return s.by(ctx, merchantID, "c.order_id", orderIDs, func(c Checkout) uuid.UUID { return c.OrderID })
 }
 
-func (s *Service) by(ctx context.Context, merchantID uuid.UUID, col string, ids []uuid.UUID, key func(Checkout) uuid.UUID) (map[uuid.UUID]Checkout, error) {
+func (s *Service) by(ctx context.Context, merchantID gid.MerchantID, col string, ids []uuid.UUID, key func(Checkout) uuid.UUID) (map[uuid.UUID]Checkout, error) {
 	var cs []Checkout
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		q, args, err := sqlx.In(`SELECT `+columns+from+` WHERE `+col+` IN (?)`, ids)
@@ -321,7 +319,7 @@ func (s *Service) ByLink(ctx context.Context, l orders.Link) (Checkout, bool, er
 // its order is cancelled and its link stops taking payments.
 //
 // Errors: fault.ErrNotFound; code CHECKOUT_COMPLETE.
-func (s *Service) Expire(ctx context.Context, merchantID uuid.UUID, actor payments.Actor, id uuid.UUID) (Checkout, error) {
+func (s *Service) Expire(ctx context.Context, actor payments.Actor, merchantID gid.MerchantID, id uuid.UUID) (Checkout, error) {
 	c, err := s.Get(ctx, merchantID, id)
 	if err != nil {
 		return c, err
@@ -333,7 +331,7 @@ func (s *Service) Expire(ctx context.Context, merchantID uuid.UUID, actor paymen
 	if c.LinkStatus == orders.LinkDeactivated || c.LinkStatus == orders.LinkExpired {
 		return c, nil // closed already
 	}
-	if _, err := s.cfg.Orders.Cancel(ctx, merchantID, actor, c.OrderID); err != nil {
+	if _, err := s.cfg.Orders.Cancel(ctx, actor, merchantID, c.OrderID); err != nil {
 		if errors.Is(err, orders.ErrOrderNotCancellable) {
 			return c, complete
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"kassa/checkout"
+	"kassa/gid"
 	"kassa/kassatest"
 )
 
@@ -208,7 +209,7 @@ func TestCreateCheckoutRefusesBadInput(t *testing.T) {
 func TestReturnURLs(t *testing.T) {
 	t.Parallel()
 	c := checkout.Checkout{SuccessURL: "https://shop.example/thanks?lang=sv", CancelURL: "https://shop.example/cart"}
-	id := checkout.PublicID(c.ID)
+	id := gid.Encode(gid.Checkout, c.ID)
 	u, err := url.Parse(c.SuccessRedirect())
 	require.NoError(t, err)
 	require.Equal(t, id, u.Query().Get("checkout_id"))

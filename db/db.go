@@ -18,6 +18,8 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/rivermigrate"
+
+	"kassa/gid"
 )
 
 //go:embed migrations/*.sql
@@ -211,8 +213,8 @@ func (d *DB) SessionLock(ctx context.Context, class, key int32) (release func(),
 
 // InTenant runs fn in a transaction that can see and change only
 // merchantID's rows. The transaction commits when fn returns nil.
-func (d *DB) InTenant(ctx context.Context, merchantID uuid.UUID, fn func(tx *sqlx.Tx) error) error {
-	if merchantID == uuid.Nil {
+func (d *DB) InTenant(ctx context.Context, merchantID gid.MerchantID, fn func(tx *sqlx.Tx) error) error {
+	if merchantID.UUID == uuid.Nil {
 		return errors.New("db: InTenant without a merchant")
 	}
 	return inTx(ctx, d.App, func(tx *sqlx.Tx) error {

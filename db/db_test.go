@@ -11,6 +11,7 @@ import (
 
 	"kassa/db"
 	"kassa/db/dbtest"
+	"kassa/gid"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -52,8 +53,8 @@ func TestTenantIsolation(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	d := dbtest.New(t)
-	a, b := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
-	for _, m := range []uuid.UUID{a, b} {
+	a, b := gid.Of[gid.MerchantID](uuid.Must(uuid.NewV7())), gid.Of[gid.MerchantID](uuid.Must(uuid.NewV7()))
+	for _, m := range []gid.MerchantID{a, b} {
 		require.NoError(t, d.InTenant(ctx, m, func(tx *sqlx.Tx) error {
 			_, err := tx.Exec(`INSERT INTO merchants (id, name) VALUES ($1, 'M')`, m)
 			return err
@@ -61,11 +62,11 @@ func TestTenantIsolation(t *testing.T) {
 	}
 
 	t.Run("SeesOnlyItsOwnRowsWithoutAnyWhereClause", func(t *testing.T) {
-		var ids []uuid.UUID
+		var ids []gid.MerchantID
 		require.NoError(t, d.InTenant(ctx, a, func(tx *sqlx.Tx) error {
 			return tx.Select(&ids, `SELECT id FROM merchants`)
 		}))
-		require.Equal(t, []uuid.UUID{a}, ids)
+		require.Equal(t, []gid.MerchantID{a}, ids)
 	})
 
 	t.Run("CannotWriteAnotherMerchantsRows", func(t *testing.T) {

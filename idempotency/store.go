@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"kassa/db"
+	"kassa/gid"
 )
 
 // Store keeps claimed keys and their responses.
@@ -28,7 +29,7 @@ func NewStore(d *db.DB) *Store {
 
 // Scope is whose key it is.
 type Scope struct {
-	MerchantID   uuid.UUID
+	MerchantID   gid.MerchantID
 	CredentialID uuid.UUID
 	Key          string
 }

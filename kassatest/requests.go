@@ -23,8 +23,11 @@ import (
 // UserGlobalID is a user's GraphQL id.
 func UserGlobalID(id uuid.UUID) string { return "usr_" + strings.ReplaceAll(id.String(), "-", "") }
 
-// PaymentGlobalID is a payment's GraphQL id.
-func PaymentGlobalID(id uuid.UUID) string { return "pay_" + strings.ReplaceAll(id.String(), "-", "") }
+// PaymentGlobalID is a payment's GraphQL id, of a uuid.UUID or a
+// gid.PaymentID (both print as the dashed UUID).
+func PaymentGlobalID(id fmt.Stringer) string {
+	return "pay_" + strings.ReplaceAll(id.String(), "-", "")
+}
 
 // UserError is one of a payload's userErrors.
 type UserError struct {

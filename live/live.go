@@ -20,15 +20,17 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"kassa/gid"
 )
 
 const channel = "kassa_live"
 
 // Event says that an object changed.
 type Event struct {
-	MerchantID uuid.UUID `json:"m"`
-	Kind       string    `json:"k"` // "order", "payment", …
-	ID         uuid.UUID `json:"id"`
+	MerchantID gid.MerchantID `json:"m"`
+	Kind       string         `json:"k"` // "order", "payment", …
+	ID         uuid.UUID      `json:"id"`
 }
 
 // Publish announces e when tx commits.
@@ -47,12 +49,12 @@ type Broker struct {
 	log *slog.Logger
 
 	mu   sync.Mutex
-	subs map[uuid.UUID]map[chan Event]struct{}
+	subs map[gid.MerchantID]map[chan Event]struct{}
 }
 
 // NewBroker returns a broker listening with a connection to url.
 func NewBroker(url string, log *slog.Logger) *Broker {
-	return &Broker{url: url, log: log, subs: map[uuid.UUID]map[chan Event]struct{}{}}
+	return &Broker{url: url, log: log, subs: map[gid.MerchantID]map[chan Event]struct{}{}}
 }
 
 // Run listens until ctx ends, reconnecting after failures.
@@ -99,7 +101,7 @@ func (b *Broker) dispatch(e Event) {
 
 // Subscribe returns a channel of the merchant's events, closed when ctx
 // ends.
-func (b *Broker) Subscribe(ctx context.Context, merchantID uuid.UUID) <-chan Event {
+func (b *Broker) Subscribe(ctx context.Context, merchantID gid.MerchantID) <-chan Event {
 	ch := make(chan Event, 64)
 	b.mu.Lock()
 	if b.subs[merchantID] == nil {

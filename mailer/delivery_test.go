@@ -17,6 +17,7 @@ import (
 
 	"kassa/db"
 	"kassa/db/dbtest"
+	"kassa/gid"
 	"kassa/jobs"
 )
 
@@ -188,7 +189,7 @@ func (b *deliveryBundle) waitJob(t *testing.T, messageID string, states ...strin
 func TestDelivery(t *testing.T) {
 	t.Parallel()
 	b := setupDelivery(t)
-	merchant := uuid.Must(uuid.NewV7())
+	merchant := gid.Of[gid.MerchantID](uuid.Must(uuid.NewV7()))
 
 	t.Run("HostileNameIsDeliveredEncoded", func(t *testing.T) {
 		t.Parallel()

@@ -16,13 +16,13 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	gomail "github.com/wneessen/go-mail"
 
 	"kassa/db"
+	"kassa/gid"
 	"kassa/jobs"
 )
 
@@ -42,7 +42,7 @@ type Message struct {
 	// MerchantID is the merchant the email is sent for, so that an email
 	// that can never be delivered is reported to that merchant (every
 	// caller that sends for a merchant sets it; unset, nobody is told).
-	MerchantID uuid.UUID `json:"merchant_id"`
+	MerchantID gid.MerchantID `json:"merchant_id"`
 }
 
 // Config configures delivery.
@@ -78,10 +78,10 @@ type Mailer struct {
 // is (the mail server refused its recipient for good, or its address
 // cannot be written), so retrying would only hide the failure.
 type Undeliverable struct {
-	MerchantID uuid.UUID // uuid.Nil when the email was not sent for a merchant
-	Kind       string    // the template, e.g. order_confirmation
-	Domain     string    // the recipient's domain; the full address is personal data
-	Reason     string    // why, in words fit for the merchant (no address, no server text)
+	MerchantID gid.MerchantID // uuid.Nil when the email was not sent for a merchant
+	Kind       string         // the template, e.g. order_confirmation
+	Domain     string         // the recipient's domain; the full address is personal data
+	Reason     string         // why, in words fit for the merchant (no address, no server text)
 }
 
 // New returns a mailer that enqueues on q and registers its worker there.

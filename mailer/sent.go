@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"kassa/db"
+	"kassa/gid"
 )
 
 // The email log (table sent_emails): a row per email sent for a merchant,
@@ -31,13 +32,13 @@ const (
 
 // SentEmail is one email in the log.
 type SentEmail struct {
-	MerchantID uuid.UUID  `db:"merchant_id"`
-	ID         uuid.UUID  `db:"id"`
-	MessageID  string     `db:"message_id"`
-	Kind       string     `db:"kind"`
-	Recipient  string     `db:"recipient"`
-	Subject    string     `db:"subject"`
-	Status     SentStatus `db:"status"`
+	MerchantID gid.MerchantID `db:"merchant_id"`
+	ID         uuid.UUID      `db:"id"`
+	MessageID  string         `db:"message_id"`
+	Kind       string         `db:"kind"`
+	Recipient  string         `db:"recipient"`
+	Subject    string         `db:"subject"`
+	Status     SentStatus     `db:"status"`
 	// Failure says why a FAILED email was given up on, in words fit for
 	// the merchant.
 	Failure  *string    `db:"failure"`
@@ -53,7 +54,7 @@ const sentColumns = `merchant_id, id, message_id, kind, recipient, subject, stat
 // merchant (row-level security would refuse the row, and the log must
 // never fail the change that sends the email).
 func logQueuedTx(ctx context.Context, tx *sqlx.Tx, msg Message) error {
-	if msg.MerchantID == uuid.Nil {
+	if msg.MerchantID.UUID == uuid.Nil {
 		return nil
 	}
 	subject := oneLine(msg.Subject)
@@ -71,7 +72,7 @@ func logQueuedTx(ctx context.Context, tx *sqlx.Tx, msg Message) error {
 
 // logOutcome records what became of msg (SENT or FAILED with why).
 func (m *Mailer) logOutcome(ctx context.Context, msg Message, status SentStatus, failure string) error {
-	if m.cfg.DB == nil || msg.MerchantID == uuid.Nil {
+	if m.cfg.DB == nil || msg.MerchantID.UUID == uuid.Nil {
 		return nil
 	}
 	return m.cfg.DB.InTenant(ctx, msg.MerchantID, func(tx *sqlx.Tx) error {

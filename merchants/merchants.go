@@ -13,16 +13,17 @@ import (
 	"kassa/auth"
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 )
 
 // Merchant is a tenant.
 type Merchant struct {
-	ID              uuid.UUID `db:"id"`
-	Name            string    `db:"name"`
-	DefaultCurrency string    `db:"default_currency"`
-	TimeZone        string    `db:"time_zone"`
-	Locale          string    `db:"locale"`
-	CreatedAt       time.Time `db:"created_at"`
+	ID              gid.MerchantID `db:"id"`
+	Name            string         `db:"name"`
+	DefaultCurrency string         `db:"default_currency"`
+	TimeZone        string         `db:"time_zone"`
+	Locale          string         `db:"locale"`
+	CreatedAt       time.Time      `db:"created_at"`
 	// What receipts and invoices say about the seller; nil until given.
 	LegalName          *string `db:"legal_name"`
 	OrganisationNumber *string `db:"organisation_number"` // NNNNNN-NNNN
@@ -105,7 +106,7 @@ func (s *Service) Create(ctx context.Context, in NewMerchant) (Created, error) {
 	}
 	owner.Email = strings.TrimSpace(owner.Email)
 	var c Created
-	c.Merchant = Merchant{ID: uuid.Must(uuid.NewV7()), Name: in.Name, DefaultCurrency: "SEK", TimeZone: "Europe/Stockholm", Locale: "sv"}
+	c.Merchant = Merchant{ID: gid.Of[gid.MerchantID](uuid.Must(uuid.NewV7())), Name: in.Name, DefaultCurrency: "SEK", TimeZone: "Europe/Stockholm", Locale: "sv"}
 	err = s.db.InTenant(ctx, c.Merchant.ID, func(tx *sqlx.Tx) error {
 		if err := tx.GetContext(ctx, &c.Merchant, `
 			INSERT INTO merchants (id, name, default_currency, time_zone, locale) VALUES ($1, $2, $3, $4, $5)
@@ -128,7 +129,7 @@ func (s *Service) Create(ctx context.Context, in NewMerchant) (Created, error) {
 // Get returns the merchant.
 //
 // Errors: fault.ErrNotFound.
-func (s *Service) Get(ctx context.Context, id uuid.UUID) (Merchant, error) {
+func (s *Service) Get(ctx context.Context, id gid.MerchantID) (Merchant, error) {
 	var m Merchant
 	err := s.db.InTenant(ctx, id, func(tx *sqlx.Tx) error {
 		var err error
@@ -142,7 +143,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Merchant, error) {
 // merchant's name or work in its time zone inside their own change.
 //
 // Errors: fault.ErrNotFound.
-func GetTx(ctx context.Context, tx *sqlx.Tx, id uuid.UUID) (Merchant, error) {
+func GetTx(ctx context.Context, tx *sqlx.Tx, id gid.MerchantID) (Merchant, error) {
 	var m Merchant
 	err := tx.GetContext(ctx, &m, `SELECT `+columns+` FROM merchants WHERE id = $1`, id)
 	if db.IsNoRows(err) {
@@ -168,7 +169,7 @@ func CurrentTx(ctx context.Context, tx *sqlx.Tx) (Merchant, error) {
 // invitation email and on the page that accepts it.
 //
 // Errors: fault.ErrNotFound.
-func (s *Service) ProfileTx(ctx context.Context, tx *sqlx.Tx, id uuid.UUID) (auth.MerchantProfile, error) {
+func (s *Service) ProfileTx(ctx context.Context, tx *sqlx.Tx, id gid.MerchantID) (auth.MerchantProfile, error) {
 	m, err := GetTx(ctx, tx, id)
 	return auth.MerchantProfile{Name: m.Name, Locale: m.Locale, TimeZone: m.TimeZone}, err
 }
@@ -176,7 +177,7 @@ func (s *Service) ProfileTx(ctx context.Context, tx *sqlx.Tx, id uuid.UUID) (aut
 // LockTx takes the merchant's row lock in tx (auth.Merchants): the changes
 // that may remove its last owner serialize on it. NO KEY UPDATE leaves
 // foreign-key checks of rows that refer to the merchant unblocked.
-func (s *Service) LockTx(ctx context.Context, tx *sqlx.Tx, id uuid.UUID) error {
+func (s *Service) LockTx(ctx context.Context, tx *sqlx.Tx, id gid.MerchantID) error {
 	_, err := tx.ExecContext(ctx, `SELECT 1 FROM merchants WHERE id = $1 FOR NO KEY UPDATE`, id)
 	return err
 }

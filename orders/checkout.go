@@ -12,6 +12,7 @@ import (
 	"kassa/auth"
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/merchants"
 	"kassa/payments"
 	"kassa/text"
@@ -100,7 +101,7 @@ type Checkout struct {
 	CheckoutID uuid.UUID
 	// PaymentID is the payment this attempt will make (derived from the
 	// rendered form, so resubmitting the form is the same attempt).
-	PaymentID uuid.UUID
+	PaymentID gid.PaymentID
 	Accepted  bool
 	// Mandate is the customer's consent to store the card for a
 	// subscription, for a link that stores it (required there).
@@ -129,7 +130,7 @@ func (s *Service) StartCheckout(ctx context.Context, t PayTarget, c Checkout) (O
 			return Order{}, fault.Invalid("email", fault.ErrInvalidEmail, "the email address is not valid")
 		}
 	}
-	if c.PaymentID == uuid.Nil {
+	if c.PaymentID.UUID == uuid.Nil {
 		return Order{}, errors.New("orders: a checkout needs the id of the payment it will make")
 	}
 	if t.Link.Kind == LinkOrder && !c.Accepted {
@@ -162,7 +163,7 @@ func (s *Service) StartCheckout(ctx context.Context, t PayTarget, c Checkout) (O
 				if err != nil {
 					return err
 				}
-				created, err := s.CreateTx(ctx, tx, l.MerchantID, payments.Actor{UserID: l.CreatedByUser, APIKeyID: l.CreatedByAPIKey}, "", n, lines, tot)
+				created, err := s.CreateTx(ctx, tx, payments.Actor{UserID: l.CreatedByUser, APIKeyID: l.CreatedByAPIKey}, l.MerchantID, "", n, lines, tot)
 				if err != nil {
 					return err
 				}
@@ -235,7 +236,7 @@ var ErrPaymentInProgress = fault.New(fault.Define("PAYMENT_IN_PROGRESS",
 
 // claimAttempt makes paymentID the order's live payment attempt, or
 // refuses while another one is live. The caller holds the order's row lock.
-func (s *Service) claimAttempt(ctx context.Context, tx *sqlx.Tx, o *Order, paymentID uuid.UUID) error {
+func (s *Service) claimAttempt(ctx context.Context, tx *sqlx.Tx, o *Order, paymentID gid.PaymentID) error {
 	now := s.now().UTC()
 	if o.PaymentAttemptID != nil && *o.PaymentAttemptID != paymentID {
 		busy, err := s.attemptLive(ctx, tx, *o.PaymentAttemptID, o.PaymentAttemptAt, now)
@@ -255,8 +256,8 @@ func (s *Service) claimAttempt(ctx context.Context, tx *sqlx.Tx, o *Order, payme
 }
 
 // attemptLive reports whether the attempt id keeps a new one out.
-func (s *Service) attemptLive(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, startedAt *time.Time, now time.Time) (bool, error) {
-	p, err := payments.GetTx(ctx, tx, id)
+func (s *Service) attemptLive(ctx context.Context, tx *sqlx.Tx, id gid.PaymentID, startedAt *time.Time, now time.Time) (bool, error) {
+	p, err := payments.GetTx(ctx, tx, id.UUID)
 	if errors.Is(err, fault.ErrNotFound) {
 		return startedAt != nil && now.Sub(*startedAt) < attemptUnrecordedGrace, nil
 	}

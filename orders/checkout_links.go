@@ -10,6 +10,7 @@ import (
 
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/payments"
 )
 
@@ -22,12 +23,12 @@ const LinkCheckout LinkKind = "CHECKOUT"
 // as for a free-amount link: changing it afterwards deactivates the link.
 //
 // Errors: those of Create.
-func (s *Service) NewCheckoutOrderTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID, actor payments.Actor, n NewOrder, expiresAt time.Time) (Order, Link, error) {
+func (s *Service) NewCheckoutOrderTx(ctx context.Context, tx *sqlx.Tx, actor payments.Actor, merchantID gid.MerchantID, n NewOrder, expiresAt time.Time) (Order, Link, error) {
 	lines, tot, err := n.normalize()
 	if err != nil {
 		return Order{}, Link{}, err
 	}
-	o, err := s.CreateTx(ctx, tx, merchantID, actor, "", n, lines, tot)
+	o, err := s.CreateTx(ctx, tx, actor, merchantID, "", n, lines, tot)
 	if err != nil {
 		return Order{}, Link{}, err
 	}

@@ -13,13 +13,14 @@ import (
 
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/payments"
 )
 
 // Confirmation is a frozen, versioned order confirmation: what the
 // customer was asked to accept.
 type Confirmation struct {
-	MerchantID        uuid.UUID       `db:"merchant_id"`
+	MerchantID        gid.MerchantID  `db:"merchant_id"`
 	ID                uuid.UUID       `db:"id"`
 	OrderID           uuid.UUID       `db:"order_id"`
 	Version           int             `db:"version"`
@@ -73,7 +74,7 @@ type SendConfirmation struct {
 //
 // Errors: fault.ErrNotFound; codes ORDER_NOT_EDITABLE, NO_CUSTOMER_EMAIL,
 // INVALID_MESSAGE, INVALID_EXPIRY.
-func (s *Service) SendConfirmation(ctx context.Context, merchantID uuid.UUID, actor payments.Actor, in SendConfirmation) (Confirmation, Link, error) {
+func (s *Service) SendConfirmation(ctx context.Context, actor payments.Actor, merchantID gid.MerchantID, in SendConfirmation) (Confirmation, Link, error) {
 	in.Message = strings.TrimSpace(in.Message)
 	if utf8.RuneCountInString(in.Message) > 2000 || strings.ContainsRune(in.Message, 0) {
 		return Confirmation{}, Link{}, fault.Invalid("message", ErrInvalidMessage, "message must be at most 2000 characters")
@@ -147,7 +148,7 @@ func (s *Service) SendConfirmation(ctx context.Context, merchantID uuid.UUID, ac
 // again.
 //
 // Errors: fault.ErrNotFound; codes LINK_NOT_ACTIVE, ORDER_NOT_EDITABLE.
-func (s *Service) ResendConfirmation(ctx context.Context, merchantID uuid.UUID, confirmationID uuid.UUID, salespersonEmail string) (Confirmation, Link, error) {
+func (s *Service) ResendConfirmation(ctx context.Context, merchantID gid.MerchantID, confirmationID uuid.UUID, salespersonEmail string) (Confirmation, Link, error) {
 	var c Confirmation
 	var l Link
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
@@ -209,7 +210,7 @@ func (s *Service) mailConfirmation(ctx context.Context, tx *sqlx.Tx, o Order, c 
 }
 
 // ConfirmationsByOrders loads the confirmations of orders, oldest first.
-func (s *Service) ConfirmationsByOrders(ctx context.Context, merchantID uuid.UUID, orderIDs []uuid.UUID) (map[uuid.UUID][]Confirmation, error) {
+func (s *Service) ConfirmationsByOrders(ctx context.Context, merchantID gid.MerchantID, orderIDs []uuid.UUID) (map[uuid.UUID][]Confirmation, error) {
 	var cs []Confirmation
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		return db.SelectIn(ctx, tx, &cs, `SELECT `+confirmationColumns+` FROM order_confirmations WHERE order_id IN (?) ORDER BY version`, orderIDs)
@@ -222,7 +223,7 @@ func (s *Service) ConfirmationsByOrders(ctx context.Context, merchantID uuid.UUI
 }
 
 // ConfirmationsByID loads confirmations by id.
-func (s *Service) ConfirmationsByID(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Confirmation, error) {
+func (s *Service) ConfirmationsByID(ctx context.Context, merchantID gid.MerchantID, ids []uuid.UUID) (map[uuid.UUID]Confirmation, error) {
 	var cs []Confirmation
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		return db.SelectIn(ctx, tx, &cs, `SELECT `+confirmationColumns+` FROM order_confirmations WHERE id IN (?)`, ids)
@@ -235,7 +236,7 @@ func (s *Service) ConfirmationsByID(ctx context.Context, merchantID uuid.UUID, i
 }
 
 // LinksByOrders loads the links of orders, newest first.
-func (s *Service) LinksByOrders(ctx context.Context, merchantID uuid.UUID, orderIDs []uuid.UUID) (map[uuid.UUID][]Link, error) {
+func (s *Service) LinksByOrders(ctx context.Context, merchantID gid.MerchantID, orderIDs []uuid.UUID) (map[uuid.UUID][]Link, error) {
 	var ls []Link
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		return db.SelectIn(ctx, tx, &ls, `SELECT `+linkColumns+` FROM payment_links WHERE order_id IN (?) ORDER BY id DESC`, orderIDs)

@@ -10,6 +10,7 @@ import (
 
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/mailer"
 	"kassa/money"
 	"kassa/payments"
@@ -25,12 +26,12 @@ import (
 // order or subscription (CustomerOf): ID names the record, but the other
 // fields are that order's, and ActiveAt and CreatedAt are not loaded.
 type CustomerRecord struct {
-	MerchantID uuid.UUID `db:"merchant_id"`
-	ID         uuid.UUID `db:"id"`
-	Email      *string   `db:"email"`
-	Name       string    `db:"name"`
-	Phone      string    `db:"phone"`
-	Locale     string    `db:"locale"`
+	MerchantID gid.MerchantID `db:"merchant_id"`
+	ID         uuid.UUID      `db:"id"`
+	Email      *string        `db:"email"`
+	Name       string         `db:"name"`
+	Phone      string         `db:"phone"`
+	Locale     string         `db:"locale"`
 	// ActiveAt is the newest order or subscription of the customer.
 	ActiveAt  time.Time `db:"active_at"`
 	CreatedAt time.Time `db:"created_at"`
@@ -49,7 +50,7 @@ func CustomerOf(o Order) CustomerRecord {
 
 // Snapshot is c, as copied onto an order, confirmation or subscription,
 // as the customer record id.
-func (c Customer) Snapshot(merchantID, id uuid.UUID) CustomerRecord {
+func (c Customer) Snapshot(merchantID gid.MerchantID, id uuid.UUID) CustomerRecord {
 	return CustomerRecord{MerchantID: merchantID, ID: id, Email: strPtr(c.Email), Name: c.Name, Phone: c.Phone, Locale: c.Locale, Snapshot: true}
 }
 
@@ -111,7 +112,7 @@ func (v CustomerView) SeesEmails() bool { return v.all }
 // name, phone and locale c's (latest wins; an empty name or phone does not
 // erase a known one). Concurrent orders for one email meet on the unique
 // constraint and both get the one customer.
-func upsertCustomerTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID, c Customer, at time.Time) (uuid.UUID, error) {
+func upsertCustomerTx(ctx context.Context, tx *sqlx.Tx, merchantID gid.MerchantID, c Customer, at time.Time) (uuid.UUID, error) {
 	id := uuid.Must(uuid.NewV7())
 	if c.Email == "" {
 		_, err := tx.ExecContext(ctx, `
@@ -202,7 +203,7 @@ func (v CustomerView) visibleSQL() (string, []any) {
 // page.
 //
 // Errors: fault.ErrForbidden (an Actor that names no one).
-func (s *Service) Customers(ctx context.Context, viewer payments.Actor, merchantID uuid.UUID, f CustomerFilter, page db.Page) ([]CustomerRecord, bool, error) {
+func (s *Service) Customers(ctx context.Context, viewer payments.Actor, merchantID gid.MerchantID, f CustomerFilter, page db.Page) ([]CustomerRecord, bool, error) {
 	v, err := CustomerViewOf(viewer)
 	if err != nil {
 		return nil, false, err
@@ -244,7 +245,7 @@ func prefixed(alias, cols string) string {
 // CustomersByIDs loads the customers of ids that viewer may see.
 //
 // Errors: fault.ErrForbidden (an Actor that names no one).
-func (s *Service) CustomersByIDs(ctx context.Context, viewer payments.Actor, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]CustomerRecord, error) {
+func (s *Service) CustomersByIDs(ctx context.Context, viewer payments.Actor, merchantID gid.MerchantID, ids []uuid.UUID) (map[uuid.UUID]CustomerRecord, error) {
 	v, err := CustomerViewOf(viewer)
 	if err != nil {
 		return nil, err
@@ -276,7 +277,7 @@ type CustomerStats struct {
 // (a SALES member: their own), in one query for a page of customers.
 //
 // Errors: fault.ErrForbidden (an Actor that names no one).
-func (s *Service) CustomerStatsByIDs(ctx context.Context, viewer payments.Actor, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]CustomerStats, error) {
+func (s *Service) CustomerStatsByIDs(ctx context.Context, viewer payments.Actor, merchantID gid.MerchantID, ids []uuid.UUID) (map[uuid.UUID]CustomerStats, error) {
 	v, err := CustomerViewOf(viewer)
 	if err != nil {
 		return nil, err
@@ -322,7 +323,7 @@ func (s *Service) CustomerStatsByIDs(ctx context.Context, viewer payments.Actor,
 // first.
 //
 // Errors: fault.ErrForbidden (an Actor that names no one).
-func (s *Service) CustomerOrders(ctx context.Context, viewer payments.Actor, merchantID, customerID uuid.UUID, page db.Page) ([]Order, bool, error) {
+func (s *Service) CustomerOrders(ctx context.Context, viewer payments.Actor, merchantID gid.MerchantID, customerID uuid.UUID, page db.Page) ([]Order, bool, error) {
 	v, err := CustomerViewOf(viewer)
 	if err != nil {
 		return nil, false, err
@@ -334,7 +335,7 @@ func (s *Service) CustomerOrders(ctx context.Context, viewer payments.Actor, mer
 // may see (payments.Actor's rule applies to each), newest first.
 //
 // Errors: fault.ErrForbidden (an Actor that names no one).
-func (s *Service) CustomerPayments(ctx context.Context, viewer payments.Actor, merchantID, customerID uuid.UUID, page db.Page) ([]payments.Payment, bool, error) {
+func (s *Service) CustomerPayments(ctx context.Context, viewer payments.Actor, merchantID gid.MerchantID, customerID uuid.UUID, page db.Page) ([]payments.Payment, bool, error) {
 	v, err := CustomerViewOf(viewer)
 	if err != nil {
 		return nil, false, err
@@ -358,7 +359,7 @@ func (s *Service) CustomerPayments(ctx context.Context, viewer payments.Actor, m
 // newest first, if viewer may see them (else none).
 //
 // Errors: fault.ErrForbidden (an Actor that names no one).
-func (s *Service) CustomerEmails(ctx context.Context, viewer payments.Actor, merchantID, customerID uuid.UUID, page db.Page) ([]mailer.SentEmail, bool, error) {
+func (s *Service) CustomerEmails(ctx context.Context, viewer payments.Actor, merchantID gid.MerchantID, customerID uuid.UUID, page db.Page) ([]mailer.SentEmail, bool, error) {
 	v, err := CustomerViewOf(viewer)
 	if err != nil || !v.SeesEmails() {
 		return nil, false, err
@@ -387,7 +388,7 @@ func (s *Service) CustomerEmails(ctx context.Context, viewer payments.Actor, mer
 // reached through an order, confirmation or subscription the viewer
 // already sees (a snapshot): the time reveals nothing that showing the
 // customer did not, so no rule narrows it.
-func (s *Service) CustomersCreatedAt(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]time.Time, error) {
+func (s *Service) CustomersCreatedAt(ctx context.Context, merchantID gid.MerchantID, ids []uuid.UUID) (map[uuid.UUID]time.Time, error) {
 	var rows []struct {
 		ID        uuid.UUID `db:"id"`
 		CreatedAt time.Time `db:"created_at"`

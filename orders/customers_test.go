@@ -400,7 +400,7 @@ func TestCustomers(t *testing.T) {
 				if i%2 == 1 {
 					email = "EVE@example.se"
 				}
-				_, err := e.Server.Orders().Create(context.Background(), e.Merchant.Merchant.ID, payments.Actor{APIKeyID: &key}, "",
+				_, err := e.Server.Orders().Create(context.Background(), payments.Actor{APIKeyID: &key}, e.Merchant.Merchant.ID, "",
 					orders.NewOrder{Customer: orders.Customer{Name: fmt.Sprint("Eve ", i), Email: email},
 						Lines: []orders.LineInput{{Description: "Stol", Quantity: 1, UnitPrice: 5000, VATRate: 2500}}})
 				errs <- err

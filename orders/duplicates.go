@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/payments"
 )
 
@@ -72,9 +73,9 @@ func (s *Service) reverseDuplicate(ctx context.Context, tx *sqlx.Tx, o Order, p 
 
 // ReverseArgs is the job that gives back a duplicate payment's money.
 type ReverseArgs struct {
-	MerchantID uuid.UUID `json:"merchant_id"`
-	PaymentID  uuid.UUID `json:"payment_id"`
-	OrderID    uuid.UUID `json:"order_id"`
+	MerchantID gid.MerchantID `json:"merchant_id"`
+	PaymentID  gid.PaymentID  `json:"payment_id"`
+	OrderID    uuid.UUID      `json:"order_id"`
 }
 
 // Kind names the job.

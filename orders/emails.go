@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
 	"kassa/auth"
 	"kassa/branding"
+	"kassa/gid"
 	"kassa/mailer"
 	"kassa/merchants"
 	"kassa/money"
@@ -34,7 +34,7 @@ type emailVAT struct {
 // emailData is what the order emails show. Amounts are formatted for the
 // customer's locale here, so templates never do arithmetic.
 type emailData struct {
-	merchantID                 uuid.UUID // whose email it is (an undeliverable one is reported to them)
+	merchantID                 gid.MerchantID // whose email it is (an undeliverable one is reported to them)
 	Lang, Title, Accent        string
 	MerchantName, SupportEmail string
 	// AccentText is the text colour readable on Accent; SupportPhone and
@@ -58,7 +58,7 @@ type emailData struct {
 // merchantInfo is what emails show of the merchant: its name as its
 // branding presents it.
 type merchantInfo struct {
-	ID       uuid.UUID
+	ID       gid.MerchantID
 	Name     string
 	TimeZone string
 	Brand    branding.Brand

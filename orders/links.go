@@ -13,6 +13,7 @@ import (
 	"kassa/auth"
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/money"
 	"kassa/payments"
 )
@@ -40,7 +41,7 @@ const (
 
 // Link is a payment link.
 type Link struct {
-	MerchantID      uuid.UUID            `db:"merchant_id"`
+	MerchantID      gid.MerchantID       `db:"merchant_id"`
 	ID              uuid.UUID            `db:"id"`
 	Token           string               `db:"token"`
 	Kind            LinkKind             `db:"kind"`
@@ -110,7 +111,7 @@ type NewLink struct {
 // Errors: codes INVALID_AMOUNT, AMOUNT_TOO_LARGE, INVALID_CURRENCY,
 // INVALID_DESCRIPTION, INVALID_VAT_RATE, INVALID_EMAIL, INVALID_EXPIRY,
 // INVALID_CAPTURE_MODE.
-func (s *Service) CreateLink(ctx context.Context, merchantID uuid.UUID, actor payments.Actor, salespersonEmail string, n NewLink) (Link, error) {
+func (s *Service) CreateLink(ctx context.Context, actor payments.Actor, merchantID gid.MerchantID, salespersonEmail string, n NewLink) (Link, error) {
 	if n.Currency == "" {
 		n.Currency = "SEK"
 	}
@@ -180,7 +181,7 @@ func (s *Service) orderForLink(ctx context.Context, tx *sqlx.Tx, l Link, actor p
 	if err != nil {
 		return Order{}, err
 	}
-	o, err := s.CreateTx(ctx, tx, l.MerchantID, actor, salespersonEmail, n, lines, tot)
+	o, err := s.CreateTx(ctx, tx, actor, l.MerchantID, salespersonEmail, n, lines, tot)
 	if err != nil {
 		return o, err
 	}
@@ -202,7 +203,7 @@ func insertLink(ctx context.Context, tx *sqlx.Tx, l Link) error {
 // DeactivateLink stops a link from taking payments.
 //
 // Errors: fault.ErrNotFound; code LINK_ALREADY_PAID.
-func (s *Service) DeactivateLink(ctx context.Context, merchantID, id uuid.UUID) (Link, error) {
+func (s *Service) DeactivateLink(ctx context.Context, merchantID gid.MerchantID, id uuid.UUID) (Link, error) {
 	var l Link
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		if err := tx.GetContext(ctx, &l, `SELECT `+linkColumns+` FROM payment_links WHERE id = $1 FOR UPDATE`, id); err != nil {
@@ -250,7 +251,7 @@ func (s *Service) ActiveLinkURLTx(ctx context.Context, tx *sqlx.Tx, orderID uuid
 }
 
 // Links lists payment links, newest first.
-func (s *Service) Links(ctx context.Context, merchantID uuid.UUID, statuses []LinkStatus, page db.Page) ([]Link, bool, error) {
+func (s *Service) Links(ctx context.Context, merchantID gid.MerchantID, statuses []LinkStatus, page db.Page) ([]Link, bool, error) {
 	var ls []Link
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		if len(statuses) == 0 {
@@ -267,7 +268,7 @@ func (s *Service) Links(ctx context.Context, merchantID uuid.UUID, statuses []Li
 }
 
 // LinksByID loads links by id.
-func (s *Service) LinksByID(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Link, error) {
+func (s *Service) LinksByID(ctx context.Context, merchantID gid.MerchantID, ids []uuid.UUID) (map[uuid.UUID]Link, error) {
 	var out map[uuid.UUID]Link
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		var err error

@@ -12,6 +12,7 @@ import (
 
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/money"
 	"kassa/payments"
 	"kassa/text"
@@ -29,12 +30,12 @@ type MandateOrder struct {
 // NewMandateOrderTx creates the order and its single-use link in the
 // caller's transaction. The order is sent (CONFIRMATION_SENT) at once:
 // the link is the confirmation.
-func (s *Service) NewMandateOrderTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID, actor payments.Actor, m MandateOrder) (Order, Link, error) {
+func (s *Service) NewMandateOrderTx(ctx context.Context, tx *sqlx.Tx, actor payments.Actor, merchantID gid.MerchantID, m MandateOrder) (Order, Link, error) {
 	lines, tot, err := m.Order.normalize()
 	if err != nil {
 		return Order{}, Link{}, err
 	}
-	o, err := s.CreateTx(ctx, tx, merchantID, actor, "", m.Order, lines, tot)
+	o, err := s.CreateTx(ctx, tx, actor, merchantID, "", m.Order, lines, tot)
 	if err != nil {
 		return Order{}, Link{}, err
 	}
@@ -240,7 +241,7 @@ func (m MandateTerms) Saved(lang string) []string {
 type MandateConsent struct {
 	// PaymentID is the payment the consent goes with (the attempt's id,
 	// known before the processor is called).
-	PaymentID     uuid.UUID
+	PaymentID     gid.PaymentID
 	Terms         MandateTerms
 	Lang          string // the language the text was shown in
 	IP, UserAgent string
@@ -287,7 +288,7 @@ type consentRow struct {
 	AcceptedAt time.Time `db:"accepted_at"`
 }
 
-func mandateOfPayment(ctx context.Context, tx *sqlx.Tx, paymentID uuid.UUID) (AcceptedMandate, bool, error) {
+func mandateOfPayment(ctx context.Context, tx *sqlx.Tx, paymentID gid.PaymentID) (AcceptedMandate, bool, error) {
 	var r consentRow
 	err := tx.GetContext(ctx, &r, `SELECT lang, text, terms, accepted_at FROM mandate_consents WHERE payment_id = $1`, paymentID)
 	if db.IsNoRows(err) {
@@ -301,7 +302,7 @@ func mandateOfPayment(ctx context.Context, tx *sqlx.Tx, paymentID uuid.UUID) (Ac
 }
 
 // MandateOfPayment returns the consent a payment was made with, if any.
-func (s *Service) MandateOfPayment(ctx context.Context, merchantID, paymentID uuid.UUID) (AcceptedMandate, bool, error) {
+func (s *Service) MandateOfPayment(ctx context.Context, merchantID gid.MerchantID, paymentID gid.PaymentID) (AcceptedMandate, bool, error) {
 	var a AcceptedMandate
 	var ok bool
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {

@@ -17,6 +17,7 @@ import (
 	"kassa/branding"
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/jobs"
 	"kassa/mailer"
 	"kassa/money"
@@ -51,7 +52,7 @@ type Customer struct {
 
 // Order is an order with its lines.
 type Order struct {
-	MerchantID       uuid.UUID            `db:"merchant_id"`
+	MerchantID       gid.MerchantID       `db:"merchant_id"`
 	ID               uuid.UUID            `db:"id"`
 	Number           int64                `db:"number"`
 	Status           Status               `db:"status"`
@@ -76,11 +77,11 @@ type Order struct {
 	// order now (started at PaymentAttemptAt); SettledByPaymentID is the
 	// payment that reserved or paid it. Any other authorization for the
 	// order is reversed.
-	PaymentAttemptID   *uuid.UUID `db:"payment_attempt_id"`
-	PaymentAttemptAt   *time.Time `db:"payment_attempt_at"`
-	SettledByPaymentID *uuid.UUID `db:"settled_by_payment_id"`
-	CreatedAt          time.Time  `db:"created_at"`
-	UpdatedAt          time.Time  `db:"updated_at"`
+	PaymentAttemptID   *gid.PaymentID `db:"payment_attempt_id"`
+	PaymentAttemptAt   *time.Time     `db:"payment_attempt_at"`
+	SettledByPaymentID *gid.PaymentID `db:"settled_by_payment_id"`
+	CreatedAt          time.Time      `db:"created_at"`
+	UpdatedAt          time.Time      `db:"updated_at"`
 
 	// CustomerID is the customer record the order belongs to
 	// (customers.go); the Customer… fields are the order's own copy.
@@ -216,7 +217,7 @@ func normalizeCustomer(c *Customer) error {
 // Errors: the codes of PriceLines, and INVALID_CURRENCY,
 // INVALID_CAPTURE_MODE, INVALID_NAME, INVALID_EMAIL, INVALID_PHONE,
 // INVALID_LOCALE, INVALID_REFERENCE.
-func (s *Service) Create(ctx context.Context, merchantID uuid.UUID, actor payments.Actor, salespersonEmail string, n NewOrder) (Order, error) {
+func (s *Service) Create(ctx context.Context, actor payments.Actor, merchantID gid.MerchantID, salespersonEmail string, n NewOrder) (Order, error) {
 	lines, tot, err := n.normalize()
 	if err != nil {
 		return Order{}, err
@@ -224,7 +225,7 @@ func (s *Service) Create(ctx context.Context, merchantID uuid.UUID, actor paymen
 	var o Order
 	err = s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		var err error
-		o, err = s.CreateTx(ctx, tx, merchantID, actor, salespersonEmail, n, lines, tot)
+		o, err = s.CreateTx(ctx, tx, actor, merchantID, salespersonEmail, n, lines, tot)
 		return err
 	})
 	return o, err
@@ -232,7 +233,7 @@ func (s *Service) Create(ctx context.Context, merchantID uuid.UUID, actor paymen
 
 // CreateTx inserts an order in the caller's transaction (lines already
 // priced by PriceLines and n normalized).
-func (s *Service) CreateTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID, actor payments.Actor, salespersonEmail string, n NewOrder, lines []Line, tot Totals) (Order, error) {
+func (s *Service) CreateTx(ctx context.Context, tx *sqlx.Tx, actor payments.Actor, merchantID gid.MerchantID, salespersonEmail string, n NewOrder, lines []Line, tot Totals) (Order, error) {
 	number, err := NextNumber(ctx, tx, merchantID, "order")
 	if err != nil {
 		return Order{}, err
@@ -271,7 +272,7 @@ func (s *Service) CreateTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUI
 	return o, s.notify(ctx, tx, o)
 }
 
-func insertLines(ctx context.Context, tx *sqlx.Tx, merchantID, orderID uuid.UUID, lines []Line) error {
+func insertLines(ctx context.Context, tx *sqlx.Tx, merchantID gid.MerchantID, orderID uuid.UUID, lines []Line) error {
 	// One statement for all lines: an order of 500 lines is one round trip.
 	b, err := json.Marshal(lines)
 	if err != nil {
@@ -287,7 +288,7 @@ func insertLines(ctx context.Context, tx *sqlx.Tx, merchantID, orderID uuid.UUID
 
 // NextNumber takes the next number of a per-merchant counter in tx: gapless,
 // because a rolled-back transaction rolls the counter back too.
-func NextNumber(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID, name string) (int64, error) {
+func NextNumber(ctx context.Context, tx *sqlx.Tx, merchantID gid.MerchantID, name string) (int64, error) {
 	var n int64
 	err := tx.GetContext(ctx, &n, `
 		INSERT INTO merchant_counters (merchant_id, name, value) VALUES ($1, $2, 1)
@@ -299,7 +300,7 @@ func NextNumber(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID, name str
 // NextNumbers takes the next k numbers of a per-merchant counter in tx at
 // once, gapless like NextNumber, and returns the last of them (the first
 // is last-k+1).
-func NextNumbers(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID, name string, k int64) (last int64, err error) {
+func NextNumbers(ctx context.Context, tx *sqlx.Tx, merchantID gid.MerchantID, name string, k int64) (last int64, err error) {
 	err = tx.GetContext(ctx, &last, `
 		INSERT INTO merchant_counters (merchant_id, name, value) VALUES ($1, $2, $3)
 		ON CONFLICT ON CONSTRAINT merchant_counters_pkey DO UPDATE SET value = merchant_counters.value + $3
@@ -354,7 +355,7 @@ type Update struct {
 // be sent the new version.
 //
 // Errors: fault.ErrNotFound; code ORDER_NOT_EDITABLE; those of Create.
-func (s *Service) Update(ctx context.Context, merchantID, id uuid.UUID, u Update) (Order, error) {
+func (s *Service) Update(ctx context.Context, merchantID gid.MerchantID, id uuid.UUID, u Update) (Order, error) {
 	var out Order
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		o, err := s.lock(ctx, tx, id)
@@ -425,7 +426,7 @@ func (s *Service) Update(ctx context.Context, merchantID, id uuid.UUID, u Update
 //
 // Errors: fault.ErrNotFound; code ORDER_NOT_CANCELLABLE; those of
 // payments.Void.
-func (s *Service) Cancel(ctx context.Context, merchantID uuid.UUID, actor payments.Actor, id uuid.UUID) (Order, error) {
+func (s *Service) Cancel(ctx context.Context, actor payments.Actor, merchantID gid.MerchantID, id uuid.UUID) (Order, error) {
 	o, err := s.Get(ctx, merchantID, id)
 	if err != nil {
 		return o, err
@@ -478,7 +479,7 @@ func (s *Service) Cancel(ctx context.Context, merchantID uuid.UUID, actor paymen
 //
 // Errors: fault.ErrNotFound; code ORDER_NOT_RESERVED; those of
 // payments.Capture.
-func (s *Service) MarkDelivered(ctx context.Context, merchantID uuid.UUID, actor payments.Actor, id uuid.UUID, amount *int64) (Order, error) {
+func (s *Service) MarkDelivered(ctx context.Context, actor payments.Actor, merchantID gid.MerchantID, id uuid.UUID, amount *int64) (Order, error) {
 	o, err := s.Get(ctx, merchantID, id)
 	if err != nil {
 		return o, err

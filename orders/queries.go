@@ -10,12 +10,13 @@ import (
 
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 )
 
 // Get returns an order with its lines.
 //
 // Errors: fault.ErrNotFound.
-func (s *Service) Get(ctx context.Context, merchantID, id uuid.UUID) (Order, error) {
+func (s *Service) Get(ctx context.Context, merchantID gid.MerchantID, id uuid.UUID) (Order, error) {
 	m, err := s.ByIDs(ctx, merchantID, []uuid.UUID{id})
 	if err != nil {
 		return Order{}, err
@@ -28,7 +29,7 @@ func (s *Service) Get(ctx context.Context, merchantID, id uuid.UUID) (Order, err
 }
 
 // ByIDs loads orders with their lines: two queries whatever their number.
-func (s *Service) ByIDs(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Order, error) {
+func (s *Service) ByIDs(ctx context.Context, merchantID gid.MerchantID, ids []uuid.UUID) (map[uuid.UUID]Order, error) {
 	var os []Order
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		q, args, err := sqlx.In(`SELECT `+orderColumns+` FROM orders WHERE id IN (?)`, ids)
@@ -91,7 +92,7 @@ type Filter struct {
 }
 
 // List returns orders with their lines, newest first.
-func (s *Service) List(ctx context.Context, merchantID uuid.UUID, f Filter, page db.Page) ([]Order, bool, error) {
+func (s *Service) List(ctx context.Context, merchantID gid.MerchantID, f Filter, page db.Page) ([]Order, bool, error) {
 	where := []string{"id < ?"}
 	args := []any{page.AfterOrMax()}
 	if len(f.Statuses) > 0 {

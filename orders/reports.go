@@ -4,10 +4,10 @@ import (
 	"context"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/payments"
 )
 
@@ -26,7 +26,7 @@ type PaidFigures struct {
 // what they brought in, for the dashboard's overview.
 //
 // Errors: fault.ErrForbidden (a may not see totals: payments/rules.go).
-func (s *Service) PaidBetween(ctx context.Context, a payments.Actor, merchantID uuid.UUID, from, to time.Time) ([]PaidFigures, error) {
+func (s *Service) PaidBetween(ctx context.Context, a payments.Actor, merchantID gid.MerchantID, from, to time.Time) ([]PaidFigures, error) {
 	if !a.MaySeeTotals() {
 		return nil, fault.ErrForbidden
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"kassa/db"
+	"kassa/gid"
 )
 
 // ActorEvent is an event of a payment that a person or an API key caused
@@ -16,18 +17,18 @@ import (
 // operation, so the trail cannot miss one.
 type ActorEvent struct {
 	EventRecord
-	PaymentID uuid.UUID `db:"payment_id"`
-	Currency  string    `db:"currency"`
+	PaymentID gid.PaymentID `db:"payment_id"`
+	Currency  string        `db:"currency"`
 }
 
 // ActorEventFilter narrows ActorEvents.
 type ActorEventFilter struct {
 	ActorUser *uuid.UUID
-	PaymentID *uuid.UUID
+	PaymentID *gid.PaymentID
 }
 
 // ActorEvents lists the events people and API keys caused, newest first.
-func (s *Service) ActorEvents(ctx context.Context, merchantID uuid.UUID, f ActorEventFilter, page db.Page) ([]ActorEvent, bool, error) {
+func (s *Service) ActorEvents(ctx context.Context, merchantID gid.MerchantID, f ActorEventFilter, page db.Page) ([]ActorEvent, bool, error) {
 	where := []string{"e.id < ?", "(e.actor_user IS NOT NULL OR e.actor_api_key IS NOT NULL)"}
 	args := []any{page.AfterOrMax()}
 	if f.ActorUser != nil {

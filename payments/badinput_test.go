@@ -10,6 +10,7 @@ import (
 
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/money"
 	"kassa/payments"
 )
@@ -58,7 +59,7 @@ func testBadInput(t *testing.T, b *bundle) {
 			tc.edit(&n)
 			p, err := b.Service.Authorize(b.ctx, n)
 			requireFault(t, err, tc.code)
-			require.Equal(t, uuid.Nil, p.ID, name)
+			require.Equal(t, uuid.Nil, p.ID.UUID, name)
 		}
 		ps, _, err := b.Service.List(b.ctx, m, payments.Filter{Viewer: payments.System}, db.Page{Limit: 10})
 		require.NoError(t, err)
@@ -153,7 +154,7 @@ func testBadInput(t *testing.T, b *bundle) {
 			_, err = b.Service.Get(b.ctx, other, p.ID)
 			requireFault(t, err, fault.ErrNotFound.Code)
 		})
-		evs, err := b.Service.EventsByPayments(b.ctx, other, []uuid.UUID{p.ID})
+		evs, err := b.Service.EventsByPayments(b.ctx, other, []gid.PaymentID{p.ID})
 		require.NoError(t, err)
 		require.Empty(t, evs)
 		ps, _, err := b.Service.List(b.ctx, other, payments.Filter{Viewer: payments.System}, db.Page{Limit: 10})
@@ -163,7 +164,7 @@ func testBadInput(t *testing.T, b *bundle) {
 
 	t.Run("UnknownPaymentIsNotFound", func(t *testing.T) {
 		t.Parallel()
-		_, err := b.capture(payments.Payment{MerchantID: b.merchant, ID: uuid.New()}, 100)
+		_, err := b.capture(payments.Payment{MerchantID: b.merchant, ID: gid.Of[gid.PaymentID](uuid.New())}, 100)
 		requireFault(t, err, fault.ErrNotFound.Code)
 	})
 }

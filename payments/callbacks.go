@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"kassa/db"
+	"kassa/gid"
 	"kassa/text"
 )
 
@@ -71,11 +72,11 @@ func (s *Service) applyEvent(ctx context.Context, processor string, ev Event) er
 	// applies to everything that follows); otherwise it is the one
 	// cross-tenant read of a callback.
 	var ref struct {
-		MerchantID uuid.UUID `db:"merchant_id"`
-		ID         uuid.UUID `db:"id"`
+		MerchantID gid.MerchantID `db:"merchant_id"`
+		ID         gid.PaymentID  `db:"id"`
 	}
-	if ev.MerchantID != uuid.Nil && ev.PaymentID != uuid.Nil {
-		err := s.applyTo(ctx, processor, ev, ev.MerchantID, ev.PaymentID)
+	if ev.MerchantID.UUID != uuid.Nil && ev.PaymentID != uuid.Nil {
+		err := s.applyTo(ctx, processor, ev, ev.MerchantID, gid.Of[gid.PaymentID](ev.PaymentID))
 		if !db.IsNoRows(err) {
 			return err
 		}
@@ -98,7 +99,7 @@ func (s *Service) applyEvent(ctx context.Context, processor string, ev Event) er
 
 // applyTo applies a verified event to one payment, under its merchant's
 // policy, in one transaction with the event's record.
-func (s *Service) applyTo(ctx context.Context, processor string, ev Event, merchantID, paymentID uuid.UUID) error {
+func (s *Service) applyTo(ctx context.Context, processor string, ev Event, merchantID gid.MerchantID, paymentID gid.PaymentID) error {
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		var before Payment
 		if err := tx.GetContext(ctx, &before, `SELECT `+paymentColumns+` FROM payments WHERE id = $1 AND processor = $2 FOR UPDATE`, paymentID, processor); err != nil {

@@ -560,13 +560,13 @@ func testChargeMandate(t *testing.T, b *bundle) {
 		MandateToken: *first.MandateToken, Description: "Subscription, December"}
 	p, err := b.Service.ChargeMandate(b.ctx, charge)
 	require.NoError(t, err)
-	require.Equal(t, charge.ID, p.ID)
+	require.Equal(t, charge.ID, p.ID.UUID)
 	require.Equal(t, payments.InitiatorMerchantRecurring, p.Initiator)
 	p = b.WaitStatus(t, p, payments.StatusCaptured)
 	require.Equal(t, int64(4900), p.AmountCaptured)
 	require.Equal(t, "NOT_REQUIRED", p.ThreeDS, "no challenge without the customer")
 	sp := b.RequireBooksAgree(t, p)
-	require.Equal(t, payments.IdempotencyKey("authorize", p.ID), sp.IdempotencyKey)
+	require.Equal(t, payments.IdempotencyKey("authorize", p.ID.UUID), sp.IdempotencyKey)
 	require.Equal(t, simulator.HoldMerchant, sp.CaptureBefore.Sub(sp.AuthorizedAt))
 
 	again, err := b.Service.ChargeMandate(b.ctx, charge)

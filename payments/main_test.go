@@ -10,6 +10,7 @@ import (
 	"kassa/auth"
 	"kassa/db/dbtest"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/payments"
 	"kassa/payments/paymentstest"
 )
@@ -35,7 +36,7 @@ const (
 type bundle struct {
 	*paymentstest.Fixture
 	ctx      context.Context
-	merchant uuid.UUID
+	merchant gid.MerchantID
 	user     uuid.UUID // a staff member acting in operations
 	// authorizations counts p's transitions to AUTHORIZED (TestHeldCallbacks).
 	authorizations func(p payments.Payment) int32

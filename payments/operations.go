@@ -12,6 +12,7 @@ import (
 
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 )
 
 // OpKind is a kind of operation on an authorization.
@@ -25,13 +26,13 @@ const (
 )
 
 type operation struct {
-	MerchantID uuid.UUID `db:"merchant_id"`
-	ID         uuid.UUID `db:"id"`
-	PaymentID  uuid.UUID `db:"payment_id"`
-	Kind       OpKind    `db:"kind"`
-	Amount     int64     `db:"amount"`
-	Status     string    `db:"status"`
-	Reason     string    `db:"reason"`
+	MerchantID gid.MerchantID `db:"merchant_id"`
+	ID         uuid.UUID      `db:"id"`
+	PaymentID  gid.PaymentID  `db:"payment_id"`
+	Kind       OpKind         `db:"kind"`
+	Amount     int64          `db:"amount"`
+	Status     string         `db:"status"`
+	Reason     string         `db:"reason"`
 }
 
 // Capture takes amount (nil: all that remains) of an authorization.
@@ -41,7 +42,7 @@ type operation struct {
 // Errors: fault.ErrForbidden; fault.ErrNotFound; codes INVALID_AMOUNT,
 // AMOUNT_TOO_LARGE, INVALID_STATE (not capturable now), RESERVATION_EXPIRED,
 // CAPTURE_DECLINED, PROCESSOR_UNAVAILABLE.
-func (s *Service) Capture(ctx context.Context, actor Actor, merchantID, paymentID uuid.UUID, amount *int64) (Payment, error) {
+func (s *Service) Capture(ctx context.Context, actor Actor, merchantID gid.MerchantID, paymentID gid.PaymentID, amount *int64) (Payment, error) {
 	op, p, err := s.begin(ctx, actor, merchantID, paymentID, OpCapture, amount, "")
 	if err != nil {
 		return p, err
@@ -63,7 +64,7 @@ func (s *Service) Capture(ctx context.Context, actor Actor, merchantID, paymentI
 //
 // Errors: fault.ErrForbidden; fault.ErrNotFound; codes INVALID_STATE,
 // VOID_DECLINED, PROCESSOR_UNAVAILABLE.
-func (s *Service) Void(ctx context.Context, actor Actor, merchantID, paymentID uuid.UUID) (Payment, error) {
+func (s *Service) Void(ctx context.Context, actor Actor, merchantID gid.MerchantID, paymentID gid.PaymentID) (Payment, error) {
 	op, p, err := s.begin(ctx, actor, merchantID, paymentID, OpVoid, nil, "")
 	if err != nil {
 		return p, err
@@ -85,7 +86,7 @@ func (s *Service) Void(ctx context.Context, actor Actor, merchantID, paymentID u
 // Errors: fault.ErrForbidden; fault.ErrNotFound; codes INVALID_AMOUNT,
 // AMOUNT_TOO_LARGE, INVALID_STATE, INVALID_REASON, REFUND_DECLINED,
 // PROCESSOR_UNAVAILABLE.
-func (s *Service) Refund(ctx context.Context, actor Actor, merchantID, paymentID uuid.UUID, amount *int64, reason string) (Payment, error) {
+func (s *Service) Refund(ctx context.Context, actor Actor, merchantID gid.MerchantID, paymentID gid.PaymentID, amount *int64, reason string) (Payment, error) {
 	reason = strings.TrimSpace(reason)
 	if utf8.RuneCountInString(reason) > 500 {
 		return Payment{}, fault.Invalid("reason", ErrInvalidReason, "reason must be at most 500 characters")
@@ -115,7 +116,7 @@ func (s *Service) processorOf(p Payment) (Processor, error) {
 
 // begin checks an operation against the payment under its row lock and
 // records it PENDING, holding its amount against concurrent requests.
-func (s *Service) begin(ctx context.Context, actor Actor, merchantID, paymentID uuid.UUID, kind OpKind, amount *int64, reason string) (operation, Payment, error) {
+func (s *Service) begin(ctx context.Context, actor Actor, merchantID gid.MerchantID, paymentID gid.PaymentID, kind OpKind, amount *int64, reason string) (operation, Payment, error) {
 	if !actor.known() || (kind != OpCapture && !actor.MayReverse()) {
 		return operation{}, Payment{}, fault.ErrForbidden
 	}

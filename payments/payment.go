@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"kassa/gid"
 	"kassa/money"
 )
 
@@ -46,40 +47,40 @@ func (m CaptureMode) Valid() bool { return m == CaptureImmediate || m == Capture
 
 // Payment is a card payment.
 type Payment struct {
-	MerchantID       uuid.UUID   `db:"merchant_id"`
-	ID               uuid.UUID   `db:"id"`
-	OrderID          *uuid.UUID  `db:"order_id"`
-	Amount           int64       `db:"amount"`
-	Currency         string      `db:"currency"`
-	CaptureMode      CaptureMode `db:"capture_mode"`
-	Status           Status      `db:"status"`
-	Initiator        Initiator   `db:"initiator"`
-	Processor        string      `db:"processor"`
-	ProcessorRef     *string     `db:"processor_ref"`
-	AmountAuthorized int64       `db:"amount_authorized"`
-	AmountCaptured   int64       `db:"amount_captured"`
-	AmountRefunded   int64       `db:"amount_refunded"`
-	Voided           bool        `db:"voided"`
-	Expired          bool        `db:"expired"`
-	Failed           bool        `db:"failed"`
-	FailureCode      *string     `db:"failure_code"`
-	FailureMessage   *string     `db:"failure_message"`
-	ThreeDS          string      `db:"three_ds"`
-	NextActionURL    *string     `db:"next_action_url"`
-	CardBrand        *string     `db:"card_brand"`
-	CardLast4        *string     `db:"card_last4"`
-	CardExpMonth     *int        `db:"card_exp_month"`
-	CardExpYear      *int        `db:"card_exp_year"`
-	MandateToken     *string     `db:"mandate_token"`
-	CaptureBefore    *time.Time  `db:"capture_before"`
-	Description      string      `db:"description"`
-	CustomerEmail    *string     `db:"customer_email"`
-	CreatedByUser    *uuid.UUID  `db:"created_by_user"`
-	CreatedByAPIKey  *uuid.UUID  `db:"created_by_api_key"`
-	ExpiryWarnedAt   *time.Time  `db:"expiry_warned_at"`
-	PaymentLinkID    *uuid.UUID  `db:"payment_link_id"`
-	CreatedAt        time.Time   `db:"created_at"`
-	UpdatedAt        time.Time   `db:"updated_at"`
+	MerchantID       gid.MerchantID `db:"merchant_id"`
+	ID               gid.PaymentID  `db:"id"`
+	OrderID          *uuid.UUID     `db:"order_id"`
+	Amount           int64          `db:"amount"`
+	Currency         string         `db:"currency"`
+	CaptureMode      CaptureMode    `db:"capture_mode"`
+	Status           Status         `db:"status"`
+	Initiator        Initiator      `db:"initiator"`
+	Processor        string         `db:"processor"`
+	ProcessorRef     *string        `db:"processor_ref"`
+	AmountAuthorized int64          `db:"amount_authorized"`
+	AmountCaptured   int64          `db:"amount_captured"`
+	AmountRefunded   int64          `db:"amount_refunded"`
+	Voided           bool           `db:"voided"`
+	Expired          bool           `db:"expired"`
+	Failed           bool           `db:"failed"`
+	FailureCode      *string        `db:"failure_code"`
+	FailureMessage   *string        `db:"failure_message"`
+	ThreeDS          string         `db:"three_ds"`
+	NextActionURL    *string        `db:"next_action_url"`
+	CardBrand        *string        `db:"card_brand"`
+	CardLast4        *string        `db:"card_last4"`
+	CardExpMonth     *int           `db:"card_exp_month"`
+	CardExpYear      *int           `db:"card_exp_year"`
+	MandateToken     *string        `db:"mandate_token"`
+	CaptureBefore    *time.Time     `db:"capture_before"`
+	Description      string         `db:"description"`
+	CustomerEmail    *string        `db:"customer_email"`
+	CreatedByUser    *uuid.UUID     `db:"created_by_user"`
+	CreatedByAPIKey  *uuid.UUID     `db:"created_by_api_key"`
+	ExpiryWarnedAt   *time.Time     `db:"expiry_warned_at"`
+	PaymentLinkID    *uuid.UUID     `db:"payment_link_id"`
+	CreatedAt        time.Time      `db:"created_at"`
+	UpdatedAt        time.Time      `db:"updated_at"`
 }
 
 const paymentColumns = `merchant_id, id, order_id, amount, currency, capture_mode, status, initiator, processor, processor_ref,

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"kassa/gid"
 )
 
 // Processor is a card processor connector. Every operation carries an
@@ -127,7 +129,7 @@ const (
 type AuthorizeRequest struct {
 	IdempotencyKey string
 	PaymentID      uuid.UUID // kassa's id, echoed in callbacks
-	MerchantID     uuid.UUID
+	MerchantID     gid.MerchantID
 	Amount         int64
 	Currency       string
 	Capture        bool // capture at once (IMMEDIATE)
@@ -144,7 +146,7 @@ type AuthorizeRequest struct {
 type MandateChargeRequest struct {
 	IdempotencyKey string
 	PaymentID      uuid.UUID
-	MerchantID     uuid.UUID
+	MerchantID     gid.MerchantID
 	Amount         int64
 	Currency       string
 	Capture        bool
@@ -213,11 +215,11 @@ type OperationResponse struct {
 
 // Event is one verified callback event.
 type Event struct {
-	ID           string    // unique per processor: duplicates are dropped
-	Type         string    // e.g. payment.authorized; unknown types are logged and acknowledged
-	ProcessorRef string    // the processor's payment id
-	PaymentID    uuid.UUID // kassa's payment id, when the processor echoes it
-	MerchantID   uuid.UUID // kassa's merchant id, when the processor echoes it
+	ID           string         // unique per processor: duplicates are dropped
+	Type         string         // e.g. payment.authorized; unknown types are logged and acknowledged
+	ProcessorRef string         // the processor's payment id
+	PaymentID    uuid.UUID      // kassa's payment id, when the processor echoes it
+	MerchantID   gid.MerchantID // kassa's merchant id, when the processor echoes it
 	Created      time.Time
 	Snapshot     Snapshot
 }

@@ -10,12 +10,13 @@ import (
 
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 )
 
 // Get returns a payment.
 //
 // Errors: fault.ErrNotFound.
-func (s *Service) Get(ctx context.Context, merchantID, id uuid.UUID) (Payment, error) {
+func (s *Service) Get(ctx context.Context, merchantID gid.MerchantID, id gid.PaymentID) (Payment, error) {
 	var p Payment
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		return tx.GetContext(ctx, &p, `SELECT `+paymentColumns+` FROM payments WHERE id = $1`, id)
@@ -30,7 +31,7 @@ func (s *Service) Get(ctx context.Context, merchantID, id uuid.UUID) (Payment, e
 // see is not found.
 //
 // Errors: fault.ErrNotFound.
-func (s *Service) GetAs(ctx context.Context, viewer Actor, merchantID, id uuid.UUID) (Payment, error) {
+func (s *Service) GetAs(ctx context.Context, viewer Actor, merchantID gid.MerchantID, id gid.PaymentID) (Payment, error) {
 	p, err := s.Get(ctx, merchantID, id)
 	if err == nil && !viewer.MaySee(p) {
 		return Payment{}, fault.NotFound("payment")
@@ -70,12 +71,12 @@ func NoteTx(ctx context.Context, tx *sqlx.Tx, p Payment, typ, detail string) err
 }
 
 // ByIDs loads payments by id.
-func (s *Service) ByIDs(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Payment, error) {
+func (s *Service) ByIDs(ctx context.Context, merchantID gid.MerchantID, ids []gid.PaymentID) (map[gid.PaymentID]Payment, error) {
 	var ps []Payment
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		return db.SelectIn(ctx, tx, &ps, `SELECT `+paymentColumns+` FROM payments WHERE id IN (?)`, ids)
 	})
-	out := make(map[uuid.UUID]Payment, len(ps))
+	out := make(map[gid.PaymentID]Payment, len(ps))
 	for _, p := range ps {
 		out[p.ID] = p
 	}
@@ -83,7 +84,7 @@ func (s *Service) ByIDs(ctx context.Context, merchantID uuid.UUID, ids []uuid.UU
 }
 
 // ByOrders loads the payments of orders, oldest first per order.
-func (s *Service) ByOrders(ctx context.Context, merchantID uuid.UUID, orderIDs []uuid.UUID) (map[uuid.UUID][]Payment, error) {
+func (s *Service) ByOrders(ctx context.Context, merchantID gid.MerchantID, orderIDs []uuid.UUID) (map[uuid.UUID][]Payment, error) {
 	var ps []Payment
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		return db.SelectIn(ctx, tx, &ps, `SELECT `+paymentColumns+` FROM payments WHERE order_id IN (?) ORDER BY id`, orderIDs)
@@ -118,7 +119,7 @@ type Filter struct {
 }
 
 // List returns the merchant's payments, newest first.
-func (s *Service) List(ctx context.Context, merchantID uuid.UUID, f Filter, page db.Page) ([]Payment, bool, error) {
+func (s *Service) List(ctx context.Context, merchantID gid.MerchantID, f Filter, page db.Page) ([]Payment, bool, error) {
 	where := []string{"id < ?"}
 	args := []any{page.AfterOrMax()}
 	if len(f.Statuses) > 0 {
@@ -196,7 +197,7 @@ func (s *Service) List(ctx context.Context, merchantID uuid.UUID, f Filter, page
 // Reservations returns open authorizations (something left to capture),
 // soonest expiry first, as viewer may see them. after is the last payment
 // of the previous page.
-func (s *Service) Reservations(ctx context.Context, viewer Actor, merchantID uuid.UUID, after *Payment, limit int) ([]Payment, bool, error) {
+func (s *Service) Reservations(ctx context.Context, viewer Actor, merchantID gid.MerchantID, after *Payment, limit int) ([]Payment, bool, error) {
 	if !viewer.known() {
 		return nil, false, fault.ErrForbidden
 	}
@@ -238,16 +239,16 @@ type EventRecord struct {
 }
 
 // EventsByPayments returns the histories of several payments, oldest first.
-func (s *Service) EventsByPayments(ctx context.Context, merchantID uuid.UUID, paymentIDs []uuid.UUID) (map[uuid.UUID][]EventRecord, error) {
+func (s *Service) EventsByPayments(ctx context.Context, merchantID gid.MerchantID, paymentIDs []gid.PaymentID) (map[gid.PaymentID][]EventRecord, error) {
 	var rows []struct {
-		PaymentID uuid.UUID `db:"payment_id"`
+		PaymentID gid.PaymentID `db:"payment_id"`
 		EventRecord
 	}
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		return db.SelectIn(ctx, tx, &rows, `SELECT payment_id, id, type, amount, status, detail, processor_event_id, actor_user, actor_api_key, created_at
 			FROM payment_events WHERE payment_id IN (?) ORDER BY id`, paymentIDs)
 	})
-	out := make(map[uuid.UUID][]EventRecord, len(paymentIDs))
+	out := make(map[gid.PaymentID][]EventRecord, len(paymentIDs))
 	for _, r := range rows {
 		out[r.PaymentID] = append(out[r.PaymentID], r.EventRecord)
 	}

@@ -472,7 +472,7 @@ func TestProcessorTimeout(t *testing.T) {
 		sps, err := b.Sim.Payments(b.ctx, b.merchant.String())
 		require.NoError(t, err)
 		require.Len(t, sps, 1, "one authorization at the processor")
-		require.Equal(t, payments.IdempotencyKey("authorize", p.ID), sps[0].IdempotencyKey)
+		require.Equal(t, payments.IdempotencyKey("authorize", p.ID.UUID), sps[0].IdempotencyKey)
 		require.Equal(t, *p.ProcessorRef, sps[0].Ref)
 		p = b.WaitStatus(t, p, payments.StatusAuthorized)
 		b.RequireBooksAgree(t, p)
@@ -531,7 +531,7 @@ func TestProcessorTimeout(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, sps, 1, "one authorization at the processor")
 		require.Equal(t, sps[0].Ref, *q.ProcessorRef)
-		require.Equal(t, payments.IdempotencyKey("authorize", q.ID), sps[0].IdempotencyKey)
+		require.Equal(t, payments.IdempotencyKey("authorize", q.ID.UUID), sps[0].IdempotencyKey)
 		b.RequireBooksAgree(t, q)
 	})
 }
@@ -552,7 +552,7 @@ func testIdempotencyKeys(t *testing.T, b *bundle) {
 		require.NoError(t, err)
 		sp := b.SimPayment(t, p.ProcessorRef)
 		require.Equal(t, "kassa-authorize-"+p.ID.String(), sp.IdempotencyKey)
-		require.Equal(t, payments.IdempotencyKey("authorize", p.ID), sp.IdempotencyKey)
+		require.Equal(t, payments.IdempotencyKey("authorize", p.ID.UUID), sp.IdempotencyKey)
 		ops := b.Operations(t, p)
 		require.Len(t, sp.Operations, len(ops))
 		for i, op := range ops {

@@ -4,10 +4,10 @@ import (
 	"context"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/money"
 )
 
@@ -96,7 +96,7 @@ type SalesQuery struct {
 // Errors: fault.ErrForbidden (a may not see totals: rules.go); codes
 // INVALID_RANGE, INVALID_INTERVAL, INVALID_CURRENCY, TOO_MANY_BUCKETS
 // (more than MaxReportBuckets).
-func (s *Service) SalesReport(ctx context.Context, a Actor, merchantID uuid.UUID, q SalesQuery) ([]SalesBucket, error) {
+func (s *Service) SalesReport(ctx context.Context, a Actor, merchantID gid.MerchantID, q SalesQuery) ([]SalesBucket, error) {
 	if !a.MaySeeTotals() {
 		return nil, fault.ErrForbidden
 	}
@@ -195,7 +195,7 @@ type ReservationFigures struct {
 // the reservations are as of now.
 //
 // Errors: fault.ErrForbidden (a may not see totals: rules.go).
-func (s *Service) Figures(ctx context.Context, a Actor, merchantID uuid.UUID, from, to time.Time) (Figures, error) {
+func (s *Service) Figures(ctx context.Context, a Actor, merchantID gid.MerchantID, from, to time.Time) (Figures, error) {
 	if !a.MaySeeTotals() {
 		return Figures{}, fault.ErrForbidden
 	}

@@ -16,6 +16,7 @@ import (
 	"kassa/auth"
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/money"
 )
 
@@ -92,7 +93,7 @@ func (s *Service) Processor(name string) (Processor, bool) {
 
 // NewPayment is what Authorize takes.
 type NewPayment struct {
-	MerchantID    uuid.UUID
+	MerchantID    gid.MerchantID
 	OrderID       *uuid.UUID
 	Amount        int64
 	Currency      string
@@ -156,8 +157,8 @@ func (s *Service) Authorize(ctx context.Context, n NewPayment) (Payment, error) 
 		return Payment{}, err
 	}
 	req := AuthorizeRequest{
-		IdempotencyKey: IdempotencyKey("authorize", p.ID),
-		PaymentID:      p.ID, MerchantID: p.MerchantID, Amount: p.Amount, Currency: p.Currency,
+		IdempotencyKey: IdempotencyKey("authorize", p.ID.UUID),
+		PaymentID:      p.ID.UUID, MerchantID: p.MerchantID, Amount: p.Amount, Currency: p.Currency,
 		Capture: n.CaptureMode == CaptureImmediate, Card: n.Card, Initiator: n.Initiator,
 		ReturnURL: n.ReturnURL, SaveMandate: n.SaveMandate, Description: n.Description,
 	}
@@ -168,7 +169,7 @@ func (s *Service) Authorize(ctx context.Context, n NewPayment) (Payment, error) 
 // MandateCharge is what ChargeMandate takes.
 type MandateCharge struct {
 	ID           uuid.UUID // the payment's id, derived by the caller from its own row (e.g. the invoice), so a retry finds it
-	MerchantID   uuid.UUID
+	MerchantID   gid.MerchantID
 	Amount       int64
 	Currency     string
 	MandateToken string
@@ -206,7 +207,7 @@ func (s *Service) ChargeMandate(ctx context.Context, m MandateCharge) (Payment, 
 		return Payment{}, err
 	}
 	req := MandateChargeRequest{
-		IdempotencyKey: IdempotencyKey("authorize", p.ID), PaymentID: p.ID, MerchantID: p.MerchantID,
+		IdempotencyKey: IdempotencyKey("authorize", p.ID.UUID), PaymentID: p.ID.UUID, MerchantID: p.MerchantID,
 		Amount: p.Amount, Currency: p.Currency, Capture: true, MandateToken: m.MandateToken, Description: m.Description,
 	}
 	resp, err := retry(ctx, func() (AuthorizeResponse, error) { return proc.ChargeMandate(ctx, req) })
@@ -220,7 +221,7 @@ func (s *Service) insert(ctx context.Context, n NewPayment, processor string, ca
 		n.ID = uuid.Must(uuid.NewV7())
 	}
 	p := Payment{
-		MerchantID: n.MerchantID, ID: n.ID, OrderID: n.OrderID, Amount: n.Amount, Currency: n.Currency,
+		MerchantID: n.MerchantID, ID: gid.Of[gid.PaymentID](n.ID), OrderID: n.OrderID, Amount: n.Amount, Currency: n.Currency,
 		CaptureMode: n.CaptureMode, Status: StatusPending, Initiator: n.Initiator, Processor: processor,
 		ThreeDS: "UNKNOWN", Description: n.Description, CustomerEmail: strPtr(strings.TrimSpace(n.CustomerEmail)),
 		CreatedByUser: n.Actor.UserID, CreatedByAPIKey: n.Actor.APIKeyID, PaymentLinkID: n.LinkID,
@@ -295,7 +296,7 @@ func (s *Service) afterAuthorize(ctx context.Context, p Payment, resp AuthorizeR
 // change locks a payment, lets fn change it, derives its status, stores
 // it with an event, and tells the listeners, all in one transaction.
 // fn returns the event type and detail ("" type: no change worth an event).
-func (s *Service) change(ctx context.Context, merchantID, id uuid.UUID, fn func(tx *sqlx.Tx, p *Payment) (string, string, error), out *Payment) error {
+func (s *Service) change(ctx context.Context, merchantID gid.MerchantID, id gid.PaymentID, fn func(tx *sqlx.Tx, p *Payment) (string, string, error), out *Payment) error {
 	return s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		var before Payment
 		if err := tx.GetContext(ctx, &before, `SELECT `+paymentColumns+` FROM payments WHERE id = $1 FOR UPDATE`, id); err != nil {

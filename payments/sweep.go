@@ -4,8 +4,9 @@ import (
 	"context"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+
+	"kassa/gid"
 )
 
 // ExpiryNotifier is told, inside the transaction that records the warning,
@@ -46,8 +47,8 @@ func (s *Service) Sweep(ctx context.Context) {
 }
 
 type due struct {
-	MerchantID uuid.UUID `db:"merchant_id"`
-	ID         uuid.UUID `db:"id"`
+	MerchantID gid.MerchantID `db:"merchant_id"`
+	ID         gid.PaymentID  `db:"id"`
 }
 
 func (s *Service) dueReservations(ctx context.Context, query string, at time.Time) ([]due, error) {

@@ -7,10 +7,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
 	"kassa/billing"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/merchants"
 	"kassa/money"
 	"kassa/orders"
@@ -69,7 +68,7 @@ type Overview struct {
 //
 // Errors: fault.ErrForbidden (payments.Actor.MaySeeTotals); code
 // INVALID_RANGE.
-func (s *Service) Overview(ctx context.Context, a payments.Actor, merchantID uuid.UUID, from, to time.Time) (Overview, error) {
+func (s *Service) Overview(ctx context.Context, a payments.Actor, merchantID gid.MerchantID, from, to time.Time) (Overview, error) {
 	if !a.MaySeeTotals() {
 		return Overview{}, fault.ErrForbidden
 	}
@@ -129,7 +128,7 @@ type Sales struct {
 // time zone.
 //
 // Errors: as payments.Service.SalesReport.
-func (s *Service) Sales(ctx context.Context, a payments.Actor, merchantID uuid.UUID, from, to time.Time, interval payments.ReportInterval, currency string) (Sales, error) {
+func (s *Service) Sales(ctx context.Context, a payments.Actor, merchantID gid.MerchantID, from, to time.Time, interval payments.ReportInterval, currency string) (Sales, error) {
 	if !a.MaySeeTotals() {
 		return Sales{}, fault.ErrForbidden
 	}

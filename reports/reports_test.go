@@ -11,6 +11,7 @@ import (
 
 	"kassa/auth"
 	"kassa/db/dbtest"
+	"kassa/gid"
 	"kassa/kassatest"
 	"kassa/orders"
 	"kassa/payments"
@@ -65,7 +66,7 @@ type salesReport struct {
 
 // pay authorizes amount on card for merchant (IMMEDIATE: captured) and
 // waits until the processor's callback settled it.
-func pay(t *testing.T, e *kassatest.Env, merchantID uuid.UUID, amount int64, currency string, mode payments.CaptureMode, number string, orderID *uuid.UUID) payments.Payment {
+func pay(t *testing.T, e *kassatest.Env, merchantID gid.MerchantID, amount int64, currency string, mode payments.CaptureMode, number string, orderID *uuid.UUID) payments.Payment {
 	t.Helper()
 	ctx := context.Background()
 	p, err := e.Server.Payments().Authorize(ctx, payments.NewPayment{
@@ -342,7 +343,7 @@ func TestSalesOverviewFigures(t *testing.T) {
 	gross := []int64{12_500, 20_000, 7_333}
 	var orderPayments []payments.Payment
 	for i, g := range gross {
-		o, err := e.Server.Orders().Create(ctx, mid, payments.System, "", orders.NewOrder{
+		o, err := e.Server.Orders().Create(ctx, payments.System, mid, "", orders.NewOrder{
 			Customer: orders.Customer{Name: fmt.Sprintf("Kund %d", i), Email: fmt.Sprintf("kund%d@example.com", i)},
 			Lines:    []orders.LineInput{{Description: "Bord", Quantity: 1, UnitPrice: g, VATRate: 2500}},
 		})

@@ -11,12 +11,6 @@ import (
 	"kassa/money"
 )
 
-const (
-	prefixSubscription = "sub"
-	prefixInvoice      = "inv"
-	prefixUsageEvent   = "use"
-)
-
 func planOf(in *model.PlanInput) billing.Plan {
 	if in == nil {
 		return billing.Plan{}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"kassa/billing"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/graph"
 	"kassa/graph/model"
 	"kassa/idempotency"
@@ -23,7 +24,7 @@ import (
 )
 
 func (r *billingSubscriptionResolver) ID(ctx context.Context, obj *billing.Subscription) (string, error) {
-	return globalID(prefixSubscription, obj.ID), nil
+	return gid.Encode(gid.Subscription, obj.ID), nil
 }
 
 func (r *billingSubscriptionResolver) Customer(ctx context.Context, obj *billing.Subscription) (*orders.CustomerRecord, error) {
@@ -102,7 +103,7 @@ func (r *billingSubscriptionResolver) Invoices(ctx context.Context, obj *billing
 }
 
 func (r *invoiceResolver) ID(ctx context.Context, obj *billing.Invoice) (string, error) {
-	return globalID(prefixInvoice, obj.ID), nil
+	return gid.Encode(gid.Invoice, obj.ID), nil
 }
 
 func (r *invoiceResolver) Subscription(ctx context.Context, obj *billing.Invoice) (*billing.Subscription, error) {
@@ -174,7 +175,7 @@ func (r *mutationResolver) CreateSubscription(ctx context.Context, input model.C
 }
 
 func (r *mutationResolver) CancelSubscription(ctx context.Context, input model.CancelSubscriptionInput) (*model.CancelSubscriptionPayload, error) {
-	sub, err := withID(ctx, prefixSubscription, "id", input.ID, func(p *principalT, id uuidT) (billing.Subscription, error) {
+	sub, err := withID(ctx, gid.Subscription, "id", input.ID, func(p *principalT, id uuidT) (billing.Subscription, error) {
 		return r.BillingService.Cancel(ctx, p.MerchantID, id, input.AtPeriodEnd != nil && *input.AtPeriodEnd)
 	})
 	return payload(err, func(ue []model.UserError) *model.CancelSubscriptionPayload {
@@ -183,7 +184,7 @@ func (r *mutationResolver) CancelSubscription(ctx context.Context, input model.C
 }
 
 func (r *mutationResolver) PauseSubscription(ctx context.Context, input model.PauseSubscriptionInput) (*model.PauseSubscriptionPayload, error) {
-	sub, err := withID(ctx, prefixSubscription, "id", input.ID, func(p *principalT, id uuidT) (billing.Subscription, error) {
+	sub, err := withID(ctx, gid.Subscription, "id", input.ID, func(p *principalT, id uuidT) (billing.Subscription, error) {
 		return r.BillingService.Pause(ctx, p.MerchantID, id)
 	})
 	return payload(err, func(ue []model.UserError) *model.PauseSubscriptionPayload {
@@ -192,7 +193,7 @@ func (r *mutationResolver) PauseSubscription(ctx context.Context, input model.Pa
 }
 
 func (r *mutationResolver) ResumeSubscription(ctx context.Context, input model.ResumeSubscriptionInput) (*model.ResumeSubscriptionPayload, error) {
-	sub, err := withID(ctx, prefixSubscription, "id", input.ID, func(p *principalT, id uuidT) (billing.Subscription, error) {
+	sub, err := withID(ctx, gid.Subscription, "id", input.ID, func(p *principalT, id uuidT) (billing.Subscription, error) {
 		return r.BillingService.Resume(ctx, p.MerchantID, id)
 	})
 	return payload(err, func(ue []model.UserError) *model.ResumeSubscriptionPayload {
@@ -201,7 +202,7 @@ func (r *mutationResolver) ResumeSubscription(ctx context.Context, input model.R
 }
 
 func (r *mutationResolver) UpdateSubscriptionPlan(ctx context.Context, input model.UpdateSubscriptionPlanInput) (*model.UpdateSubscriptionPlanPayload, error) {
-	sub, err := withID(ctx, prefixSubscription, "id", input.ID, func(p *principalT, id uuidT) (billing.Subscription, error) {
+	sub, err := withID(ctx, gid.Subscription, "id", input.ID, func(p *principalT, id uuidT) (billing.Subscription, error) {
 		return r.BillingService.UpdatePlan(ctx, actorOf(p), p.MerchantID, id, planOf(input.Plan))
 	})
 	return payload(err, func(ue []model.UserError) *model.UpdateSubscriptionPlanPayload {
@@ -219,7 +220,7 @@ func (r *mutationResolver) ChargeSubscription(ctx context.Context, input model.C
 	err = requireIdempotencyKey(ctx, idempotency.KeyFrom(ctx))
 	if err == nil {
 		var id uuidT
-		if id, err = idOf(prefixSubscription, "subscriptionId", input.SubscriptionID); err == nil {
+		if id, err = idOf(gid.Subscription, "subscriptionId", input.SubscriptionID); err == nil {
 			inv, pay, err = r.BillingService.ChargeManually(ctx, actorOf(p), p.MerchantID, id, input.Amount, input.Description, input.VatRate)
 		}
 	}
@@ -235,7 +236,7 @@ func (r *mutationResolver) ReportUsage(ctx context.Context, input model.ReportUs
 	}
 	var ev billing.UsageEvent
 	var dup bool
-	id, err := idOf(prefixSubscription, "subscriptionId", input.SubscriptionID)
+	id, err := idOf(gid.Subscription, "subscriptionId", input.SubscriptionID)
 	if err == nil {
 		ev, dup, err = r.BillingService.ReportUsage(ctx, p.MerchantID, billing.UsageReport{SubscriptionID: id, Quantity: input.Quantity,
 			OccurredAt: input.OccurredAt, IdempotencyKey: input.IdempotencyKey})
@@ -253,7 +254,7 @@ func (r *mutationResolver) ReportUsageBatch(ctx context.Context, input model.Rep
 	reports := make([]billing.UsageReport, len(input.Events))
 	pre := make([]error, len(input.Events))
 	for i, e := range input.Events {
-		id, err := idOf(prefixSubscription, "subscriptionId", e.SubscriptionID)
+		id, err := idOf(gid.Subscription, "subscriptionId", e.SubscriptionID)
 		if err != nil {
 			pre[i] = err
 			continue
@@ -315,7 +316,7 @@ func (r *queryResolver) Invoices(ctx context.Context, first *int, after *string,
 	}
 	f := billing.InvoiceFilter{Statuses: status}
 	if subscriptionID != nil {
-		id, err := idOf(prefixSubscription, "subscriptionId", *subscriptionID)
+		id, err := idOf(gid.Subscription, "subscriptionId", *subscriptionID)
 		if err != nil {
 			return nil, err
 		}
@@ -333,7 +334,7 @@ func (r *queryResolver) UsageSummary(ctx context.Context, subscriptionID string,
 	if err != nil {
 		return nil, err
 	}
-	id, err := idOf(prefixSubscription, "subscriptionId", subscriptionID)
+	id, err := idOf(gid.Subscription, "subscriptionId", subscriptionID)
 	if err != nil {
 		return nil, err
 	}
@@ -354,7 +355,7 @@ func (r *queryResolver) UpcomingInvoice(ctx context.Context, subscriptionID stri
 	if err != nil {
 		return nil, err
 	}
-	id, err := idOf(prefixSubscription, "subscriptionId", subscriptionID)
+	id, err := idOf(gid.Subscription, "subscriptionId", subscriptionID)
 	if err != nil {
 		return nil, err
 	}
@@ -371,11 +372,11 @@ func (r *queryResolver) UpcomingInvoice(ctx context.Context, subscriptionID stri
 }
 
 func (r *usageEventResolver) ID(ctx context.Context, obj *billing.UsageEvent) (string, error) {
-	return globalID(prefixUsageEvent, obj.ID), nil
+	return gid.Encode(gid.UsageEvent, obj.ID), nil
 }
 
 func (r *usageEventResolver) SubscriptionID(ctx context.Context, obj *billing.UsageEvent) (string, error) {
-	return globalID(prefixSubscription, obj.SubscriptionID), nil
+	return gid.Encode(gid.Subscription, obj.SubscriptionID), nil
 }
 
 func (r *Resolver) BillingSubscription() graph.BillingSubscriptionResolver {

@@ -13,8 +13,6 @@ import (
 	"kassa/orders"
 )
 
-const prefixCustomer = "cus"
-
 // primeCustomers seeds the loaders with a page of customers and, when the
 // page asks for them, their order counts: one grouped query for the page.
 func (r *Resolver) primeCustomers(ctx context.Context, cs []orders.CustomerRecord) error {

@@ -8,6 +8,7 @@ package resolvers
 import (
 	"context"
 	"kassa/billing"
+	"kassa/gid"
 	"kassa/graph"
 	"kassa/graph/model"
 	"kassa/money"
@@ -16,7 +17,7 @@ import (
 )
 
 func (r *customerResolver) ID(ctx context.Context, obj *orders.CustomerRecord) (string, error) {
-	return globalID(prefixCustomer, obj.ID), nil
+	return gid.Encode(gid.Customer, obj.ID), nil
 }
 
 func (r *customerResolver) Locale(ctx context.Context, obj *orders.CustomerRecord) (model.Locale, error) {

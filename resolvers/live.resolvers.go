@@ -7,6 +7,7 @@ package resolvers
 
 import (
 	"context"
+	"kassa/gid"
 	"kassa/orders"
 	"kassa/payments"
 )
@@ -18,7 +19,7 @@ func (r *subscriptionResolver) OrderUpdated(ctx context.Context, orderID *string
 	}
 	var only *uuidT
 	if orderID != nil {
-		id, err := idOf(prefixOrder, "orderId", *orderID)
+		id, err := idOf(gid.Order, "orderId", *orderID)
 		if err != nil {
 			return nil, err
 		}
@@ -56,12 +57,12 @@ func (r *subscriptionResolver) PaymentUpdated(ctx context.Context, paymentID *st
 	viewer := actorOf(p)
 	var only *uuidT
 	if paymentID != nil {
-		id, err := idOf(prefixPayment, "paymentId", *paymentID)
+		id, err := idOf(gid.Payment, "paymentId", *paymentID)
 		if err != nil {
 			return nil, err
 		}
 		// One the subscriber may not see is not found, as in node(id:).
-		if _, err := r.PaymentService.GetAs(ctx, viewer, p.MerchantID, id); err != nil {
+		if _, err := r.PaymentService.GetAs(ctx, viewer, p.MerchantID, gid.Of[gid.PaymentID](id)); err != nil {
 			return nil, err
 		}
 		only = &id
@@ -77,7 +78,7 @@ func (r *subscriptionResolver) PaymentUpdated(ctx context.Context, paymentID *st
 			// Reload under the merchant's policy and the viewer's rights
 			// (a SALES member's colleague's terminal payment is not found):
 			// the notification is only a hint, the row is the truth.
-			pay, err := r.PaymentService.GetAs(ctx, viewer, p.MerchantID, e.ID)
+			pay, err := r.PaymentService.GetAs(ctx, viewer, p.MerchantID, gid.Of[gid.PaymentID](e.ID))
 			if err != nil {
 				continue
 			}

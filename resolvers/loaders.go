@@ -13,6 +13,7 @@ import (
 	"kassa/auth"
 	"kassa/billing"
 	"kassa/checkout"
+	"kassa/gid"
 	"kassa/merchants"
 	"kassa/money"
 	"kassa/orders"
@@ -26,7 +27,7 @@ import (
 type loaders struct {
 	users              *dataloadgen.Loader[uuid.UUID, auth.User]
 	apiKeys            *dataloadgen.Loader[uuid.UUID, auth.APIKey]
-	paymentEvents      *dataloadgen.Loader[uuid.UUID, []payments.EventRecord]
+	paymentEvents      *dataloadgen.Loader[gid.PaymentID, []payments.EventRecord]
 	orders             *dataloadgen.Loader[uuid.UUID, orders.Order]
 	orderPayments      *dataloadgen.Loader[uuid.UUID, []payments.Payment]
 	orderConfirmations *dataloadgen.Loader[uuid.UUID, []orders.Confirmation]
@@ -37,7 +38,7 @@ type loaders struct {
 	webhookEvents      *dataloadgen.Loader[uuid.UUID, webhooks.Event]
 	subscriptions      *dataloadgen.Loader[uuid.UUID, billing.Subscription]
 	paymentLimits      *dataloadgen.Loader[uuid.UUID, terminal.Limit]
-	paymentsByID       *dataloadgen.Loader[uuid.UUID, payments.Payment]
+	paymentsByID       *dataloadgen.Loader[gid.PaymentID, payments.Payment]
 	customers          *dataloadgen.Loader[uuid.UUID, orders.CustomerRecord]
 	customerStats      *dataloadgen.Loader[uuid.UUID, orders.CustomerStats]
 	customerCreatedAt  *dataloadgen.Loader[uuid.UUID, time.Time]
@@ -51,8 +52,8 @@ type loadersKey struct{}
 
 // merchantScoped adapts a batch function of one merchant's rows to a
 // loader's fetch.
-func merchantScoped[V any](fetch func(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]V, error)) *dataloadgen.Loader[uuid.UUID, V] {
-	return dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]V, error) {
+func merchantScoped[K comparable, V any](fetch func(ctx context.Context, merchantID gid.MerchantID, ids []K) (map[K]V, error)) *dataloadgen.Loader[K, V] {
+	return dataloadgen.NewMappedLoader(func(ctx context.Context, ids []K) (map[K]V, error) {
 		p, err := principal(ctx)
 		if err != nil {
 			return nil, err
@@ -64,8 +65,8 @@ func merchantScoped[V any](fetch func(ctx context.Context, merchantID uuid.UUID,
 // viewerScoped adapts a batch function of what the requesting actor may
 // see of one merchant's rows (the domain applies the rule) to a loader's
 // fetch.
-func viewerScoped[V any](fetch func(ctx context.Context, viewer payments.Actor, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]V, error)) *dataloadgen.Loader[uuid.UUID, V] {
-	return dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]V, error) {
+func viewerScoped[K comparable, V any](fetch func(ctx context.Context, viewer payments.Actor, merchantID gid.MerchantID, ids []K) (map[K]V, error)) *dataloadgen.Loader[K, V] {
+	return dataloadgen.NewMappedLoader(func(ctx context.Context, ids []K) (map[K]V, error) {
 		p, err := principal(ctx)
 		if err != nil {
 			return nil, err
@@ -172,7 +173,7 @@ func loadAPIKey(ctx context.Context, id *uuid.UUID) (*auth.APIKey, error) {
 // fields will ask for (payments, confirmations, links), each fetched in one
 // query for the page: a page costs the same few queries whatever its size,
 // and its fields find their data without waiting.
-func (r *Resolver) primeOrders(ctx context.Context, merchantID uuid.UUID, os []orders.Order) error {
+func (r *Resolver) primeOrders(ctx context.Context, merchantID gid.MerchantID, os []orders.Order) error {
 	if len(os) == 0 {
 		return nil
 	}

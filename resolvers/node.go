@@ -9,6 +9,7 @@ import (
 
 	"kassa/auth"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/graph"
 )
 
@@ -26,55 +27,55 @@ func (r *Resolver) node(ctx context.Context, p *auth.Principal, prefix string, i
 		return v, nil
 	}
 	switch prefix {
-	case prefixMerchant:
-		if id != p.MerchantID {
+	case gid.Merchant:
+		if id != p.MerchantID.UUID {
 			return nil, nil
 		}
 		m, err := r.merchant(ctx)
 		return one(&m, err)
-	case prefixUser:
+	case gid.User:
 		u, err := l.users.Load(ctx, id)
 		return one(&u, err)
-	case prefixAPIKey:
+	case gid.APIKey:
 		k, err := l.apiKeys.Load(ctx, id)
 		return one(&k, err)
-	case prefixPayment:
-		pay, err := r.PaymentService.GetAs(ctx, actorOf(p), p.MerchantID, id)
+	case gid.Payment:
+		pay, err := r.PaymentService.GetAs(ctx, actorOf(p), p.MerchantID, gid.Of[gid.PaymentID](id))
 		return one(&pay, err)
-	case prefixOrder:
+	case gid.Order:
 		o, err := l.orders.Load(ctx, id)
 		return one(&o, err)
-	case prefixConfirmation:
+	case gid.Confirmation:
 		cs, err := r.OrderService.ConfirmationsByID(ctx, p.MerchantID, []uuid.UUID{id})
 		if c, ok := cs[id]; ok && err == nil {
 			return &c, nil
 		}
 		return nil, err
-	case prefixSubscription:
+	case gid.Subscription:
 		sub, err := l.subscriptions.Load(ctx, id)
 		return one(&sub, err)
-	case prefixInvoice:
+	case gid.Invoice:
 		invs, err := r.BillingService.InvoicesByIDs(ctx, p.MerchantID, []uuid.UUID{id})
 		if inv, ok := invs[id]; ok && err == nil {
 			return &inv, nil
 		}
 		return nil, err
-	case prefixCheckout:
+	case gid.Checkout:
 		c, err := r.CheckoutService.Get(ctx, p.MerchantID, id)
 		return one(&c, err)
-	case prefixWebhookEndpoint:
+	case gid.WebhookEndpoint:
 		e, err := l.webhookEndpoints.Load(ctx, id)
 		return one(&e, err)
-	case prefixWebhookDelivery:
+	case gid.WebhookDelivery:
 		ds, err := r.WebhookService.DeliveriesByID(ctx, p.MerchantID, []uuid.UUID{id})
 		if d, ok := ds[id]; ok && err == nil {
 			return &d, nil
 		}
 		return nil, err
-	case prefixCustomer:
+	case gid.Customer:
 		c, err := l.customers.Load(ctx, id)
 		return one(&c, err)
-	case prefixPaymentLink:
+	case gid.PaymentLink:
 		ls, err := r.OrderService.LinksByID(ctx, p.MerchantID, []uuid.UUID{id})
 		if lk, ok := ls[id]; ok && err == nil {
 			return &lk, nil

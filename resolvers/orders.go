@@ -9,11 +9,6 @@ import (
 	"kassa/orders"
 )
 
-const (
-	prefixConfirmation = "ocf"
-	prefixPaymentLink  = "lnk"
-)
-
 func customerOf(in *model.CustomerInput) orders.Customer {
 	var c orders.Customer
 	if in == nil {

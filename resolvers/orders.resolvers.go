@@ -8,6 +8,7 @@ package resolvers
 import (
 	"context"
 	"kassa/auth"
+	"kassa/gid"
 	"kassa/graph"
 	"kassa/graph/model"
 	"kassa/money"
@@ -24,7 +25,7 @@ func (r *mutationResolver) CreateOrder(ctx context.Context, input model.CreateOr
 	if input.CaptureMode != nil {
 		n.CaptureMode = *input.CaptureMode
 	}
-	o, err := r.OrderService.Create(ctx, p.MerchantID, actorOf(p), salespersonEmail(p), n)
+	o, err := r.OrderService.Create(ctx, actorOf(p), p.MerchantID, salespersonEmail(p), n)
 	return payload(err, func(ue []model.UserError) *model.CreateOrderPayload {
 		return &model.CreateOrderPayload{Order: orderOrNil(o), UserErrors: orEmpty(ue)}
 	})
@@ -36,7 +37,7 @@ func (r *mutationResolver) UpdateOrder(ctx context.Context, input model.UpdateOr
 		return nil, err
 	}
 	var o orders.Order
-	id, err := idOf(prefixOrder, "orderId", input.OrderID)
+	id, err := idOf(gid.Order, "orderId", input.OrderID)
 	if err == nil {
 		o, err = r.OrderService.Update(ctx, p.MerchantID, id, orders.Update{Customer: customerPatchOf(input.Customer), Lines: linesOf(input.Lines),
 			Reference: input.Reference, CaptureMode: input.CaptureMode})
@@ -47,8 +48,8 @@ func (r *mutationResolver) UpdateOrder(ctx context.Context, input model.UpdateOr
 }
 
 func (r *mutationResolver) CancelOrder(ctx context.Context, input model.CancelOrderInput) (*model.CancelOrderPayload, error) {
-	o, err := withID(ctx, prefixOrder, "orderId", input.OrderID, func(p *principalT, id uuidT) (orders.Order, error) {
-		return r.OrderService.Cancel(ctx, p.MerchantID, actorOf(p), id)
+	o, err := withID(ctx, gid.Order, "orderId", input.OrderID, func(p *principalT, id uuidT) (orders.Order, error) {
+		return r.OrderService.Cancel(ctx, actorOf(p), p.MerchantID, id)
 	})
 	return payload(err, func(ue []model.UserError) *model.CancelOrderPayload {
 		return &model.CancelOrderPayload{Order: orderOrNil(o), UserErrors: orEmpty(ue)}
@@ -56,8 +57,8 @@ func (r *mutationResolver) CancelOrder(ctx context.Context, input model.CancelOr
 }
 
 func (r *mutationResolver) MarkOrderDelivered(ctx context.Context, input model.MarkOrderDeliveredInput) (*model.MarkOrderDeliveredPayload, error) {
-	o, err := withID(ctx, prefixOrder, "orderId", input.OrderID, func(p *principalT, id uuidT) (orders.Order, error) {
-		return r.OrderService.MarkDelivered(ctx, p.MerchantID, actorOf(p), id, input.Amount)
+	o, err := withID(ctx, gid.Order, "orderId", input.OrderID, func(p *principalT, id uuidT) (orders.Order, error) {
+		return r.OrderService.MarkDelivered(ctx, actorOf(p), p.MerchantID, id, input.Amount)
 	})
 	return payload(err, func(ue []model.UserError) *model.MarkOrderDeliveredPayload {
 		return &model.MarkOrderDeliveredPayload{Order: orderOrNil(o), UserErrors: orEmpty(ue)}
@@ -71,9 +72,9 @@ func (r *mutationResolver) SendOrderConfirmation(ctx context.Context, input mode
 	}
 	var c orders.Confirmation
 	var l orders.Link
-	id, err := idOf(prefixOrder, "orderId", input.OrderID)
+	id, err := idOf(gid.Order, "orderId", input.OrderID)
 	if err == nil {
-		c, l, err = r.OrderService.SendConfirmation(ctx, p.MerchantID, actorOf(p), orders.SendConfirmation{
+		c, l, err = r.OrderService.SendConfirmation(ctx, actorOf(p), p.MerchantID, orders.SendConfirmation{
 			OrderID: id, Message: deref(input.Message), ExpiresAt: input.ExpiresAt,
 			CcSalesperson: input.CcSalesperson != nil && *input.CcSalesperson, SalespersonEmail: salespersonEmail(p)})
 	}
@@ -89,7 +90,7 @@ func (r *mutationResolver) ResendOrderConfirmation(ctx context.Context, input mo
 	}
 	var c orders.Confirmation
 	var l orders.Link
-	id, err := idOf(prefixConfirmation, "confirmationId", input.ConfirmationID)
+	id, err := idOf(gid.Confirmation, "confirmationId", input.ConfirmationID)
 	if err == nil {
 		c, l, err = r.OrderService.ResendConfirmation(ctx, p.MerchantID, id, salespersonEmail(p))
 	}
@@ -108,14 +109,14 @@ func (r *mutationResolver) CreatePaymentLink(ctx context.Context, input model.Cr
 	if input.CaptureMode != nil {
 		n.CaptureMode = *input.CaptureMode
 	}
-	l, err := r.OrderService.CreateLink(ctx, p.MerchantID, actorOf(p), salespersonEmail(p), n)
+	l, err := r.OrderService.CreateLink(ctx, actorOf(p), p.MerchantID, salespersonEmail(p), n)
 	return payload(err, func(ue []model.UserError) *model.CreatePaymentLinkPayload {
 		return &model.CreatePaymentLinkPayload{PaymentLink: linkOrNil(l), UserErrors: orEmpty(ue)}
 	})
 }
 
 func (r *mutationResolver) DeactivatePaymentLink(ctx context.Context, input model.DeactivatePaymentLinkInput) (*model.DeactivatePaymentLinkPayload, error) {
-	l, err := withID(ctx, prefixPaymentLink, "paymentLinkId", input.PaymentLinkID, func(p *principalT, id uuidT) (orders.Link, error) {
+	l, err := withID(ctx, gid.PaymentLink, "paymentLinkId", input.PaymentLinkID, func(p *principalT, id uuidT) (orders.Link, error) {
 		return r.OrderService.DeactivateLink(ctx, p.MerchantID, id)
 	})
 	return payload(err, func(ue []model.UserError) *model.DeactivatePaymentLinkPayload {
@@ -124,7 +125,7 @@ func (r *mutationResolver) DeactivatePaymentLink(ctx context.Context, input mode
 }
 
 func (r *orderResolver) ID(ctx context.Context, obj *orders.Order) (string, error) {
-	return globalID(prefixOrder, obj.ID), nil
+	return gid.Encode(gid.Order, obj.ID), nil
 }
 
 func (r *orderResolver) Number(ctx context.Context, obj *orders.Order) (int, error) {
@@ -179,7 +180,7 @@ func (r *orderResolver) PaymentLinks(ctx context.Context, obj *orders.Order) ([]
 }
 
 func (r *orderConfirmationResolver) ID(ctx context.Context, obj *orders.Confirmation) (string, error) {
-	return globalID(prefixConfirmation, obj.ID), nil
+	return gid.Encode(gid.Confirmation, obj.ID), nil
 }
 
 func (r *orderConfirmationResolver) Order(ctx context.Context, obj *orders.Confirmation) (*orders.Order, error) {
@@ -238,7 +239,7 @@ func (r *paymentResolver) Order(ctx context.Context, obj *payments.Payment) (*or
 }
 
 func (r *paymentLinkResolver) ID(ctx context.Context, obj *orders.Link) (string, error) {
-	return globalID(prefixPaymentLink, obj.ID), nil
+	return gid.Encode(gid.PaymentLink, obj.ID), nil
 }
 
 func (r *paymentLinkResolver) URL(ctx context.Context, obj *orders.Link) (string, error) {

@@ -9,16 +9,15 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	"kassa/auth"
+	"kassa/gid"
 	"kassa/graph/model"
 	"kassa/payments"
 )
 
-const prefixPayment = "pay"
-
 func actorOf(p *auth.Principal) payments.Actor { return payments.ActorOf(p) }
 
 func paymentOrNil(p payments.Payment) *payments.Payment {
-	if p.ID == uuid.Nil {
+	if p.ID.UUID == uuid.Nil {
 		return nil
 	}
 	return &p
@@ -64,7 +63,7 @@ func paymentFilter(in *model.PaymentFilter) (payments.Filter, error) {
 	f.CaptureBeforeAfter = in.CaptureBeforeFrom
 	f.CaptureBeforeBefore = in.CaptureBeforeTo
 	if in.OrderID != nil {
-		id, err := idOf(prefixOrder, "orderId", *in.OrderID)
+		id, err := idOf(gid.Order, "orderId", *in.OrderID)
 		if err != nil {
 			return f, err
 		}
@@ -73,7 +72,7 @@ func paymentFilter(in *model.PaymentFilter) (payments.Filter, error) {
 	f.CaptureMode, f.Initiators = in.CaptureMode, in.Initiator
 	f.CreatedFrom, f.CreatedTo = in.CreatedFrom, in.CreatedTo
 	if in.CreatedBy != nil {
-		id, err := idOf(prefixUser, "createdBy", *in.CreatedBy)
+		id, err := idOf(gid.User, "createdBy", *in.CreatedBy)
 		if err != nil {
 			return f, err
 		}
@@ -83,7 +82,7 @@ func paymentFilter(in *model.PaymentFilter) (payments.Filter, error) {
 }
 
 func paymentConnection(ps []payments.Payment, more bool) *model.PaymentConnection {
-	edges, info := connection(ps, more, func(p payments.Payment) uuid.UUID { return p.ID },
+	edges, info := connection(ps, more, func(p payments.Payment) uuid.UUID { return p.ID.UUID },
 		func(c string, p payments.Payment) model.PaymentEdge { return model.PaymentEdge{Cursor: c, Node: &p} })
 	return &model.PaymentConnection{Edges: edges, PageInfo: info}
 }

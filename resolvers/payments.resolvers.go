@@ -10,6 +10,7 @@ import (
 	"errors"
 	"kassa/auth"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/graph"
 	"kassa/graph/model"
 	"kassa/money"
@@ -19,8 +20,8 @@ import (
 )
 
 func (r *mutationResolver) CapturePayment(ctx context.Context, input model.CapturePaymentInput) (*model.CapturePaymentPayload, error) {
-	pay, err := withID(ctx, prefixPayment, "paymentId", input.PaymentID, func(p *principalT, id uuidT) (payments.Payment, error) {
-		return r.PaymentService.Capture(ctx, actorOf(p), p.MerchantID, id, input.Amount)
+	pay, err := withID(ctx, gid.Payment, "paymentId", input.PaymentID, func(p *principalT, id uuidT) (payments.Payment, error) {
+		return r.PaymentService.Capture(ctx, actorOf(p), p.MerchantID, gid.Of[gid.PaymentID](id), input.Amount)
 	})
 	return payload(err, func(ue []model.UserError) *model.CapturePaymentPayload {
 		return &model.CapturePaymentPayload{Payment: paymentOrNil(pay), UserErrors: orEmpty(ue)}
@@ -28,8 +29,8 @@ func (r *mutationResolver) CapturePayment(ctx context.Context, input model.Captu
 }
 
 func (r *mutationResolver) VoidPayment(ctx context.Context, input model.VoidPaymentInput) (*model.VoidPaymentPayload, error) {
-	pay, err := withID(ctx, prefixPayment, "paymentId", input.PaymentID, func(p *principalT, id uuidT) (payments.Payment, error) {
-		return r.PaymentService.Void(ctx, actorOf(p), p.MerchantID, id)
+	pay, err := withID(ctx, gid.Payment, "paymentId", input.PaymentID, func(p *principalT, id uuidT) (payments.Payment, error) {
+		return r.PaymentService.Void(ctx, actorOf(p), p.MerchantID, gid.Of[gid.PaymentID](id))
 	})
 	return payload(err, func(ue []model.UserError) *model.VoidPaymentPayload {
 		return &model.VoidPaymentPayload{Payment: paymentOrNil(pay), UserErrors: orEmpty(ue)}
@@ -37,8 +38,8 @@ func (r *mutationResolver) VoidPayment(ctx context.Context, input model.VoidPaym
 }
 
 func (r *mutationResolver) RefundPayment(ctx context.Context, input model.RefundPaymentInput) (*model.RefundPaymentPayload, error) {
-	pay, err := withID(ctx, prefixPayment, "paymentId", input.PaymentID, func(p *principalT, id uuidT) (payments.Payment, error) {
-		return r.PaymentService.Refund(ctx, actorOf(p), p.MerchantID, id, input.Amount, deref(input.Reason))
+	pay, err := withID(ctx, gid.Payment, "paymentId", input.PaymentID, func(p *principalT, id uuidT) (payments.Payment, error) {
+		return r.PaymentService.Refund(ctx, actorOf(p), p.MerchantID, gid.Of[gid.PaymentID](id), input.Amount, deref(input.Reason))
 	})
 	return payload(err, func(ue []model.UserError) *model.RefundPaymentPayload {
 		return &model.RefundPaymentPayload{Payment: paymentOrNil(pay), UserErrors: orEmpty(ue)}
@@ -46,7 +47,7 @@ func (r *mutationResolver) RefundPayment(ctx context.Context, input model.Refund
 }
 
 func (r *paymentResolver) ID(ctx context.Context, obj *payments.Payment) (string, error) {
-	return globalID(prefixPayment, obj.ID), nil
+	return obj.ID.Global(), nil
 }
 
 func (r *paymentResolver) ProcessorReference(ctx context.Context, obj *payments.Payment) (*string, error) {
@@ -123,7 +124,7 @@ func (r *queryResolver) Reservations(ctx context.Context, first *int, after *str
 	}
 	var prev *payments.Payment
 	if page.After != (uuidT{}) {
-		pp, err := r.PaymentService.GetAs(ctx, actorOf(p), p.MerchantID, page.After)
+		pp, err := r.PaymentService.GetAs(ctx, actorOf(p), p.MerchantID, gid.Of[gid.PaymentID](page.After))
 		if err != nil {
 			return nil, fault.ErrInvalidCursor
 		}

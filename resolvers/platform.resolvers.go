@@ -8,13 +8,14 @@ package resolvers
 import (
 	"context"
 	"kassa/auth"
+	"kassa/gid"
 	"kassa/graph"
 	"kassa/graph/model"
 	"kassa/merchants"
 )
 
 func (r *apiKeyResolver) ID(ctx context.Context, obj *auth.APIKey) (string, error) {
-	return globalID(prefixAPIKey, obj.ID), nil
+	return gid.Encode(gid.APIKey, obj.ID), nil
 }
 
 func (r *apiKeyResolver) CreatedBy(ctx context.Context, obj *auth.APIKey) (*auth.User, error) {
@@ -22,7 +23,7 @@ func (r *apiKeyResolver) CreatedBy(ctx context.Context, obj *auth.APIKey) (*auth
 }
 
 func (r *merchantResolver) ID(ctx context.Context, obj *merchants.Merchant) (string, error) {
-	return globalID(prefixMerchant, obj.ID), nil
+	return obj.ID.Global(), nil
 }
 
 func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error) {
@@ -43,7 +44,7 @@ func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateA
 }
 
 func (r *mutationResolver) RevokeAPIKey(ctx context.Context, input model.RevokeAPIKeyInput) (*model.RevokeAPIKeyPayload, error) {
-	key, err := withIDAs(ctx, ownerOrAdmin, prefixAPIKey, "apiKeyId", input.APIKeyID, func(p *principalT, id uuidT) (auth.APIKey, error) {
+	key, err := withIDAs(ctx, ownerOrAdmin, gid.APIKey, "apiKeyId", input.APIKeyID, func(p *principalT, id uuidT) (auth.APIKey, error) {
 		return r.Auth.RevokeAPIKey(ctx, p.MerchantID, id)
 	})
 	return payload(err, func(ue []model.UserError) *model.RevokeAPIKeyPayload {
@@ -84,7 +85,7 @@ func (r *mutationResolver) InviteUser(ctx context.Context, input model.InviteUse
 }
 
 func (r *mutationResolver) UpdateUserRole(ctx context.Context, input model.UpdateUserRoleInput) (*model.UpdateUserRolePayload, error) {
-	u, err := withID(ctx, prefixUser, "userId", input.UserID, func(p *principalT, id uuidT) (auth.User, error) {
+	u, err := withID(ctx, gid.User, "userId", input.UserID, func(p *principalT, id uuidT) (auth.User, error) {
 		return r.Auth.UpdateUserRole(ctx, p, id, input.Role)
 	})
 	return payload(err, func(ue []model.UserError) *model.UpdateUserRolePayload {
@@ -96,7 +97,7 @@ func (r *mutationResolver) UpdateUserRole(ctx context.Context, input model.Updat
 }
 
 func (r *mutationResolver) DeactivateUser(ctx context.Context, input model.DeactivateUserInput) (*model.DeactivateUserPayload, error) {
-	u, err := withID(ctx, prefixUser, "userId", input.UserID, func(p *principalT, id uuidT) (auth.User, error) {
+	u, err := withID(ctx, gid.User, "userId", input.UserID, func(p *principalT, id uuidT) (auth.User, error) {
 		return r.Auth.DeactivateUser(ctx, p, id)
 	})
 	return payload(err, func(ue []model.UserError) *model.DeactivateUserPayload {
@@ -207,7 +208,7 @@ func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*
 }
 
 func (r *userResolver) ID(ctx context.Context, obj *auth.User) (string, error) {
-	return globalID(prefixUser, obj.ID), nil
+	return gid.Encode(gid.User, obj.ID), nil
 }
 
 func (r *userResolver) Status(ctx context.Context, obj *auth.User) (model.UserStatus, error) {

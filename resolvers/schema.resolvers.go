@@ -7,6 +7,7 @@ package resolvers
 
 import (
 	"context"
+	"kassa/gid"
 	"kassa/graph"
 )
 
@@ -15,8 +16,8 @@ func (r *queryResolver) Node(ctx context.Context, id string) (graph.Node, error)
 	if err != nil {
 		return nil, err
 	}
-	prefix, uid, ok := parseGlobalID(id)
-	if !ok {
+	prefix, uid, err := gid.Decode(id)
+	if err != nil {
 		return nil, nil
 	}
 	return r.node(ctx, p, prefix, uid)

@@ -5,18 +5,16 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/google/uuid"
 	"github.com/vikstrous/dataloadgen"
 
 	"kassa/audit"
 	"kassa/auth"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/graph/model"
 	"kassa/payments"
 	"kassa/terminal"
 )
-
-const prefixAuditEvent = "aev"
 
 // terminalCharge turns createTerminalPayment's input into a charge.
 func terminalCharge(in model.CreateTerminalPaymentInput) (terminal.Charge, error) {
@@ -28,7 +26,7 @@ func terminalCharge(in model.CreateTerminalPaymentInput) (terminal.Charge, error
 		c.CaptureMode = *in.CaptureMode
 	}
 	if in.OrderID != nil {
-		id, err := idOf(prefixOrder, "orderId", *in.OrderID)
+		id, err := idOf(gid.Order, "orderId", *in.OrderID)
 		if err != nil {
 			return c, err
 		}
@@ -56,18 +54,19 @@ func declined(p payments.Payment) []model.UserError {
 func auditFilter(p *auth.Principal, in *model.AuditEventFilter) (audit.Filter, bool, error) {
 	var f audit.Filter
 	if in != nil && in.ActorID != nil {
-		id, err := idOf(prefixUser, "actorId", *in.ActorID)
+		id, err := idOf(gid.User, "actorId", *in.ActorID)
 		if err != nil {
 			return f, false, err
 		}
 		f.ActorUser = &id
 	}
 	if in != nil && in.PaymentID != nil {
-		id, err := idOf(prefixPayment, "paymentId", *in.PaymentID)
+		id, err := idOf(gid.Payment, "paymentId", *in.PaymentID)
 		if err != nil {
 			return f, false, err
 		}
-		f.PaymentID = &id
+		pid := gid.Of[gid.PaymentID](id)
+		f.PaymentID = &pid
 	}
 	if !terminal.SeesAll(p) {
 		if f.ActorUser != nil && *f.ActorUser != p.UserID {
@@ -79,7 +78,7 @@ func auditFilter(p *auth.Principal, in *model.AuditEventFilter) (audit.Filter, b
 	return f, true, nil
 }
 
-func loadPayment(ctx context.Context, id *uuid.UUID) (*payments.Payment, error) {
+func loadPayment(ctx context.Context, id *gid.PaymentID) (*payments.Payment, error) {
 	if id == nil {
 		return nil, nil
 	}

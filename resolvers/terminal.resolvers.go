@@ -11,6 +11,7 @@ import (
 	"kassa/audit"
 	"kassa/auth"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/graph"
 	"kassa/graph/model"
 	"kassa/money"
@@ -22,7 +23,7 @@ import (
 )
 
 func (r *auditEventResolver) ID(ctx context.Context, obj *audit.Event) (string, error) {
-	return globalID(prefixAuditEvent, obj.ID), nil
+	return gid.Encode(gid.AuditEvent, obj.ID), nil
 }
 
 func (r *auditEventResolver) Actor(ctx context.Context, obj *audit.Event) (*auth.User, error) {
@@ -75,7 +76,7 @@ func (r *mutationResolver) SetUserPaymentLimit(ctx context.Context, input model.
 		return nil, err
 	}
 	var u auth.User
-	id, err := idOf(prefixUser, "userId", input.UserID)
+	id, err := idOf(gid.User, "userId", input.UserID)
 	if err == nil {
 		u, err = r.Terminal.SetLimit(ctx, p, id, input.MaxAmount, deref(input.Currency))
 	}
@@ -116,7 +117,7 @@ func (r *queryResolver) TerminalPayments(ctx context.Context, first *int, after 
 	}
 	var f terminal.ListFilter
 	if takenBy != nil {
-		id, err := idOf(prefixUser, "takenBy", *takenBy)
+		id, err := idOf(gid.User, "takenBy", *takenBy)
 		if err != nil {
 			return nil, err
 		}

@@ -12,16 +12,10 @@ import (
 	"kassa/branding"
 	"kassa/checkout"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/graph/model"
 	"kassa/orders"
 	"kassa/webhooks"
-)
-
-const (
-	prefixCheckout        = checkout.IDPrefix // "chk"
-	prefixWebhookEndpoint = "whe"
-	prefixWebhookDelivery = "whd"
-	prefixWebhookEvent    = "evt" // also the webhook-id header (webhooks.MessageID)
 )
 
 func checkoutOrNil(c checkout.Checkout) *checkout.Checkout {
@@ -53,7 +47,7 @@ func strOrNil(s string) *string {
 }
 
 func brandOrNil(b branding.Brand) *branding.Brand {
-	if b.MerchantID == uuid.Nil {
+	if b.MerchantID.UUID == uuid.Nil {
 		return nil
 	}
 	return &b
@@ -85,7 +79,7 @@ func overlapOf(h *int) *time.Duration {
 func mayManageIntegrations(p *auth.Principal) error { return p.Require(auth.RoleOwner, auth.RoleAdmin) }
 
 // deliveries is a page of webhook deliveries.
-func (r *Resolver) deliveries(ctx context.Context, merchantID uuid.UUID, f webhooks.DeliveryFilter, first *int, after *string) (*model.WebhookDeliveryConnection, error) {
+func (r *Resolver) deliveries(ctx context.Context, merchantID gid.MerchantID, f webhooks.DeliveryFilter, first *int, after *string) (*model.WebhookDeliveryConnection, error) {
 	page, err := pageOf(first, after)
 	if err != nil {
 		return nil, err

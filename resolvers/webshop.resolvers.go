@@ -9,6 +9,7 @@ import (
 	"context"
 	"kassa/branding"
 	"kassa/checkout"
+	"kassa/gid"
 	"kassa/graph"
 	"kassa/graph/model"
 	"kassa/merchants"
@@ -42,7 +43,7 @@ func (r *brandingResolver) SupportPhone(ctx context.Context, obj *branding.Brand
 }
 
 func (r *checkoutResolver) ID(ctx context.Context, obj *checkout.Checkout) (string, error) {
-	return globalID(prefixCheckout, obj.ID), nil
+	return gid.Encode(gid.Checkout, obj.ID), nil
 }
 
 func (r *checkoutResolver) URL(ctx context.Context, obj *checkout.Checkout) (string, error) {
@@ -78,7 +79,7 @@ func (r *mutationResolver) CreateCheckout(ctx context.Context, input model.Creat
 	if err != nil {
 		return nil, err
 	}
-	c, err := r.CheckoutService.Create(ctx, p.MerchantID, actorOf(p), newCheckoutOf(input))
+	c, err := r.CheckoutService.Create(ctx, actorOf(p), p.MerchantID, newCheckoutOf(input))
 	return payload(err, func(ue []model.UserError) *model.CreateCheckoutPayload {
 		return &model.CreateCheckoutPayload{Checkout: checkoutOrNil(c), UserErrors: orEmpty(ue)}
 	})
@@ -90,9 +91,9 @@ func (r *mutationResolver) ExpireCheckout(ctx context.Context, input model.Expir
 		return nil, err
 	}
 	var c checkout.Checkout
-	id, err := idOf(prefixCheckout, "checkoutId", input.CheckoutID)
+	id, err := idOf(gid.Checkout, "checkoutId", input.CheckoutID)
 	if err == nil {
-		c, err = r.CheckoutService.Expire(ctx, p.MerchantID, actorOf(p), id)
+		c, err = r.CheckoutService.Expire(ctx, actorOf(p), p.MerchantID, id)
 	}
 	return payload(err, func(ue []model.UserError) *model.ExpireCheckoutPayload {
 		return &model.ExpireCheckoutPayload{Checkout: checkoutOrNil(c), UserErrors: orEmpty(ue)}
@@ -107,7 +108,7 @@ func (r *mutationResolver) CreateWebhookEndpoint(ctx context.Context, input mode
 	if err := mayManageIntegrations(p); err != nil {
 		return nil, err
 	}
-	e, secret, err := r.WebhookService.CreateEndpoint(ctx, p.MerchantID, actorOf(p), webhooks.NewEndpoint{
+	e, secret, err := r.WebhookService.CreateEndpoint(ctx, actorOf(p), p.MerchantID, webhooks.NewEndpoint{
 		URL: input.URL, Events: input.Events, Description: deref(input.Description)})
 	return payload(err, func(ue []model.UserError) *model.CreateWebhookEndpointPayload {
 		return &model.CreateWebhookEndpointPayload{WebhookEndpoint: endpointOrNil(e), Secret: strOrNil(secret), UserErrors: orEmpty(ue)}
@@ -115,7 +116,7 @@ func (r *mutationResolver) CreateWebhookEndpoint(ctx context.Context, input mode
 }
 
 func (r *mutationResolver) UpdateWebhookEndpoint(ctx context.Context, input model.UpdateWebhookEndpointInput) (*model.UpdateWebhookEndpointPayload, error) {
-	e, err := withIDAs(ctx, mayManageIntegrations, prefixWebhookEndpoint, "webhookEndpointId", input.WebhookEndpointID, func(p *principalT, id uuidT) (webhooks.Endpoint, error) {
+	e, err := withIDAs(ctx, mayManageIntegrations, gid.WebhookEndpoint, "webhookEndpointId", input.WebhookEndpointID, func(p *principalT, id uuidT) (webhooks.Endpoint, error) {
 		return r.WebhookService.UpdateEndpoint(ctx, p.MerchantID, id, webhooks.EndpointUpdate{
 			URL: input.URL, Events: input.Events, Description: input.Description, Enabled: input.Enabled})
 	})
@@ -125,13 +126,13 @@ func (r *mutationResolver) UpdateWebhookEndpoint(ctx context.Context, input mode
 }
 
 func (r *mutationResolver) DeleteWebhookEndpoint(ctx context.Context, input model.DeleteWebhookEndpointInput) (*model.DeleteWebhookEndpointPayload, error) {
-	e, err := withIDAs(ctx, mayManageIntegrations, prefixWebhookEndpoint, "webhookEndpointId", input.WebhookEndpointID, func(p *principalT, id uuidT) (webhooks.Endpoint, error) {
+	e, err := withIDAs(ctx, mayManageIntegrations, gid.WebhookEndpoint, "webhookEndpointId", input.WebhookEndpointID, func(p *principalT, id uuidT) (webhooks.Endpoint, error) {
 		return r.WebhookService.DeleteEndpoint(ctx, p.MerchantID, id)
 	})
 	return payload(err, func(ue []model.UserError) *model.DeleteWebhookEndpointPayload {
 		out := &model.DeleteWebhookEndpointPayload{UserErrors: orEmpty(ue)}
 		if e.ID != (uuidT{}) {
-			gid := globalID(prefixWebhookEndpoint, e.ID)
+			gid := gid.Encode(gid.WebhookEndpoint, e.ID)
 			out.DeletedWebhookEndpointID = &gid
 		}
 		return out
@@ -148,7 +149,7 @@ func (r *mutationResolver) RotateWebhookSecret(ctx context.Context, input model.
 	}
 	var e webhooks.Endpoint
 	var secret string
-	id, err := idOf(prefixWebhookEndpoint, "webhookEndpointId", input.WebhookEndpointID)
+	id, err := idOf(gid.WebhookEndpoint, "webhookEndpointId", input.WebhookEndpointID)
 	if err == nil {
 		e, secret, err = r.WebhookService.RotateSecret(ctx, p.MerchantID, id, overlapOf(input.OverlapHours))
 	}
@@ -158,7 +159,7 @@ func (r *mutationResolver) RotateWebhookSecret(ctx context.Context, input model.
 }
 
 func (r *mutationResolver) RedeliverWebhook(ctx context.Context, input model.RedeliverWebhookInput) (*model.RedeliverWebhookPayload, error) {
-	d, err := withIDAs(ctx, mayManageIntegrations, prefixWebhookDelivery, "deliveryId", input.DeliveryID, func(p *principalT, id uuidT) (webhooks.Delivery, error) {
+	d, err := withIDAs(ctx, mayManageIntegrations, gid.WebhookDelivery, "deliveryId", input.DeliveryID, func(p *principalT, id uuidT) (webhooks.Delivery, error) {
 		return r.WebhookService.Redeliver(ctx, p.MerchantID, id)
 	})
 	return payload(err, func(ue []model.UserError) *model.RedeliverWebhookPayload {
@@ -191,8 +192,8 @@ func (r *queryResolver) Checkout(ctx context.Context, id string) (*checkout.Chec
 	if err != nil {
 		return nil, err
 	}
-	prefix, cid, ok := parseGlobalID(id)
-	if !ok || prefix != prefixCheckout {
+	cid, err := gid.Parse(gid.Checkout, id)
+	if err != nil {
 		return nil, nil
 	}
 	return nilIfNotFound(r.CheckoutService.Get(ctx, p.MerchantID, cid))
@@ -221,8 +222,8 @@ func (r *queryResolver) WebhookDeliveries(ctx context.Context, first *int, after
 	}
 	f := webhooks.DeliveryFilter{Statuses: status}
 	if endpointID != nil {
-		prefix, id, ok := parseGlobalID(*endpointID)
-		if !ok || prefix != prefixWebhookEndpoint {
+		id, err := gid.Parse(gid.WebhookEndpoint, *endpointID)
+		if err != nil {
 			return &model.WebhookDeliveryConnection{Edges: []model.WebhookDeliveryEdge{}, PageInfo: &model.PageInfo{}}, nil
 		}
 		f.EndpointID = &id
@@ -235,7 +236,7 @@ func (r *queryResolver) WebhookEventTypes(ctx context.Context) ([]webhooks.Event
 }
 
 func (r *webhookDeliveryResolver) ID(ctx context.Context, obj *webhooks.Delivery) (string, error) {
-	return globalID(prefixWebhookDelivery, obj.ID), nil
+	return gid.Encode(gid.WebhookDelivery, obj.ID), nil
 }
 
 func (r *webhookDeliveryResolver) Endpoint(ctx context.Context, obj *webhooks.Delivery) (*webhooks.Endpoint, error) {
@@ -251,7 +252,7 @@ func (r *webhookDeliveryResolver) Event(ctx context.Context, obj *webhooks.Deliv
 }
 
 func (r *webhookEndpointResolver) ID(ctx context.Context, obj *webhooks.Endpoint) (string, error) {
-	return globalID(prefixWebhookEndpoint, obj.ID), nil
+	return gid.Encode(gid.WebhookEndpoint, obj.ID), nil
 }
 
 func (r *webhookEndpointResolver) PreviousSecretExpiresAt(ctx context.Context, obj *webhooks.Endpoint) (*time.Time, error) {

@@ -18,7 +18,7 @@ import (
 // entry names the template and the recipient's domain, never the address.
 func reportUndeliverable(m *mailer.Mailer, d *db.DB, trail *audit.Log) {
 	m.OnUndeliverable(func(ctx context.Context, u mailer.Undeliverable) error {
-		if u.MerchantID == uuid.Nil {
+		if u.MerchantID.UUID == uuid.Nil {
 			return nil
 		}
 		return d.InTenant(ctx, u.MerchantID, func(tx *sqlx.Tx) error {

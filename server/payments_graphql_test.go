@@ -14,11 +14,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"kassa/db/dbtest"
+	"kassa/gid"
 	"kassa/logging"
 	"kassa/payments"
 	"kassa/payments/simulator"
@@ -98,7 +98,7 @@ func (b *paymentsBundle) get(t *testing.T, p payments.Payment) payments.Payment 
 	return q
 }
 
-func payGID(id uuid.UUID) string { return "pay_" + hex.EncodeToString(id[:]) }
+func payGID(id gid.PaymentID) string { return "pay_" + hex.EncodeToString(id.UUID[:]) }
 
 const (
 	paymentFields   = `id status authorized { amount currency } captured { amount } refunded { amount } capturable { amount } refundable { amount }`

@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"kassa/gid"
 	"kassa/payments"
 )
 
@@ -14,10 +15,11 @@ import (
 // name) and the merchant's language. The simulator's 3-D Secure page shows
 // them instead of an id.
 func (s *Server) processorAccount(ctx context.Context, account string) (payments.MerchantAccount, error) {
-	id, err := uuid.Parse(account)
+	u, err := uuid.Parse(account)
 	if err != nil {
 		return payments.MerchantAccount{}, err
 	}
+	id := gid.Of[gid.MerchantID](u)
 	m, err := s.merchants.Get(ctx, id)
 	if err != nil {
 		return payments.MerchantAccount{}, err

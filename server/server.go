@@ -115,7 +115,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	reportUndeliverable(s.mailer, d, s.audit)
 	s.metrics.registry.MustRegister(s.mailer.Collectors()...)
 	s.payments.OnChange(func(ctx context.Context, tx *sqlx.Tx, _, p payments.Payment) error {
-		return live.Publish(ctx, tx, live.Event{MerchantID: p.MerchantID, Kind: "payment", ID: p.ID})
+		return live.Publish(ctx, tx, live.Event{MerchantID: p.MerchantID, Kind: "payment", ID: p.ID.UUID})
 	})
 	s.terminal = terminal.NewService(terminal.Config{DB: d, Payments: s.payments, Orders: s.orders, Auth: s.auth, Merchants: s.merchants,
 		Mailer: s.mailer, Jobs: s.jobs, Audit: s.audit, Log: log, Live: s.live})

@@ -3,9 +3,8 @@ package terminal
 import (
 	"context"
 
-	"github.com/google/uuid"
-
 	"kassa/auth"
+	"kassa/gid"
 	"kassa/payments"
 )
 
@@ -14,7 +13,7 @@ import (
 // (billing.Limits). Only a SALES member's own limit applies.
 //
 // Errors: codes AMOUNT_ABOVE_LIMIT, LIMIT_CURRENCY_MISMATCH.
-func (s *Service) CheckLimit(ctx context.Context, merchantID uuid.UUID, a payments.Actor, amount int64, currency string) error {
+func (s *Service) CheckLimit(ctx context.Context, a payments.Actor, merchantID gid.MerchantID, amount int64, currency string) error {
 	if a.System || a.APIKeyID != nil || a.UserID == nil {
 		return nil
 	}

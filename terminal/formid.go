@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"kassa/fault"
+	"kassa/gid"
 )
 
 // FormTTL is how long a rendered terminal form can be submitted.
@@ -32,7 +33,7 @@ var ErrFormExpired = fault.New(fault.Define("FORM_EXPIRED",
 // user and nonce: no one can aim a nonce at another payment's id.
 //
 // Errors: ErrFormExpired.
-func FormPaymentID(merchantID, userID uuid.UUID, nonce string, now time.Time) (uuid.UUID, error) {
+func FormPaymentID(merchantID gid.MerchantID, userID uuid.UUID, nonce string, now time.Time) (uuid.UUID, error) {
 	b, err := hex.DecodeString(nonce)
 	if err != nil || len(b) != 16 {
 		return uuid.Nil, ErrFormExpired
@@ -48,7 +49,7 @@ func FormPaymentID(merchantID, userID uuid.UUID, nonce string, now time.Time) (u
 	}
 	h := sha256.New()
 	h.Write([]byte("kassa terminal form\x00"))
-	h.Write(merchantID[:])
+	h.Write(merchantID.UUID[:])
 	h.Write(userID[:])
 	h.Write(n[:])
 	sum := h.Sum(nil)

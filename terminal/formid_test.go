@@ -7,12 +7,13 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"kassa/gid"
 	"kassa/terminal"
 )
 
 func TestFormPaymentID(t *testing.T) {
 	t.Parallel()
-	merchant, user, other := uuid.New(), uuid.New(), uuid.New()
+	merchant, user, other := gid.Of[gid.MerchantID](uuid.New()), uuid.New(), uuid.New()
 	now := time.Now()
 	nonce := terminal.NewFormNonce()
 
@@ -31,7 +32,7 @@ func TestFormPaymentID(t *testing.T) {
 		a, _ := terminal.FormPaymentID(merchant, user, nonce, now)
 		b, _ := terminal.FormPaymentID(merchant, user, terminal.NewFormNonce(), now)
 		c, _ := terminal.FormPaymentID(merchant, other, nonce, now)
-		d, _ := terminal.FormPaymentID(other, user, nonce, now)
+		d, _ := terminal.FormPaymentID(gid.Of[gid.MerchantID](other), user, nonce, now)
 		require.Len(t, map[uuid.UUID]bool{a: true, b: true, c: true, d: true}, 4)
 	})
 	t.Run("ExpiredForeignOrMalformedRefused", func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"kassa/auth"
+	"kassa/gid"
 	"kassa/kassatest"
 	"kassa/merchants"
 	"kassa/orders"
@@ -67,9 +68,9 @@ func paymentInput(amount int64, number string, extra map[string]any) map[string]
 
 func orderGlobalID(id uuid.UUID) string { return "ord_" + strings.ReplaceAll(id.String(), "-", "") }
 
-func newOrder(t *testing.T, e *kassatest.Env, merchantID uuid.UUID, currency string, total int64) orders.Order {
+func newOrder(t *testing.T, e *kassatest.Env, merchantID gid.MerchantID, currency string, total int64) orders.Order {
 	t.Helper()
-	o, err := e.Server.Orders().Create(context.Background(), merchantID, payments.Actor{}, "", orders.NewOrder{
+	o, err := e.Server.Orders().Create(context.Background(), payments.Actor{}, merchantID, "", orders.NewOrder{
 		Customer: orders.Customer{Name: "Kund Karlsson", Email: "kund@example.com"}, Currency: currency,
 		Lines: []orders.LineInput{{Description: "Bokhylla", Quantity: 1, UnitPrice: total, VATRate: 2500}},
 	})

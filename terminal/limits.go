@@ -14,6 +14,7 @@ import (
 	"kassa/auth"
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/money"
 )
 
@@ -31,7 +32,7 @@ func (l Limit) Money() money.Money { return money.Money{Amount: l.MaxAmount, Cur
 
 // LimitsByUsers returns the limits of members, by user id (members
 // without one are absent).
-func (s *Service) LimitsByUsers(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Limit, error) {
+func (s *Service) LimitsByUsers(ctx context.Context, merchantID gid.MerchantID, ids []uuid.UUID) (map[uuid.UUID]Limit, error) {
 	var ls []Limit
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		return db.SelectIn(ctx, tx, &ls, `SELECT user_id, max_amount, currency, updated_at FROM terminal_user_limits WHERE user_id IN (?)`, ids)

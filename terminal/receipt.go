@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/riverqueue/river"
 
+	"kassa/gid"
 	"kassa/mailer"
 	"kassa/money"
 	"kassa/payments"
@@ -111,7 +112,7 @@ func Reference(id uuid.UUID) string {
 // locale (or lang, "sv" or "en", when given).
 //
 // Errors: fault.ErrNotFound.
-func (s *Service) Receipt(ctx context.Context, merchantID, paymentID uuid.UUID, lang string) (Receipt, error) {
+func (s *Service) Receipt(ctx context.Context, merchantID gid.MerchantID, paymentID gid.PaymentID, lang string) (Receipt, error) {
 	p, err := s.pay.Get(ctx, merchantID, paymentID)
 	if err != nil {
 		return Receipt{}, err
@@ -129,7 +130,7 @@ func (s *Service) Receipt(ctx context.Context, merchantID, paymentID uuid.UUID, 
 	t := receiptTexts[lang]
 	r := Receipt{Lang: lang, T: t, MerchantName: m.Name, Accent: "#0b5fff", Description: p.Description,
 		Amount: money.Format(money.Money{Amount: p.Amount, Currency: p.Currency}, lang), Card: p.CardLabel(lang),
-		Reference: Reference(p.ID), Reserved: p.Status == payments.StatusAuthorized && p.CaptureMode == payments.CaptureReserve}
+		Reference: Reference(p.ID.UUID), Reserved: p.Status == payments.StatusAuthorized && p.CaptureMode == payments.CaptureReserve}
 	loc, err := time.LoadLocation(m.TimeZone)
 	if err != nil {
 		loc = time.UTC
@@ -203,8 +204,8 @@ func (s *Service) paymentChanged(ctx context.Context, tx *sqlx.Tx, before, after
 
 // ReceiptArgs is the job that emails a terminal payment's receipt.
 type ReceiptArgs struct {
-	MerchantID uuid.UUID `json:"merchant_id"`
-	PaymentID  uuid.UUID `json:"payment_id"`
+	MerchantID gid.MerchantID `json:"merchant_id"`
+	PaymentID  gid.PaymentID  `json:"payment_id"`
 }
 
 // Kind names the job.

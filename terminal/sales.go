@@ -11,6 +11,7 @@ import (
 	"kassa/auth"
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/payments"
 )
 
@@ -29,11 +30,11 @@ func (s Sale) TakenBy(p *auth.Principal) bool {
 }
 
 type saleRow struct {
-	ID            uuid.UUID  `db:"id"`
-	PaymentID     uuid.UUID  `db:"payment_id"`
-	TakenByUser   *uuid.UUID `db:"taken_by_user"`
-	TakenByAPIKey *uuid.UUID `db:"taken_by_api_key"`
-	CreatedAt     time.Time  `db:"created_at"`
+	ID            uuid.UUID     `db:"id"`
+	PaymentID     gid.PaymentID `db:"payment_id"`
+	TakenByUser   *uuid.UUID    `db:"taken_by_user"`
+	TakenByAPIKey *uuid.UUID    `db:"taken_by_api_key"`
+	CreatedAt     time.Time     `db:"created_at"`
 }
 
 // ListFilter narrows List.
@@ -78,7 +79,7 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, f ListFilter, pag
 	if len(rows) == 0 {
 		return nil, more, nil
 	}
-	ids := make([]uuid.UUID, len(rows))
+	ids := make([]gid.PaymentID, len(rows))
 	for i, r := range rows {
 		ids[i] = r.PaymentID
 	}
@@ -102,7 +103,7 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, f ListFilter, pag
 //
 // Errors: fault.ErrForbidden; fault.ErrNotFound (also for a payment not
 // taken at the terminal, or another's for SALES).
-func (s *Service) Get(ctx context.Context, p *auth.Principal, paymentID uuid.UUID) (Sale, error) {
+func (s *Service) Get(ctx context.Context, p *auth.Principal, paymentID gid.PaymentID) (Sale, error) {
 	if !MayUse(p) {
 		return Sale{}, fault.ErrForbidden
 	}
@@ -130,7 +131,7 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, paymentID uuid.UUI
 // payment. Anyone at the terminal may capture what they may see.
 //
 // Errors: those of Get and payments.Service.Capture.
-func (s *Service) Capture(ctx context.Context, p *auth.Principal, paymentID uuid.UUID, amount *int64) (payments.Payment, error) {
+func (s *Service) Capture(ctx context.Context, p *auth.Principal, paymentID gid.PaymentID, amount *int64) (payments.Payment, error) {
 	if _, err := s.Get(ctx, p, paymentID); err != nil {
 		return payments.Payment{}, err
 	}
@@ -140,7 +141,7 @@ func (s *Service) Capture(ctx context.Context, p *auth.Principal, paymentID uuid
 // Void releases a reserved terminal payment (OWNER, ADMIN).
 //
 // Errors: fault.ErrForbidden; those of Get and payments.Service.Void.
-func (s *Service) Void(ctx context.Context, p *auth.Principal, paymentID uuid.UUID) (payments.Payment, error) {
+func (s *Service) Void(ctx context.Context, p *auth.Principal, paymentID gid.PaymentID) (payments.Payment, error) {
 	if !MayReverse(p) {
 		return payments.Payment{}, fault.ErrForbidden
 	}
@@ -154,7 +155,7 @@ func (s *Service) Void(ctx context.Context, p *auth.Principal, paymentID uuid.UU
 // payment (OWNER, ADMIN).
 //
 // Errors: fault.ErrForbidden; those of Get and payments.Service.Refund.
-func (s *Service) Refund(ctx context.Context, p *auth.Principal, paymentID uuid.UUID, amount *int64, reason string) (payments.Payment, error) {
+func (s *Service) Refund(ctx context.Context, p *auth.Principal, paymentID gid.PaymentID, amount *int64, reason string) (payments.Payment, error) {
 	if !MayReverse(p) {
 		return payments.Payment{}, fault.ErrForbidden
 	}
@@ -165,7 +166,7 @@ func (s *Service) Refund(ctx context.Context, p *auth.Principal, paymentID uuid.
 }
 
 // Users returns the merchant's members by id (names for lists).
-func (s *Service) Users(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]auth.User, error) {
+func (s *Service) Users(ctx context.Context, merchantID gid.MerchantID, ids []uuid.UUID) (map[uuid.UUID]auth.User, error) {
 	if len(ids) == 0 {
 		return map[uuid.UUID]auth.User{}, nil
 	}
@@ -173,7 +174,7 @@ func (s *Service) Users(ctx context.Context, merchantID uuid.UUID, ids []uuid.UU
 }
 
 // History is the payment's events, oldest first.
-func (s *Service) History(ctx context.Context, merchantID, paymentID uuid.UUID) ([]payments.EventRecord, error) {
-	evs, err := s.pay.EventsByPayments(ctx, merchantID, []uuid.UUID{paymentID})
+func (s *Service) History(ctx context.Context, merchantID gid.MerchantID, paymentID gid.PaymentID) ([]payments.EventRecord, error) {
+	evs, err := s.pay.EventsByPayments(ctx, merchantID, []gid.PaymentID{paymentID})
 	return evs[paymentID], err
 }

@@ -18,6 +18,7 @@ import (
 	"kassa/auth"
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/jobs"
 	"kassa/live"
 	"kassa/mailer"
@@ -211,7 +212,7 @@ func (s *Service) Charge(ctx context.Context, p *auth.Principal, c Charge) (paym
 		return payments.Payment{}, err
 	}
 	defer unlock()
-	if existing, err := s.pay.Get(ctx, p.MerchantID, c.ID); err == nil {
+	if existing, err := s.pay.Get(ctx, p.MerchantID, gid.Of[gid.PaymentID](c.ID)); err == nil {
 		if existing.Initiator != payments.InitiatorMerchantMOTO || !sameActor(existing, actor) {
 			return payments.Payment{}, fault.New(ErrFormReused, "this form was already used: open a new one")
 		}
@@ -219,14 +220,14 @@ func (s *Service) Charge(ctx context.Context, p *auth.Principal, c Charge) (paym
 			// The same form sent again with other details: it stays the
 			// payment it was; the new details need a new form.
 			return payments.Payment{}, fault.New(ErrFormReused,
-				"this form was already used for payment %s of another amount; nothing more was charged: check the details and submit again", Reference(existing.ID))
+				"this form was already used for payment %s of another amount; nothing more was charged: check the details and submit again", Reference(existing.ID.UUID))
 		}
 		unlock()
 		return s.settle(ctx, existing, changes), nil
 	} else if !errors.Is(err, fault.ErrNotFound) {
 		return payments.Payment{}, err
 	}
-	if err := s.record(ctx, p.MerchantID, c.ID, actor); err != nil {
+	if err := s.record(ctx, p.MerchantID, gid.Of[gid.PaymentID](c.ID), actor); err != nil {
 		return payments.Payment{}, err
 	}
 	pay, err := s.pay.Authorize(ctx, payments.NewPayment{
@@ -236,7 +237,7 @@ func (s *Service) Charge(ctx context.Context, p *auth.Principal, c Charge) (paym
 	})
 	unlock()
 	if err != nil {
-		if errors.Is(err, payments.ErrProcessorUnavailable) && pay.ID != uuid.Nil {
+		if errors.Is(err, payments.ErrProcessorUnavailable) && pay.ID.UUID != uuid.Nil {
 			return pay, err
 		}
 		return payments.Payment{}, err
@@ -253,7 +254,7 @@ func sameActor(p payments.Payment, a payments.Actor) bool {
 
 // record notes the terminal's sale before the processor is asked, so the
 // callback that approves it (within milliseconds) finds it.
-func (s *Service) record(ctx context.Context, merchantID, paymentID uuid.UUID, a payments.Actor) error {
+func (s *Service) record(ctx context.Context, merchantID gid.MerchantID, paymentID gid.PaymentID, a payments.Actor) error {
 	return s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO terminal_payments (merchant_id, id, payment_id, taken_by_user, taken_by_api_key, created_at)
@@ -283,7 +284,7 @@ func unsettled(p payments.Payment) bool {
 }
 
 // watch returns the merchant's payment changes (nil without a broker).
-func (s *Service) watch(ctx context.Context, merchantID uuid.UUID) <-chan live.Event {
+func (s *Service) watch(ctx context.Context, merchantID gid.MerchantID) <-chan live.Event {
 	if s.live == nil {
 		return nil
 	}
@@ -311,7 +312,7 @@ func (s *Service) settle(ctx context.Context, p payments.Payment, changes <-chan
 				changes = nil
 				continue
 			}
-			if e.Kind != "payment" || e.ID != p.ID {
+			if e.Kind != "payment" || e.ID != p.ID.UUID {
 				continue
 			}
 		case <-poll.C:
@@ -329,14 +330,14 @@ func (s *Service) settle(ctx context.Context, p payments.Payment, changes <-chan
 }
 
 // Merchant returns the merchant (its name, currency and locale).
-func (s *Service) Merchant(ctx context.Context, id uuid.UUID) (merchants.Merchant, error) {
+func (s *Service) Merchant(ctx context.Context, id gid.MerchantID) (merchants.Merchant, error) {
 	return s.merchants.Get(ctx, id)
 }
 
 // OrderByNumber finds an order by its number, for staff who type it.
 //
 // Errors: fault.ErrNotFound.
-func (s *Service) OrderByNumber(ctx context.Context, merchantID uuid.UUID, number int64) (orders.Order, error) {
+func (s *Service) OrderByNumber(ctx context.Context, merchantID gid.MerchantID, number int64) (orders.Order, error) {
 	if number <= 0 {
 		return orders.Order{}, fault.NotFound("order")
 	}

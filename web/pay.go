@@ -13,6 +13,7 @@ import (
 
 	"kassa/checkout"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/money"
 	"kassa/orders"
 	"kassa/payments"
@@ -65,7 +66,7 @@ type brandView struct {
 
 // brandOf loads the merchant's branding; on failure the page still shows,
 // plainly, under the merchant's name.
-func (p *Pages) brandOf(r *http.Request, merchantID uuid.UUID, name, lang string) brandView {
+func (p *Pages) brandOf(r *http.Request, merchantID gid.MerchantID, name, lang string) brandView {
 	v := brandView{Name: name, SupportLabel: tr(lang, "pay.support")}
 	if p.branding == nil {
 		return v
@@ -306,7 +307,7 @@ func (p *Pages) pay(w http.ResponseWriter, r *http.Request) {
 	}
 	// A card stored for a subscription needs the customer's consent to
 	// its terms first: without it nothing is started or charged.
-	mandate, refused, err := p.mandateConsent(r, t, lang, paymentID, &view)
+	mandate, refused, err := p.mandateConsent(r, t, lang, gid.Of[gid.PaymentID](paymentID), &view)
 	if errors.Is(err, errNoTerms) {
 		p.payMessage(w, r, http.StatusGone, lang, tr(lang, "pay.title"), tr(lang, "pay.gone.other"), "")
 		return
@@ -335,7 +336,7 @@ func (p *Pages) pay(w http.ResponseWriter, r *http.Request) {
 		retry(http.StatusUnprocessableEntity, faultText(lang, err))
 		return
 	}
-	o, err := p.orders.StartCheckout(r.Context(), t, orders.Checkout{CheckoutID: checkout, PaymentID: paymentID, Accepted: view.Accepted,
+	o, err := p.orders.StartCheckout(r.Context(), t, orders.Checkout{CheckoutID: checkout, PaymentID: gid.Of[gid.PaymentID](paymentID), Accepted: view.Accepted,
 		CustomerEmail: view.Email, IP: clientIP(r), UserAgent: r.UserAgent(), Mandate: mandate})
 	if err != nil {
 		if errors.Is(err, orders.ErrPaymentInProgress) {
@@ -444,7 +445,7 @@ func (p *Pages) status(w http.ResponseWriter, r *http.Request) {
 		p.payMessage(w, r, http.StatusNotFound, lang, tr(lang, "pay.title"), tr(lang, "pay.notfound"), "")
 		return
 	}
-	pay, err := p.payments.Get(r.Context(), t.Link.MerchantID, id)
+	pay, err := p.payments.Get(r.Context(), t.Link.MerchantID, gid.Of[gid.PaymentID](id))
 	if err != nil || pay.PaymentLinkID == nil || *pay.PaymentLinkID != t.Link.ID {
 		p.payMessage(w, r, http.StatusNotFound, lang, tr(lang, "pay.title"), tr(lang, "pay.notfound"), "")
 		return

@@ -6,8 +6,7 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/google/uuid"
-
+	"kassa/gid"
 	"kassa/orders"
 )
 
@@ -72,7 +71,7 @@ func (p *Pages) mandateView(r *http.Request, t orders.PayTarget, lang string, v 
 // refused, with v.MandateError saying why, when the box was not ticked or
 // the terms changed since the page was shown. err means the terms could
 // not be loaded: then nothing may be charged either.
-func (p *Pages) mandateConsent(r *http.Request, t orders.PayTarget, lang string, paymentID uuid.UUID, v *payView) (c *orders.MandateConsent, refused bool, err error) {
+func (p *Pages) mandateConsent(r *http.Request, t orders.PayTarget, lang string, paymentID gid.PaymentID, v *payView) (c *orders.MandateConsent, refused bool, err error) {
 	v.MandateChecked = r.PostFormValue("mandate") != ""
 	if !t.Link.SaveMandate {
 		return nil, false, nil

@@ -18,6 +18,7 @@ import (
 	"kassa/auth"
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/merchants"
 	"kassa/money"
 	"kassa/payments"
@@ -228,7 +229,7 @@ func (p *Pages) renderTerminal(w http.ResponseWriter, r *http.Request, status in
 	p.render(w, r, status, "terminal.html", map[string]any{"V": v})
 }
 
-func (p *Pages) staffNames(r *http.Request, merchantID uuid.UUID, sales []terminal.Sale) map[uuid.UUID]string {
+func (p *Pages) staffNames(r *http.Request, merchantID gid.MerchantID, sales []terminal.Sale) map[uuid.UUID]string {
 	var ids []uuid.UUID
 	for _, s := range sales {
 		if s.TakenByUser != nil {
@@ -257,7 +258,7 @@ func staffName(u auth.User) string {
 func (p *Pages) terminalRow(lang string, pr *auth.Principal, m merchants.Merchant, s terminal.Sale, names map[uuid.UUID]string) terminalRow {
 	pay := s.Payment
 	row := terminalRow{
-		ID: pay.ID.String(), Ref: terminal.Reference(pay.ID), When: whenText(pay.CreatedAt, m.TimeZone),
+		ID: pay.ID.String(), Ref: terminal.Reference(pay.ID.UUID), When: whenText(pay.CreatedAt, m.TimeZone),
 		Amount: money.Format(money.Money{Amount: pay.Amount, Currency: pay.Currency}, m.Locale), Card: pay.CardLabel(lang),
 		Description: pay.Description,
 	}
@@ -395,7 +396,7 @@ func (p *Pages) terminalCharge(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		_, isFault := fault.As(err)
 		switch {
-		case errors.Is(err, payments.ErrProcessorUnavailable) && pay.ID != uuid.Nil:
+		case errors.Is(err, payments.ErrProcessorUnavailable) && pay.ID.UUID != uuid.Nil:
 			http.Redirect(w, r, "/terminal/payments/"+pay.ID.String(), http.StatusSeeOther)
 		case isFault && !errors.Is(err, fault.ErrForbidden):
 			again(http.StatusUnprocessableEntity, sentence(lang, err), false)
@@ -436,12 +437,12 @@ func (p *Pages) terminalSale(w http.ResponseWriter, r *http.Request, pr *auth.Pr
 	id, err := uuid.Parse(r.PathValue("id"))
 	var sale terminal.Sale
 	if err == nil {
-		sale, err = p.terminal.Get(r.Context(), pr, id)
+		sale, err = p.terminal.Get(r.Context(), pr, gid.Of[gid.PaymentID](id))
 	}
 	if err != nil {
 		if _, ok := fault.As(err); ok || id == uuid.Nil {
 			if elsewhere && id != uuid.Nil && errors.Is(err, fault.ErrNotFound) {
-				if _, err := p.payments.GetAs(r.Context(), payments.ActorOf(pr), pr.MerchantID, id); err == nil {
+				if _, err := p.payments.GetAs(r.Context(), payments.ActorOf(pr), pr.MerchantID, gid.Of[gid.PaymentID](id)); err == nil {
 					//nolint:gosec // G710: a path on this site
 					http.Redirect(w, r, "/payments/"+id.String(), http.StatusSeeOther)
 					return sale, false
@@ -485,10 +486,10 @@ func (p *Pages) renderPayment(w http.ResponseWriter, r *http.Request, status int
 	f := func(a int64) string { return money.Format(money.Money{Amount: a, Currency: pay.Currency}, m.Locale) }
 	frame := p.frame(w, r, pr, m, "")
 	lang := frame.Lang
-	frame.Title = fmt.Sprintf(frame.T["payment"], terminal.Reference(pay.ID))
+	frame.Title = fmt.Sprintf(frame.T["payment"], terminal.Reference(pay.ID.UUID))
 	v := paymentView{
 		terminalFrame: frame,
-		ID:            pay.ID.String(), Ref: terminal.Reference(pay.ID), Amount: f(pay.Amount), Card: pay.CardLabel(lang),
+		ID:            pay.ID.String(), Ref: terminal.Reference(pay.ID.UUID), Amount: f(pay.Amount), Card: pay.CardLabel(lang),
 		Description: pay.Description, Customer: deref(pay.CustomerEmail), When: whenText(pay.CreatedAt, m.TimeZone),
 		Moto: pay.Initiator == payments.InitiatorMerchantMOTO, Error: errMsg, Back: "/terminal",
 	}
@@ -657,7 +658,7 @@ func (p *Pages) terminalAction(w http.ResponseWriter, r *http.Request) {
 	u, _ := url.Parse(back)
 	q := u.Query()
 	q.Set("notice", notice)
-	q.Set("ref", strings.ToLower(terminal.Reference(pay.ID)))
+	q.Set("ref", strings.ToLower(terminal.Reference(pay.ID.UUID)))
 	u.RawQuery = q.Encode()
 	//nolint:gosec // G710: back passed safeNext and must start with /terminal
 	http.Redirect(w, r, u.String(), http.StatusSeeOther)

@@ -236,7 +236,7 @@ func TestTerminalPages(t *testing.T) {
 		require.Contains(t, asSales.Get(t, "/terminal/payments/"+reserved.String()+"/receipt?lang=en").Body, "Receipt")
 	})
 	t.Run("SupplementByOrderNumber", func(t *testing.T) {
-		o, err := e.Server.Orders().Create(context.Background(), e.Merchant.Merchant.ID, payments.Actor{}, "", orders.NewOrder{
+		o, err := e.Server.Orders().Create(context.Background(), payments.Actor{}, e.Merchant.Merchant.ID, "", orders.NewOrder{
 			Customer: orders.Customer{Name: "Kund"}, Lines: []orders.LineInput{{Description: "Trappa", Quantity: 1, UnitPrice: 900_000, VATRate: 2500}},
 		})
 		require.NoError(t, err)

@@ -12,15 +12,16 @@ import (
 
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 )
 
 // Event is one thing that happened, as delivered.
 type Event struct {
-	MerchantID uuid.UUID `db:"merchant_id"`
-	ID         uuid.UUID `db:"id"`
-	Type       EventType `db:"type"`
-	Body       string    `db:"body"`
-	CreatedAt  time.Time `db:"created_at"`
+	MerchantID gid.MerchantID `db:"merchant_id"`
+	ID         uuid.UUID      `db:"id"`
+	Type       EventType      `db:"type"`
+	Body       string         `db:"body"`
+	CreatedAt  time.Time      `db:"created_at"`
 }
 
 // DeliveryStatus is where a delivery stands.
@@ -35,7 +36,7 @@ const (
 
 // Delivery is one event to one endpoint.
 type Delivery struct {
-	MerchantID       uuid.UUID      `db:"merchant_id"`
+	MerchantID       gid.MerchantID `db:"merchant_id"`
 	ID               uuid.UUID      `db:"id"`
 	EndpointID       uuid.UUID      `db:"endpoint_id"`
 	EventID          uuid.UUID      `db:"event_id"`
@@ -58,8 +59,8 @@ const deliveryFrom = ` FROM webhook_deliveries d JOIN webhook_events e ON e.merc
 
 // DeliverArgs is the job that makes one attempt at a delivery.
 type DeliverArgs struct {
-	MerchantID uuid.UUID `json:"merchant_id"`
-	DeliveryID uuid.UUID `json:"delivery_id"`
+	MerchantID gid.MerchantID `json:"merchant_id"`
+	DeliveryID uuid.UUID      `json:"delivery_id"`
 }
 
 // Kind names the job.
@@ -76,7 +77,7 @@ type envelope struct {
 // and queues its delivery to every enabled endpoint of the merchant that
 // subscribes to t: all of it commits with tx or not at all. It returns the
 // event's id, or uuid.Nil when no endpoint wants it (nothing is stored).
-func (s *Service) EmitTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID, t EventType, data any) (uuid.UUID, error) {
+func (s *Service) EmitTx(ctx context.Context, tx *sqlx.Tx, merchantID gid.MerchantID, t EventType, data any) (uuid.UUID, error) {
 	if !t.Known() {
 		return uuid.Nil, fmt.Errorf("webhooks: emit of unregistered event type %q", t)
 	}
@@ -114,7 +115,7 @@ func (s *Service) EmitTx(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID,
 
 // Wants reports whether any enabled endpoint of the merchant subscribes to
 // t, so a caller can skip building an event no one receives.
-func (s *Service) Wants(ctx context.Context, tx *sqlx.Tx, merchantID uuid.UUID, t EventType) (bool, error) {
+func (s *Service) Wants(ctx context.Context, tx *sqlx.Tx, merchantID gid.MerchantID, t EventType) (bool, error) {
 	var ok bool
 	err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM webhook_endpoints
 		WHERE merchant_id = $1 AND status = 'ENABLED' AND $2 = ANY (events))`, merchantID, string(t))
@@ -129,7 +130,7 @@ type DeliveryFilter struct {
 }
 
 // Deliveries lists deliveries, newest first.
-func (s *Service) Deliveries(ctx context.Context, merchantID uuid.UUID, f DeliveryFilter, page db.Page) ([]Delivery, bool, error) {
+func (s *Service) Deliveries(ctx context.Context, merchantID gid.MerchantID, f DeliveryFilter, page db.Page) ([]Delivery, bool, error) {
 	where := "d.id < ?"
 	args := []any{page.AfterOrMax()}
 	if f.EndpointID != nil {
@@ -162,7 +163,7 @@ func (s *Service) Deliveries(ctx context.Context, merchantID uuid.UUID, f Delive
 }
 
 // DeliveriesByID loads deliveries by id.
-func (s *Service) DeliveriesByID(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Delivery, error) {
+func (s *Service) DeliveriesByID(ctx context.Context, merchantID gid.MerchantID, ids []uuid.UUID) (map[uuid.UUID]Delivery, error) {
 	var ds []Delivery
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		q, args, err := sqlx.In(`SELECT `+deliveryColumns+deliveryFrom+` WHERE d.id IN (?)`, ids)
@@ -179,7 +180,7 @@ func (s *Service) DeliveriesByID(ctx context.Context, merchantID uuid.UUID, ids 
 }
 
 // EventsByID loads events by id.
-func (s *Service) EventsByID(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Event, error) {
+func (s *Service) EventsByID(ctx context.Context, merchantID gid.MerchantID, ids []uuid.UUID) (map[uuid.UUID]Event, error) {
 	var es []Event
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		return db.SelectIn(ctx, tx, &es, `SELECT merchant_id, id, type, body, created_at FROM webhook_events WHERE id IN (?)`, ids)
@@ -196,7 +197,7 @@ func (s *Service) EventsByID(ctx context.Context, merchantID uuid.UUID, ids []uu
 //
 // Errors: fault.ErrNotFound; codes DELIVERY_PENDING (it is still being
 // tried), ENDPOINT_DISABLED.
-func (s *Service) Redeliver(ctx context.Context, merchantID, id uuid.UUID) (Delivery, error) {
+func (s *Service) Redeliver(ctx context.Context, merchantID gid.MerchantID, id uuid.UUID) (Delivery, error) {
 	var d Delivery
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		var status DeliveryStatus

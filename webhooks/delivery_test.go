@@ -21,6 +21,7 @@ import (
 	"kassa/db"
 	"kassa/db/dbtest"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/jobs"
 	"kassa/merchants"
 	"kassa/payments"
@@ -36,7 +37,7 @@ type bundle struct {
 	db       *db.DB
 	q        *jobs.Queue
 	svc      *webhooks.Service
-	merchant uuid.UUID
+	merchant gid.MerchantID
 }
 
 // setup starts a queue and the service on the test's own database, with
@@ -108,7 +109,7 @@ func (b *bundle) endpoint(t *testing.T, url string, events ...string) (webhooks.
 	if len(events) == 0 {
 		events = []string{"ORDER_PAID"}
 	}
-	e, secret, err := b.svc.CreateEndpoint(context.Background(), b.merchant, payments.Actor{}, webhooks.NewEndpoint{URL: url, Events: events})
+	e, secret, err := b.svc.CreateEndpoint(context.Background(), payments.Actor{}, b.merchant, webhooks.NewEndpoint{URL: url, Events: events})
 	require.NoError(t, err)
 	return e, secret
 }
@@ -444,7 +445,7 @@ func TestDelivery(t *testing.T) {
 		other, err := jobs.New(b.db.System.DB, jobs.Config{})
 		require.NoError(t, err)
 		lenient := webhooks.NewService(webhooks.Config{DB: b.db, Jobs: other, AllowPrivate: true})
-		_, _, err = lenient.CreateEndpoint(context.Background(), b.merchant, payments.Actor{},
+		_, _, err = lenient.CreateEndpoint(context.Background(), payments.Actor{}, b.merchant,
 			webhooks.NewEndpoint{URL: strings.Replace(rc.URL, "127.0.0.1", "localhost", 1), Events: []string{"ORDER_PAID"}})
 		require.NoError(t, err)
 		ev := b.emit(t, "1011")
@@ -488,7 +489,7 @@ func TestCreateEndpointRefusesBadInput(t *testing.T) {
 		{"NoEvents", loose, "http://127.0.0.1/hooks", nil, webhooks.ErrNoEvents, []string{"input", "events"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, secret, err := tc.b.svc.CreateEndpoint(context.Background(), tc.b.merchant, payments.Actor{}, webhooks.NewEndpoint{URL: tc.url, Events: tc.events})
+			_, secret, err := tc.b.svc.CreateEndpoint(context.Background(), payments.Actor{}, tc.b.merchant, webhooks.NewEndpoint{URL: tc.url, Events: tc.events})
 			requireCode(t, err, tc.code)
 			f, _ := fault.As(err)
 			require.Equal(t, tc.field, f.Field)

@@ -7,6 +7,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"kassa/checkout"
+	"kassa/gid"
 	"kassa/orders"
 	"kassa/payments"
 )
@@ -95,7 +96,7 @@ func (h *handlers) orderStatusChanged(ctx context.Context, tx *sqlx.Tx, from ord
 	if ok, err := h.s.Wants(ctx, tx, o.MerchantID, t); err != nil || !ok {
 		return err
 	}
-	d := OrderData{Object: "order", ID: GlobalID("ord", o.ID), Number: o.Number, Status: o.Status, Reference: o.Reference,
+	d := OrderData{Object: "order", ID: gid.Encode(gid.Order, o.ID), Number: o.Number, Status: o.Status, Reference: o.Reference,
 		Currency: o.Currency, Total: o.GrossTotal, Paid: o.AmountPaid, Refunded: o.AmountRefunded, CaptureMode: o.CaptureMode}
 	if h.src.Checkouts != nil {
 		c, ok, err := h.src.Checkouts.ByOrderTx(ctx, tx, o.ID)
@@ -103,7 +104,7 @@ func (h *handlers) orderStatusChanged(ctx context.Context, tx *sqlx.Tx, from ord
 			return err
 		}
 		if ok {
-			id := checkout.PublicID(c.ID)
+			id := gid.Encode(gid.Checkout, c.ID)
 			d.CheckoutID = &id
 		}
 	}
@@ -166,13 +167,13 @@ func (h *handlers) reservationExpiring(ctx context.Context, tx *sqlx.Tx, p payme
 }
 
 func (h *handlers) paymentData(ctx context.Context, tx *sqlx.Tx, p payments.Payment) (PaymentData, error) {
-	d := PaymentData{Object: "payment", ID: GlobalID("pay", p.ID), Status: p.Status, Currency: p.Currency, Amount: p.Amount,
+	d := PaymentData{Object: "payment", ID: p.ID.Global(), Status: p.Status, Currency: p.Currency, Amount: p.Amount,
 		Authorized: p.AmountAuthorized, Captured: p.AmountCaptured, Refunded: p.AmountRefunded, CaptureMode: p.CaptureMode,
 		CaptureBefore: p.CaptureBefore, FailureCode: p.FailureCode}
 	if p.OrderID == nil {
 		return d, nil
 	}
-	oid := GlobalID("ord", *p.OrderID)
+	oid := gid.Encode(gid.Order, *p.OrderID)
 	d.OrderID = &oid
 	o, err := h.src.Orders.GetTx(ctx, tx, *p.OrderID)
 	if err != nil {
@@ -185,7 +186,7 @@ func (h *handlers) paymentData(ctx context.Context, tx *sqlx.Tx, p payments.Paym
 			return d, err
 		}
 		if ok {
-			id := checkout.PublicID(c.ID)
+			id := gid.Encode(gid.Checkout, c.ID)
 			d.CheckoutID = &id
 		}
 	}

@@ -2,7 +2,6 @@ package webhooks
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	"kassa/db"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/jobs"
 	"kassa/payments"
 	"kassa/webhooks/egress"
@@ -108,7 +108,7 @@ const (
 
 // Endpoint is where a merchant wants events delivered.
 type Endpoint struct {
-	MerchantID              uuid.UUID      `db:"merchant_id"`
+	MerchantID              gid.MerchantID `db:"merchant_id"`
 	ID                      uuid.UUID      `db:"id"`
 	URL                     string         `db:"url"`
 	EventNames              pq.StringArray `db:"events"`
@@ -206,7 +206,7 @@ func truncate(s string, n int) string {
 // Errors: codes of egress.CheckURL (INVALID_URL, HTTPS_REQUIRED,
 // PRIVATE_ADDRESS, UNRESOLVABLE_HOST), NO_EVENTS, TOO_MANY_EVENTS,
 // UNKNOWN_EVENT_TYPE, INVALID_DESCRIPTION, TOO_MANY_ENDPOINTS.
-func (s *Service) CreateEndpoint(ctx context.Context, merchantID uuid.UUID, actor payments.Actor, n NewEndpoint) (Endpoint, string, error) {
+func (s *Service) CreateEndpoint(ctx context.Context, actor payments.Actor, merchantID gid.MerchantID, n NewEndpoint) (Endpoint, string, error) {
 	events, err := checkEvents(n.Events)
 	if err != nil {
 		return Endpoint{}, "", err
@@ -257,7 +257,7 @@ type EndpointUpdate struct {
 // UpdateEndpoint changes an endpoint.
 //
 // Errors: fault.ErrNotFound; the codes of CreateEndpoint.
-func (s *Service) UpdateEndpoint(ctx context.Context, merchantID, id uuid.UUID, up EndpointUpdate) (Endpoint, error) {
+func (s *Service) UpdateEndpoint(ctx context.Context, merchantID gid.MerchantID, id uuid.UUID, up EndpointUpdate) (Endpoint, error) {
 	var events []string
 	var err error
 	if up.Events != nil {
@@ -323,7 +323,7 @@ func lockEndpoint(ctx context.Context, tx *sqlx.Tx, id uuid.UUID) (Endpoint, err
 // way stop.
 //
 // Errors: fault.ErrNotFound.
-func (s *Service) DeleteEndpoint(ctx context.Context, merchantID, id uuid.UUID) (Endpoint, error) {
+func (s *Service) DeleteEndpoint(ctx context.Context, merchantID gid.MerchantID, id uuid.UUID) (Endpoint, error) {
 	var e Endpoint
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		var err error
@@ -342,7 +342,7 @@ func (s *Service) DeleteEndpoint(ctx context.Context, merchantID, id uuid.UUID) 
 // losing a delivery.
 //
 // Errors: fault.ErrNotFound; code INVALID_OVERLAP.
-func (s *Service) RotateSecret(ctx context.Context, merchantID, id uuid.UUID, overlap *time.Duration) (Endpoint, string, error) {
+func (s *Service) RotateSecret(ctx context.Context, merchantID gid.MerchantID, id uuid.UUID, overlap *time.Duration) (Endpoint, string, error) {
 	ov := s.cfg.RotationOverlap
 	if overlap != nil {
 		ov = *overlap
@@ -370,7 +370,7 @@ func (s *Service) RotateSecret(ctx context.Context, merchantID, id uuid.UUID, ov
 }
 
 // Endpoints lists the merchant's endpoints, newest first.
-func (s *Service) Endpoints(ctx context.Context, merchantID uuid.UUID, page db.Page) ([]Endpoint, bool, error) {
+func (s *Service) Endpoints(ctx context.Context, merchantID gid.MerchantID, page db.Page) ([]Endpoint, bool, error) {
 	var es []Endpoint
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		return tx.SelectContext(ctx, &es, `SELECT `+endpointColumns+` FROM webhook_endpoints WHERE id < $1 ORDER BY id DESC LIMIT $2`,
@@ -381,7 +381,7 @@ func (s *Service) Endpoints(ctx context.Context, merchantID uuid.UUID, page db.P
 }
 
 // EndpointsByID loads endpoints by id.
-func (s *Service) EndpointsByID(ctx context.Context, merchantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Endpoint, error) {
+func (s *Service) EndpointsByID(ctx context.Context, merchantID gid.MerchantID, ids []uuid.UUID) (map[uuid.UUID]Endpoint, error) {
 	var es []Endpoint
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
 		return db.SelectIn(ctx, tx, &es, `SELECT `+endpointColumns+` FROM webhook_endpoints WHERE id IN (?)`, ids)
@@ -393,10 +393,6 @@ func (s *Service) EndpointsByID(ctx context.Context, merchantID uuid.UUID, ids [
 	return out, err
 }
 
-// GlobalID is the public id of an object in events and in the GraphQL API:
-// the type's prefix, "_", and the id's 32 hex digits (resolvers/ids.go).
-func GlobalID(prefix string, id uuid.UUID) string { return prefix + "_" + hex.EncodeToString(id[:]) }
-
 // MessageID is the webhook-id of an event: the same for every attempt,
 // every redelivery and every endpoint.
-func MessageID(eventID uuid.UUID) string { return GlobalID("evt", eventID) }
+func MessageID(eventID uuid.UUID) string { return gid.Encode(gid.WebhookEvent, eventID) }

@@ -14,6 +14,7 @@ import (
 
 	"kassa/auth"
 	"kassa/fault"
+	"kassa/gid"
 	"kassa/logging"
 	"kassa/merchants"
 	"kassa/orders"
@@ -127,7 +128,7 @@ func ensureDemo(ctx context.Context, cfg server.Config, srv *server.Server) (dem
 	if creds.PaymentLink == "" {
 		// A reusable link the newcomer can open and pay, as often as they like.
 		id, _ := uuid.Parse(creds.MerchantID)
-		l, err := srv.Orders().CreateLink(ctx, id, payments.Actor{}, "", orders.NewLink{
+		l, err := srv.Orders().CreateLink(ctx, payments.Actor{}, gid.Of[gid.MerchantID](id), "", orders.NewLink{
 			Amount: 12500, Currency: "SEK", Description: "Demo: kaffe och bulle", Reusable: true})
 		if err != nil {
 			return creds, err

@@ -35,6 +35,7 @@ import (
 
 	"kassa/db"
 	"kassa/db/dbtest"
+	"kassa/gid"
 	"kassa/logging"
 	"kassa/payments"
 	"kassa/payments/simulator"
@@ -136,9 +137,9 @@ func (f *Fixture) Advance(d time.Duration) {
 }
 
 // NewMerchant inserts a merchant and returns its id.
-func (f *Fixture) NewMerchant(t testing.TB) uuid.UUID {
+func (f *Fixture) NewMerchant(t testing.TB) gid.MerchantID {
 	t.Helper()
-	id := uuid.New()
+	id := gid.Of[gid.MerchantID](uuid.New())
 	err := f.DB.InTenant(context.Background(), id, func(tx *sqlx.Tx) error {
 		_, err := tx.Exec(`INSERT INTO merchants (id, name) VALUES ($1, $2)`, id, "Merchant "+id.String()[:8])
 		return err
@@ -149,7 +150,7 @@ func (f *Fixture) NewMerchant(t testing.TB) uuid.UUID {
 
 // Payment is a customer payment of amount SEK (minor units) in RESERVE mode
 // with number, valid for three more years, returning to a shop page.
-func (f *Fixture) Payment(merchantID uuid.UUID, number string, amount int64) payments.NewPayment {
+func (f *Fixture) Payment(merchantID gid.MerchantID, number string, amount int64) payments.NewPayment {
 	return payments.NewPayment{
 		MerchantID:  merchantID,
 		Amount:      amount,
@@ -172,7 +173,7 @@ func (f *Fixture) Authorize(t testing.TB, n payments.NewPayment) payments.Paymen
 
 // Authorized authorizes amount on 4242 4242 4242 4242 and waits for the
 // callback that makes it AUTHORIZED (or CAPTURED with mode IMMEDIATE).
-func (f *Fixture) Authorized(t testing.TB, merchantID uuid.UUID, amount int64, mode payments.CaptureMode) payments.Payment {
+func (f *Fixture) Authorized(t testing.TB, merchantID gid.MerchantID, amount int64, mode payments.CaptureMode) payments.Payment {
 	t.Helper()
 	n := f.Payment(merchantID, "4242424242424242", amount)
 	n.CaptureMode = mode
@@ -248,7 +249,7 @@ func (f *Fixture) SimPayment(t testing.TB, ref *string) simulator.Payment {
 func (f *Fixture) RequireBooksAgree(t testing.TB, p payments.Payment) simulator.Payment {
 	t.Helper()
 	sp := f.SimPayment(t, p.ProcessorRef)
-	require.Equal(t, p.ID, sp.PaymentID)
+	require.Equal(t, p.ID.UUID, sp.PaymentID)
 	require.Equal(t, [4]int64{sp.Amount, sp.Authorized, sp.Captured, sp.Refunded},
 		[4]int64{p.Amount, p.AmountAuthorized, p.AmountCaptured, p.AmountRefunded}, "amount, authorized, captured, refunded: simulator vs kassa")
 	require.Equal(t, sp.Currency, p.Currency)
@@ -258,7 +259,7 @@ func (f *Fixture) RequireBooksAgree(t testing.TB, p payments.Payment) simulator.
 // Events returns p's history, oldest first.
 func (f *Fixture) Events(t testing.TB, p payments.Payment) []payments.EventRecord {
 	t.Helper()
-	evs, err := f.Service.EventsByPayments(context.Background(), p.MerchantID, []uuid.UUID{p.ID})
+	evs, err := f.Service.EventsByPayments(context.Background(), p.MerchantID, []gid.PaymentID{p.ID})
 	require.NoError(t, err)
 	return evs[p.ID]
 }

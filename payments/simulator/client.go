@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"kassa/gid"
 	"kassa/payments"
 )
 
@@ -217,13 +218,13 @@ func (c *Client) ParseCallback(header http.Header, body []byte) ([]payments.Even
 	if ev.ID == "" || ev.Type == "" || ev.Data.Ref == "" {
 		return nil, errors.New("simulator: callback body: id, type and data.ref are required")
 	}
-	merchantID, _ := uuid.Parse(ev.Data.Account)
+	account, _ := uuid.Parse(ev.Data.Account)
 	return []payments.Event{{
 		ID:           ev.ID,
 		Type:         ev.Type,
 		ProcessorRef: ev.Data.Ref,
 		PaymentID:    ev.Data.PaymentID,
-		MerchantID:   merchantID,
+		MerchantID:   gid.MerchantID{UUID: account},
 		Created:      time.Unix(ev.Created, 0).UTC(),
 		Snapshot:     ev.Data.snapshot(),
 	}}, nil

@@ -18,6 +18,7 @@ import (
 
 	"kassa/db"
 	"kassa/db/dbtest"
+	"kassa/gid"
 	"kassa/logging"
 	"kassa/payments"
 )
@@ -186,8 +187,10 @@ func withMandate(r *payments.AuthorizeRequest)   { r.SaveMandate = true }
 func withMOTO(r *payments.AuthorizeRequest)      { r.Initiator = payments.InitiatorMerchantMOTO }
 func withRecurring(r *payments.AuthorizeRequest) { r.Initiator = payments.InitiatorMerchantRecurring }
 func withAmount(n int64) authOpt                 { return func(r *payments.AuthorizeRequest) { r.Amount = n } }
-func withAccount(a uuid.UUID) authOpt            { return func(r *payments.AuthorizeRequest) { r.MerchantID = a } }
-func withReturnURL(u string) authOpt             { return func(r *payments.AuthorizeRequest) { r.ReturnURL = u } }
+func withAccount(a uuid.UUID) authOpt {
+	return func(r *payments.AuthorizeRequest) { r.MerchantID = gid.Of[gid.MerchantID](a) }
+}
+func withReturnURL(u string) authOpt { return func(r *payments.AuthorizeRequest) { r.ReturnURL = u } }
 func withExpiry(m, y int) authOpt {
 	return func(r *payments.AuthorizeRequest) { r.Card.ExpMonth, r.Card.ExpYear = m, y }
 }
@@ -204,7 +207,7 @@ func (b *bundle) authRequest(number string, opts ...authOpt) payments.AuthorizeR
 	r := payments.AuthorizeRequest{
 		IdempotencyKey: payments.IdempotencyKey("authorize", id),
 		PaymentID:      id,
-		MerchantID:     b.account,
+		MerchantID:     gid.Of[gid.MerchantID](b.account),
 		Amount:         1000,
 		Currency:       "SEK",
 		Card:           payments.Card{Number: number, ExpMonth: 12, ExpYear: b.clock.Now().Year() + 3, CVC: cvc, Holder: "Test Person"},

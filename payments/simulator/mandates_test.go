@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"kassa/gid"
 	"kassa/payments"
 )
 
@@ -20,7 +21,7 @@ func testMandates(t *testing.T, b *bundle) {
 		t.Helper()
 		id := uuid.New()
 		req := payments.MandateChargeRequest{
-			IdempotencyKey: payments.IdempotencyKey("charge", id), PaymentID: id, MerchantID: b.account,
+			IdempotencyKey: payments.IdempotencyKey("charge", id), PaymentID: id, MerchantID: gid.Of[gid.MerchantID](b.account),
 			Amount: 4900, Currency: "SEK", Capture: true, MandateToken: token, Description: "Subscription, March",
 		}
 		for _, o := range opts {

@@ -16,6 +16,7 @@ import (
 
 	"kassa/db"
 	"kassa/db/dbtest"
+	"kassa/gid"
 	"kassa/payments"
 )
 
@@ -40,7 +41,7 @@ func testNoCardNumberIsStored(t *testing.T, b *bundle) {
 			}
 			if resp.MandateToken != "" {
 				_, err := b.client.ChargeMandate(context.Background(), payments.MandateChargeRequest{
-					IdempotencyKey: uuid.NewString(), PaymentID: uuid.New(), MerchantID: b.account,
+					IdempotencyKey: uuid.NewString(), PaymentID: uuid.New(), MerchantID: gid.Of[gid.MerchantID](b.account),
 					Amount: 100, Currency: "SEK", MandateToken: resp.MandateToken,
 				})
 				require.NoError(t, err)
@@ -96,7 +97,7 @@ func testTablesAreOutsideTenancy(t *testing.T, b *bundle) {
 	}
 
 	// The tenant role cannot read the processor's books.
-	err = b.db.InTenant(context.Background(), uuid.New(), func(tx *sqlx.Tx) error {
+	err = b.db.InTenant(context.Background(), gid.Of[gid.MerchantID](uuid.New()), func(tx *sqlx.Tx) error {
 		_, err := tx.Exec(`SELECT 1 FROM simulator_payments`)
 		return err
 	})

@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"kassa/gid"
 	"kassa/payments"
 )
 
@@ -102,7 +103,7 @@ func authorizeRequest(rowID uuid.UUID) payments.AuthorizeRequest {
 	return payments.AuthorizeRequest{
 		IdempotencyKey: payments.IdempotencyKey("authorize", rowID),
 		PaymentID:      rowID,
-		MerchantID:     uuid.MustParse("7b0c1b5e-6f1d-4a59-9c39-0f3c2a6f0d11"),
+		MerchantID:     gid.Of[gid.MerchantID](uuid.MustParse("7b0c1b5e-6f1d-4a59-9c39-0f3c2a6f0d11")),
 		Amount:         123450,
 		Currency:       "SEK",
 		Card:           payments.Card{Number: "4242 4242 4242 4242", ExpMonth: 12, ExpYear: 2034, CVC: "123", Holder: "Alva Berg"},
@@ -386,7 +387,7 @@ func TestChargeMandate(t *testing.T) {
 		req := payments.MandateChargeRequest{
 			IdempotencyKey: payments.IdempotencyKey("charge", rowID),
 			PaymentID:      rowID,
-			MerchantID:     uuid.New(),
+			MerchantID:     gid.Of[gid.MerchantID](uuid.New()),
 			Amount:         9900,
 			Currency:       "EUR",
 			Capture:        true,
