@@ -92,7 +92,6 @@ type Option func(*options)
 
 type options struct {
 	config   []func(*server.Config)
-	logs     *logging.Buffer
 	merchant *merchants.NewMerchant
 }
 
@@ -133,11 +132,6 @@ func SimulatorSecret(secret string) Option {
 	})
 }
 
-// SimulatorClock gives the simulator a clock the test moves.
-func SimulatorClock(clock simulator.Clock) Option {
-	return Configure(func(c *server.Config) { c.SimulatorClock = clock })
-}
-
 // BillingSchedule sets the billing sweep's cron expression.
 func BillingSchedule(cron string) Option {
 	return Configure(func(c *server.Config) { c.BillingSchedule = cron })
@@ -146,11 +140,6 @@ func BillingSchedule(cron string) Option {
 // RateLimit sets the requests per second and burst per credential.
 func RateLimit(rate float64, burst int) Option {
 	return Configure(func(c *server.Config) { c.RateLimit, c.RateBurst = rate, burst })
-}
-
-// LogBuffer has the server log into logs.
-func LogBuffer(logs *logging.Buffer) Option {
-	return func(o *options) { o.logs = logs }
 }
 
 // Merchant sets the merchant Start creates (by default Snickeri Nord AB,
@@ -205,10 +194,7 @@ func Start(t *testing.T, opts ...Option) *Env {
 	for _, f := range o.config {
 		f(&cfg)
 	}
-	logs := o.logs
-	if logs == nil {
-		logs = &logging.Buffer{}
-	}
+	logs := &logging.Buffer{}
 	srv, err := server.New(cfg, d, logging.New(logs, cfg.LogLevel))
 	if err != nil {
 		_ = ln.Close()

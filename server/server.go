@@ -211,15 +211,6 @@ func (s *Server) Orders() *orders.Service { return s.orders }
 // Jobs is the server's background job queue.
 func (s *Server) Jobs() *jobs.Queue { return s.jobs }
 
-// Checkouts is the server's webshop checkout service.
-func (s *Server) Checkouts() *checkout.Service { return s.checkouts }
-
-// Webhooks is the server's merchant webhook service.
-func (s *Server) Webhooks() *webhooks.Service { return s.webhooks }
-
-// Branding is the server's merchant branding service.
-func (s *Server) Branding() *branding.Service { return s.branding }
-
 // Terminal is the server's web terminal service.
 func (s *Server) Terminal() *terminal.Service { return s.terminal }
 

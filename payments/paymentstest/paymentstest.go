@@ -61,7 +61,6 @@ type Fixture struct {
 type config struct {
 	clientOpts []simulator.ClientOption
 	listeners  []payments.Listener
-	logger     *slog.Logger
 }
 
 // Option adjusts a Fixture before it starts.
@@ -78,9 +77,6 @@ func WithListener(l payments.Listener) Option {
 	return func(c *config) { c.listeners = append(c.listeners, l) }
 }
 
-// WithLogger makes kassa and the simulator log to l instead of Logs.
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
-
 // New starts a Fixture for t; everything stops when t ends.
 func New(t testing.TB, opts ...Option) *Fixture {
 	t.Helper()
@@ -91,10 +87,7 @@ func New(t testing.TB, opts ...Option) *Fixture {
 	d, dbURL := dbtest.NewWithURL(t)
 	start := time.Now().UTC().Truncate(time.Second)
 	f := &Fixture{DB: d, DBURL: dbURL, SimClock: simulator.NewManualClock(start), Clock: simulator.NewManualClock(start), Logs: &logging.Buffer{}}
-	log := cfg.logger
-	if log == nil {
-		log = slog.New(slog.NewJSONHandler(f.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
+	log := slog.New(slog.NewJSONHandler(f.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	mux := http.NewServeMux()
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)

@@ -36,9 +36,6 @@ var _ payments.Processor = (*Client)(nil)
 // ClientOption configures a Client.
 type ClientOption func(*Client)
 
-// WithHTTPClient sets the HTTP client the Client sends its requests with.
-func WithHTTPClient(h *http.Client) ClientOption { return func(c *Client) { c.http = h } }
-
 // WithTimeout bounds each call (default 10 s); a call that runs out of
 // time returns payments.ErrTimeout.
 func WithTimeout(d time.Duration) ClientOption { return func(c *Client) { c.timeout = d } }
