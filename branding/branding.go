@@ -129,12 +129,19 @@ func (s *Service) GetTx(ctx context.Context, tx *sqlx.Tx, merchantID gid.Merchan
 	if err != nil {
 		return Brand{}, err
 	}
-	b := Brand{MerchantID: m.ID, MerchantName: m.Name}
+	// Scanned into a fresh value: sqlx allocates the pointer fields before
+	// it learns there is no row, and an allocated empty LogoSHA256 would
+	// read as a logo.
+	var b Brand
 	err = tx.GetContext(ctx, &b, selectBrand, merchantID)
 	if db.IsNoRows(err) {
-		return b, nil // nothing chosen yet: the defaults
+		return Brand{MerchantID: m.ID, MerchantName: m.Name}, nil // nothing chosen yet: the defaults
 	}
-	return b, err
+	if err != nil {
+		return Brand{}, err
+	}
+	b.MerchantID, b.MerchantName = m.ID, m.Name
+	return b, nil
 }
 
 // Update changes some of a brand's fields; nil fields stay, "" clears.
