@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"kassa/kassatest"
 )
 
 // tableOwners names, for every table, the one package (its directory in the
@@ -99,7 +101,7 @@ var foreignTouches = []struct {
 // package owns: that package must call the owner's API instead.
 func TestTablesHaveOneOwner(t *testing.T) {
 	t.Parallel()
-	root := moduleRoot(t)
+	root := kassatest.RepoRoot(t)
 
 	created := migrationTables(t, filepath.Join(root, "db", "migrations"))
 	for _, table := range created {
@@ -172,19 +174,6 @@ func TestSQLTables(t *testing.T) {
 	} {
 		got := sqlTables(c.sql)
 		require.Equal(t, c.want, got, c.sql)
-	}
-}
-
-func moduleRoot(t *testing.T) string {
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, parent, dir, "no go.mod above the test")
-		dir = parent
 	}
 }
 
