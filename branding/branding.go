@@ -116,24 +116,35 @@ const selectBrand = `SELECT coalesce(b.display_name, '') AS display_name,
 func (s *Service) Get(ctx context.Context, merchantID gid.MerchantID) (Brand, error) {
 	var b Brand
 	err := s.db.InTenant(ctx, merchantID, func(tx *sqlx.Tx) error {
-		var err error
-		b, err = s.GetTx(ctx, tx, merchantID)
+		m, err := merchants.GetTx(ctx, tx, merchantID)
+		if err != nil {
+			return err
+		}
+		b, err = s.GetTx(ctx, tx, m)
 		return err
 	})
 	return b, err
 }
 
-// GetTx is Get in the caller's transaction.
-func (s *Service) GetTx(ctx context.Context, tx *sqlx.Tx, merchantID gid.MerchantID) (Brand, error) {
-	m, err := merchants.GetTx(ctx, tx, merchantID)
-	if err != nil {
-		return Brand{}, err
-	}
+// Of is Get for a merchant the caller has already read.
+func (s *Service) Of(ctx context.Context, m merchants.Merchant) (Brand, error) {
+	var b Brand
+	err := s.db.InTenant(ctx, m.ID, func(tx *sqlx.Tx) error {
+		var err error
+		b, err = s.GetTx(ctx, tx, m)
+		return err
+	})
+	return b, err
+}
+
+// GetTx is Get in the caller's transaction, for the merchant the caller
+// has already read (the brand falls back to its name).
+func (s *Service) GetTx(ctx context.Context, tx *sqlx.Tx, m merchants.Merchant) (Brand, error) {
 	// Scanned into a fresh value: sqlx allocates the pointer fields before
 	// it learns there is no row, and an allocated empty LogoSHA256 would
 	// read as a logo.
 	var b Brand
-	err = tx.GetContext(ctx, &b, selectBrand, merchantID)
+	err := tx.GetContext(ctx, &b, selectBrand, m.ID)
 	if db.IsNoRows(err) {
 		return Brand{MerchantID: m.ID, MerchantName: m.Name}, nil // nothing chosen yet: the defaults
 	}
@@ -251,8 +262,11 @@ func (s *Service) Update(ctx context.Context, merchantID gid.MerchantID, u Updat
 		if _, err := tx.ExecContext(ctx, `UPDATE merchant_branding SET `+strings.Join(cols, ", ")+` WHERE merchant_id = $1`, args...); err != nil {
 			return err
 		}
-		var err error
-		b, err = s.GetTx(ctx, tx, merchantID)
+		m, err := merchants.GetTx(ctx, tx, merchantID)
+		if err != nil {
+			return err
+		}
+		b, err = s.GetTx(ctx, tx, m)
 		return err
 	})
 	return b, err

@@ -72,7 +72,7 @@ func (s *Service) merchantInfo(ctx context.Context, tx *sqlx.Tx) (merchantInfo, 
 	m := merchantInfo{ID: cur.ID, Name: cur.Name, TimeZone: cur.TimeZone}
 	m.Brand = branding.Brand{MerchantID: m.ID, MerchantName: m.Name}
 	if s.cfg.Branding != nil {
-		b, err := s.cfg.Branding.GetTx(ctx, tx, m.ID)
+		b, err := s.cfg.Branding.GetTx(ctx, tx, cur)
 		if err != nil {
 			return m, err
 		}

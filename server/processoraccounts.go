@@ -24,7 +24,7 @@ func (s *Server) processorAccount(ctx context.Context, account string) (payments
 	if err != nil {
 		return payments.MerchantAccount{}, err
 	}
-	b, err := s.branding.Get(ctx, id)
+	b, err := s.branding.Of(ctx, m)
 	if err != nil {
 		return payments.MerchantAccount{}, err
 	}
